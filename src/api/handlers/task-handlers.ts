@@ -1,0 +1,59 @@
+/** Routes of the tasks resource (the seed's operations) and its sources/destinations. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TaskService } from '../../services/task-service.js';
+import type { ExecutionService } from '../../services/execution-service.js';
+import type { Handler } from '../server.js';
+import { principalOf } from '../auth-hook.js';
+import type { EndpointRole } from '../../domain/task.js';
+
+type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
+
+function endpointHandlers(tasks: TaskService, role: EndpointRole): Record<string, Handler> {
+  const plural = `task_${role}s`;
+  const idParam = `${role}_id`;
+  return {
+    [`index_${plural}`]: async (req: Req) => {
+      const list = await tasks.listEndpoints(principalOf(req), req.params.task_id as string, role);
+      return { count: list.length, [plural]: list };
+    },
+    [`create_${plural}`]: async (req: Req, reply: FastifyReply) => {
+      reply.code(201);
+      return tasks.createEndpoint(principalOf(req), req.params.task_id as string, role, req.body);
+    },
+    [`show_${plural}`]: async (req: Req) => tasks.showEndpoint(principalOf(req), req.params.task_id as string, role, req.params[idParam] as string),
+    [`update_${plural}`]: async (req: Req) => tasks.updateEndpoint(principalOf(req), req.params.task_id as string, role, req.params[idParam] as string, req.body),
+    [`destroy_${plural}`]: async (req: Req, reply: FastifyReply) => {
+      await tasks.destroyEndpoint(principalOf(req), req.params.task_id as string, role, req.params[idParam] as string);
+      return reply.code(204).send();
+    },
+  } as Record<string, Handler>;
+}
+
+export function taskHandlers(tasks: TaskService, executions: ExecutionService): Record<string, Handler> {
+  const id = (req: Req) => req.params.task_id as string;
+  const h = {
+    index_tasks: async (req: Req) => tasks.list(principalOf(req), req.query),
+    create_task: async (req: Req, reply: FastifyReply) => {
+      reply.code(201);
+      return tasks.create(principalOf(req), req.body);
+    },
+    show_task: async (req: Req) => tasks.show(principalOf(req), id(req)),
+    update_task: async (req: Req) => tasks.update(principalOf(req), id(req), req.body),
+    destroy_task: async (req: Req, reply: FastifyReply) => {
+      await tasks.destroy(principalOf(req), id(req));
+      return reply.code(204).send();
+    },
+    run_task: async (req: Req) => executions.run(principalOf(req), id(req), req.body),
+    defer_run_task: async (req: Req) => executions.deferRun(principalOf(req), id(req), req.body),
+    run_defer_task: async (req: Req) => executions.runDefer(req.query.defer_id),
+    pause_task: async (req: Req) => executions.control(principalOf(req), id(req), 'pause'),
+    resume_task: async (req: Req) => executions.control(principalOf(req), id(req), 'resume'),
+    stop_task: async (req: Req) => executions.control(principalOf(req), id(req), 'stop'),
+    force_stop_task: async (req: Req) => executions.control(principalOf(req), id(req), 'force_stop'),
+    index_task_executions: async (req: Req) => executions.list(principalOf(req), req.query),
+    show_task_execution: async (req: Req) => executions.show(principalOf(req), req.params.task_execution_id as string),
+    index_task_executions_of_task: async (req: Req) => executions.list(principalOf(req), req.query, id(req)),
+    show_task_execution_of_task: async (req: Req) => executions.show(principalOf(req), req.params.task_execution_id as string, id(req)),
+  } as Record<string, Handler>;
+  return { ...h, ...endpointHandlers(tasks, 'source'), ...endpointHandlers(tasks, 'destination') };
+}

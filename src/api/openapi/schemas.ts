@@ -1,0 +1,117 @@
+/**
+ * Component schemas Barge adds to the seed: endpoints, executions' extra fields, users, API keys,
+ * and the storage registry. Seed schemas are only ever extended with new properties, never changed.
+ */
+import { ENDPOINT_TYPES } from '../../domain/task.js';
+import { EXECUTION_STATES } from '../../domain/execution.js';
+import { ref } from './helpers.js';
+import { CLOUD_PROVIDERS, NAS_TYPES, POOL_CONTENTS, POOL_TYPES } from '../../services/registry-service.js';
+
+const str = { type: 'string' };
+const ro = (s: Record<string, unknown>) => ({ ...s, readOnly: true });
+const date = ro({ type: 'string', format: 'date-time' });
+const obj = { type: 'object', additionalProperties: true };
+
+
+export const ADDED_SCHEMAS: Record<string, unknown> = {
+  task_endpoint: {
+    type: 'object',
+    properties: {
+      id: ro(str),
+      type: { type: 'string', enum: [...ENDPOINT_TYPES] },
+      storage_id: { type: 'string', nullable: true, description: 'A NAS share (type nas) or a cloud bucket (type cloud).' },
+      pool_id: { type: 'string', nullable: true, description: 'A pool instead of one storage; Barge picks a storage of the pool.' },
+      node_paths: { type: 'array', items: str, description: 'Paths inside the storage; relative ones resolve against options.working_dir.' },
+      range: { type: 'array', nullable: true, items: { type: 'integer' }, minItems: 2, maxItems: 2 },
+    },
+  },
+  task_endpoint_collection: {
+    type: 'object',
+    properties: { count: { type: 'integer' }, task_sources: { type: 'array', items: ref('task_endpoint') }, task_destinations: { type: 'array', items: ref('task_endpoint') } },
+  },
+  task_execution_collection: {
+    type: 'object', properties: { count: { type: 'integer' }, task_executions: { type: 'array', items: ref('task_execution') } },
+  },
+  user: {
+    type: 'object',
+    properties: {
+      id: ro(str), username: { type: 'string', maxLength: 255 }, email: { type: 'string', nullable: true },
+      is_admin: { type: 'boolean' }, password: { type: 'string', writeOnly: true }, created_at: date, updated_at: date,
+    },
+  },
+  user_body: { type: 'object', properties: { user: ref('user') }, description: 'Rails style `{user: {...}}`; a bare user object is accepted too.' },
+  sign_in_body: {
+    type: 'object',
+    properties: { user: { type: 'object', properties: { username: str, password: str } } },
+  },
+  api_key_scope: { type: 'object', properties: { controller: str, action: str }, required: ['controller', 'action'] },
+  api_key: {
+    type: 'object',
+    properties: {
+      id: ro(str), name: str, api_key: ro({ type: 'string', description: 'In full once, at creation; masked afterwards.' }),
+      api_key_scopes: { type: 'array', items: ref('api_key_scope') }, created_at: date, updated_at: date, last_used_at: { ...date, nullable: true },
+    },
+  },
+  nas: {
+    type: 'object',
+    properties: { id: ro(str), name: str, host: { type: 'string', nullable: true }, type: { type: 'string', enum: [...NAS_TYPES] }, comment: { type: 'string', nullable: true }, created_at: date, updated_at: date },
+  },
+  nas_share: {
+    type: 'object',
+    properties: {
+      id: ro(str), nas_id: str, pool_id: { type: 'string', nullable: true }, name: str,
+      path: { type: 'string', description: 'Where the share is mounted on the movers (absolute).' }, options: obj, created_at: date, updated_at: date,
+    },
+  },
+  mount_status: {
+    type: 'object',
+    properties: { mounted: { type: 'boolean' }, readable: { type: 'boolean' }, writable: { type: 'boolean' }, path: str, error: { type: 'string', nullable: true } },
+  },
+  cloud_connector: {
+    type: 'object',
+    properties: {
+      id: ro(str), name: str, url: { type: 'string', nullable: true }, region: { type: 'string', nullable: true },
+      provider: { type: 'string', enum: [...CLOUD_PROVIDERS] }, access_key: { type: 'string', nullable: true },
+      secret_key: { type: 'string', writeOnly: true, description: 'Write-only: stored encrypted, never returned.' },
+      options: obj, created_at: date, updated_at: date,
+    },
+  },
+  cloud_connector_test: {
+    type: 'object',
+    properties: { ok: { type: 'boolean' }, buckets: { type: 'integer' }, error: { type: 'string', nullable: true } },
+  },
+  cloud_bucket: {
+    type: 'object',
+    properties: {
+      id: ro(str), cloud_connector_id: ro(str), pool_id: { type: 'string', nullable: true }, name: str,
+      location: { type: 'string', nullable: true }, options: obj, created_at: date, updated_at: date,
+    },
+  },
+  pool: {
+    type: 'object',
+    properties: {
+      id: ro(str), name: str, comment: { type: 'string', nullable: true }, type: { type: 'string', enum: [...POOL_TYPES] },
+      content: { type: 'string', enum: [...POOL_CONTENTS] }, created_at: date, updated_at: date,
+    },
+  },
+};
+
+/** New properties for seed schemas (added, never replacing what the seed says). */
+export const SEED_EXTENSIONS: Record<string, Record<string, unknown>> = {
+  task: {
+    created_at: date,
+    sources: { type: 'array', items: ref('task_endpoint') },
+    destinations: { type: 'array', items: ref('task_endpoint') },
+  },
+  task_execution: {
+    task_id: ro(str),
+    status: ro({ type: 'string', enum: [...EXECUTION_STATES] }),
+    files_failed: ro({ type: 'integer', format: 'int64' }),
+    eta_seconds: ro({ type: 'integer', nullable: true }),
+    error: ro({ type: 'string', nullable: true }),
+    trigger: ro({ type: 'object', additionalProperties: true }),
+    created_at: date,
+    started_at: { ...date, nullable: true },
+    updated_at: date,
+  },
+};

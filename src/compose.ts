@@ -1,0 +1,99 @@
+/**
+ * The composition root: the only place that knows every concrete part. Config → store → services →
+ * HTTP server (and, later, the engine). Tests call `createBarge` with their own config to boot the
+ * real thing in process.
+ */
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { openStore, type Store } from './store/db.js';
+import { TaskRepository } from './store/task-repository.js';
+import { ExecutionRepository } from './store/execution-repository.js';
+import { UserRepository } from './store/user-repository.js';
+import { DeferRepository } from './store/defer-repository.js';
+import { RegistryRepository } from './store/registry-repository.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { loadOrCreateKey } from './lib/key-file.js';
+import { SecretBox } from './lib/secret-box.js';
+import { createLogger } from './lib/logger.js';
+import { AuthService } from './services/auth-service.js';
+import { UserService } from './services/user-service.js';
+import { TaskService } from './services/task-service.js';
+import { ExecutionService, NO_ENGINE } from './services/execution-service.js';
+import { RegistryService } from './services/registry-service.js';
+import { realProbes, type StorageProbes } from './storage/probes/probes.js';
+import { buildServer } from './api/server.js';
+import { buildOpenApiDocument } from './api/openapi/document.js';
+import { taskHandlers } from './api/handlers/task-handlers.js';
+import { userHandlers } from './api/handlers/user-handlers.js';
+import { storageHandlers } from './api/handlers/storage-handlers.js';
+import { metaHandlers } from './api/handlers/meta-handlers.js';
+
+export interface Barge {
+  app: FastifyInstance;
+  store: Store;
+  logger: Logger;
+  services: { users: UserService; tasks: TaskService; executions: ExecutionService; registry: RegistryService; auth: AuthService };
+  /** What first start did about the admin account (to print it once). */
+  admin: { created: boolean; password?: string; generated: boolean };
+  close(): Promise<void>;
+}
+
+export interface BargeOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  probes?: StorageProbes;
+}
+
+export async function createBarge(config: Config, overrides: BargeOverrides = {}): Promise<Barge> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const store = await openStore(config.database);
+  try {
+    const { db, dialect } = store;
+    const jwtKey = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : loadOrCreateKey(join(config.dataDir, 'keys', 'jwt.key'));
+    const secrets = new SecretBox(loadOrCreateKey(join(config.dataDir, 'keys', 'secret-box.key')));
+    const taskRepo = new TaskRepository(db, dialect);
+    const execRepo = new ExecutionRepository(db, dialect);
+    const userRepo = new UserRepository(db, dialect);
+    const registryRepos = {
+      nas: new RegistryRepository<any>(db, dialect, 'nas'),
+      nas_shares: new RegistryRepository<any>(db, dialect, 'nas_shares'),
+      cloud_connectors: new RegistryRepository<any>(db, dialect, 'cloud_connectors'),
+      cloud_buckets: new RegistryRepository<any>(db, dialect, 'cloud_buckets'),
+      pools: new RegistryRepository<any>(db, dialect, 'pools'),
+    };
+    const auth = new AuthService(userRepo, clock, { jwtKey, jwtTtlSeconds: config.jwtTtlSeconds, basicCacheSeconds: config.basicCacheSeconds });
+    const users = new UserService(userRepo, auth, clock);
+    const registry = new RegistryService(registryRepos, taskRepo, overrides.probes ?? realProbes, secrets, clock);
+    const tasks = new TaskService(taskRepo, execRepo, registry, clock);
+    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), NO_ENGINE, clock, config.deferTtlSeconds);
+    const admin = await users.ensureAdmin(config.adminPassword);
+    const document = buildOpenApiDocument();
+    const app = await buildServer({
+      document,
+      auth,
+      logger,
+      corsOrigins: config.corsOrigins,
+      handlers: {
+        ...taskHandlers(tasks, executions),
+        ...userHandlers(users),
+        ...storageHandlers(registry),
+        ...metaHandlers(document, async () => void (await sql`SELECT 1`.execute(db))),
+      },
+    });
+    return {
+      app, store, logger, admin,
+      services: { users, tasks, executions, registry, auth },
+      async close() {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

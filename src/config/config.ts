@@ -1,0 +1,79 @@
+/**
+ * Configuration: read from the environment once at boot, validated as a whole (every bad variable
+ * is listed, not just the first), then frozen. This file is the only home of defaults.
+ */
+import { resolve } from 'node:path';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** `sqlite` (a file in the data dir) or `postgres` (from BARGE_DATABASE_URL). */
+  readonly database: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'postgres'; readonly url: string };
+  /** Only used on first start, when no admin exists yet. */
+  readonly adminPassword: string | undefined;
+  /** HS256 secret for JWTs; when unset one is generated and kept in the data dir. */
+  readonly jwtSecret: string | undefined;
+  readonly jwtTtlSeconds: number;
+  readonly deferTtlSeconds: number;
+  /** Allowed CORS origins; empty = CORS off. */
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long a checked Basic credential stays cached, so the API is not bound by the password KDF. */
+  readonly basicCacheSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Reads and validates the configuration from an environment (process.env by default). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(raw)} must be an integer between ${min} and ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const host = env.BARGE_HOST || '127.0.0.1';
+  const port = env.BARGE_PORT ? int('BARGE_PORT', 8080, 0, 65535) : int('PORT', 8080, 0, 65535);
+  const dataDir = resolve(env.BARGE_DATA_DIR || './data');
+  const dbUrl = env.BARGE_DATABASE_URL;
+  let database: Config['database'] = { kind: 'sqlite', file: resolve(dataDir, 'barge.sqlite') };
+  if (dbUrl) {
+    if (/^postgres(ql)?:\/\//.test(dbUrl)) database = { kind: 'postgres', url: dbUrl };
+    else if (dbUrl.startsWith('sqlite:')) database = { kind: 'sqlite', file: resolve(dbUrl.slice('sqlite:'.length).replace(/^\/\//, '')) };
+    else problems.push('BARGE_DATABASE_URL must start with postgres:// or sqlite:');
+  }
+  const adminPassword = env.BARGE_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8) problems.push('BARGE_ADMIN_PASSWORD must be at least 8 characters');
+  const jwtSecret = env.BARGE_JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && jwtSecret.length < 32) problems.push('BARGE_JWT_SECRET must be at least 32 characters');
+  const logLevel = (env.BARGE_LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`BARGE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const corsOrigins = (env.BARGE_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const config: Config = {
+    host,
+    port,
+    dataDir,
+    database,
+    adminPassword,
+    jwtSecret,
+    jwtTtlSeconds: int('BARGE_JWT_TTL_SECONDS', 3600, 60, 30 * 86400),
+    deferTtlSeconds: int('BARGE_DEFER_TTL_SECONDS', 7 * 86400, 60, 365 * 86400),
+    corsOrigins,
+    logLevel,
+    basicCacheSeconds: int('BARGE_BASIC_CACHE_SECONDS', 60, 0, 3600),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,54 @@
+/**
+ * `npm start` / `barge serve`: loads the configuration, starts Barge, prints where it listens and how
+ * to log in, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { ConfigError, loadConfig } from './config/config.js';
+import { createBarge } from './compose.js';
+
+export async function serve(env: Record<string, string | undefined> = process.env): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const barge = await createBarge(config);
+  const address = await barge.app.listen({ host: config.host, port: config.port });
+  const url = address.replace('[::1]', 'localhost');
+  const lines = [
+    `Barge is running.`,
+    `  API:      ${url}/api/v2  (OpenAPI: ${url}/api/v2/openapi.json)`,
+    `  Store:    ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'}`,
+    `  Data dir: ${config.dataDir}`,
+  ];
+  if (barge.admin.created && barge.admin.generated) {
+    lines.push(`  Log in as "admin" with the generated password: ${barge.admin.password}`, `  (shown once; set BARGE_ADMIN_PASSWORD before the first start to choose it)`);
+  } else if (barge.admin.created) {
+    lines.push(`  Log in as "admin" with the password from BARGE_ADMIN_PASSWORD.`);
+  } else {
+    lines.push(`  Log in with your existing users (first user: "admin").`);
+  }
+  lines.push(`  Try:      curl -u admin:PASSWORD ${url}/api/v2/tasks`);
+  process.stdout.write(lines.join('\n') + '\n');
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    barge.logger.info({ signal }, 'shutting down');
+    await barge.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  serve().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

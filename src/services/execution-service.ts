@@ -1,0 +1,197 @@
+/**
+ * Executions and the action endpoints: run, defer_run/run_defer, pause, resume, stop, force_stop.
+ * Every transition is written to the store (compare-and-set on the state) before anybody acts on
+ * it; the engine, when present, is told through `EngineSignals` and reads the new state from the store.
+ */
+import { DataManagementError, notFound } from '../domain/errors.js';
+import { applyControl, assertCanRun, isActive, type ControlAction, type ExecutionState } from '../domain/execution.js';
+import { parseListQuery, type ListSpec } from '../domain/list-query.js';
+import { endpointKind } from '../domain/task.js';
+import type { Clock } from '../lib/clock.js';
+import { newId, randomToken, sha256Hex } from '../lib/tokens.js';
+import { ActiveExecutionExists, type ExecutionRepository } from '../store/execution-repository.js';
+import type { DeferRepository } from '../store/defer-repository.js';
+import type { ExecutionRow, TaskEndpointRow } from '../store/schema.js';
+import type { OwnedTask, TaskRepository } from '../store/task-repository.js';
+import type { Principal } from './principal.js';
+import { ownerScope, type TaskService } from './task-service.js';
+import { endpointView, executionView, type ExecutionView } from './views.js';
+
+export const EXECUTION_LIST: ListSpec = {
+  filters: {
+    id: 'string', task_id: 'string', status: 'string', progress: 'number', size_todo: 'number', size_done: 'number',
+    nodes_todo: 'number', nodes_done: 'number', files_failed: 'number', created_at: 'date', started_at: 'date', finished_at: 'date', updated_at: 'date',
+  },
+  sortable: ['id', 'task_id', 'status', 'progress', 'size_todo', 'size_done', 'nodes_todo', 'nodes_done', 'files_failed', 'bandwidth', 'created_at', 'started_at', 'finished_at'],
+};
+
+/** How the service wakes the engine; a no-op until an engine is wired in. */
+export interface EngineSignals {
+  executionQueued(executionId: string): void;
+  executionChanged(executionId: string, action: ControlAction): void;
+}
+
+export const NO_ENGINE: EngineSignals = { executionQueued: () => {}, executionChanged: () => {} };
+
+const NEEDS_DESTINATION = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication']);
+const NEEDS_SOURCE = new Set(['copy', 'move', 'erase', 'scan', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication', 'cache_cleaning']);
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export class ExecutionService {
+  constructor(
+    private readonly tasks: TaskService,
+    private readonly taskRepo: TaskRepository,
+    private readonly executions: ExecutionRepository,
+    private readonly defers: DeferRepository,
+    private readonly engine: EngineSignals,
+    private readonly clock: Clock,
+    private readonly deferTtlSeconds: number,
+  ) {}
+
+  async list(p: Principal, query: Record<string, unknown>, taskId?: string): Promise<{ count: number; task_executions: ExecutionView[] }> {
+    const q = parseListQuery(query, EXECUTION_LIST);
+    let scope = ownerScope(p, q.all);
+    let id: string | undefined;
+    if (taskId !== undefined) {
+      const task = await this.tasks.resolve(p, taskId);
+      id = task.id;
+      scope = { userId: task.user_id, all: p.isAdmin };
+    }
+    const { count, rows } = await this.executions.list(q, scope, id);
+    const names = await this.taskNames(rows);
+    return { count, task_executions: rows.map((r) => executionView(r, names.get(r.task_id))) };
+  }
+
+  async show(p: Principal, id: string, taskId?: string): Promise<ExecutionView> {
+    const row = await this.executions.findById(id);
+    if (!row || (row.user_id !== p.userId && !p.isAdmin)) throw notFound('Task execution');
+    if (taskId !== undefined) {
+      const task = await this.tasks.resolve(p, taskId);
+      if (row.task_id !== task.id) throw notFound('Task execution');
+    }
+    const names = await this.taskNames([row]);
+    return executionView(row, names.get(row.task_id));
+  }
+
+  /** `run`: one active execution per task (409 otherwise); the work happens in the background. */
+  async run(p: Principal, taskId: string, trigger: unknown): Promise<{ execution_id: string; msg: string }> {
+    const task = await this.actionTarget(p, taskId);
+    const endpoints = await this.checkRunnable(task);
+    assertCanRun((await this.executions.findActive(task.id)) ?? null);
+    const id = await this.start(task, endpoints, isObject(trigger) ? trigger : {});
+    return { execution_id: id, msg: `Task ${task.name} queued for execution` };
+  }
+
+  /** `defer_run`: validates now, stores a single-use capability to start later. */
+  async deferRun(p: Principal, taskId: string, trigger: unknown): Promise<{ defer_id: string; msg: string }> {
+    const task = await this.actionTarget(p, taskId);
+    await this.checkRunnable(task);
+    const token = randomToken(32, 'dfr_');
+    const now = this.clock.now();
+    await this.defers.insert({
+      token_hash: sha256Hex(token), task_id: task.id, user_id: p.userId, trigger: JSON.stringify(isObject(trigger) ? trigger : {}),
+      created_at: now.toISOString(), expires_at: new Date(now.getTime() + this.deferTtlSeconds * 1000).toISOString(), used_at: null, execution_id: null,
+    });
+    return { defer_id: token, msg: `Run of task ${task.name} deferred; run it with run_defer before ${new Date(now.getTime() + this.deferTtlSeconds * 1000).toISOString()}` };
+  }
+
+  /** `run_defer` (no auth: the defer_id is the capability). Spent on success only. */
+  async runDefer(deferId: unknown): Promise<{ execution_id: string; msg: string }> {
+    if (typeof deferId !== 'string' || deferId === '') throw new DataManagementError(422, 'defer_id is required');
+    const hash = sha256Hex(deferId);
+    const token = await this.defers.find(hash);
+    const now = this.clock.now().toISOString();
+    if (!token || token.used_at !== null || token.expires_at <= now) throw new DataManagementError(404, 'Unknown, expired or already used defer_id');
+    const task = await this.taskRepo.findById(token.task_id);
+    if (!task) throw new DataManagementError(404, 'The deferred task no longer exists');
+    const endpoints = await this.checkRunnable(task);
+    assertCanRun((await this.executions.findActive(task.id)) ?? null);
+    const id = newId();
+    if (!(await this.defers.spend(hash, now, id))) throw new DataManagementError(404, 'Unknown, expired or already used defer_id');
+    try {
+      await this.start(task, endpoints, JSON.parse(token.trigger) as Record<string, unknown>, id);
+    } catch (err) {
+      await this.defers.unspend(hash);
+      throw err;
+    }
+    return { execution_id: id, msg: `Deferred run of task ${task.name} queued for execution` };
+  }
+
+  async control(p: Principal, taskId: string, action: ControlAction): Promise<{ msg: string }> {
+    const task = await this.actionTarget(p, taskId);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const active = (await this.executions.findActive(task.id)) ?? null;
+      const next = applyControl(action, active === null ? null : { state: active.state as ExecutionState, progress: Number(active.progress) });
+      const exec = active as ExecutionRow;
+      const now = this.clock.now().toISOString();
+      const patch: Partial<ExecutionRow> = { state: next.state, progress: next.progress, updated_at: now };
+      if (!isActive(next.state)) patch.finished_at = now;
+      // Compare-and-set: if the engine moved the execution meanwhile, re-read and decide again.
+      if (await this.executions.transition(exec.id, exec.state, patch)) {
+        this.engine.executionChanged(exec.id, action);
+        return { msg: `Task ${task.name}: ${action.replace('_', ' ')} ${isActive(next.state) ? 'requested' : 'done'} (execution ${next.state.replace(/_/g, ' ')})` };
+      }
+    }
+    throw new DataManagementError(409, 'The execution changed state while the action was applied; try again');
+  }
+
+  // --- helpers
+
+  /** Resolves the task for an action endpoint, turning a not-found into the action error shape. */
+  private async actionTarget(p: Principal, taskId: string): Promise<OwnedTask> {
+    try {
+      return await this.tasks.resolve(p, taskId);
+    } catch {
+      throw new DataManagementError(404, `Task ${taskId} not found`);
+    }
+  }
+
+  /** A task whose action cannot start with its endpoints is refused with a 422 naming why. */
+  private async checkRunnable(task: OwnedTask): Promise<TaskEndpointRow[]> {
+    const endpoints = await this.taskRepo.endpointsFor([task.id]);
+    const sources = endpoints.filter((e) => e.role === 'source');
+    const destinations = endpoints.filter((e) => e.role === 'destination');
+    const action = task.workflow_action;
+    if (NEEDS_SOURCE.has(action) && sources.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no source`);
+    if (NEEDS_DESTINATION.has(action) && destinations.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no destination`);
+    if (action === 'speedtest' && endpoints.length === 0) throw new DataManagementError(422, `Task ${task.name} (speedtest) needs a storage to test`);
+    for (const e of endpoints) if (!endpointKind(e.type)) throw new DataManagementError(422, `Task ${task.name} has an endpoint of unknown type ${e.type}`);
+    return endpoints;
+  }
+
+  private async start(task: OwnedTask, endpoints: TaskEndpointRow[], trigger: Record<string, unknown>, id = newId()): Promise<string> {
+    const now = this.clock.now().toISOString();
+    const snapshot = {
+      id: task.id, name: task.name, workflow_type: task.workflow_type, workflow_action: task.workflow_action,
+      options: JSON.parse(task.options) as unknown, metadata: JSON.parse(task.metadata) as unknown,
+      sources: endpoints.filter((e) => e.role === 'source').map(endpointView),
+      destinations: endpoints.filter((e) => e.role === 'destination').map(endpointView),
+    };
+    try {
+      await this.executions.insert({
+        id, task_id: task.id, user_id: task.user_id, state: 'in_queue', progress: 0,
+        size_todo: 0, size_done: 0, nodes_todo: 0, nodes_done: 0, files_failed: 0, bandwidth: 0, eta_seconds: null,
+        dispatcher: null, movers: '[]', error: null, trigger: JSON.stringify(trigger), task_snapshot: JSON.stringify(snapshot),
+        created_at: now, started_at: null, finished_at: null, updated_at: now,
+      });
+    } catch (err) {
+      if (err instanceof ActiveExecutionExists) throw new DataManagementError(409, 'The task is already running');
+      throw err;
+    }
+    this.engine.executionQueued(id);
+    return id;
+  }
+
+  private async taskNames(rows: ExecutionRow[]): Promise<Map<string, OwnedTask>> {
+    const out = new Map<string, OwnedTask>();
+    for (const id of new Set(rows.map((r) => r.task_id))) {
+      const t = await this.taskRepo.findById(id);
+      if (t) out.set(id, t);
+    }
+    return out;
+  }
+}
+

@@ -1,0 +1,84 @@
+/**
+ * Reachability checks behind the registry's `mount`, `-/test` and `-/sync` endpoints: is a share's
+ * path there and writable on this host; do a connector's credentials work; which buckets does its
+ * endpoint have. Behind an interface so the services stay free of I/O and tests can substitute it.
+ */
+import { access, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+
+export interface MountStatus {
+  path: string;
+  mounted: boolean;
+  readable: boolean;
+  writable: boolean;
+  error: string | null;
+}
+
+/** What a connector check needs (the secret in clear, only in memory). */
+export interface ConnectorCredentials {
+  url: string | null;
+  region: string | null;
+  accessKey: string | null;
+  secretKey: string | null;
+  forcePathStyle: boolean;
+}
+
+export interface ConnectorTest {
+  ok: boolean;
+  buckets: number;
+  error: string | null;
+}
+
+export interface StorageProbes {
+  shareStatus(path: string, signal?: AbortSignal): Promise<MountStatus>;
+  testConnector(c: ConnectorCredentials, signal?: AbortSignal): Promise<ConnectorTest>;
+  listBuckets(c: ConnectorCredentials, signal?: AbortSignal): Promise<Array<{ name: string }>>;
+}
+
+function s3Client(c: ConnectorCredentials): S3Client {
+  return new S3Client({
+    endpoint: c.url ?? undefined,
+    region: c.region || 'us-east-1',
+    forcePathStyle: c.forcePathStyle,
+    credentials: { accessKeyId: c.accessKey ?? '', secretAccessKey: c.secretKey ?? '' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 2,
+  });
+}
+
+/** The real probes: the local filesystem and the S3 API. */
+export const realProbes: StorageProbes = {
+  async shareStatus(path) {
+    const out: MountStatus = { path, mounted: false, readable: false, writable: false, error: null };
+    try {
+      const s = await stat(path);
+      if (!s.isDirectory()) return { ...out, error: 'not a directory' };
+      out.mounted = true;
+      out.readable = await access(path, constants.R_OK | constants.X_OK).then(() => true, () => false);
+      out.writable = await access(path, constants.W_OK).then(() => true, () => false);
+      return out;
+    } catch (err) {
+      return { ...out, error: (err as NodeJS.ErrnoException).code ?? String(err) };
+    }
+  },
+  async testConnector(c, signal) {
+    try {
+      const buckets = await this.listBuckets(c, signal);
+      return { ok: true, buckets: buckets.length, error: null };
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      return { ok: false, buckets: 0, error: `${e.name ?? 'Error'}: ${e.message ?? String(err)}` };
+    }
+  },
+  async listBuckets(c, signal) {
+    const client = s3Client(c);
+    try {
+      const r = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
+      return (r.Buckets ?? []).filter((b) => b.Name).map((b) => ({ name: b.Name as string }));
+    } finally {
+      client.destroy();
+    }
+  },
+};

@@ -1,0 +1,51 @@
+/**
+ * Opens the SQL store: SQLite (better-sqlite3, WAL) by default, PostgreSQL (pg) when configured, and
+ * runs the migrations. Only the composition root calls this; everything else receives the Kysely
+ * instance and the dialect name.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export type StoreTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+// int8 (20) as JS numbers: sizes stay exact up to 2^53 bytes, and JSON output needs no BigInt handling.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+// float8 is already parsed; numeric (1700) is not used.
+
+/** Opens (and creates if needed) the store and brings its schema up to date. */
+export async function openStore(target: StoreTarget): Promise<Store> {
+  let db: Kysely<Database>;
+  if (target.kind === 'sqlite') {
+    if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
+    const sqlite = new SQLite(target.file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'barge_migrations', migrationLockTableName: 'barge_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`store migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { db, dialect: target.kind, close: () => db.destroy() };
+}

@@ -1,0 +1,98 @@
+/**
+ * Task executions in the SQL store. The store enforces "one active execution per task" with a
+ * partial unique index (see migration 0001), so `insert` is where a racing second run is refused.
+ */
+import type { Kysely } from 'kysely';
+import type { ListQuery } from '../domain/list-query.js';
+import type { Database, ExecutionRow } from './schema.js';
+import type { ExecutionState } from '../domain/execution.js';
+import type { Dialect } from './db.js';
+import { applyFilters, applySort, isUniqueViolation, type ColumnSpec } from './list-sql.js';
+import type { OwnerScope } from './task-repository.js';
+
+export const EXECUTION_COLUMNS: ColumnSpec = {
+  filters: {
+    id: 'task_executions.id', task_id: 'task_executions.task_id', status: 'task_executions.state',
+    progress: 'task_executions.progress', size_todo: 'task_executions.size_todo', size_done: 'task_executions.size_done',
+    nodes_todo: 'task_executions.nodes_todo', nodes_done: 'task_executions.nodes_done', files_failed: 'task_executions.files_failed',
+    created_at: 'task_executions.created_at', started_at: 'task_executions.started_at',
+    finished_at: 'task_executions.finished_at', updated_at: 'task_executions.updated_at',
+  },
+  sorts: {
+    id: 'task_executions.id', task_id: 'task_executions.task_id', status: 'task_executions.state', progress: 'task_executions.progress',
+    size_todo: 'task_executions.size_todo', size_done: 'task_executions.size_done', nodes_todo: 'task_executions.nodes_todo',
+    nodes_done: 'task_executions.nodes_done', files_failed: 'task_executions.files_failed', bandwidth: 'task_executions.bandwidth',
+    created_at: 'task_executions.created_at', started_at: 'task_executions.started_at', finished_at: 'task_executions.finished_at',
+  },
+  nonText: ['task_executions.progress', 'task_executions.size_todo', 'task_executions.size_done', 'task_executions.nodes_todo', 'task_executions.nodes_done', 'task_executions.files_failed'],
+};
+
+/** Raised by insert when the task already has an active execution. */
+export class ActiveExecutionExists extends Error {}
+
+export class ExecutionRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async insert(row: ExecutionRow): Promise<void> {
+    try {
+      await this.db.insertInto('task_executions').values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ActiveExecutionExists();
+      throw err;
+    }
+  }
+
+  async findById(id: string): Promise<ExecutionRow | undefined> {
+    return this.db.selectFrom('task_executions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findActive(taskId: string): Promise<ExecutionRow | undefined> {
+    return this.db.selectFrom('task_executions').selectAll().where('task_id', '=', taskId).where('finished_at', 'is', null).executeTakeFirst();
+  }
+
+  /** The most recent execution of each task (for `task.last_execution`). */
+  async lastForTasks(taskIds: string[]): Promise<Map<string, ExecutionRow>> {
+    const out = new Map<string, ExecutionRow>();
+    if (taskIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('task_executions as e')
+      .selectAll('e')
+      .where('e.task_id', 'in', taskIds)
+      .where((eb) =>
+        eb('e.id', '=', eb.selectFrom('task_executions as x').select('x.id').whereRef('x.task_id', '=', 'e.task_id').orderBy('x.created_at', 'desc').orderBy('x.id', 'desc').limit(1)),
+      )
+      .execute();
+    for (const r of rows) out.set(r.task_id, r);
+    return out;
+  }
+
+  /** Lists executions visible to the scope, optionally of one task. */
+  async list(query: ListQuery, scope: OwnerScope, taskId?: string): Promise<{ count: number; rows: ExecutionRow[] }> {
+    let base = this.db.selectFrom('task_executions');
+    if (!scope.all) base = base.where('task_executions.user_id', '=', scope.userId);
+    if (taskId !== undefined) base = base.where('task_executions.task_id', '=', taskId);
+    base = applyFilters(base, query.filters, EXECUTION_COLUMNS, this.dialect);
+    const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await applySort(base.selectAll('task_executions'), query.sort, EXECUTION_COLUMNS, [['task_executions.created_at', 'desc'], ['task_executions.id', 'asc']])
+      .limit(query.limit)
+      .offset(query.offset)
+      .execute();
+    return { count: Number(c.n), rows };
+  }
+
+  /**
+   * Compare-and-set update: applies `patch` only while the row is still in `expectedState`, so a
+   * control action and the engine never overwrite each other's transition. Returns whether it applied.
+   */
+  async transition(id: string, expectedState: ExecutionState, patch: Partial<ExecutionRow>): Promise<boolean> {
+    const r = await this.db.updateTable('task_executions').set(patch).where('id', '=', id).where('state', '=', expectedState).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async update(id: string, patch: Partial<ExecutionRow>): Promise<void> {
+    await this.db.updateTable('task_executions').set(patch).where('id', '=', id).execute();
+  }
+}

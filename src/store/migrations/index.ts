@@ -1,0 +1,14 @@
+/**
+ * The migrations, in order, compiled into the app (no files read at run time). Forward-only: a
+ * released migration is never edited; a change is a new entry.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

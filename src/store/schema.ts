@@ -1,0 +1,46 @@
+/**
+ * Row types of the SQL store, shared by SQLite and PostgreSQL. Dates are ISO-8601 UTC text (they
+ * sort and compare as instants on both dialects), JSON is text, sizes are bigint columns read back
+ * as JS numbers (exact up to 9 PB), booleans are 0/1 integers — one code path for both dialects.
+ */
+import type { ExecutionState } from '../domain/execution.js';
+
+export interface UserRow { id: string; username: string; email: string | null; password_hash: string; is_admin: number; created_at: string; updated_at: string }
+export interface ApiKeyRow { id: string; user_id: string; name: string; key_hash: string; key_last4: string; scopes: string; created_at: string; updated_at: string; last_used_at: string | null }
+export interface TaskRow {
+  id: string; name: string; comment: string | null; workflow_type: string; workflow_action: string;
+  options: string; metadata: string; user_id: string; created_by: string; updated_by: string; created_at: string; updated_at: string;
+}
+export interface TaskEndpointRow {
+  id: string; task_id: string; role: 'source' | 'destination'; position: number; type: string; kind: string;
+  storage_id: string | null; pool_id: string | null; node_paths: string; range_first: number | null; range_last: number | null; created_at: string;
+}
+export interface ExecutionRow {
+  id: string; task_id: string; user_id: string; state: ExecutionState; progress: number;
+  size_todo: number; size_done: number; nodes_todo: number; nodes_done: number; files_failed: number;
+  bandwidth: number; eta_seconds: number | null; dispatcher: string | null; movers: string; error: string | null;
+  trigger: string; task_snapshot: string; created_at: string; started_at: string | null; finished_at: string | null; updated_at: string;
+}
+export interface DeferTokenRow { token_hash: string; task_id: string; user_id: string; trigger: string; created_at: string; expires_at: string; used_at: string | null; execution_id: string | null }
+export interface NasRow { id: string; name: string; host: string | null; type: string; comment: string | null; created_at: string; updated_at: string }
+export interface NasShareRow { id: string; nas_id: string; pool_id: string | null; name: string; path: string; options: string; created_at: string; updated_at: string }
+export interface CloudConnectorRow {
+  id: string; name: string; url: string | null; region: string | null; provider: string; access_key: string | null;
+  secret_key_enc: string | null; options: string; created_at: string; updated_at: string;
+}
+export interface CloudBucketRow { id: string; cloud_connector_id: string; pool_id: string | null; name: string; location: string | null; options: string; created_at: string; updated_at: string }
+export interface PoolRow { id: string; name: string; comment: string | null; type: string; content: string; created_at: string; updated_at: string }
+
+export interface Database {
+  users: UserRow;
+  api_keys: ApiKeyRow;
+  tasks: TaskRow;
+  task_endpoints: TaskEndpointRow;
+  task_executions: ExecutionRow;
+  defer_tokens: DeferTokenRow;
+  nas: NasRow;
+  nas_shares: NasShareRow;
+  cloud_connectors: CloudConnectorRow;
+  cloud_buckets: CloudBucketRow;
+  pools: PoolRow;
+}
