@@ -3,7 +3,7 @@
  * (fastify-openapi-glue), the auth hook, one error handler, and JSON in and out. Handlers are thin:
  * read the request, call one service method, send the result.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Logger } from 'pino';
 import { errorHandler } from './error-mapper.js';
@@ -30,7 +30,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: true,
+    // Per-request access lines are off (the API's own errors are logged where they happen).
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true, strict: false, coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   });

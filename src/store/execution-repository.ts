@@ -24,7 +24,7 @@ export const EXECUTION_COLUMNS: ColumnSpec = {
     nodes_done: 'task_executions.nodes_done', files_failed: 'task_executions.files_failed', bandwidth: 'task_executions.bandwidth',
     created_at: 'task_executions.created_at', started_at: 'task_executions.started_at', finished_at: 'task_executions.finished_at',
   },
-  nonText: ['task_executions.progress', 'task_executions.size_todo', 'task_executions.size_done', 'task_executions.nodes_todo', 'task_executions.nodes_done', 'task_executions.files_failed'],
+  nonText: ['task_executions.bandwidth', 'task_executions.progress', 'task_executions.size_todo', 'task_executions.size_done', 'task_executions.nodes_todo', 'task_executions.nodes_done', 'task_executions.files_failed'],
 };
 
 /** Raised by insert when the task already has an active execution. */
@@ -76,7 +76,7 @@ export class ExecutionRepository {
     if (taskId !== undefined) base = base.where('task_executions.task_id', '=', taskId);
     base = applyFilters(base, query.filters, EXECUTION_COLUMNS, this.dialect);
     const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await applySort(base.selectAll('task_executions'), query.sort, EXECUTION_COLUMNS, [['task_executions.created_at', 'desc'], ['task_executions.id', 'asc']])
+    const rows = await applySort(base.selectAll('task_executions'), query.sort, EXECUTION_COLUMNS, [['task_executions.created_at', 'desc'], ['task_executions.id', 'asc']], this.dialect)
       .limit(query.limit)
       .offset(query.offset)
       .execute();

@@ -65,12 +65,19 @@ export function applyFilters<QB extends SelectQueryBuilder<any, any, any>>(qb: Q
   return out;
 }
 
-/** Applies the sort terms, then a stable tiebreaker. */
-export function applySort<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, sort: SortTerm[], spec: ColumnSpec, fallback: Array<[string, 'asc' | 'desc']>): QB {
+/**
+ * Applies the sort terms, then a stable tiebreaker. Text sorts by code point on both dialects
+ * (PostgreSQL's locale collations would order `alpine` before `Beta`, SQLite does not), so a page
+ * boundary is the same whichever store a deployment uses.
+ */
+export function applySort<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, sort: SortTerm[], spec: ColumnSpec, fallback: Array<[string, 'asc' | 'desc']>, dialect: Dialect): QB {
   let out = qb;
   const terms: Array<[string, 'asc' | 'desc']> = sort.map((s) => [spec.sorts[s.attribute] as string, s.direction]);
   for (const f of fallback) if (!terms.some(([c]) => c === f[0])) terms.push(f);
-  for (const [column, direction] of terms) out = out.orderBy(column, direction) as QB;
+  for (const [column, direction] of terms) {
+    const binary = dialect === 'postgres' && !spec.nonText?.includes(column);
+    out = out.orderBy(binary ? sql`${sql.ref(column)} COLLATE "C"` : column, direction) as QB;
+  }
   return out;
 }
 

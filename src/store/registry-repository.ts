@@ -47,7 +47,7 @@ export class RegistryRepository<Row extends { id: string }> {
     for (const [k, v] of Object.entries(parent ?? {})) base = base.where(k, '=', v);
     base = applyFilters(base, query.filters, this.columns, this.dialect);
     const c = await base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow() as { n: number };
-    const rows = await applySort(base.selectAll(), query.sort, this.columns, [['name', 'asc'], ['id', 'asc']]).limit(query.limit).offset(query.offset).execute();
+    const rows = await applySort(base.selectAll(), query.sort, this.columns, [['name', 'asc'], ['id', 'asc']], this.dialect).limit(query.limit).offset(query.offset).execute();
     return { count: Number(c.n), rows: rows as Row[] };
   }
 

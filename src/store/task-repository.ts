@@ -66,7 +66,7 @@ export class TaskRepository {
     if (!scope.all) base = base.where('tasks.user_id', '=', scope.userId);
     base = applyFilters(base, query.filters, TASK_COLUMNS, this.dialect);
     const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await applySort(base.innerJoin('users', 'users.id', 'tasks.user_id').selectAll('tasks').select('users.username as owner'), query.sort, TASK_COLUMNS, [['tasks.created_at', 'desc'], ['tasks.id', 'asc']])
+    const rows = await applySort(base.innerJoin('users', 'users.id', 'tasks.user_id').selectAll('tasks').select('users.username as owner'), query.sort, TASK_COLUMNS, [['tasks.created_at', 'desc'], ['tasks.id', 'asc']], this.dialect)
       .limit(query.limit)
       .offset(query.offset)
       .execute();

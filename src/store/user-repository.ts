@@ -33,7 +33,7 @@ export class UserRepository {
   async list(query: ListQuery): Promise<{ count: number; rows: UserRow[] }> {
     const base = applyFilters(this.db.selectFrom('users'), query.filters, USER_COLUMNS, this.dialect);
     const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await applySort(base.selectAll(), query.sort, USER_COLUMNS, [['username', 'asc']]).limit(query.limit).offset(query.offset).execute();
+    const rows = await applySort(base.selectAll(), query.sort, USER_COLUMNS, [['username', 'asc']], this.dialect).limit(query.limit).offset(query.offset).execute();
     return { count: Number(c.n), rows };
   }
 
@@ -86,7 +86,7 @@ export class UserRepository {
   async listKeys(userId: string, query: ListQuery): Promise<{ count: number; rows: ApiKeyRow[] }> {
     const base = applyFilters(this.db.selectFrom('api_keys').where('user_id', '=', userId), query.filters, API_KEY_COLUMNS, this.dialect);
     const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await applySort(base.selectAll(), query.sort, API_KEY_COLUMNS, [['created_at', 'asc'], ['id', 'asc']]).limit(query.limit).offset(query.offset).execute();
+    const rows = await applySort(base.selectAll(), query.sort, API_KEY_COLUMNS, [['created_at', 'asc'], ['id', 'asc']], this.dialect).limit(query.limit).offset(query.offset).execute();
     return { count: Number(c.n), rows };
   }
 

@@ -1,0 +1,34 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has safe defaults: loopback, 8080, ./data, SQLite, no admin password, CORS off', () => {
+    const c = loadConfig({});
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 8080);
+    assert.equal(c.dataDir, resolve('./data'));
+    assert.deepEqual(c.database, { kind: 'sqlite', file: resolve('./data/barge.sqlite') });
+    assert.equal(c.adminPassword, undefined);
+    assert.deepEqual(c.corsOrigins, []);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('reads PORT when BARGE_PORT is unset, and a postgres URL switches the store', () => {
+    assert.equal(loadConfig({ PORT: '9000' }).port, 9000);
+    assert.equal(loadConfig({ PORT: '9000', BARGE_PORT: '9001' }).port, 9001);
+    assert.deepEqual(loadConfig({ BARGE_DATABASE_URL: 'postgres://u@h/db' }).database, { kind: 'postgres', url: 'postgres://u@h/db' });
+  });
+
+  it('lists every bad variable at once', () => {
+    try {
+      loadConfig({ BARGE_PORT: 'eighty', BARGE_DATABASE_URL: 'mysql://x', BARGE_ADMIN_PASSWORD: 'short', BARGE_LOG_LEVEL: 'loud', BARGE_JWT_SECRET: 'tiny' });
+      assert.fail('expected ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 5, err.message);
+      for (const name of ['BARGE_PORT', 'BARGE_DATABASE_URL', 'BARGE_ADMIN_PASSWORD', 'BARGE_LOG_LEVEL', 'BARGE_JWT_SECRET']) assert.match(err.message, new RegExp(name));
+    }
+  });
+});
