@@ -1,0 +1,279 @@
+/**
+ * The storage-driver contract.
+ *
+ * Why this shape (rclone's lesson): a small required interface every backend can honour, plus optional
+ * capabilities that are *declared* in {@link DriverFeatures}. The engine checks a feature and falls back
+ * (stream copy when there is no server-side copy, full read when there is no range read); it never
+ * branches on the driver kind. The shared conformance suite (`conformance/`) pins every rule below.
+ *
+ * General rules for every method:
+ * - Paths are storage-relative, '/'-separated; a leading '/' means the root ('/a/b' == 'a/b'); the root
+ *   itself is '' or '/'. '..' may not climb above the root (`path_escape`), NUL bytes are refused
+ *   (`invalid_path`); see `paths.ts`. Drivers with `features.symlinks` also refuse to follow a symlink
+ *   whose target resolves outside the root (`path_escape`).
+ * - Names ending up as `.<name>.barge-<id>.part` are reserved for in-flight writes: never listed, refused
+ *   as targets (`invalid_path`).
+ * - Every failure is a `StorageError` (errors.ts) with a stable `code`. Errors emitted by the streams a
+ *   driver returns may surface raw through `pipeline()`; pass them through `toStorageError()`.
+ * - Every long operation takes an `AbortSignal`; when it fires the operation rejects with code `aborted`
+ *   and leaves nothing half-done behind.
+ * - After `close()`, every method rejects with code `closed`.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+/** What kind of object an entry is. Why `other`: sockets, FIFOs and devices must be reported, never read. */
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
+
+/**
+ * One object as reported by `stat()` and `list()`.
+ * Why numbers (not bigint) for sizes: 2^53 bytes is 8 PiB per object, far above any single file, and
+ * numbers keep arithmetic in the engine simple.
+ */
+export interface Entry {
+  /** Last path segment ('' for the root). Never contains '/'. */
+  readonly name: string;
+  readonly kind: EntryKind;
+  /** Bytes for files; drivers report what the backend says for other kinds (0 when it has no notion). */
+  readonly size: number;
+  /** Modification time, ms since the epoch; may be fractional. Precision: `features.mtimePrecisionMs`. */
+  readonly mtimeMs: number;
+  readonly atimeMs?: number;
+  /** Permission bits only (`st_mode & 0o7777`); the type is in `kind`. Present when `features.permissions`. */
+  readonly mode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+  /** For `kind === 'symlink'`: the link's target text, exactly as stored (not resolved). */
+  readonly linkTarget?: string;
+  /** Storage class label, when `features.storageClasses` is non-empty. */
+  readonly storageClass?: string;
+  /** User metadata (`features.userMetadata`); `stat()` returns it, `list()` may omit it. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** Checksums a backend can compute without Barge reading the bytes (`features.nativeChecksums`). */
+export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'crc32' | 'xxhash64';
+
+/**
+ * Declared optional capabilities. Every field is mandatory so a driver states each one explicitly:
+ * nothing is guessed from the driver kind. A method marked optional on {@link StorageDriver} must exist
+ * exactly when its feature is declared.
+ */
+export interface DriverFeatures {
+  /** `openRead` honours `start`/`end` without transferring the skipped bytes. Without it they are refused (`unsupported`). */
+  readonly rangeRead: boolean;
+  /** `copy()` exists: the backend duplicates an object without the bytes passing through Barge (reflink, S3 CopyObject). */
+  readonly serverSideCopy: boolean;
+  /** `rename()` exists and is atomic within this storage. */
+  readonly rename: boolean;
+  /** Algorithms `checksum()` supports; empty means `checksum()` does not exist. */
+  readonly nativeChecksums: readonly ChecksumAlgorithm[];
+  /** Storage classes `openWrite({storageClass})` accepts (S3 STANDARD, GLACIER…); empty means the option is refused. */
+  readonly storageClasses: readonly string[];
+  /** `openWrite({retainUntilMs, legalHold})` is honoured (WORM / S3 Object Lock); otherwise refused. */
+  readonly objectLock: boolean;
+  /** `restore()` exists: objects in a cold class must be restored before `openRead` succeeds. */
+  readonly restoreFromCold: boolean;
+  /** Backend is sequential (tape): the engine must not run parallel transfers against it and should order by position. */
+  readonly sequentialOnly: boolean;
+  /** `setMeta`/`openWrite` may set uid/gid (posix: only as root). Otherwise they are refused with `unsupported`. */
+  readonly setOwnership: boolean;
+  /** Permission bits are stored and reported (`mode`). Otherwise `mode` is ignored and not reported. */
+  readonly permissions: boolean;
+  /** Symlinks exist: `list`/`stat` report them, `readlink()`/`symlink()` exist, and links leading outside the root are never followed. */
+  readonly symlinks: boolean;
+  /** Arbitrary string metadata is stored with an object. Otherwise `openWrite({metadata})` is refused. */
+  readonly userMetadata: boolean;
+  /** Empty directories exist on their own (posix). Without it `mkdir` is a no-op and directories are implied by keys (S3). */
+  readonly directories: boolean;
+  /** Granularity of stored mtimes in ms (posix 1 at our API, S3 1000); `null` when mtimes cannot be set at all. */
+  readonly mtimePrecisionMs: number | null;
+}
+
+/** Options common to cancellable calls. */
+export interface SignalOptions {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Byte range of `openRead`. Both bounds are **inclusive** zero-based offsets, like HTTP `Range` and
+ * `fs.createReadStream`: `{start: 0, end: 0}` is the first byte, `{start: 10, end: 19}` ten bytes.
+ * `end` beyond the last byte is clamped; `start` at or beyond the size gives an empty stream;
+ * `end < start`, negative or non-integer bounds are `invalid_argument`.
+ */
+export interface ReadOptions extends SignalOptions {
+  readonly start?: number;
+  readonly end?: number;
+}
+
+/** Metadata applied to an object (on commit of a write, or by `setMeta`). Omitted fields are left alone. */
+export interface MetaOptions {
+  readonly mtimeMs?: number;
+  readonly atimeMs?: number;
+  /** Permission bits (`0o7777` mask). Ignored when `features.permissions` is false. */
+  readonly mode?: number;
+  /** Refused with `unsupported` unless `features.setOwnership`. */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** Options of `openWrite`. Capability-bound options are refused (`unsupported`) when the feature is not declared. */
+export interface WriteOptions extends MetaOptions, SignalOptions {
+  /** Expected byte count. When given, `commit()` fails with `size_mismatch` (retryable) if it differs. */
+  readonly size?: number;
+  /** Requires `features.userMetadata`. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Must be one of `features.storageClasses`. */
+  readonly storageClass?: string;
+  /** Require `features.objectLock`. */
+  readonly retainUntilMs?: number;
+  readonly legalHold?: boolean;
+}
+
+/** What a successful commit made visible. */
+export interface CommitResult {
+  readonly size: number;
+}
+
+/**
+ * An in-flight write returned by `openWrite`. Invariants (the heart of data-safety rule 1):
+ * - Nothing is visible at the target path (not through `stat`, `list` or `openRead`) before `commit()`
+ *   resolves; a previous object at the path stays fully readable until then and is replaced atomically.
+ * - `stream` is a plain Writable, so `await pipeline(source, hasher, writer.stream)` gets backpressure and
+ *   large-chunk throughput (drivers buffer internally, posix coalesces with writev). Ending the stream does
+ *   NOT publish the object; only `commit()` does.
+ * - `commit()` ends the stream if the caller has not, waits for every byte to be durable (posix: fsync of
+ *   file and directory), checks `size`, applies the metadata options, then publishes. If anything fails,
+ *   or the stream had errored, it rejects and the writer aborts itself.
+ * - `abort()` discards the temporary data and resolves when nothing is left of it. It is idempotent, safe in
+ *   any state, and a no-op after a successful commit. Parent directories that `openWrite` created may remain.
+ * - If the `signal` given to `openWrite` fires before publication, the writer aborts itself: the stream is
+ *   destroyed with an `aborted` StorageError and `commit()` rejects with `aborted` once cleanup is done.
+ */
+export interface Writer {
+  readonly stream: Writable;
+  /** Bytes accepted so far. Why: progress accounting without wrapping the stream. */
+  readonly bytesWritten: number;
+  commit(): Promise<CommitResult>;
+  abort(reason?: unknown): Promise<void>;
+}
+
+/** Options of `cleanupTemp`. */
+export interface TempCleanupOptions extends SignalOptions {
+  /** Descend into subdirectories (never through symlinks). Default true. */
+  readonly recursive?: boolean;
+  /**
+   * Only temporary files whose last modification is at least this old count. Default 0.
+   * Why: other processes or hosts may be writing into the same tree; pass a bound above the longest
+   * possible stall of a live writer when that can happen. Live writers of this driver instance are never
+   * touched whatever the age.
+   */
+  readonly minAgeMs?: number;
+  /** Report what would be removed without removing it. */
+  readonly dryRun?: boolean;
+}
+
+/** Result of `cleanupTemp`. */
+export interface TempCleanupResult {
+  /** Storage-relative paths of the temporary files removed (or, with `dryRun`, found). */
+  readonly paths: readonly string[];
+  readonly bytes: number;
+}
+
+/** State of a cold object (`features.restoreFromCold`). */
+export interface RestoreResult {
+  readonly state: 'available' | 'restoring';
+}
+
+/**
+ * A storage backend. See the file header for the rules every method follows.
+ * Why an interface plus declared features (and not a class hierarchy): drivers live in separate folders,
+ * can be written without knowing each other, and the conformance suite checks them from outside.
+ */
+export interface StorageDriver {
+  /** Driver kind ('posix', 'memory'…) for logs and metrics only. Never branch on it: use `features`. */
+  readonly kind: string;
+  readonly features: DriverFeatures;
+
+  /**
+   * Metadata of one object, or `null` when nothing exists at the path (also when a parent is missing or is
+   * a file). Why null and not a throw: "does the destination exist?" is the engine's most common question
+   * and not an error. The last component is not followed: a symlink is reported as `kind: 'symlink'`.
+   * `stat('')` describes the root.
+   */
+  stat(path: string, options?: SignalOptions): Promise<Entry | null>;
+
+  /**
+   * Entries of ONE directory (not recursive: the engine walks), streamed: a driver never materialises more
+   * than one directory (posix) or one page (object stores) of entries. Order is unspecified. Temporary
+   * write files are skipped; entries vanishing during the listing are skipped. Missing directory:
+   * `not_found`; a file: `not_a_directory`. The call itself never throws: every error (including path
+   * errors) surfaces from the first iteration step. Breaking out of `for await` releases the listing.
+   */
+  list(dir: string, options?: SignalOptions): AsyncIterable<Entry>;
+
+  /**
+   * Read an object's bytes (see {@link ReadOptions} for the inclusive range rules). Opening happens before
+   * the promise resolves, so `not_found`, `is_a_directory`, `permission_denied` and `path_escape` reject
+   * here rather than on the stream. Symlinks inside the root are followed. The stream delivers at most the
+   * bytes present when it was opened.
+   */
+  openRead(path: string, options?: ReadOptions): Promise<Readable>;
+
+  /**
+   * Start an atomic write (see {@link Writer}). Missing parent directories are created. Resources are
+   * acquired before the promise resolves, so permission and space problems surface here. If the target
+   * is a directory: `is_a_directory`. Writing to a path whose last component is a symlink replaces the link
+   * itself; it never writes through it.
+   */
+  openWrite(path: string, options?: WriteOptions): Promise<Writer>;
+
+  /**
+   * Remove a file, a symlink (not its target) or an EMPTY directory (`not_empty` otherwise). Resolves
+   * `true` if something was removed, `false` if nothing was there. Why not recursive: data-safety rule 4 —
+   * the engine deletes exactly what it planned, entry by entry.
+   */
+  remove(path: string, options?: SignalOptions): Promise<boolean>;
+
+  /** Create a directory and its parents; succeeds if it already exists; `not_a_directory` if a non-directory is in the way. */
+  mkdir(path: string, options?: SignalOptions): Promise<void>;
+
+  /**
+   * Apply metadata to an existing object (for a symlink: to the link itself; `mode` is ignored there).
+   * Missing: `not_found`. uid/gid without `features.setOwnership`: `unsupported`.
+   */
+  setMeta(path: string, meta: MetaOptions, options?: SignalOptions): Promise<void>;
+
+  /**
+   * Find (and unless `dryRun`, remove) temporary files left by writers that died before commit or abort:
+   * crash recovery calls this on the destination directories of an interrupted execution. Defaults to the
+   * whole storage, recursively.
+   */
+  cleanupTemp(dir?: string, options?: TempCleanupOptions): Promise<TempCleanupResult>;
+
+  /** Abort live writers, release handles and connections. Idempotent. */
+  close(): Promise<void>;
+
+  /**
+   * `features.serverSideCopy`: copy an object's bytes to another path of the same storage, published
+   * atomically like a Writer (missing parents created, an existing file replaced). Times are fresh unless
+   * given in the options; drivers may carry over the mode (posix does). Source: symlinks inside the root
+   * are followed, like `openRead`.
+   */
+  copy?(from: string, to: string, options?: SignalOptions & MetaOptions): Promise<CommitResult>;
+  /** `features.rename`: atomically move an object, replacing a file at `to`. Parent directories of `to` are created. */
+  rename?(from: string, to: string, options?: SignalOptions): Promise<void>;
+  /** `features.nativeChecksums`: lowercase hex digest computed by the backend (crc32: 8 digits, big-endian). */
+  checksum?(path: string, algorithm: ChecksumAlgorithm, options?: SignalOptions): Promise<string>;
+  /** `features.restoreFromCold`: request (or poll) the restore of a cold object for `days`. */
+  restore?(path: string, options?: SignalOptions & { readonly days?: number }): Promise<RestoreResult>;
+  /** `features.symlinks`: the stored target text of a symlink (`invalid_argument` if not a symlink). */
+  readlink?(path: string, options?: SignalOptions): Promise<string>;
+  /**
+   * `features.symlinks`: create a symlink at `path` whose text is `target` (any text without NUL: a link is
+   * data, it is just never followed outside the root). `exists` if something is already at `path`.
+   */
+  symlink?(path: string, target: string, options?: SignalOptions): Promise<void>;
+}
+
+/** Factory registered per kind in `registry.ts`. Why async: drivers validate their root or connect first. */
+export type DriverFactory = (config: unknown) => Promise<StorageDriver>;

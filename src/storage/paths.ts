@@ -1,0 +1,158 @@
+/**
+ * Pure helpers for storage-relative paths. No I/O.
+ *
+ * Why a module of its own: path confinement is the first line of the data-safety rules ("never touch
+ * anything outside the task's paths"), and it must behave identically in every driver. Keeping it pure
+ * makes it exhaustively testable and lets drivers do only the backend-specific part (symlinks, realpath).
+ *
+ * Canonical form: segments joined by '/', no leading or trailing '/', no empty, '.' or '..' segments;
+ * the root is the empty string ''. Input may use a leading '/' (meaning the root), doubled or trailing
+ * slashes and '.'/'..' segments as long as '..' never climbs above the root.
+ */
+import { randomBytes } from 'node:crypto';
+import { StorageError } from './errors.js';
+
+/** The canonical storage path of the root. Why a constant: `''` reads like a bug at call sites. */
+export const ROOT_PATH = '';
+
+/**
+ * Normalize a storage path to canonical form, refusing what could escape or confuse the backend.
+ * Why lexical resolution of '..' (instead of refusing every '..'): users and sources legitimately hand in
+ * paths like `a/../b`; resolving them here means the backend never sees a '..' and therefore never resolves
+ * one physically through a symlink. Climbing above the root throws `path_escape`; NUL bytes (which C APIs
+ * would silently truncate at) and non-strings throw `invalid_path`.
+ */
+export function normalizeStoragePath(path: string): string {
+  if (typeof path !== 'string') {
+    throw new StorageError('invalid_path', 'storage path must be a string');
+  }
+  if (path.includes('\0')) {
+    throw new StorageError('invalid_path', 'storage path contains a NUL byte', { path });
+  }
+  const out: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (out.length === 0) {
+        throw new StorageError('path_escape', `storage path escapes the root: ${JSON.stringify(path)}`, { path });
+      }
+      out.pop();
+      continue;
+    }
+    out.push(segment);
+  }
+  return out.join('/');
+}
+
+/**
+ * Check that `name` is one path segment (as yielded by `list()`), so joining it cannot climb or descend.
+ * Why: names come from other stores (a source listing) and must not smuggle '/' or '..' into a target path.
+ */
+export function assertSegmentName(name: string): void {
+  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new StorageError('invalid_path', `not a single path segment: ${JSON.stringify(name)}`);
+  }
+}
+
+/**
+ * Join path pieces and normalize the result. Why not node:path: storage paths are always '/'-separated,
+ * independent of the host OS, and must go through the same confinement rules as any other input.
+ */
+export function joinStoragePath(...parts: readonly string[]): string {
+  return normalizeStoragePath(parts.join('/'));
+}
+
+/** `dir` + one listed `name`, validating the name. Why: the engine's walk builds every child path this way. */
+export function childStoragePath(dir: string, name: string): string {
+  assertSegmentName(name);
+  const base = normalizeStoragePath(dir);
+  return base === ROOT_PATH ? name : `${base}/${name}`;
+}
+
+/** The segments of a path (`[]` for the root). */
+export function splitStoragePath(path: string): string[] {
+  const norm = normalizeStoragePath(path);
+  return norm === ROOT_PATH ? [] : norm.split('/');
+}
+
+/** Parent of a path, or `null` for the root (which has none). Why null: callers must not loop forever on ''. */
+export function parentStoragePath(path: string): string | null {
+  const norm = normalizeStoragePath(path);
+  if (norm === ROOT_PATH) return null;
+  const slash = norm.lastIndexOf('/');
+  return slash < 0 ? ROOT_PATH : norm.slice(0, slash);
+}
+
+/** Last segment of a path ('' for the root). */
+export function baseStorageName(path: string): string {
+  const norm = normalizeStoragePath(path);
+  return norm.slice(norm.lastIndexOf('/') + 1);
+}
+
+/**
+ * Dot-files are "hidden" by Unix convention. Why a helper: task filters (`include hidden: false`) must use
+ * the same definition for every driver, and '.'/'..' are never names.
+ */
+export function isHiddenName(name: string): boolean {
+  return name.length > 1 && name.startsWith('.') && name !== '..';
+}
+
+/** True if any segment of the path is hidden (e.g. everything under `.git/`). */
+export function isHiddenPath(path: string): boolean {
+  return splitStoragePath(path).some(isHiddenName);
+}
+
+/** Marker between the target name and the writer id in a temporary name. */
+export const TEMP_MARKER = '.barge-';
+/** Suffix of every temporary name. */
+export const TEMP_SUFFIX = '.part';
+/** Longest file name most filesystems accept, in bytes (ext4, XFS, Btrfs, ZFS, NTFS via UTF-16 aside). */
+export const MAX_NAME_BYTES = 255;
+
+const TEMP_NAME_RE = /^\.[\s\S]*\.barge-[0-9a-z]{8,32}\.part$/;
+
+/**
+ * A fresh writer id: 16 base-36 characters from 10 random bytes.
+ * Why random (not a counter or a pid): several processes and hosts may write into the same directory,
+ * and a crashed writer's id must never be reused by a live one.
+ */
+export function newTempId(): string {
+  return BigInt(`0x${randomBytes(10).toString('hex')}`).toString(36).padStart(16, '0').slice(-16);
+}
+
+/**
+ * Temporary name for an in-flight write of `name`: `.<name>.barge-<id>.part`, in the same directory, so
+ * the final rename is atomic (same filesystem) and a crash leaves an easily recognised, hidden file.
+ * If the result would exceed {@link MAX_NAME_BYTES}, the embedded name is shortened (by whole code points):
+ * the temporary name only needs to be unique and recognisable, the final name comes from the rename.
+ */
+export function makeTempName(name: string, id: string = newTempId()): string {
+  assertSegmentName(name);
+  const overhead = Buffer.byteLength(`.${TEMP_MARKER}${id}${TEMP_SUFFIX}`);
+  let kept = name;
+  if (Buffer.byteLength(kept) + overhead > MAX_NAME_BYTES) {
+    const chars = Array.from(name);
+    while (chars.length > 0 && Buffer.byteLength(chars.join('')) + overhead > MAX_NAME_BYTES) chars.pop();
+    kept = chars.join('');
+  }
+  return `.${kept}${TEMP_MARKER}${id}${TEMP_SUFFIX}`;
+}
+
+/**
+ * True for names made by {@link makeTempName}. Why exported: drivers hide these from `list()`/`stat()`,
+ * refuse them as write targets, and crash recovery (`cleanupTemp`) finds leftovers with it.
+ */
+export function isTempName(name: string): boolean {
+  return TEMP_NAME_RE.test(name);
+}
+
+/**
+ * Refuse a path whose last segment is a reserved temporary name. Why: a user object with such a name would
+ * be invisible to `list()` and deletable by crash recovery, so it must never be created through a driver.
+ */
+export function assertNotTempPath(path: string): void {
+  const name = baseStorageName(path);
+  if (isTempName(name)) {
+    throw new StorageError('invalid_path', `name is reserved for Barge temporary files: ${JSON.stringify(name)}`, { path });
+  }
+}
