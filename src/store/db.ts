@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 
@@ -40,7 +40,15 @@ export async function openStore(target: StoreTarget): Promise<Store> {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'barge_migrations', migrationLockTableName: 'barge_migrations_lock' });
+  // On PostgreSQL, name the schema of the migration tables: without it Kysely's migrator takes a
+  // `barge_migrations_lock` in ANY schema of the database as its own (another Barge, or a parallel
+  // test, using another schema), skips creating it and fails with "relation does not exist".
+  let migrationTableSchema: string | undefined;
+  if (target.kind === 'postgres') {
+    const r = await sql<{ s: string | null }>`SELECT current_schema() AS s`.execute(db);
+    migrationTableSchema = r.rows[0]?.s ?? undefined;
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'barge_migrations', migrationLockTableName: 'barge_migrations_lock', migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

@@ -66,6 +66,18 @@ for (const dialect of targets) {
 
     const names = async (query: Record<string, unknown>) => (await tasks.list(parseListQuery({ sort_by: 'name', ...query }, TASK_LIST), scope)).rows.map((r) => r.name);
 
+    it('migrates on its own even when another schema of the database already has Barge tables', { skip: dialect !== 'postgres' && 'PostgreSQL only: SQLite has one schema per file' }, async () => {
+      const other = await freshPgUrl(PG as string);
+      try {
+        const second = await openStore({ kind: 'postgres', url: other.url });
+        const r = await second.db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        assert.equal(Number(r.n), 0, 'the new schema has its own, empty tables');
+        await second.close();
+      } finally {
+        await other.drop();
+      }
+    });
+
     it('scopes lists to the owner unless all', async () => {
       assert.deepEqual(await names({}), ['Alpha', 'Beta', 'alpine'], 'text sorts by code point on both dialects');
       const all = await tasks.list(parseListQuery({}, TASK_LIST), { userId: 'u1', all: true });
