@@ -126,6 +126,11 @@ export class AuthService {
     if (!row) throw unauthorized('Invalid API key');
     const user = await this.users.findById(row.user_id);
     if (!user) throw unauthorized('Invalid API key');
+    // last_used_at is kept to the minute: one write per key per minute at most, not one per request.
+    const now = this.clock.now();
+    if (row.last_used_at === null || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
+      await this.users.updateKey(row.id, { last_used_at: now.toISOString() });
+    }
     return { ...toPrincipal(user, 'api_key'), scopes: JSON.parse(row.scopes) as Scope[] };
   }
 }

@@ -163,7 +163,7 @@ export class TaskService {
     const current = await this.tasks.findEndpoint(task.id, role, id);
     if (!current) throw notFound(role === 'source' ? 'Task source' : 'Task destination');
     const merged = { ...endpointView(current), ...(isObject(body) ? body : {}) };
-    const input = await this.oneEndpoint(task, role, merged);
+    const input = await this.oneEndpoint(task, role, merged, current.id);
     const now = this.clock.now().toISOString();
     const [row] = toRows(task.id, role, [input], now, current.position);
     const { id: _id, created_at: _c, ...patch } = row as TaskEndpointRow;
@@ -182,9 +182,22 @@ export class TaskService {
 
   // --- helpers
 
-  private async oneEndpoint(task: TaskRow, role: EndpointRole, body: unknown): Promise<TaskEndpointInput> {
+  /**
+   * Validates one endpoint written through a sub-resource, then the task's action against the
+   * endpoint lists as they would be (`replacing` is the id of the endpoint being updated), so the
+   * sub-resources cannot build a task POST /tasks would refuse (a destination on a scan task…).
+   */
+  private async oneEndpoint(task: TaskRow, role: EndpointRole, body: unknown, replacing?: string): Promise<TaskEndpointInput> {
     const errors = new ValidationErrors();
     const [input] = (await this.endpoints([body], role === 'source' ? 'source' : 'destination', this.workingDir(JSON.parse(task.options)), errors, true)) ?? [];
+    if (errors.empty && input) {
+      const all = await this.tasks.endpointsFor([task.id]);
+      const list = (r: EndpointRole): TaskEndpointInput[] => {
+        const current = all.filter((e) => e.role === r && e.id !== replacing).map(endpointView);
+        return r === role ? [...current, input] : current;
+      };
+      validateActionFit(task.workflow_action, list('source'), list('destination'), errors);
+    }
     errors.throwIfAny();
     return input as TaskEndpointInput;
   }

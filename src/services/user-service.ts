@@ -10,7 +10,7 @@ import type { UserRepository } from '../store/user-repository.js';
 import { UniqueTaken } from '../store/user-repository.js';
 import type { ApiKeyRow, UserRow } from '../store/schema.js';
 import { hashPassword, type AuthService } from './auth-service.js';
-import type { Principal, Scope } from './principal.js';
+import { scopeAllows, type Principal, type Scope } from './principal.js';
 
 export interface UserView { id: string; username: string; email: string | null; is_admin: boolean; created_at: string; updated_at: string }
 export interface ApiKeyView { id: string; name: string; api_key: string; api_key_scopes: Scope[]; created_at: string; updated_at: string; last_used_at: string | null }
@@ -163,6 +163,7 @@ export class UserService {
     const name = checkKeyName(input.name, false, errors);
     const scopes = checkScopes(input.api_key_scopes, false, errors) ?? [];
     errors.throwIfAny();
+    assertWithinCallerScopes(p, scopes);
     const key = randomToken(32, 'brg_');
     const now = this.clock.now().toISOString();
     const row: ApiKeyRow = { id: newId(), user_id: p.userId, name: name as string, key_hash: sha256Hex(key), key_last4: key.slice(-4), scopes: JSON.stringify(scopes), created_at: now, updated_at: now, last_used_at: null };
@@ -178,6 +179,7 @@ export class UserService {
     const name = checkKeyName(input.name, true, errors);
     const scopes = checkScopes(input.api_key_scopes, true, errors);
     errors.throwIfAny();
+    if (scopes !== undefined) assertWithinCallerScopes(p, scopes);
     const patch: Partial<ApiKeyRow> = { updated_at: this.clock.now().toISOString() };
     if (name !== undefined) patch.name = name;
     if (scopes !== undefined) patch.scopes = JSON.stringify(scopes);
@@ -190,6 +192,16 @@ export class UserService {
     if (!k) throw notFound('Api key');
     await this.users.deleteKey(id);
   }
+}
+
+/**
+ * A request made with an API key may only grant scopes that key has itself, so a narrowly scoped key
+ * cannot mint (or widen another key into) a broader one. Sessions (Basic, JWT) may grant anything.
+ */
+function assertWithinCallerScopes(p: Principal, scopes: Scope[]): void {
+  if (p.via !== 'api_key') return;
+  const beyond = scopes.filter((s) => !scopeAllows(p.scopes ?? [], s));
+  if (beyond.length > 0) throw forbidden(`This API key cannot grant scopes it does not have: ${beyond.map((s) => `${s.controller}/${s.action}`).join(', ')}`, 'api_key_scopes');
 }
 
 function requireAdmin(p: Principal): void {

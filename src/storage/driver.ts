@@ -129,6 +129,18 @@ export interface WriteOptions extends MetaOptions, SignalOptions {
   readonly legalHold?: boolean;
 }
 
+/**
+ * Options of `Writer.commit`.
+ * Why `verify`: data-safety rule 2 — a checksum must be compared with the bytes actually stored, and
+ * rule 1 — nothing unverified may become visible. So the driver hands the durable, not-yet-published
+ * bytes to `verify` (posix: a re-read of the fsynced temp file); if it rejects, the writer aborts (nothing
+ * visible, nothing left behind) and `commit()` rejects with that error. Drivers whose backend verifies
+ * a checksum itself on completion (S3) may also call it with their own read-back.
+ */
+export interface CommitOptions {
+  readonly verify?: (stored: Readable) => Promise<void>;
+}
+
 /** What a successful commit made visible. */
 export interface CommitResult {
   readonly size: number;
@@ -153,7 +165,7 @@ export interface Writer {
   readonly stream: Writable;
   /** Bytes accepted so far. Why: progress accounting without wrapping the stream. */
   readonly bytesWritten: number;
-  commit(): Promise<CommitResult>;
+  commit(options?: CommitOptions): Promise<CommitResult>;
   abort(reason?: unknown): Promise<void>;
 }
 

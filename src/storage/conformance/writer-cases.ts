@@ -54,6 +54,34 @@ export function writerCases(ctx: ConformanceContext): void {
     await assertNothingIn(d, 'd', 'd/g.bin');
   }));
 
+  it('writer: commit verify sees exactly the stored bytes before they are published', () => ctx.use(async (d) => {
+    const data = Buffer.from('verified bytes '.repeat(10_000));
+    const w = await d.openWrite('v/ok.bin');
+    w.stream.end(data);
+    let seen: Buffer | undefined;
+    await w.commit({
+      verify: async (stored) => {
+        assert.equal(await d.stat('v/ok.bin'), null, 'not visible while verifying');
+        const parts: Buffer[] = [];
+        for await (const c of stored) parts.push(c as Buffer);
+        seen = Buffer.concat(parts);
+      },
+    });
+    assert.ok(seen?.equals(data), 'verify receives the stored bytes');
+    assert.ok((await readBytes(d, 'v/ok.bin')).equals(data));
+  }));
+
+  it('writer: a rejecting verify aborts the commit and leaves nothing', () => ctx.use(async (d) => {
+    await d.mkdir('v');
+    const w = await d.openWrite('v/bad.bin');
+    w.stream.end('payload');
+    await assert.rejects(w.commit({ verify: async (stored) => {
+      stored.resume();
+      throw new Error('checksum mismatch');
+    } }), /checksum mismatch/);
+    await assertNothingIn(d, 'v', 'v/bad.bin');
+  }));
+
   it('writer: abort after commit is a no-op', () => ctx.use(async (d) => {
     const w = await d.openWrite('kept');
     w.stream.end('data');

@@ -3,9 +3,9 @@
  * the tree by one synchronous swap in `commit()`. Why a separate file: it mirrors the posix driver's
  * layout (`<kind>-driver.ts`, `<kind>-writer.ts`), so drivers read alike.
  */
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { CommitResult, WriteOptions, Writer } from '../driver.js';
+import type { CommitOptions, CommitResult, WriteOptions, Writer } from '../driver.js';
 import { onAbort } from '../driver-support.js';
 import { StorageError, abortedError, toStorageError } from '../errors.js';
 
@@ -70,7 +70,7 @@ export class MemoryWriter implements Writer {
     return this.bytes;
   }
 
-  async commit(): Promise<CommitResult> {
+  async commit(commitOptions: CommitOptions = {}): Promise<CommitResult> {
     if (this.state === 'aborted') {
       await this.abortPromise;
       throw abortedError(this.options.signal, this.target.path);
@@ -87,7 +87,10 @@ export class MemoryWriter implements Writer {
       if (this.options.size !== undefined && this.options.size !== this.bytes) {
         throw new StorageError('size_mismatch', `expected ${this.options.size} bytes, got ${this.bytes}`, { path: this.target.path });
       }
-      this.target.publish(this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.bytes), this.options);
+      const data = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.bytes);
+      if (commitOptions.verify) await commitOptions.verify(Readable.from([data]));
+      if (this.abortPromise !== undefined || (this.options.signal?.aborted as boolean | undefined) === true) throw abortedError(this.options.signal, this.target.path);
+      this.target.publish(data, this.options);
       this.state = 'committed';
       this.chunks.length = 0;
       this.detachSignal();

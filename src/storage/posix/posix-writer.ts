@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { CommitResult, WriteOptions, Writer } from '../driver.js';
+import type { CommitOptions, CommitResult, WriteOptions, Writer } from '../driver.js';
 import { onAbort } from '../driver-support.js';
 import { StorageError, abortedError, classifyFsError } from '../errors.js';
 
@@ -108,7 +108,7 @@ export class PosixWriter implements Writer {
     return this.stream.bytesWritten;
   }
 
-  commit(): Promise<CommitResult> {
+  commit(commitOptions: CommitOptions = {}): Promise<CommitResult> {
     if (this.state === 'aborted') {
       return (async () => {
         await this.cleanupPromise;
@@ -119,7 +119,7 @@ export class PosixWriter implements Writer {
       return Promise.reject(new StorageError('invalid_argument', 'commit() called twice', { path: this.target.path }));
     }
     this.state = 'committing';
-    this.commitPromise = this.doCommit();
+    this.commitPromise = this.doCommit(commitOptions);
     return this.commitPromise;
   }
 
@@ -127,7 +127,7 @@ export class PosixWriter implements Writer {
     if (this.abortRequested || this.options.signal?.aborted === true) throw abortedError(this.options.signal, this.target.path);
   }
 
-  private async doCommit(): Promise<CommitResult> {
+  private async doCommit(commitOptions: CommitOptions): Promise<CommitResult> {
     const { options, fh, target } = this;
     try {
       if (this.stream.errored !== null) throw this.stream.errored;
@@ -151,6 +151,19 @@ export class PosixWriter implements Writer {
       this.handleClosed = true;
       await fh.close();
       this.checkAbort();
+      if (commitOptions.verify) {
+        // Opened before verify runs, so the read-back cannot race with a cleanup of the temp file.
+        const readFh = await fs.open(target.tempFile, 'r');
+        const stored = readFh.createReadStream({ highWaterMark: 4 * 1024 * 1024 });
+        stored.on('error', () => {}); // reported to verify through its own reads
+        try {
+          await commitOptions.verify(stored);
+        } finally {
+          stored.destroy();
+          await readFh.close().catch(() => {});
+        }
+        this.checkAbort();
+      }
       await fs.rename(target.tempFile, target.finalFile);
       this.state = 'committed';
       this.detachSignal();
