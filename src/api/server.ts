@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { errorHandler } from './error-mapper.js';
 import { makeAuthHook, operationAuthMap } from './auth-hook.js';
 import { notFound } from '../domain/errors.js';
-import { ModelError } from '../domain/errors.js';
+import { ModelError, humanAttribute } from '../domain/errors.js';
 import type { AuthService } from '../services/auth-service.js';
 
 export type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -32,7 +32,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     // Per-request access lines are off (the API's own errors are logged where they happen).
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { allErrors: true, strict: false, coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
+    // useDefaults stays off: the only schema defaults are three task options, and Ajv would write
+    // them into every request body, so a partial PUT of `options` reset them to false.
+    ajv: { customOptions: { allErrors: true, strict: false, coerceTypes: 'array', useDefaults: false, removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   });
   // Responses are plain JSON.stringify: response schemas document, they never filter fields out.
@@ -46,6 +48,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, {});
     defaultJson(req, body as string, done);
+  });
+
+  // No string anywhere in a request may hold a NUL: PostgreSQL text cannot store one (it was a 500
+  // there while SQLite stored it), and no name, path or id legitimately contains one. Nesting is
+  // bounded too: a 150 000-deep `options` value parsed fine but overflowed the stack when stored.
+  app.addHook('preValidation', async (req) => {
+    for (const value of [req.body, req.query, req.params]) {
+      const p = inputProblem(value);
+      if (p?.kind === 'nul') throw new ModelError(422, [`${humanAttribute(p.attr)} contains a NUL byte`], { [p.attr]: [{ error: 'invalid' }] });
+      if (p?.kind === 'depth') {
+        throw new ModelError(422, [`${humanAttribute(p.attr)} is nested too deeply (maximum depth ${MAX_JSON_DEPTH})`], { [p.attr]: [{ error: 'too_long', count: MAX_JSON_DEPTH }] });
+      }
+    }
   });
 
   app.decorateRequest('principal', null);
@@ -81,4 +96,26 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   for (const extra of deps.extras ?? []) await extra(app);
   return app;
+}
+
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * The first problem in a request value: a string holding a NUL (with its attribute path,
+ * `sources[0].node_paths[1]`), or nesting deeper than MAX_JSON_DEPTH (with the top-level attribute).
+ * Iterative, and stops at the depth limit, so hostile nesting costs neither stack nor memory.
+ */
+export function inputProblem(root: unknown): { attr: string; kind: 'nul' | 'depth' } | undefined {
+  const stack: Array<[unknown, string, number]> = [[root, '', 0]];
+  while (stack.length > 0) {
+    const [v, path, depth] = stack.pop() as [unknown, string, number];
+    if (typeof v === 'string') {
+      if (v.includes('\0')) return { attr: path || 'base', kind: 'nul' };
+    } else if (typeof v === 'object' && v !== null) {
+      if (depth >= MAX_JSON_DEPTH) return { attr: path.split(/[.[]/)[0] || 'base', kind: 'depth' };
+      if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, `${path}[${i}]`, depth + 1]));
+      else for (const [k, x] of Object.entries(v)) stack.push([x, path ? `${path}.${k}` : k, depth + 1]);
+    }
+  }
+  return undefined;
 }

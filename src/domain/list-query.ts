@@ -146,7 +146,8 @@ export function parseBool(name: string, raw: unknown, errors: ValidationErrors):
 export function parseListQuery(query: Record<string, unknown>, spec: ListSpec): ListQuery {
   const errors = new ValidationErrors();
   const limit = intParam('limit', query.limit, DEFAULT_LIMIT, MAX_LIMIT, errors);
-  const offset = intParam('offset', query.offset, 0, undefined, errors);
+  // Capped so the bound parameter stays an exact integer both stores accept (1e20 was a 500).
+  const offset = intParam('offset', query.offset, 0, Number.MAX_SAFE_INTEGER, errors);
   const sort = parseSort(query.sort_by, spec.sortable, errors);
   const all = parseBool('all', query.all, errors);
   const filters: FilterTerm[] = [];

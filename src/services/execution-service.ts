@@ -175,7 +175,7 @@ export class ExecutionService {
         id, task_id: task.id, user_id: task.user_id, state: 'in_queue', progress: 0,
         size_todo: 0, size_done: 0, nodes_todo: 0, nodes_done: 0, files_failed: 0, bandwidth: 0, eta_seconds: null,
         dispatcher: null, movers: '[]', error: null, trigger: JSON.stringify(trigger), task_snapshot: JSON.stringify(snapshot),
-        created_at: now, started_at: null, finished_at: null, updated_at: now,
+        created_at: now, started_at: null, finished_at: null, updated_at: now, walk_cursor: null, log: '[]', batches_planned: 0,
       });
     } catch (err) {
       if (err instanceof ActiveExecutionExists) throw new DataManagementError(409, 'The task is already running');

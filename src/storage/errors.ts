@@ -22,6 +22,7 @@ export type StorageErrorCode =
   | 'is_a_directory'
   | 'not_empty'
   | 'size_mismatch'
+  | 'checksum_mismatch'
   | 'unsupported'
   | 'busy'
   | 'aborted'
@@ -33,7 +34,7 @@ export type StorageErrorCode =
  * device, file-descriptor exhaustion, a flaky network filesystem, a source that changed under the copy).
  * Why a table: a `StorageError` built without an explicit `retryable` gets a sane default.
  */
-const RETRYABLE_BY_DEFAULT: ReadonlySet<StorageErrorCode> = new Set<StorageErrorCode>(['busy', 'io', 'size_mismatch']);
+const RETRYABLE_BY_DEFAULT: ReadonlySet<StorageErrorCode> = new Set<StorageErrorCode>(['busy', 'io', 'size_mismatch', 'checksum_mismatch']);
 
 /** Options for {@link StorageError}; `retryable` defaults per code (see RETRYABLE_BY_DEFAULT). */
 export interface StorageErrorOptions {

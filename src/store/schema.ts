@@ -20,6 +20,21 @@ export interface ExecutionRow {
   size_todo: number; size_done: number; nodes_todo: number; nodes_done: number; files_failed: number;
   bandwidth: number; eta_seconds: number | null; dispatcher: string | null; movers: string; error: string | null;
   trigger: string; task_snapshot: string; created_at: string; started_at: string | null; finished_at: string | null; updated_at: string;
+  walk_cursor: string | null; log: string; batches_planned: number;
+}
+export type BatchState = 'queued' | 'leased' | 'done' | 'cancelled';
+export interface WorkBatchRow {
+  id: string; execution_id: string; seq: number; state: BatchState; items: string; files: number; bytes: number;
+  done_files: number; done_bytes: number; failed_files: number; lease_owner: string | null; lease_until: string | null;
+  attempts: number; available_at: string; created_at: string; updated_at: string;
+}
+export interface FileLedgerRow {
+  execution_id: string; item_key: string; src_path: string | null; dst_path: string | null; size: number; checksum: string | null;
+  status: string; error_class: string | null; error: string | null; attempts: number; updated_at: string;
+}
+export interface CatalogEntryRow {
+  execution_id: string; task_id: string; storage_id: string; path: string; kind: string; size: number; mtime_ms: number;
+  mode: number | null; uid: number | null; gid: number | null; checksum: string | null; algorithm: string | null; recorded_at: string;
 }
 export interface DeferTokenRow { token_hash: string; task_id: string; user_id: string; trigger: string; created_at: string; expires_at: string; used_at: string | null; execution_id: string | null }
 export interface NasRow { id: string; name: string; host: string | null; type: string; comment: string | null; created_at: string; updated_at: string }
@@ -43,4 +58,7 @@ export interface Database {
   cloud_connectors: CloudConnectorRow;
   cloud_buckets: CloudBucketRow;
   pools: PoolRow;
+  work_batches: WorkBatchRow;
+  file_ledger: FileLedgerRow;
+  catalog_entries: CatalogEntryRow;
 }

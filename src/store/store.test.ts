@@ -113,7 +113,7 @@ for (const dialect of targets) {
       const row = (id: string): ExecutionRow => ({
         id, task_id: 't1', user_id: 'u1', state: 'in_queue', progress: 0, size_todo: 5_000_000_000_000, size_done: 0, nodes_todo: 0, nodes_done: 0,
         files_failed: 0, bandwidth: 1.5, eta_seconds: null, dispatcher: null, movers: '[]', error: null, trigger: '{}', task_snapshot: '{}',
-        created_at: '2025-02-01T00:00:00.000Z', started_at: null, finished_at: null, updated_at: '2025-02-01T00:00:00.000Z',
+        created_at: '2025-02-01T00:00:00.000Z', started_at: null, finished_at: null, updated_at: '2025-02-01T00:00:00.000Z', walk_cursor: null, log: '[]', batches_planned: 0,
       });
       await execs.insert(row('x1'));
       await assert.rejects(execs.insert(row('x2')), ActiveExecutionExists);

@@ -22,8 +22,10 @@ function endpointTypeFilter(role: 'source' | 'destination') {
     // `sources.type=nas` matches `primary_nas` too: compare kinds for the exact operators.
     const exact = term.op === '=' || term.op === '!=' || term.op === '><' || term.op === '!><';
     const values = exact ? term.values.map((v) => endpointKind(String(v)) ?? String(v)) : term.values;
-    const negated = term.op === '!=' || term.op === '!><';
-    const positive = { ...term, op: term.op === '!=' ? '=' : term.op === '!><' ? '><' : term.op, values } as FilterTerm;
+    // Negations match tasks with NO endpoint matching the positive form (a task without sources
+    // has no nas source), so `!~` negates `~` exactly as `!=` negates `=`.
+    const negated = term.op === '!=' || term.op === '!><' || term.op === '!~';
+    const positive = { ...term, op: term.op === '!=' ? '=' : term.op === '!><' ? '><' : term.op === '!~' ? '~' : term.op, values } as FilterTerm;
     const sub = eb
       .selectFrom('task_endpoints as te')
       .select('te.id')

@@ -1,0 +1,99 @@
+/**
+ * The dispatcher's walk: streams every source, plans each entry, cuts the plan into batches (at most
+ * N files or M bytes) and writes them to the work queue together with a checkpoint, so movers start
+ * copying while the walk goes on and a crash resumes the walk right after the last planned entry.
+ */
+import type { WorkQueue, NewBatch } from './work-queue.js';
+import type { ExecutionContext } from './execution-context.js';
+import { Planner, sourceRoots } from './planner.js';
+import { walk } from './walker.js';
+import type { WalkPosition } from './plan.js';
+import type { WorkItem } from './work-item.js';
+
+export interface DispatchLimits {
+  batchFiles: number;
+  batchBytes: number;
+  /** Batches written per queue transaction. */
+  flushBatches: number;
+}
+
+export interface WalkResult {
+  /** False when the walk stopped early (stop, force_stop). */
+  complete: boolean;
+}
+
+/** Why the walk should stop now (stop/force_stop), polled between entries. */
+export type ShouldStop = () => boolean;
+
+export async function dispatchWalk(
+  ctx: ExecutionContext,
+  queue: WorkQueue,
+  cursor: WalkPosition | undefined,
+  batchesPlanned: number,
+  limits: DispatchLimits,
+  shouldStop: ShouldStop,
+  snapshotDir: string | null = null,
+): Promise<WalkResult> {
+  const planner = new Planner(ctx, snapshotDir);
+  const roots = sourceRoots(ctx);
+  let seq = batchesPlanned;
+  let current: WorkItem[] = [];
+  let currentFiles = 0;
+  let currentBytes = 0;
+  let pending: NewBatch[] = [];
+  let pendingFiles = 0;
+  let pendingBytes = 0;
+  let last: WalkPosition | undefined = cursor;
+  let lastFlush = Date.now();
+
+  const cut = () => {
+    if (current.length === 0) return;
+    pending.push({ seq: seq++, items: current, files: currentFiles, bytes: currentBytes });
+    pendingFiles += currentFiles;
+    pendingBytes += currentBytes;
+    current = [];
+    currentFiles = 0;
+    currentBytes = 0;
+  };
+  const flush = async () => {
+    cut();
+    if (pending.length === 0 || last === undefined) return;
+    await queue.enqueue(ctx.id, pending, { cursor: JSON.stringify(last), addFiles: pendingFiles, addBytes: pendingBytes, batchesPlanned: seq });
+    pending = [];
+    pendingFiles = 0;
+    pendingBytes = 0;
+    lastFlush = Date.now();
+  };
+
+  for (let ep = 0; ep < roots.length; ep++) {
+    const source = ctx.sources[ep];
+    if (!source) continue;
+    const paths = roots[ep] as string[];
+    for (let np = 0; np < paths.length; np++) {
+      if (cursor && (ep < cursor.ep || (ep === cursor.ep && np < cursor.np))) continue;
+      for await (const w of walk(source.driver, ep, np, paths[np] as string, {
+        recursive: ctx.opts.recursive, ignoreHidden: ctx.opts.ignoreHidden, order: ctx.opts.order, after: cursor, signal: ctx.abort.signal,
+      })) {
+        if (shouldStop()) {
+          await flush();
+          return { complete: false };
+        }
+        const items = await planner.plan(w, `${ep}:${np}:${w.position.path.join('/')}`);
+        for (const item of items) {
+          const counted = item.op !== 'mkdir';
+          current.push(item);
+          if (counted) {
+            currentFiles += 1;
+            currentBytes += item.size;
+          }
+        }
+        last = w.position;
+        if (currentFiles >= limits.batchFiles || currentBytes >= limits.batchBytes) cut();
+        // Flush often enough that movers start while a slow walk goes on.
+        if (pending.length >= limits.flushBatches || (pending.length > 0 && Date.now() - lastFlush > 200)) await flush();
+      }
+    }
+  }
+  await flush();
+  return { complete: true };
+}

@@ -1,0 +1,62 @@
+/**
+ * Everything this process holds about one running execution: its frozen task snapshot, parsed
+ * options, open drivers, abort controller (force_stop), and live accounting. Shared by the
+ * dispatcher and the movers of this process.
+ */
+import type { TaskEndpoint } from '../domain/task.js';
+import type { ExecutionState } from '../domain/execution.js';
+import type { ResolvedStorage } from './storage-resolver.js';
+import { Accounting } from './accounting.js';
+import { parseEngineOptions, type EngineOptions } from './execution-options.js';
+
+export interface TaskSnapshot {
+  id: string;
+  name: string;
+  workflow_type: string;
+  workflow_action: string;
+  options: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  sources: TaskEndpoint[];
+  destinations: TaskEndpoint[];
+}
+
+export class ExecutionContext {
+  readonly opts: EngineOptions;
+  readonly abort = new AbortController();
+  readonly accounting = new Accounting();
+  /** Files in flight in this process for this execution. */
+  inflight = 0;
+  /** Batches claimed so far in this process (fair share). */
+  claimed = 0;
+  /** Cached state, refreshed by the engine; movers claim only while runnable. */
+  state: ExecutionState;
+  /** Notes for the execution log (ignored options, skipped kinds). */
+  readonly notes: string[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly taskId: string,
+    readonly snapshot: TaskSnapshot,
+    readonly sources: ResolvedStorage[],
+    readonly destinations: ResolvedStorage[],
+    state: ExecutionState,
+  ) {
+    this.opts = parseEngineOptions(snapshot.options ?? {});
+    this.state = state;
+    this.noteIgnoredOptions();
+  }
+
+  get runnable(): boolean {
+    return (this.state === 'calculating' || this.state === 'in_progress') && !this.abort.signal.aborted;
+  }
+
+  private noteIgnoredOptions(): void {
+    const o = this.opts;
+    const dsts = this.destinations.map((d) => d.driver.features);
+    if (o.keepOwnership && dsts.some((f) => !f.setOwnership)) this.notes.push('keep_file_ownership ignored: the destination cannot set owners (Barge is not running as root, or the storage has no owners)');
+    if ((o.resetFileDate || o.resetFolderDate) && dsts.some((f) => f.mtimePrecisionMs === null)) this.notes.push('reset_file_date/reset_folder_date ignored: the destination cannot set dates');
+    for (const key of ['storage_class', 'object_lock_mode', 'object_lock_retention_period', 'restoration_expiry_days', 'retrieval_options_glacier', 'barcodes', 'selected_drive', 'selected_drive_2', 'context_uid', 'context_gid']) {
+      if (this.snapshot.options?.[key] !== undefined) this.notes.push(`${key} ignored: it does not apply to this execution's storages`);
+    }
+  }
+}

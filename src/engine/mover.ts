@@ -1,0 +1,278 @@
+/**
+ * A mover: claims batches from the work queue under a lease, runs their items on a fixed number of
+ * slots (shared fairly between executions by priority), records every outcome in the ledger, and
+ * completes — or, on pause/stop, releases — each batch. Retryable errors are retried with backoff;
+ * others fail that file only.
+ */
+import type { Logger } from 'pino';
+import { setTimeout as delay } from 'node:timers/promises';
+import { toStorageError } from '../storage/errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { LedgerRepository } from '../store/ledger-repository.js';
+import type { FileLedgerRow, CatalogEntryRow } from '../store/schema.js';
+import type { BatchCounts, WorkQueue } from './work-queue.js';
+import type { ExecutionContext } from './execution-context.js';
+import type { Batch, LedgerStatus, WorkItem } from './work-item.js';
+import { Semaphore } from './semaphore.js';
+import { runItem } from './item-runner.js';
+
+export interface MoverConfig {
+  owner: string;
+  slots: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Attempts per file for retryable errors. */
+  attempts: number;
+  backoffMs: number;
+}
+
+/** A batch being worked on here: its live counts, for progress between completions. */
+export interface OpenBatch {
+  batch: Batch;
+  counts: BatchCounts;
+}
+
+export class Mover {
+  private readonly slots: Semaphore;
+  private readonly open = new Map<string, OpenBatch>();
+  private ledgerBuffer: FileLedgerRow[] = [];
+  private catalogBuffer: CatalogEntryRow[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Items claimed but not started, across open batches: claim more when it runs low. */
+  private backlog = 0;
+
+  constructor(
+    private readonly cfg: MoverConfig,
+    private readonly queue: WorkQueue,
+    private readonly ledger: LedgerRepository,
+    private readonly contextOf: (executionId: string) => ExecutionContext | undefined,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.slots = new Semaphore(cfg.slots);
+  }
+
+  get name(): string {
+    return this.cfg.owner;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.cfg.heartbeatMs).unref();
+    this.flushTimer = setInterval(() => void this.flushLedger().catch((err) => this.log.error({ err }, 'ledger flush failed')), 250).unref();
+    this.loop = this.claimLoop();
+  }
+
+  /** Stops claiming; in-flight batches are released by their runs (contexts are aborted by the engine). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.flushTimer);
+    await this.flushLedger();
+  }
+
+  /** Something changed (a new batch, a resume): look for work now. */
+  kick(): void {
+    this.wake?.();
+  }
+
+  /** Live counts of this execution's open batches minus what their rows already hold. */
+  liveDelta(executionId: string): BatchCounts {
+    const d = { doneFiles: 0, doneBytes: 0, failedFiles: 0 };
+    for (const o of this.open.values()) {
+      if (o.batch.executionId !== executionId) continue;
+      d.doneFiles += o.counts.doneFiles - o.batch.persisted.doneFiles;
+      d.doneBytes += o.counts.doneBytes - o.batch.persisted.doneBytes;
+      d.failedFiles += o.counts.failedFiles - o.batch.persisted.failedFiles;
+    }
+    return d;
+  }
+
+  openBatches(executionId: string): number {
+    return [...this.open.values()].filter((o) => o.batch.executionId === executionId).length;
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (this.running) {
+      let claimed = false;
+      try {
+        if (this.backlog < this.cfg.slots * 2) claimed = await this.claimOne();
+      } catch (err) {
+        this.log.error({ err }, 'claim failed');
+      }
+      if (!claimed) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 200);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** Fair share: the runnable execution with the fewest claims per unit of priority goes first. */
+  private async claimOne(): Promise<boolean> {
+    const now = this.clock.now();
+    const ids = await this.queue.runnable(now);
+    const candidates = ids
+      .map((id) => this.contextOf(id))
+      .filter((c): c is ExecutionContext => c !== undefined && c.runnable && (c.opts.parallel === null || c.inflight < c.opts.parallel || this.openBatches(c.id) === 0))
+      .sort((a, b) => a.claimed / a.opts.priority - b.claimed / b.opts.priority);
+    for (const ctx of candidates) {
+      const batch = await this.queue.claim(ctx.id, this.cfg.owner, this.cfg.leaseMs, now);
+      if (!batch) continue;
+      ctx.claimed++;
+      void this.runBatch(ctx, batch).catch((err) => this.log.error({ err, batch: batch.id }, 'batch run failed'));
+      return true;
+    }
+    return false;
+  }
+
+  private async runBatch(ctx: ExecutionContext, batch: Batch): Promise<void> {
+    const previous = await this.ledger.forKeys(ctx.id, batch.items.map((i) => i.key));
+    const counts: BatchCounts = { doneFiles: 0, doneBytes: 0, failedFiles: 0 };
+    const todo: Array<{ item: WorkItem; previous?: LedgerStatus }> = [];
+    for (const item of batch.items) {
+      const prev = previous.get(item.key);
+      if (prev?.status === 'done' || prev?.status === 'skipped') {
+        if (item.op !== 'mkdir') {
+          counts.doneFiles++;
+          counts.doneBytes += Number(prev.size);
+        }
+      } else if (prev?.status === 'failed') counts.failedFiles++;
+      else todo.push({ item, previous: prev?.status as LedgerStatus | undefined });
+    }
+    const entry: OpenBatch = { batch, counts };
+    this.open.set(batch.id, entry);
+    this.backlog += todo.length;
+    const started: Array<Promise<void>> = [];
+    let next = 0;
+    try {
+      for (; next < todo.length; next++) {
+        if (!ctx.runnable) break;
+        const parallel = ctx.opts.parallel;
+        await this.slots.acquire(ctx.abort.signal).catch(() => undefined);
+        if (!ctx.runnable) {
+          this.slots.release();
+          break;
+        }
+        if (parallel !== null && ctx.inflight >= parallel) {
+          // This execution is at its own limit: give the slot back and wait for one of its files.
+          this.slots.release();
+          await Promise.race(started);
+          next--;
+          continue;
+        }
+        const { item, previous: prev } = todo[next] as { item: WorkItem; previous?: LedgerStatus };
+        this.backlog--;
+        ctx.inflight++;
+        started.push(this.runOne(ctx, item, prev, counts).finally(() => {
+          ctx.inflight--;
+          this.slots.release();
+        }));
+      }
+      await Promise.allSettled(started);
+    } finally {
+      this.backlog -= todo.length - next;
+      await this.flushLedger().catch((err) => this.log.error({ err }, 'ledger flush failed'));
+      this.open.delete(batch.id);
+      const now = this.clock.now();
+      if (ctx.abort.signal.aborted) {
+        // force_stop: the engine cancels the execution's batches; nothing to hand back.
+      } else if (next >= todo.length) await this.queue.complete(batch.id, counts, now);
+      else await this.queue.release(batch.id, counts, now);
+    }
+  }
+
+  private async runOne(ctx: ExecutionContext, item: WorkItem, previous: LedgerStatus | undefined, counts: BatchCounts): Promise<void> {
+    let inflight = 0;
+    const hooks = {
+      onBytes: (n: number) => {
+        inflight += n;
+        ctx.accounting.inflightBytes += n;
+      },
+      recordNow: (it: WorkItem, status: LedgerStatus, size: number, checksum: string | null) =>
+        this.ledger.record([this.row(ctx, it, status, size, checksum, null, null, 1)]),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await runItem(ctx, item, previous, hooks);
+        if (item.op !== 'mkdir') {
+          counts.doneFiles++;
+          counts.doneBytes += out.size;
+        }
+        if (out.catalog) {
+          const c = out.catalog;
+          this.catalogBuffer.push({
+            execution_id: ctx.id, task_id: ctx.taskId, storage_id: ctx.sources[item.src.ep]?.storageId ?? '', path: c.path, kind: 'file', size: c.size,
+            mtime_ms: c.mtimeMs, mode: c.mode ?? null, uid: c.uid ?? null, gid: c.gid ?? null, checksum: c.checksum, algorithm: c.checksum ? ctx.opts.checksum : null,
+            recorded_at: this.clock.now().toISOString(),
+          });
+        }
+        if (item.op !== 'mkdir') this.buffer(this.row(ctx, item, out.status, out.size, out.checksum, null, out.note ?? null, attempt));
+        return;
+      } catch (err) {
+        const e = toStorageError(err, item.src.path);
+        if (ctx.abort.signal.aborted) return; // force_stop: not an error of this file
+        if (e.retryable && attempt < this.cfg.attempts) {
+          this.log.warn({ execution: ctx.id, path: item.src.path, code: e.code, attempt }, 'retrying file');
+          previous = undefined;
+          await delay(this.cfg.backoffMs * 4 ** (attempt - 1), undefined, { signal: ctx.abort.signal }).catch(() => undefined);
+          if (ctx.abort.signal.aborted) return;
+          continue;
+        }
+        counts.failedFiles++;
+        this.buffer(this.row(ctx, item, 'failed', item.size, null, e.code, e.message, attempt));
+        return;
+      } finally {
+        ctx.accounting.inflightBytes -= inflight;
+        inflight = 0;
+      }
+    }
+  }
+
+  private row(ctx: ExecutionContext, item: WorkItem, status: LedgerStatus, size: number, checksum: string | null, errorClass: string | null, error: string | null, attempts: number): FileLedgerRow {
+    return {
+      execution_id: ctx.id, item_key: item.key, src_path: item.src.path, dst_path: item.dst?.path ?? null, size, checksum, status,
+      error_class: errorClass, error, attempts, updated_at: this.clock.now().toISOString(),
+    };
+  }
+
+  private buffer(row: FileLedgerRow): void {
+    this.ledgerBuffer.push(row);
+    if (this.ledgerBuffer.length >= 500) void this.flushLedger().catch((err) => this.log.error({ err }, 'ledger flush failed'));
+  }
+
+  private flushing: Promise<void> = Promise.resolve();
+
+  /** Writes buffered ledger and catalog rows (serialized: one flush at a time). */
+  flushLedger(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const rows = this.ledgerBuffer;
+      const cat = this.catalogBuffer;
+      this.ledgerBuffer = [];
+      this.catalogBuffer = [];
+      await this.ledger.record(rows);
+      await this.ledger.recordCatalog(cat);
+    });
+    return this.flushing;
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.queue.heartbeat(this.cfg.owner, [...this.open.keys()], this.cfg.leaseMs, this.clock.now());
+    } catch (err) {
+      this.log.error({ err }, 'heartbeat failed');
+    }
+  }
+}

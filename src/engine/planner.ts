@@ -1,0 +1,126 @@
+/**
+ * Plans each walked entry against the destination: which operation, to which path. Decisions that
+ * depend on the destination (exists? rename to what?) are taken here, once, and travel in the batch.
+ * Destination directories are listed once each (a small cache of recent ones), never stat'ed per file.
+ */
+import type { Entry, StorageDriver } from '../storage/driver.js';
+import type { ExecutionContext } from './execution-context.js';
+import { baseName, commonParent, destinationPath, joinPath, parentOf, renamed } from './plan.js';
+import type { WalkEntry } from './walker.js';
+import type { WorkItem } from './work-item.js';
+import { normalizeNodePath } from '../domain/storage-path.js';
+
+const COPY_LIKE = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'duplication']);
+const DIR_CACHE = 64;
+
+/** Source node paths as storage paths, resolved against `working_dir`. */
+export function sourceRoots(ctx: ExecutionContext): string[][] {
+  const wd = typeof ctx.snapshot.options.working_dir === 'string' ? ctx.snapshot.options.working_dir : '/';
+  return ctx.snapshot.sources.map((s) => (s.node_paths.length ? s.node_paths : ['/']).map((p) => {
+    const r = normalizeNodePath(p, wd);
+    return 'path' in r ? r.path : '/';
+  }));
+}
+
+export class Planner {
+  private readonly strip: string;
+  private readonly dirCache = new Map<string, Map<string, Entry>>();
+  /** Destination names this execution already decided to write, per destination dir (rename must not reuse them). */
+  private readonly planned = new Map<string, Set<string>>();
+  private readonly dstBases: string[];
+
+  constructor(
+    private readonly ctx: ExecutionContext,
+    /** Optional folder inserted under every destination base (backup snapshots). */
+    private readonly snapshotDir: string | null = null,
+  ) {
+    this.strip = ctx.opts.ignoreCommonPath ? commonParent(sourceRoots(ctx).flat()) : '/';
+    this.dstBases = ctx.snapshot.destinations.map((d) => {
+      const base = d.node_paths[0] ?? '/';
+      return snapshotDir ? joinPath(base, snapshotDir) : joinPath(base);
+    });
+  }
+
+  get action(): string {
+    return this.ctx.snapshot.workflow_action;
+  }
+
+  /** The items for one walked entry (several destinations → several items). */
+  async plan(w: WalkEntry, key: string): Promise<WorkItem[]> {
+    const e = w.entry;
+    const meta = { size: e.kind === 'file' ? e.size : 0, mtimeMs: e.mtimeMs, atimeMs: e.atimeMs, mode: e.mode, uid: e.uid, gid: e.gid };
+    const src = { ep: w.position.ep, path: w.path };
+    if (e.kind === 'symlink' || e.kind === 'other') {
+      return e.kind === 'symlink' || this.action !== 'erase' ? [{ key, op: 'skip', src, ...meta, size: 0, note: `${e.kind === 'symlink' ? 'symbolic link' : 'special file'} not transferred` }] : [];
+    }
+    if (this.action === 'erase') return e.kind === 'file' ? [{ key, op: 'erase', src, ...meta }] : [];
+    if (this.action === 'scan') return e.kind === 'file' ? [{ key, op: 'scan', src, ...meta }] : [];
+    if (this.action === 'check_consistency') {
+      if (e.kind !== 'file') return [];
+      return this.dstBases.map((base, i) => ({ key: `${key}>${i}`, op: 'verify' as const, src, dst: { ep: i, path: destinationPath(w.path, base, this.strip) }, ...meta }));
+    }
+    if (!COPY_LIKE.has(this.action)) return [];
+    const out: WorkItem[] = [];
+    for (let i = 0; i < this.dstBases.length; i++) {
+      const dst = this.ctx.destinations[i]?.driver;
+      if (!dst) continue;
+      const target = destinationPath(w.path, this.dstBases[i] as string, this.strip);
+      const k = this.dstBases.length > 1 ? `${key}>${i}` : key;
+      if (e.kind === 'dir') {
+        if (dst.features.directories) out.push({ key: k, op: 'mkdir', src, dst: { ep: i, path: target }, ...meta, size: 0 });
+        continue;
+      }
+      const decided = await this.resolveConflict(dst, i, target);
+      if (decided === null) {
+        out.push({ key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: 'destination exists (conflict_resolution: ignore)' });
+        continue;
+      }
+      out.push({ key: k, op: this.action === 'move' ? 'move' : 'copy', src, dst: { ep: i, path: decided }, ...meta });
+    }
+    return out;
+  }
+
+  /** The path to write, or null to skip (ignore). */
+  private async resolveConflict(dst: StorageDriver, ep: number, target: string): Promise<string | null> {
+    const dir = parentOf(target);
+    const name = baseName(target);
+    const plannedKey = `${ep}:${dir}`;
+    const taken = this.planned.get(plannedKey) ?? new Set<string>();
+    this.planned.set(plannedKey, taken);
+    if (this.planned.size > DIR_CACHE * 4) this.planned.delete(this.planned.keys().next().value as string);
+    if (this.ctx.opts.conflict === 'overwrite') {
+      taken.add(name);
+      return target;
+    }
+    const existing = await this.listing(dst, ep, dir);
+    const exists = (n: string) => existing.has(n) || taken.has(n);
+    if (!exists(name)) {
+      taken.add(name);
+      return target;
+    }
+    if (this.ctx.opts.conflict === 'ignore') return null;
+    for (let n = 1; ; n++) {
+      const candidate = renamed(name, n);
+      if (!exists(candidate)) {
+        taken.add(candidate);
+        return joinPath(dir, candidate);
+      }
+    }
+  }
+
+  private async listing(dst: StorageDriver, ep: number, dir: string): Promise<Map<string, Entry>> {
+    const key = `${ep}:${dir}`;
+    const hit = this.dirCache.get(key);
+    if (hit) return hit;
+    const m = new Map<string, Entry>();
+    try {
+      for await (const e of dst.list(dir, { signal: this.ctx.abort.signal })) m.set(e.name, e);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'not_found' && code !== 'not_a_directory') throw err;
+    }
+    this.dirCache.set(key, m);
+    if (this.dirCache.size > DIR_CACHE) this.dirCache.delete(this.dirCache.keys().next().value as string);
+    return m;
+  }
+}

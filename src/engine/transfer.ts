@@ -1,0 +1,72 @@
+/**
+ * One file, one pass: read the source, hash the bytes as they flow (when a checksum is asked), write
+ * through the destination's atomic writer, and verify the stored bytes before they become visible.
+ */
+import { pipeline } from 'node:stream/promises';
+import type { StorageDriver, WriteOptions } from '../storage/driver.js';
+import { StorageError, toStorageError } from '../storage/errors.js';
+import { HashingStream, createHasher, hashStream, type ChecksumAlgorithm } from '../lib/hashing.js';
+import type { WorkItem } from './work-item.js';
+
+export interface TransferOptions {
+  checksum: ChecksumAlgorithm | null;
+  resetFileDate: boolean;
+  keepOwnership: boolean;
+  signal: AbortSignal;
+  onBytes: (n: number) => void;
+}
+
+export interface TransferResult {
+  size: number;
+  checksum: string | null;
+}
+
+/** What of the source's metadata the destination can take, by declared capability. */
+export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<TransferOptions, 'resetFileDate' | 'keepOwnership' | 'signal'>): WriteOptions {
+  const f = dst.features;
+  return {
+    size: item.size,
+    signal: opts.signal,
+    ...(opts.resetFileDate && f.mtimePrecisionMs !== null ? { mtimeMs: item.mtimeMs, ...(item.atimeMs !== undefined ? { atimeMs: item.atimeMs } : {}) } : {}),
+    ...(f.permissions && item.mode !== undefined ? { mode: item.mode } : {}),
+    ...(opts.keepOwnership && f.setOwnership && item.uid !== undefined ? { uid: item.uid, gid: item.gid } : {}),
+  };
+}
+
+/** Copies `srcPath` to `dstPath`; on any failure nothing is left at the destination. */
+export async function transferFile(src: StorageDriver, srcPath: string, dst: StorageDriver, dstPath: string, item: WorkItem, opts: TransferOptions): Promise<TransferResult> {
+  const read = await src.openRead(srcPath, { signal: opts.signal });
+  let writer;
+  try {
+    writer = await dst.openWrite(dstPath, writeOptions(item, dst, opts));
+  } catch (err) {
+    read.destroy();
+    throw toStorageError(err, dstPath);
+  }
+  const hashing = new HashingStream(opts.checksum ? await createHasher(opts.checksum) : null, opts.onBytes);
+  try {
+    await pipeline(read, hashing, writer.stream);
+  } catch (err) {
+    await writer.abort(err);
+    throw toStorageError(err, srcPath);
+  }
+  const digest = hashing.digest();
+  const algorithm = opts.checksum;
+  await writer.commit({
+    verify: algorithm
+      ? async (stored) => {
+          const back = await hashStream(stored, algorithm);
+          if (back.digest !== digest || back.bytes !== hashing.bytes) {
+            throw new StorageError('checksum_mismatch', `checksum mismatch on ${dstPath}: read ${digest}, stored ${back.digest}`, { path: dstPath });
+          }
+        }
+      : undefined,
+  });
+  return { size: hashing.bytes, checksum: digest };
+}
+
+/** Hashes a stored object (check_consistency, scan). */
+export async function checksumOf(driver: StorageDriver, path: string, algorithm: ChecksumAlgorithm, signal: AbortSignal): Promise<{ digest: string; bytes: number }> {
+  const stream = await driver.openRead(path, { signal });
+  return hashStream(stream, algorithm);
+}

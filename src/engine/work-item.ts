@@ -1,0 +1,47 @@
+/**
+ * What the dispatcher plans and the movers carry out. Every decision (destination name after a
+ * rename, overwrite or not) is taken at planning time and written into the batch, so a mover that
+ * redoes a batch after a crash does exactly the same thing again: each operation is idempotent.
+ */
+
+/** `copy`: write src to dst. `move`: copy, verify, record, then remove src. `erase`: remove src
+ *  (or move it to the trash with soft_erase). `scan`: record src in the catalog. `verify`: compare
+ *  dst with src (check_consistency). `mkdir`: create an (empty) directory at dst. `skip`: nothing to do
+ *  (existing destination with conflict_resolution ignore, symlinks…), counted as done with its reason. */
+export type WorkOp = 'copy' | 'move' | 'erase' | 'scan' | 'verify' | 'mkdir' | 'skip';
+
+/** A path on one of the execution's endpoints (index into the snapshot's sources or destinations). */
+export interface EndpointPath {
+  ep: number;
+  path: string;
+}
+
+export interface WorkItem {
+  /** Unique within the execution; the ledger's key. */
+  key: string;
+  op: WorkOp;
+  src: EndpointPath;
+  dst?: EndpointPath;
+  size: number;
+  mtimeMs: number;
+  atimeMs?: number;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** Why an item is skipped (for the ledger). */
+  note?: string;
+}
+
+/** A claimed batch as movers see it. */
+export interface Batch {
+  id: string;
+  executionId: string;
+  seq: number;
+  items: WorkItem[];
+  attempts: number;
+  /** Counts the batch row held when claimed (from an earlier partial run). */
+  persisted: { doneFiles: number; doneBytes: number; failedFiles: number };
+}
+
+/** Ledger statuses. `copied` = destination verified, source not yet removed (move). */
+export type LedgerStatus = 'done' | 'skipped' | 'copied' | 'failed';

@@ -1,0 +1,51 @@
+/**
+ * The work queue between the dispatcher and the movers. Embedded: a table in the SQL store claimed
+ * with a lease (store/work-queue-repository.ts). Behind this interface so a distributed queue (BullMQ
+ * on Redis, with the SQL store as the source of truth) can replace it without touching either side.
+ */
+import type { Batch, WorkItem } from './work-item.js';
+
+export interface NewBatch {
+  seq: number;
+  items: WorkItem[];
+  files: number;
+  bytes: number;
+}
+
+/** The walk's checkpoint, written in the same transaction as the batches it planned. */
+export interface WalkCheckpoint {
+  cursor: string;
+  /** Additions to the execution's todo counters. */
+  addFiles: number;
+  addBytes: number;
+  batchesPlanned: number;
+}
+
+export interface BatchCounts {
+  doneFiles: number;
+  doneBytes: number;
+  failedFiles: number;
+}
+
+export interface WorkQueue {
+  /** Stores batches and the checkpoint atomically. */
+  enqueue(executionId: string, batches: NewBatch[], checkpoint: WalkCheckpoint): Promise<void>;
+  /** Executions that have claimable batches and may run now (not paused/stopping/finished). */
+  runnable(now: Date): Promise<string[]>;
+  /** Leases the next batch of an execution to `owner`, or undefined. */
+  claim(executionId: string, owner: string, leaseMs: number, now: Date): Promise<Batch | undefined>;
+  /** Extends the leases of `owner`'s batches. */
+  heartbeat(owner: string, batchIds: string[], leaseMs: number, now: Date): Promise<void>;
+  /** Marks a batch done with its final counts. */
+  complete(batchId: string, counts: BatchCounts, now: Date): Promise<void>;
+  /** Gives a batch back (pause, stop, shutdown) keeping its counts; finished items are skipped on re-claim via the ledger. */
+  release(batchId: string, counts: BatchCounts, now: Date, retryAt?: Date): Promise<void>;
+  /** Returns expired leases to the queue (all leases of other owners when `allOtherOwners`: embedded restart). */
+  requeueExpired(now: Date, owner: string, allOtherOwners: boolean): Promise<number>;
+  /** Cancels what is not done (force_stop, stop). */
+  cancel(executionId: string, now: Date): Promise<void>;
+  /** Batches not yet done (queued or leased). */
+  openCount(executionId: string): Promise<{ queued: number; leased: number }>;
+  /** Sums of the batches' counts. */
+  totals(executionId: string): Promise<BatchCounts>;
+}

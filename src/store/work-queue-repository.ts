@@ -1,0 +1,122 @@
+/**
+ * The embedded work queue: batches in a table, claimed with `UPDATE … RETURNING` under a lease that
+ * movers renew; expired leases return to the queue. On PostgreSQL the claim skips rows locked by
+ * other movers (`FOR UPDATE SKIP LOCKED`), so several hosts can share one store.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database, WorkBatchRow } from './schema.js';
+import type { Dialect } from './db.js';
+import type { BatchCounts, NewBatch, WalkCheckpoint, WorkQueue } from '../engine/work-queue.js';
+import type { Batch, WorkItem } from '../engine/work-item.js';
+import { newId } from '../lib/tokens.js';
+
+/** Executions whose batches may be claimed. */
+const RUNNABLE_STATES = ['calculating', 'in_progress'] as const;
+
+function iso(d: Date): string {
+  return d.toISOString();
+}
+
+export class SqlWorkQueue implements WorkQueue {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async enqueue(executionId: string, batches: NewBatch[], cp: WalkCheckpoint): Promise<void> {
+    const now = iso(new Date());
+    await this.db.transaction().execute(async (trx) => {
+      if (batches.length > 0) {
+        await trx.insertInto('work_batches').values(batches.map((b): WorkBatchRow => ({
+          id: newId(), execution_id: executionId, seq: b.seq, state: 'queued', items: JSON.stringify(b.items), files: b.files, bytes: b.bytes,
+          done_files: 0, done_bytes: 0, failed_files: 0, lease_owner: null, lease_until: null, attempts: 0, available_at: now, created_at: now, updated_at: now,
+        }))).execute();
+      }
+      await trx.updateTable('task_executions').set((eb) => ({
+        walk_cursor: cp.cursor,
+        nodes_todo: eb('nodes_todo', '+', cp.addFiles),
+        size_todo: eb('size_todo', '+', cp.addBytes),
+        batches_planned: cp.batchesPlanned,
+      })).where('id', '=', executionId).execute();
+    });
+  }
+
+  async runnable(now: Date): Promise<string[]> {
+    const rows = await this.db.selectFrom('work_batches as b')
+      .innerJoin('task_executions as e', 'e.id', 'b.execution_id')
+      .select('b.execution_id').distinct()
+      .where('b.state', '=', 'queued').where('b.available_at', '<=', iso(now))
+      .where('e.state', 'in', RUNNABLE_STATES)
+      .execute();
+    return rows.map((r) => r.execution_id);
+  }
+
+  async claim(executionId: string, owner: string, leaseMs: number, now: Date): Promise<Batch | undefined> {
+    let next = this.db.selectFrom('work_batches').select('id')
+      .where('execution_id', '=', executionId).where('state', '=', 'queued').where('available_at', '<=', iso(now))
+      .orderBy('seq').limit(1);
+    if (this.dialect === 'postgres') next = next.forUpdate().skipLocked();
+    const row = await this.db.updateTable('work_batches')
+      .set((eb) => ({ state: 'leased', lease_owner: owner, lease_until: iso(new Date(now.getTime() + leaseMs)), attempts: eb('attempts', '+', 1), updated_at: iso(now) }))
+      .where('id', '=', (eb) => eb.selectFrom(next.as('n')).select('n.id'))
+      .where('state', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id, executionId: row.execution_id, seq: Number(row.seq), items: JSON.parse(row.items) as WorkItem[], attempts: Number(row.attempts),
+      persisted: { doneFiles: Number(row.done_files), doneBytes: Number(row.done_bytes), failedFiles: Number(row.failed_files) },
+    };
+  }
+
+  async heartbeat(owner: string, batchIds: string[], leaseMs: number, now: Date): Promise<void> {
+    if (batchIds.length === 0) return;
+    await this.db.updateTable('work_batches').set({ lease_until: iso(new Date(now.getTime() + leaseMs)) })
+      .where('id', 'in', batchIds).where('lease_owner', '=', owner).where('state', '=', 'leased').execute();
+  }
+
+  async complete(batchId: string, c: BatchCounts, now: Date): Promise<void> {
+    await this.db.updateTable('work_batches').set({
+      state: 'done', done_files: c.doneFiles, done_bytes: c.doneBytes, failed_files: c.failedFiles, lease_owner: null, lease_until: null, updated_at: iso(now),
+    }).where('id', '=', batchId).where('state', '=', 'leased').execute();
+  }
+
+  async release(batchId: string, c: BatchCounts, now: Date, retryAt?: Date): Promise<void> {
+    await this.db.updateTable('work_batches').set({
+      state: 'queued', done_files: c.doneFiles, done_bytes: c.doneBytes, failed_files: c.failedFiles, lease_owner: null, lease_until: null,
+      available_at: iso(retryAt ?? now), updated_at: iso(now),
+    }).where('id', '=', batchId).where('state', '=', 'leased').execute();
+  }
+
+  async requeueExpired(now: Date, owner: string, allOtherOwners: boolean): Promise<number> {
+    let q = this.db.updateTable('work_batches').set({ state: 'queued', lease_owner: null, lease_until: null, updated_at: iso(now) }).where('state', '=', 'leased');
+    q = allOtherOwners
+      ? q.where((eb) => eb.or([eb('lease_owner', '<>', owner), eb('lease_until', '<', iso(now))]))
+      : q.where('lease_until', '<', iso(now));
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async cancel(executionId: string, now: Date): Promise<void> {
+    await this.db.updateTable('work_batches').set({ state: 'cancelled', lease_owner: null, lease_until: null, updated_at: iso(now) })
+      .where('execution_id', '=', executionId).where('state', 'in', ['queued', 'leased']).execute();
+  }
+
+  async openCount(executionId: string): Promise<{ queued: number; leased: number }> {
+    const rows = await this.db.selectFrom('work_batches').select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('execution_id', '=', executionId).where('state', 'in', ['queued', 'leased']).groupBy('state').execute();
+    const get = (s: string) => Number(rows.find((r) => r.state === s)?.n ?? 0);
+    return { queued: get('queued'), leased: get('leased') };
+  }
+
+  async totals(executionId: string): Promise<BatchCounts> {
+    const r = await this.db.selectFrom('work_batches')
+      .select([
+        sql<number>`COALESCE(SUM(done_files), 0)`.as('f'),
+        sql<number>`COALESCE(SUM(done_bytes), 0)`.as('b'),
+        sql<number>`COALESCE(SUM(failed_files), 0)`.as('x'),
+      ])
+      .where('execution_id', '=', executionId).executeTakeFirstOrThrow();
+    return { doneFiles: Number(r.f), doneBytes: Number(r.b), failedFiles: Number(r.x) };
+  }
+}
