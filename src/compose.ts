@@ -25,6 +25,12 @@ import { ExecutionService, NO_ENGINE } from './services/execution-service.js';
 import { RegistryService } from './services/registry-service.js';
 import { realProbes, type StorageProbes } from './storage/probes/probes.js';
 import { buildServer } from './api/server.js';
+import { SqlWorkQueue } from './store/work-queue-repository.js';
+import { LedgerRepository } from './store/ledger-repository.js';
+import { Engine, defaultEngineConfig, type EngineConfig } from './engine/engine.js';
+import { ShareResolver } from './engine/share-resolver.js';
+import { createDriver } from './storage/registry.js';
+import type { NasShareRow } from './store/schema.js';
 import { buildOpenApiDocument } from './api/openapi/document.js';
 import { taskHandlers } from './api/handlers/task-handlers.js';
 import { userHandlers } from './api/handlers/user-handlers.js';
@@ -36,6 +42,8 @@ export interface Barge {
   store: Store;
   logger: Logger;
   services: { users: UserService; tasks: TaskService; executions: ExecutionService; registry: RegistryService; auth: AuthService };
+  /** The engine of this process, when `config.engine` is on. */
+  engine: Engine | undefined;
   /** What first start did about the admin account (to print it once). */
   admin: { created: boolean; password?: string; generated: boolean };
   close(): Promise<void>;
@@ -45,6 +53,7 @@ export interface BargeOverrides {
   clock?: Clock;
   logger?: Logger;
   probes?: StorageProbes;
+  engine?: Partial<EngineConfig>;
 }
 
 export async function createBarge(config: Config, overrides: BargeOverrides = {}): Promise<Barge> {
@@ -69,7 +78,23 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
     const users = new UserService(userRepo, auth, clock);
     const registry = new RegistryService(registryRepos, taskRepo, overrides.probes ?? realProbes, secrets, clock);
     const tasks = new TaskService(taskRepo, execRepo, registry, clock);
-    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), NO_ENGINE, clock, config.deferTtlSeconds);
+    const ledger = new LedgerRepository(db, dialect);
+    const engine = config.engine
+      ? new Engine(
+          defaultEngineConfig({ slots: config.moverSlots, ...overrides.engine }),
+          execRepo,
+          new SqlWorkQueue(db, dialect),
+          ledger,
+          new ShareResolver({
+            share: async (id) => (await registryRepos.nas_shares.findById(id)) as NasShareRow | undefined,
+            poolShares: async (poolId) => (await registryRepos.nas_shares.all({ pool_id: poolId })) as NasShareRow[],
+            openDriver: createDriver,
+          }),
+          clock,
+          logger,
+        )
+      : undefined;
+    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger);
     const admin = await users.ensureAdmin(config.adminPassword);
     const document = buildOpenApiDocument();
     const app = await buildServer({
@@ -84,11 +109,13 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
         ...metaHandlers(document, async () => void (await sql`SELECT 1`.execute(db))),
       },
     });
+    await engine?.start();
     return {
-      app, store, logger, admin,
+      app, store, logger, admin, engine,
       services: { users, tasks, executions, registry, auth },
       async close() {
         await app.close();
+        await engine?.stop();
         await store.close();
       },
     };

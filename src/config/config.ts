@@ -21,6 +21,10 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a checked Basic credential stays cached, so the API is not bound by the password KDF. */
   readonly basicCacheSeconds: number;
+  /** Run the engine (dispatcher + movers) in this process; off = an API-only node. */
+  readonly engine: boolean;
+  /** Concurrent file transfers of this process's mover. */
+  readonly moverSlots: number;
 }
 
 export class ConfigError extends Error {
@@ -43,6 +47,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return fallback;
     }
     return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'on', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'off', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name}=${JSON.stringify(raw)} must be on or off`);
+    return fallback;
   };
   const host = env.BARGE_HOST || '127.0.0.1';
   const port = env.BARGE_PORT ? int('BARGE_PORT', 8080, 0, 65535) : int('PORT', 8080, 0, 65535);
@@ -73,6 +85,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins,
     logLevel,
     basicCacheSeconds: int('BARGE_BASIC_CACHE_SECONDS', 60, 0, 3600),
+    engine: bool('BARGE_ENGINE', true),
+    moverSlots: int('BARGE_MOVER_SLOTS', 8, 1, 256),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -11,11 +11,17 @@ import type { Clock } from '../lib/clock.js';
 import { newId, randomToken, sha256Hex } from '../lib/tokens.js';
 import { ActiveExecutionExists, type ExecutionRepository } from '../store/execution-repository.js';
 import type { DeferRepository } from '../store/defer-repository.js';
-import type { ExecutionRow, TaskEndpointRow } from '../store/schema.js';
+import type { ExecutionRow, FileLedgerRow, TaskEndpointRow } from '../store/schema.js';
+import type { LedgerRepository } from '../store/ledger-repository.js';
 import type { OwnedTask, TaskRepository } from '../store/task-repository.js';
 import type { Principal } from './principal.js';
 import { ownerScope, type TaskService } from './task-service.js';
 import { endpointView, executionView, type ExecutionView } from './views.js';
+
+export const LEDGER_LIST: ListSpec = {
+  filters: { status: 'string', src_path: 'string', dst_path: 'string', error_class: 'string', size: 'number', updated_at: 'date' },
+  sortable: ['src_path', 'dst_path', 'size', 'status', 'updated_at'],
+};
 
 export const EXECUTION_LIST: ListSpec = {
   filters: {
@@ -33,6 +39,10 @@ export interface EngineSignals {
 
 export const NO_ENGINE: EngineSignals = { executionQueued: () => {}, executionChanged: () => {} };
 
+/** What the engine can execute today; other actions and storage kinds are refused with a 422 naming why. */
+export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore']);
+export const SUPPORTED_KINDS = new Set(['nas']);
+
 const NEEDS_DESTINATION = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication']);
 const NEEDS_SOURCE = new Set(['copy', 'move', 'erase', 'scan', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication', 'cache_cleaning']);
 
@@ -49,7 +59,15 @@ export class ExecutionService {
     private readonly engine: EngineSignals,
     private readonly clock: Clock,
     private readonly deferTtlSeconds: number,
+    private readonly ledger: LedgerRepository,
   ) {}
+
+  /** The execution's file ledger: failures always, every file with `full_report`. */
+  async files(p: Principal, id: string, query: Record<string, unknown>): Promise<{ count: number; files: FileLedgerRow[] }> {
+    await this.show(p, id);
+    const { count, rows } = await this.ledger.list(id, parseListQuery(query, LEDGER_LIST));
+    return { count, files: rows };
+  }
 
   async list(p: Principal, query: Record<string, unknown>, taskId?: string): Promise<{ count: number; task_executions: ExecutionView[] }> {
     const q = parseListQuery(query, EXECUTION_LIST);
@@ -158,7 +176,12 @@ export class ExecutionService {
     if (NEEDS_SOURCE.has(action) && sources.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no source`);
     if (NEEDS_DESTINATION.has(action) && destinations.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no destination`);
     if (action === 'speedtest' && endpoints.length === 0) throw new DataManagementError(422, `Task ${task.name} (speedtest) needs a storage to test`);
-    for (const e of endpoints) if (!endpointKind(e.type)) throw new DataManagementError(422, `Task ${task.name} has an endpoint of unknown type ${e.type}`);
+    if (!SUPPORTED_ACTIONS.has(action)) throw new DataManagementError(422, `Workflow action ${action} is not supported by this Barge yet (supported: ${[...SUPPORTED_ACTIONS].join(', ')})`);
+    for (const e of endpoints) {
+      const kind = endpointKind(e.type);
+      if (!kind) throw new DataManagementError(422, `Task ${task.name} has an endpoint of unknown type ${e.type}`);
+      if (!SUPPORTED_KINDS.has(kind)) throw new DataManagementError(422, `Task ${task.name} uses a ${kind} storage, which this Barge cannot move data on yet`);
+    }
     return endpoints;
   }
 

@@ -2,7 +2,7 @@
  * Task executions in the SQL store. The store enforces "one active execution per task" with a
  * partial unique index (see migration 0001), so `insert` is where a racing second run is refused.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ListQuery } from '../domain/list-query.js';
 import type { Database, ExecutionRow } from './schema.js';
 import type { ExecutionState } from '../domain/execution.js';
@@ -90,6 +90,16 @@ export class ExecutionRepository {
   async transition(id: string, expectedState: ExecutionState, patch: Partial<ExecutionRow>): Promise<boolean> {
     const r = await this.db.updateTable('task_executions').set(patch).where('id', '=', id).where('state', '=', expectedState).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Active executions (finished_at IS NULL), oldest first: what the engine runs or resumes. */
+  async listActive(): Promise<ExecutionRow[]> {
+    return this.db.selectFrom('task_executions').selectAll().where('finished_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** Sets progress flags (bitwise OR) and other columns in one statement, whatever the state. */
+  async addProgress(id: string, flags: number, patch: Partial<ExecutionRow> = {}): Promise<void> {
+    await this.db.updateTable('task_executions').set((eb) => ({ ...patch, progress: sql<number>`${eb.ref('progress')} | ${flags}` })).where('id', '=', id).execute();
   }
 
   async update(id: string, patch: Partial<ExecutionRow>): Promise<void> {

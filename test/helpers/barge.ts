@@ -55,10 +55,14 @@ export async function freshPgUrl(base: string): Promise<{ url: string; drop: () 
   };
 }
 
-export async function boot(opts: { dialect?: DialectName; env?: Record<string, string>; overrides?: BargeOverrides } = {}): Promise<Booted> {
+/**
+ * Boots Barge. The engine is off unless `engine: true`: control-plane suites check the state machine
+ * on executions that stay where the API put them; engine suites move real files.
+ */
+export async function boot(opts: { dialect?: DialectName; env?: Record<string, string>; overrides?: BargeOverrides; engine?: boolean } = {}): Promise<Booted> {
   const dataDir = await mkdtemp(join(tmpdir(), 'barge-test-'));
   let dropPg: (() => Promise<void>) | undefined;
-  const env: Record<string, string> = { BARGE_DATA_DIR: dataDir, BARGE_ADMIN_PASSWORD: ADMIN_PASSWORD, BARGE_LOG_LEVEL: 'silent', ...opts.env };
+  const env: Record<string, string> = { BARGE_DATA_DIR: dataDir, BARGE_ADMIN_PASSWORD: ADMIN_PASSWORD, BARGE_LOG_LEVEL: 'silent', BARGE_ENGINE: opts.engine ? 'on' : 'off', ...opts.env };
   if (opts.dialect === 'postgres') {
     if (!PG_URL) throw new Error('BARGE_TEST_PG_URL is not set');
     const fresh = await freshPgUrl(PG_URL);

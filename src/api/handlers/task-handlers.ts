@@ -51,6 +51,7 @@ export function taskHandlers(tasks: TaskService, executions: ExecutionService): 
     stop_task: async (req: Req) => executions.control(principalOf(req), id(req), 'stop'),
     force_stop_task: async (req: Req) => executions.control(principalOf(req), id(req), 'force_stop'),
     index_task_executions: async (req: Req) => executions.list(principalOf(req), req.query),
+    index_task_execution_files: async (req: Req) => executions.files(principalOf(req), req.params.task_execution_id as string, req.query),
     show_task_execution: async (req: Req) => executions.show(principalOf(req), req.params.task_execution_id as string),
     index_task_executions_of_task: async (req: Req) => executions.list(principalOf(req), req.query, id(req)),
     show_task_execution_of_task: async (req: Req) => executions.show(principalOf(req), req.params.task_execution_id as string, id(req)),

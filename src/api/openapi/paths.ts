@@ -29,6 +29,13 @@ const executions: Record<string, Json> = {
       parameters: [pathParam('task_execution_id')], responses: { '200': jsonResponse('An execution.', ref('task_execution')), ...ERRORS },
     }),
   },
+  '/task_executions/{task_execution_id}/files': {
+    get: op({
+      operationId: 'index_task_execution_files', summary: 'The file ledger of an execution (failures; every file with full_report).', tags: ['task_executions'], scope: ['task_executions', 'files'],
+      parameters: [pathParam('task_execution_id'), ...LIST_PARAMS, ...filterParams(['status', 'src_path', 'dst_path', 'error_class', 'size', 'updated_at'])],
+      responses: { '200': jsonResponse('Files of the execution.', ref('task_execution_file_collection')), ...ERRORS },
+    }),
+  },
   '/tasks/{task_id}/task_executions': {
     get: op({
       operationId: 'index_task_executions_of_task', summary: 'Lists the executions of a task.', tags: ['task_executions'], scope: ['task_executions', 'index'],

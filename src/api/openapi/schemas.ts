@@ -32,6 +32,17 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
   task_execution_collection: {
     type: 'object', properties: { count: { type: 'integer' }, task_executions: { type: 'array', items: ref('task_execution') } },
   },
+  task_execution_file: {
+    type: 'object',
+    properties: {
+      item_key: ro(str), src_path: ro(str), dst_path: ro({ type: 'string', nullable: true }), size: ro({ type: 'integer', format: 'int64' }),
+      checksum: ro({ type: 'string', nullable: true }), status: ro({ type: 'string', enum: ['done', 'skipped', 'copied', 'failed'] }),
+      error_class: ro({ type: 'string', nullable: true }), error: ro({ type: 'string', nullable: true }), attempts: ro({ type: 'integer' }), updated_at: date,
+    },
+  },
+  task_execution_file_collection: {
+    type: 'object', properties: { count: { type: 'integer' }, files: { type: 'array', items: ref('task_execution_file') } },
+  },
   user: {
     type: 'object',
     properties: {

@@ -336,6 +336,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/task_executions/{task_execution_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The file ledger of an execution (failures; every file with full_report).
+         * @description **API Key Scope**: task_executions / files
+         */
+        get: operations["index_task_execution_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tasks/{task_id}/task_executions": {
         parameters: {
             query?: never;
@@ -1087,6 +1107,25 @@ export interface components {
         task_execution_collection: {
             count?: number;
             task_executions?: components["schemas"]["task_execution"][];
+        };
+        task_execution_file: {
+            readonly item_key?: string;
+            readonly src_path?: string;
+            readonly dst_path?: string | null;
+            /** Format: int64 */
+            readonly size?: number;
+            readonly checksum?: string | null;
+            /** @enum {string} */
+            readonly status?: "done" | "skipped" | "copied" | "failed";
+            readonly error_class?: string | null;
+            readonly error?: string | null;
+            readonly attempts?: number;
+            /** Format: date-time */
+            readonly updated_at?: string;
+        };
+        task_execution_file_collection: {
+            count?: number;
+            files?: components["schemas"]["task_execution_file"][];
         };
         user: {
             readonly id?: string;
@@ -1962,6 +2001,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["task_execution"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_task_execution_files: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on status (operators: = != > >= < <= >< !>< ~ !~) */
+                status?: string;
+                /** @description Filter on src_path (operators: = != > >= < <= >< !>< ~ !~) */
+                src_path?: string;
+                /** @description Filter on dst_path (operators: = != > >= < <= >< !>< ~ !~) */
+                dst_path?: string;
+                /** @description Filter on error_class (operators: = != > >= < <= >< !>< ~ !~) */
+                error_class?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path: {
+                task_execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Files of the execution. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_execution_file_collection"];
                 };
             };
             400: components["responses"]["bad_request"];

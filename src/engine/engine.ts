@@ -1,0 +1,269 @@
+/**
+ * The engine of one process: a dispatcher for each active execution (walk, then watch the queue
+ * drain, then finalize) and a mover pool, all driven by execution state in the store. Every state
+ * change is written to the store before it is acted on, so a restart after a crash resumes: expired
+ * leases go back to the queue, temporary files of the dead attempt are removed, walks continue after
+ * their checkpoint, finished files are not redone.
+ */
+import type { Logger } from 'pino';
+import { hostname } from 'node:os';
+import { Progress, engineOwns, isActive, type ControlAction, type ExecutionState } from '../domain/execution.js';
+import type { Clock } from '../lib/clock.js';
+import type { ExecutionRepository } from '../store/execution-repository.js';
+import type { LedgerRepository } from '../store/ledger-repository.js';
+import type { ExecutionRow } from '../store/schema.js';
+import type { EngineSignals } from '../services/execution-service.js';
+import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
+import { dispatchWalk } from './dispatcher.js';
+import { finalizeTree } from './finalize.js';
+import { Mover } from './mover.js';
+import type { StorageResolver } from './storage-resolver.js';
+import type { WorkQueue } from './work-queue.js';
+import type { WalkPosition } from './plan.js';
+import { Accounting } from './accounting.js';
+
+export interface EngineConfig {
+  /** This process's name in `dispatcher`/`movers` (`host:pid` by default). */
+  name: string;
+  slots: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  batchFiles: number;
+  batchBytes: number;
+  statsIntervalMs: number;
+  /** Executions dispatched at once. */
+  maxExecutions: number;
+  /** Embedded mode: at start every lease belongs to a dead process. */
+  embedded: boolean;
+  fileAttempts: number;
+  backoffMs: number;
+}
+
+export function defaultEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    name: `${hostname()}:${process.pid}`, slots: 8, leaseMs: 30_000, heartbeatMs: 10_000, batchFiles: 256, batchBytes: 64 * 1024 * 1024,
+    statsIntervalMs: 1000, maxExecutions: 8, embedded: true, fileAttempts: 3, backoffMs: 250, ...overrides,
+  };
+}
+
+export class Engine implements EngineSignals {
+  private readonly contexts = new Map<string, ExecutionContext>();
+  private readonly runs = new Map<string, Promise<void>>();
+  private readonly mover: Mover;
+  private running = false;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private ticking = false;
+
+  constructor(
+    private readonly cfg: EngineConfig,
+    private readonly executions: ExecutionRepository,
+    private readonly queue: WorkQueue,
+    private readonly ledger: LedgerRepository,
+    private readonly resolver: StorageResolver,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.mover = new Mover(
+      { owner: cfg.name, slots: cfg.slots, leaseMs: cfg.leaseMs, heartbeatMs: cfg.heartbeatMs, attempts: cfg.fileAttempts, backoffMs: cfg.backoffMs },
+      queue, ledger, (id) => this.contexts.get(id), clock, log,
+    );
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    const requeued = await this.queue.requeueExpired(this.clock.now(), this.cfg.name, this.cfg.embedded);
+    if (requeued > 0) this.log.info({ requeued }, 'returned batches of a previous run to the queue');
+    this.mover.start();
+    this.tickTimer = setInterval(() => void this.tick(), 250).unref();
+    void this.tick();
+  }
+
+  /** Stops claiming, aborts in-flight work of this process (their batches return to the queue on restart). */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.tickTimer);
+    for (const ctx of this.contexts.values()) ctx.abort.abort(new Error('engine shutting down'));
+    await this.mover.stop();
+    await Promise.allSettled(this.runs.values());
+    await this.resolver.close();
+  }
+
+  executionQueued(): void {
+    void this.tick();
+  }
+
+  executionChanged(executionId: string, action: ControlAction): void {
+    const ctx = this.contexts.get(executionId);
+    if (ctx && action === 'force_stop') ctx.abort.abort(new Error('force_stop'));
+    void this.refresh(executionId).then(() => {
+      this.mover.kick();
+      void this.tick();
+    });
+  }
+
+  /** Starts a run for every active execution that has none in this process. */
+  private async tick(): Promise<void> {
+    if (!this.running || this.ticking) return;
+    this.ticking = true;
+    try {
+      const active = await this.executions.listActive();
+      for (const row of active) {
+        if (this.runs.has(row.id)) continue;
+        if (row.state === 'paused' && !engineOwns(Number(row.progress))) continue; // paused before it started
+        if (row.state === 'in_queue' && !engineOwns(Number(row.progress)) && this.runs.size >= this.cfg.maxExecutions) continue;
+        const run = this.run(row).catch((err) => this.log.error({ err, execution: row.id }, 'execution run failed')).finally(() => {
+          this.runs.delete(row.id);
+          this.contexts.delete(row.id);
+        });
+        this.runs.set(row.id, run);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'engine tick failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async refresh(executionId: string): Promise<ExecutionRow | undefined> {
+    const row = await this.executions.findById(executionId);
+    const ctx = this.contexts.get(executionId);
+    if (row && ctx) {
+      ctx.state = row.state;
+      if (!isActive(row.state)) ctx.abort.abort(new Error(row.state));
+    }
+    return row;
+  }
+
+  private async run(initial: ExecutionRow): Promise<void> {
+    const snapshot = JSON.parse(initial.task_snapshot) as TaskSnapshot;
+    let ctx: ExecutionContext;
+    try {
+      const sources = await Promise.all(snapshot.sources.map((e) => this.resolver.resolve(e)));
+      const destinations = await Promise.all(snapshot.destinations.map((e) => this.resolver.resolve(e)));
+      ctx = new ExecutionContext(initial.id, initial.task_id, snapshot, sources, destinations, initial.state);
+    } catch (err) {
+      await this.fail(initial, `cannot open the task's storages: ${(err as Error).message}`);
+      return;
+    }
+    this.contexts.set(ctx.id, ctx);
+    const stats = setInterval(() => void this.writeStats(ctx), this.cfg.statsIntervalMs).unref();
+    try {
+      let row = initial;
+      if (row.state === 'in_queue' && !engineOwns(Number(row.progress))) {
+        const now = this.clock.now().toISOString();
+        const log = JSON.stringify([...JSON.parse(row.log ?? '[]'), ...ctx.notes]);
+        if (!(await this.executions.transition(row.id, 'in_queue', { state: 'calculating', progress: Number(row.progress) | Progress.INIT_STARTED, started_at: now, updated_at: now, dispatcher: this.cfg.name, movers: JSON.stringify([this.cfg.name]), log }))) {
+          return; // changed meanwhile (paused/stopped before start): the next tick sees the new state
+        }
+        row = (await this.refresh(row.id)) as ExecutionRow;
+      } else {
+        // Resuming after a restart: remove what a dead writer left behind in the destinations.
+        for (const [i, d] of ctx.destinations.entries()) {
+          const base = snapshot.destinations[i]?.node_paths[0] ?? '/';
+          const cleaned = await d.driver.cleanupTemp(base).catch(() => ({ paths: [] as readonly string[] }));
+          if (cleaned.paths.length) this.log.info({ execution: ctx.id, removed: cleaned.paths.length }, 'removed temporary files of an interrupted run');
+        }
+      }
+      if (row.state === 'paused' && !engineOwns(Number(row.progress))) return; // paused before it ever started: nothing to resume yet
+      if ((Number(row.progress) & Progress.INIT_DONE) === 0) {
+        const cursor = row.walk_cursor ? (JSON.parse(row.walk_cursor) as WalkPosition) : undefined;
+        let walked;
+        try {
+          walked = await dispatchWalk(ctx, this.queue, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted);
+        } catch (err) {
+          if (ctx.abort.signal.aborted) return;
+          await this.fail(row, `walk failed: ${(err as Error).message}`);
+          return;
+        }
+        if (walked.complete) {
+          await this.executions.addProgress(ctx.id, Progress.INIT_DONE | Progress.PROCESS_STARTED, { updated_at: this.clock.now().toISOString() });
+          await this.executions.transition(ctx.id, 'calculating', { state: 'in_progress', updated_at: this.clock.now().toISOString() });
+        }
+        this.mover.kick();
+      }
+      await this.watch(ctx);
+    } finally {
+      clearInterval(stats);
+    }
+  }
+
+  /** Waits for the queue to drain (or for stop/force_stop), then finalizes. */
+  private async watch(ctx: ExecutionContext): Promise<void> {
+    for (;;) {
+      const row = await this.refresh(ctx.id);
+      if (!row) return;
+      if (!isActive(row.state)) {
+        // force_stop (or stopped while never started): nothing more may happen.
+        await this.queue.cancel(ctx.id, this.clock.now());
+        await this.writeStats(ctx);
+        return;
+      }
+      const open = await this.queue.openCount(ctx.id);
+      const walkDone = (Number(row.progress) & Progress.INIT_DONE) !== 0;
+      if (row.state === 'stopping' && open.leased === 0 && this.mover.openBatches(ctx.id) === 0) {
+        await this.queue.cancel(ctx.id, this.clock.now());
+        await this.finish(ctx, row, 'stopped_by_user');
+        return;
+      }
+      if (walkDone && open.queued + open.leased === 0 && this.mover.openBatches(ctx.id) === 0 && row.state !== 'stopping') {
+        await this.finish(ctx, row, null);
+        return;
+      }
+      if (!this.running) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** FINAL step: tree cleanup and dates, ledger pruning, final counters and state. */
+  private async finish(ctx: ExecutionContext, row: ExecutionRow, forced: ExecutionState | null): Promise<void> {
+    await this.executions.addProgress(ctx.id, Progress.FINAL_STARTED);
+    if (forced === null) {
+      try {
+        await finalizeTree(ctx);
+      } catch (err) {
+        ctx.notes.push(`finalization: ${(err as Error).message}`);
+      }
+    }
+    if (!ctx.opts.fullReport) await this.ledger.pruneSuccesses(ctx.id);
+    const totals = await this.queue.totals(ctx.id);
+    let state: ExecutionState = forced ?? 'done';
+    if (forced === null && totals.failedFiles > 0) state = totals.doneFiles > 0 ? 'finished_with_warnings' : 'error';
+    const now = this.clock.now().toISOString();
+    const flags = Progress.FINAL_DONE | (forced === null ? Progress.PROCESS_DONE : 0) | (totals.failedFiles > 0 ? Progress.HAS_ERROR : 0);
+    const current = (await this.executions.findById(ctx.id)) as ExecutionRow;
+    if (!isActive(current.state)) return;
+    const log = JSON.stringify([...JSON.parse(current.log ?? '[]').filter((l: string) => !ctx.notes.includes(l)), ...ctx.notes]);
+    await this.executions.transition(ctx.id, current.state, {
+      state, progress: Number(current.progress) | flags | Progress.FINAL_STARTED, finished_at: now, updated_at: now, log,
+      nodes_done: totals.doneFiles, size_done: totals.doneBytes, files_failed: totals.failedFiles, bandwidth: 0, eta_seconds: 0,
+      error: state === 'error' ? 'every file failed; see the execution files' : null,
+    });
+    void row;
+  }
+
+  private async fail(row: ExecutionRow, message: string): Promise<void> {
+    const now = this.clock.now().toISOString();
+    const current = await this.executions.findById(row.id);
+    if (!current || !isActive(current.state)) return;
+    await this.executions.transition(row.id, current.state, { state: 'error', error: message, finished_at: now, updated_at: now, progress: Number(current.progress) | Progress.HAS_ERROR });
+    this.log.warn({ execution: row.id, message }, 'execution failed');
+  }
+
+  private async writeStats(ctx: ExecutionContext): Promise<void> {
+    try {
+      const totals = await this.queue.totals(ctx.id);
+      const live = this.mover.liveDelta(ctx.id);
+      const doneBytes = totals.doneBytes + live.doneBytes + ctx.accounting.inflightBytes;
+      const row = await this.executions.findById(ctx.id);
+      if (!row || !isActive(row.state)) return;
+      const bandwidth = ctx.accounting.sample(this.clock.now().getTime(), doneBytes);
+      const walkDone = (Number(row.progress) & Progress.INIT_DONE) !== 0;
+      await this.executions.update(ctx.id, {
+        nodes_done: totals.doneFiles + live.doneFiles, size_done: doneBytes, files_failed: totals.failedFiles + live.failedFiles,
+        bandwidth, eta_seconds: walkDone ? Accounting.eta(Number(row.size_todo), doneBytes, bandwidth) : null, updated_at: this.clock.now().toISOString(),
+      });
+    } catch (err) {
+      this.log.debug({ err }, 'stats write failed');
+    }
+  }
+}
