@@ -1,0 +1,203 @@
+/**
+ * The engine moving real files between NAS shares (directories on disk): every workflow action it
+ * supports, the options that shape where and how files land, and per-file failures.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { boot, waitFor, type Booted } from './helpers/barge.js';
+import { nasWithShares, unique } from './helpers/fixtures.js';
+import { exists, hashTree, listDirs, makeTree, partFiles } from './helpers/trees.js';
+
+const TREE = { 'a.txt': 'alpha', 'docs/b.md': 'bravo', 'docs/deep/c.bin': 70_000, '.hidden': 'dot', 'big.bin': 3_000_000 };
+
+describe('engine: workflow actions on NAS shares', () => {
+  let b: Booted;
+  before(async () => {
+    b = await boot({ engine: true });
+  });
+  after(async () => b?.stop());
+
+  async function shares(): Promise<Record<string, { id: string; path: string }>> {
+    return nasWithShares(b.admin, ['src', 'dst']);
+  }
+
+  /** Creates and runs a task, waits for it to finish, returns the final execution. */
+  async function runTask(body: Record<string, unknown>): Promise<any> {
+    const t = await b.admin.post('/tasks', { name: unique('t'), workflow_type: 'data_migration', ...body });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return waitFor(async () => {
+      const e = await b.admin.get(`/task_executions/${r.body.execution_id}`);
+      return e.body.finished_at ? e.body : undefined;
+    }, 'the execution to finish', 30_000);
+  }
+
+  function ep(id: string, ...paths: string[]) {
+    return { type: 'nas', storage_id: id, node_paths: paths.length ? paths : ['/'] };
+  }
+
+  for (const checksum of ['crc32', 'md5', 'xxhash64'] as const) {
+    it(`copy with ${checksum}: the destination tree equals the source, progress is complete`, async () => {
+      const s = await shares();
+      await makeTree(s.src!.path, TREE);
+      const e = await runTask({ workflow_action: 'copy', options: { file_checksum: checksum, full_report: true }, sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id, '/backup')] });
+      assert.equal(e.status, 'done', JSON.stringify(e));
+      assert.equal(e.progress & (1 | 2 | 4 | 8 | 16 | 32), 63, `progress flags ${e.progress}`);
+      assert.equal(e.nodes_todo, 5);
+      assert.equal(e.nodes_done, 5);
+      assert.equal(e.size_done, e.size_todo);
+      assert.equal(e.files_failed, 0);
+      assert.deepEqual(await hashTree(join(s.dst!.path, 'backup')), await hashTree(s.src!.path));
+      const files = await b.admin.get(`/task_executions/${e.id}/files?limit=100&sort_by=src_path`);
+      assert.equal(files.body.count, 5);
+      const big = files.body.files.find((f: any) => f.src_path === '/big.bin');
+      assert.equal(big.status, 'done');
+      assert.equal(big.checksum.length, checksum === 'crc32' ? 8 : checksum === 'md5' ? 32 : 16);
+      assert.deepEqual(await partFiles(s.dst!.path), []);
+    });
+  }
+
+  it('conflict_resolution: ignore skips, overwrite replaces, rename keeps both as "name (1).ext"', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'r.txt': 'new' });
+    await makeTree(s.dst!.path, { 'r.txt': 'old' });
+    const base = { workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] };
+    const ign = await runTask({ ...base, options: { conflict_resolution: 'ignore', full_report: true } });
+    assert.equal(ign.status, 'done');
+    assert.equal(await readFile(join(s.dst!.path, 'r.txt'), 'utf8'), 'old');
+    assert.equal((await b.admin.get(`/task_executions/${ign.id}/files`)).body.files[0].status, 'skipped');
+    await runTask({ ...base, options: { conflict_resolution: 'rename' } });
+    await runTask({ ...base, options: { conflict_resolution: 'rename' } });
+    assert.equal(await readFile(join(s.dst!.path, 'r (1).txt'), 'utf8'), 'new');
+    assert.equal(await readFile(join(s.dst!.path, 'r (2).txt'), 'utf8'), 'new');
+    assert.equal(await readFile(join(s.dst!.path, 'r.txt'), 'utf8'), 'old');
+    await runTask({ ...base, options: { conflict_resolution: 'overwrite' } });
+    assert.equal(await readFile(join(s.dst!.path, 'r.txt'), 'utf8'), 'new');
+  });
+
+  it('options: ignore_hidden, recursive false, ignore_common_path, reset_file_date', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'p/a/x.txt': 'x', 'p/a/sub/y.txt': 'y', 'p/b/z.txt': 'z', 'p/a/.h': 'h' });
+    const old = new Date('2020-01-02T03:04:05Z');
+    await utimes(join(s.src!.path, 'p/b/z.txt'), old, old);
+    const e = await runTask({
+      workflow_action: 'copy', options: { ignore_hidden: true, ignore_common_path: true, reset_file_date: true },
+      sources: [ep(s.src!.id, '/p/a', '/p/b/z.txt')], destinations: [ep(s.dst!.id, '/out')],
+    });
+    assert.equal(e.status, 'done');
+    assert.deepEqual(Object.keys(await hashTree(join(s.dst!.path, 'out'))), ['a/sub/y.txt', 'a/x.txt', 'b/z.txt']);
+    assert.equal((await stat(join(s.dst!.path, 'out/b/z.txt'))).mtime.getTime(), old.getTime());
+    const flat = await runTask({ workflow_action: 'copy', options: { recursive: false }, sources: [ep(s.src!.id, '/p/a')], destinations: [ep(s.dst!.id, '/flat')] });
+    assert.equal(flat.status, 'done');
+    assert.deepEqual(Object.keys(await hashTree(join(s.dst!.path, 'flat'))), ['p/a/.h', 'p/a/x.txt']);
+  });
+
+  it('copies empty directories', async () => {
+    const s = await shares();
+    await mkdir(join(s.src!.path, 'empty/inner'), { recursive: true });
+    await makeTree(s.src!.path, { 'f.txt': 'f' });
+    assert.equal((await runTask({ workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] })).status, 'done');
+    assert.deepEqual(await listDirs(s.dst!.path), ['empty', 'empty/inner']);
+  });
+
+  it('move: sources removed after a verified copy; remove_root_folder removes the emptied folders', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'm/one.txt': '1', 'm/two/three.txt': '3', 'keep.txt': 'k' });
+    const before = await hashTree(join(s.src!.path, 'm'));
+    const e = await runTask({ workflow_action: 'move', options: { file_checksum: 'md5', remove_root_folder: true }, sources: [ep(s.src!.id, '/m')], destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'done');
+    assert.deepEqual(await hashTree(join(s.dst!.path, 'm')), before);
+    assert.equal(await exists(join(s.src!.path, 'm')), false, 'emptied folders removed');
+    assert.equal(await readFile(join(s.src!.path, 'keep.txt'), 'utf8'), 'k', 'nothing outside the selected paths is touched');
+  });
+
+  it('move without remove_root_folder keeps the (now empty) folders', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'm/one.txt': '1', 'm/two/three.txt': '3' });
+    assert.equal((await runTask({ workflow_action: 'move', sources: [ep(s.src!.id, '/m')], destinations: [ep(s.dst!.id)] })).status, 'done');
+    assert.deepEqual(await hashTree(join(s.src!.path, 'm')), {});
+    assert.deepEqual(await listDirs(s.src!.path), ['m', 'm/two']);
+  });
+
+  it('erase removes the selected files only; soft_erase moves them to .trash', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'e/x.txt': 'x', 'e/y/z.txt': 'z', 'other.txt': 'o' });
+    const e = await runTask({ workflow_action: 'erase', sources: [ep(s.src!.id, '/e')] });
+    assert.equal(e.status, 'done');
+    assert.deepEqual(await hashTree(s.src!.path), { 'other.txt': (await hashTree(s.src!.path))['other.txt'] });
+    assert.deepEqual(await listDirs(s.src!.path), ['e'], 'the selected folder itself stays without remove_root_folder');
+    await makeTree(s.src!.path, { 'soft/a.txt': 'a' });
+    const soft = await runTask({ workflow_action: 'erase', options: { soft_erase: true }, sources: [ep(s.src!.id, '/soft')] });
+    assert.equal(soft.status, 'done');
+    assert.equal(await exists(join(s.src!.path, 'soft/a.txt')), false);
+    assert.equal(await readFile(join(s.src!.path, '.trash', soft.id, 'soft/a.txt'), 'utf8'), 'a');
+  });
+
+  it('scan records every file in the catalog with its checksum', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 's/1.txt': 'one', 's/2/2.txt': 'two' });
+    const e = await runTask({ workflow_action: 'scan', options: { file_checksum: 'md5' }, sources: [ep(s.src!.id, '/s')] });
+    assert.equal(e.status, 'done');
+    const rows = await b.barge.store.db.selectFrom('catalog_entries').selectAll().where('execution_id', '=', e.id).orderBy('path').execute();
+    assert.deepEqual(rows.map((r) => [r.path, Number(r.size), r.checksum]), [
+      ['/s/1.txt', 3, 'f97c5d29941bfb1b2fdab0874906ab82'],
+      ['/s/2/2.txt', 3, 'b8a9f715dbb64fd5c56e7783c6820a61'],
+    ]);
+  });
+
+  it('check_consistency reports missing and differing files and ends with warnings', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'same.txt': 'same', 'differs.txt': 'aaaa', 'missing.txt': 'm', 'size.txt': 'short' });
+    await makeTree(s.dst!.path, { 'same.txt': 'same', 'differs.txt': 'bbbb', 'size.txt': 'much longer' });
+    const e = await runTask({ workflow_action: 'check_consistency', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'finished_with_warnings', JSON.stringify(e));
+    assert.equal(e.files_failed, 3);
+    const failed = (await b.admin.get(`/task_executions/${e.id}/files?status=failed&sort_by=src_path`)).body.files;
+    assert.deepEqual(failed.map((f: any) => [f.src_path, f.error_class]), [
+      ['/differs.txt', 'checksum_mismatch'], ['/missing.txt', 'not_found'], ['/size.txt', 'size_mismatch'],
+    ]);
+  });
+
+  it('a file that cannot be written fails alone, is recorded, and the run ends with warnings', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'ok.txt': 'fine', 'blocked/x.txt': 'x' });
+    await writeFile(join(s.dst!.path, 'blocked'), 'a file where a folder is needed');
+    const e = await runTask({ workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'finished_with_warnings', JSON.stringify(e));
+    // The folder that cannot be created and the file inside it both fail; nothing else does.
+    assert.equal(e.files_failed, 2);
+    assert.equal(e.progress & 64, 64, 'HAS_ERROR');
+    const f = (await b.admin.get(`/task_executions/${e.id}/files?sort_by=src_path`)).body.files;
+    assert.equal(f.length, 2, 'without full_report only failures are kept');
+    assert.deepEqual(f.map((x: any) => [x.src_path, x.status]), [['/blocked', 'failed'], ['/blocked/x.txt', 'failed']]);
+    assert.ok(f.every((x: any) => x.error_class === 'not_a_directory' || x.error_class === 'exists'), JSON.stringify(f));
+    assert.equal(await readFile(join(s.dst!.path, 'ok.txt'), 'utf8'), 'fine');
+  });
+
+  it('a missing source path ends the execution in error with a message', async () => {
+    const s = await shares();
+    const e = await runTask({ workflow_action: 'copy', sources: [ep(s.src!.id, '/does/not/exist')], destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'error');
+    assert.match(e.error, /does not exist/);
+  });
+
+  it('a share whose directory vanished ends in error, never a crash', async () => {
+    const s = await shares();
+    await rm(s.src!.path, { recursive: true, force: true });
+    const e = await runTask({ workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'error');
+    assert.ok(e.error);
+  });
+
+  it('actions and storages the engine cannot run yet are refused at run with a 422 saying why', async () => {
+    const s = await shares();
+    const t = await b.admin.post('/tasks', { name: unique('bk'), workflow_type: 'data_migration', workflow_action: 'speedtest', destinations: [ep(s.dst!.id)] });
+    const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
+    assert.equal(r.status, 422);
+    assert.match(r.body.detail, /not supported/);
+  });
+
+});
