@@ -4,7 +4,7 @@
  * type) become `model_error`s; anything else is a logged 500 `model_error` carrying the request id.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, DataManagementError, ModelError, humanAttribute, type AttributeError } from '../domain/errors.js';
+import { AppError, DataManagementError, ModelError, ValidationErrors, humanAttribute, type AttributeError } from '../domain/errors.js';
 import { STATUS_CODES } from 'node:http';
 
 interface AjvError {
@@ -35,6 +35,10 @@ export function fromAjv(e: AjvError, data: unknown): { attr: string; detail: Att
   const attr = attributePath(e.instancePath ?? '', e.keyword === 'required' ? p.missingProperty : undefined);
   const H = humanAttribute(attr);
   const value = valueAt(data, e.instancePath ?? '');
+  // null, "" and "   " are blank whatever the schema wanted (Rails' `blank?`), not "not included".
+  if ((e.keyword === 'type' || e.keyword === 'enum') && (value === null || (typeof value === 'string' && value.trim() === ''))) {
+    return { attr, detail: { error: 'blank' }, message: `${H} can't be blank` };
+  }
   switch (e.keyword) {
     case 'required':
       return { attr, detail: { error: 'blank' }, message: `${H} can't be blank` };
@@ -73,6 +77,22 @@ export function fromAjv(e: AjvError, data: unknown): { attr: string; detail: Att
   }
 }
 
+/**
+ * A fastify validation error as Rails-style errors, one entry per attribute and code (Ajv may report
+ * `type` and `enum` for the same null value). Handlers with `attachValidation` merge these with the
+ * service's own checks, so every problem of a request is reported at once.
+ */
+export function schemaErrors(fe: { validation?: AjvError[]; validationContext?: string }, req: FastifyRequest): ValidationErrors {
+  const out = new ValidationErrors();
+  const data = fe.validationContext === 'body' ? req.body : fe.validationContext === 'querystring' ? req.query : req.params;
+  for (const v of fe.validation ?? []) {
+    const { attr, detail, message } = fromAjv(v, data);
+    if (out.details[attr]?.some((d) => d.error === detail.error)) continue;
+    out.add(attr, detail, message);
+  }
+  return out;
+}
+
 export interface ErrorBody {
   status: number;
   body: unknown;
@@ -92,15 +112,8 @@ export function toHttpError(err: unknown, req: FastifyRequest): ErrorBody {
   if (err instanceof AppError) return modelError(err.status, [err.message], {});
   const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fe && Array.isArray(fe.validation)) {
-    const details: Record<string, AttributeError[]> = {};
-    const messages: string[] = [];
-    const data = fe.validationContext === 'body' ? req.body : fe.validationContext === 'querystring' ? req.query : req.params;
-    for (const v of fe.validation) {
-      const { attr, detail, message } = fromAjv(v, data);
-      (details[attr] ??= []).push(detail);
-      messages.push(message);
-    }
-    return modelError(422, messages, details);
+    const v = schemaErrors(fe, req);
+    return modelError(422, v.messages, v.details);
   }
   switch (fe?.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

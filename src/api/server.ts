@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import openapiGlue from 'fastify-openapi-glue';
 import type { Logger } from 'pino';
 import { errorHandler } from './error-mapper.js';
+import { validatorCompiler } from './validators.js';
 import { makeAuthHook, operationAuthMap } from './auth-hook.js';
 import { notFound } from '../domain/errors.js';
 import { ModelError, humanAttribute } from '../domain/errors.js';
@@ -26,17 +27,20 @@ export interface ServerDeps {
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** Operations whose handlers merge schema errors with the service's validation. */
+export const ATTACH_VALIDATION = new Set(['create_task', 'update_task']);
+
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     // Per-request access lines are off (the API's own errors are logged where they happen).
     logController: new LogController({ disableRequestLogging: true }),
-    // useDefaults stays off: the only schema defaults are three task options, and Ajv would write
-    // them into every request body, so a partial PUT of `options` reset them to false.
-    ajv: { customOptions: { allErrors: true, strict: false, coerceTypes: 'array', useDefaults: false, removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   });
+  // Schema defaults are never applied (the only ones are three task options, and writing them into
+  // every body made a partial PUT of `options` reset them); bodies are not coerced (validators.ts).
+  app.setValidatorCompiler(validatorCompiler());
   // Responses are plain JSON.stringify: response schemas document, they never filter fields out.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
@@ -63,6 +67,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
   });
 
+  // Task create/update collect schema errors instead of failing at once, so the service reports them
+  // together with its own checks (one 422 naming every problem).
+  app.addHook('onRoute', (route) => {
+    const id = (route.schema as { operationId?: string } | undefined)?.operationId;
+    if (id !== undefined && ATTACH_VALIDATION.has(id)) route.attachValidation = true;
+  });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', makeAuthHook(deps.auth, operationAuthMap(deps.document)));
   app.addHook('onSend', async (req, reply, payload) => {

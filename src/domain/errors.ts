@@ -18,10 +18,51 @@ export class ValidationErrors {
   readonly details: Record<string, AttributeError[]> = {};
   readonly messages: string[] = [];
 
+  /** Attribute of each message, in order (to keep messages and details in step). */
+  private readonly order: string[] = [];
+  private readonly codes: AttributeError[] = [];
+
   add(attribute: string, error: AttributeError, message: string): this {
     (this.details[attribute] ??= []).push(error);
     this.messages.push(message);
+    this.order.push(attribute);
+    this.codes.push(error);
     return this;
+  }
+
+  /**
+   * Adds `other`'s problems for attributes this set does not mention yet: the schema's verdict on an
+   * attribute wins, the service's checks add what the schema cannot see.
+   */
+  mergeFrom(other: ValidationErrors, skip: (attribute: string) => boolean = () => false): this {
+    const mine = new Set(Object.keys(this.details));
+    for (const [attr, list] of Object.entries(other.details)) {
+      if (mine.has(attr) || skip(attr)) continue;
+      for (const e of list) this.add(attr, e, other.messageFor(attr, e) ?? `${humanAttribute(attr)} is invalid`);
+    }
+    return this;
+  }
+
+  /** Removes an attribute's problems (e.g. a null that means "remove this option"). */
+  drop(predicate: (attribute: string) => boolean): this {
+    for (const attr of Object.keys(this.details)) {
+      if (!predicate(attr)) continue;
+      const removed = this.details[attr]?.length ?? 0;
+      delete this.details[attr];
+      for (let i = 0; i < removed; i++) {
+        const at = this.order.findIndex((o) => o === attr);
+        if (at >= 0) {
+          this.order.splice(at, 1);
+          this.messages.splice(at, 1);
+        }
+      }
+    }
+    return this;
+  }
+
+  private messageFor(attr: string, e: AttributeError): string | undefined {
+    const i = this.order.findIndex((o, idx) => o === attr && this.codes[idx] === e);
+    return i >= 0 ? this.messages[i] : undefined;
   }
 
   get empty(): boolean {

@@ -44,6 +44,8 @@ export class Mover {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Items claimed but not started, across open batches: claim more when it runs low. */
   private backlog = 0;
+  /** Per execution: batches waiting for one of its files to finish (its `parallel` limit is reached). */
+  private readonly fileWaiters = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly cfg: MoverConfig,
@@ -161,7 +163,8 @@ export class Mover {
       for (; next < todo.length; next++) {
         if (!ctx.runnable) break;
         const parallel = ctx.opts.parallel;
-        await this.slots.acquire(ctx.abort.signal).catch(() => undefined);
+        // A wait cancelled by force_stop holds no slot: leave without releasing one.
+        if (!(await this.slots.acquire(ctx.abort.signal).then(() => true, () => false))) break;
         if (!ctx.runnable) {
           this.slots.release();
           break;
@@ -169,7 +172,9 @@ export class Mover {
         if (parallel !== null && ctx.inflight >= parallel) {
           // This execution is at its own limit: give the slot back and wait for one of its files.
           this.slots.release();
-          await Promise.race(started);
+          // Not Promise.race(started): a settled promise in it resolves at once (a microtask spin that
+          // starves I/O), and the file in flight may belong to another batch of this execution.
+          await new Promise<void>((resolve) => this.fileWaiters.set(ctx.id, [...(this.fileWaiters.get(ctx.id) ?? []), resolve]));
           next--;
           continue;
         }
@@ -179,6 +184,9 @@ export class Mover {
         started.push(this.runOne(ctx, item, prev, counts).finally(() => {
           ctx.inflight--;
           this.slots.release();
+          const waiting = this.fileWaiters.get(ctx.id);
+          this.fileWaiters.delete(ctx.id);
+          for (const wake of waiting ?? []) wake();
         }));
       }
       await Promise.allSettled(started);

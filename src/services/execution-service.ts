@@ -148,7 +148,7 @@ export class ExecutionService {
       const patch: Partial<ExecutionRow> = { state: next.state, progress: next.progress, updated_at: now };
       if (!isActive(next.state)) patch.finished_at = now;
       // Compare-and-set: if the engine moved the execution meanwhile, re-read and decide again.
-      if (await this.executions.transition(exec.id, exec.state, patch)) {
+      if (await this.executions.transition(exec.id, exec.state, patch, Number(exec.progress))) {
         this.engine.executionChanged(exec.id, action);
         return { msg: `Task ${task.name}: ${action.replace('_', ' ')} ${isActive(next.state) ? 'requested' : 'done'} (execution ${next.state.replace(/_/g, ' ')})` };
       }

@@ -70,13 +70,15 @@ export class TaskService {
     return view as TaskView;
   }
 
-  async create(p: Principal, body: unknown): Promise<TaskView> {
+  /** `schemaErrors`: what the OpenAPI schema already found, reported together with these checks. */
+  async create(p: Principal, body: unknown, schemaErrors?: ValidationErrors): Promise<TaskView> {
     const input = (isObject(body) ? body : {}) as TaskInput;
-    const errors = new ValidationErrors();
-    validateTaskAttributes(input, false, errors);
+    const own = new ValidationErrors();
+    validateTaskAttributes(input, false, own);
     const workingDir = this.workingDir(input.options);
-    const sources = await this.endpoints(input.sources, 'sources', workingDir, errors);
-    const destinations = await this.endpoints(input.destinations, 'destinations', workingDir, errors);
+    const sources = await this.endpoints(input.sources, 'sources', workingDir, own);
+    const destinations = await this.endpoints(input.destinations, 'destinations', workingDir, own);
+    const errors = (schemaErrors ?? new ValidationErrors()).mergeFrom(own);
     if (errors.empty) validateActionFit(String(input.workflow_action), sources ?? [], destinations ?? [], errors);
     errors.throwIfAny();
     const now = this.clock.now().toISOString();
@@ -94,19 +96,22 @@ export class TaskService {
    * Partial PUT: attributes present replace the stored ones; `options` merge key by key (a `null`
    * value removes the key); `sources`/`destinations`, when present, replace the whole list.
    */
-  async update(p: Principal, id: string, body: unknown): Promise<TaskView> {
+  async update(p: Principal, id: string, body: unknown, schemaErrors?: ValidationErrors): Promise<TaskView> {
     const current = await this.resolve(p, id);
     const input = (isObject(body) ? body : {}) as TaskInput;
-    const errors = new ValidationErrors();
-    validateTaskAttributes(input, true, errors);
+    const own = new ValidationErrors();
+    validateTaskAttributes(input, true, own);
+    // In an update, `options.<key>: null` removes the key: the schema's type check does not apply to it.
+    const nulls = isObject(input.options) ? Object.entries(input.options).filter(([, v]) => v === null).map(([k]) => `options.${k}`) : [];
     let options = JSON.parse(current.options) as Record<string, unknown>;
     if (isObject(input.options)) {
       options = { ...options, ...input.options };
       for (const [k, v] of Object.entries(options)) if (v === null) delete options[k];
     }
     const workingDir = this.workingDir(options);
-    const sources = await this.endpoints(input.sources, 'sources', workingDir, errors);
-    const destinations = await this.endpoints(input.destinations, 'destinations', workingDir, errors);
+    const sources = await this.endpoints(input.sources, 'sources', workingDir, own);
+    const destinations = await this.endpoints(input.destinations, 'destinations', workingDir, own);
+    const errors = (schemaErrors ?? new ValidationErrors()).drop((a) => nulls.includes(a)).mergeFrom(own);
     const all = await this.tasks.endpointsFor([current.id]);
     const keep = (role: EndpointRole) => new Set(all.filter((e) => e.role === role).map((e) => e.id));
     if (errors.empty) {

@@ -87,8 +87,11 @@ export class ExecutionRepository {
    * Compare-and-set update: applies `patch` only while the row is still in `expectedState`, so a
    * control action and the engine never overwrite each other's transition. Returns whether it applied.
    */
-  async transition(id: string, expectedState: ExecutionState, patch: Partial<ExecutionRow>): Promise<boolean> {
-    const r = await this.db.updateTable('task_executions').set(patch).where('id', '=', id).where('state', '=', expectedState).executeTakeFirst();
+  async transition(id: string, expectedState: ExecutionState, patch: Partial<ExecutionRow>, expectedProgress?: number): Promise<boolean> {
+    let q = this.db.updateTable('task_executions').set(patch).where('id', '=', id).where('state', '=', expectedState);
+    // A patch computed from a read of `progress` must not erase flags the engine added since (`addProgress`).
+    if (expectedProgress !== undefined) q = q.where('progress', '=', expectedProgress);
+    const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 

@@ -5,8 +5,16 @@ import type { ExecutionService } from '../../services/execution-service.js';
 import type { Handler } from '../server.js';
 import { principalOf } from '../auth-hook.js';
 import type { EndpointRole } from '../../domain/task.js';
+import type { ValidationErrors } from '../../domain/errors.js';
+import { schemaErrors } from '../error-mapper.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
+
+/** Schema errors kept by `attachValidation` (see server.ts), for the service to report with its own. */
+function attached(req: Req): ValidationErrors | undefined {
+  const v = (req as unknown as { validationError?: { validation?: unknown[]; validationContext?: string } }).validationError;
+  return v ? schemaErrors(v as never, req) : undefined;
+}
 
 function endpointHandlers(tasks: TaskService, role: EndpointRole): Record<string, Handler> {
   const plural = `task_${role}s`;
@@ -34,11 +42,12 @@ export function taskHandlers(tasks: TaskService, executions: ExecutionService): 
   const h = {
     index_tasks: async (req: Req) => tasks.list(principalOf(req), req.query),
     create_task: async (req: Req, reply: FastifyReply) => {
+      const task = await tasks.create(principalOf(req), req.body, attached(req));
       reply.code(201);
-      return tasks.create(principalOf(req), req.body);
+      return task;
     },
     show_task: async (req: Req) => tasks.show(principalOf(req), id(req)),
-    update_task: async (req: Req) => tasks.update(principalOf(req), id(req), req.body),
+    update_task: async (req: Req) => tasks.update(principalOf(req), id(req), req.body, attached(req)),
     destroy_task: async (req: Req, reply: FastifyReply) => {
       await tasks.destroy(principalOf(req), id(req));
       return reply.code(204).send();

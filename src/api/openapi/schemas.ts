@@ -10,7 +10,7 @@ import { CLOUD_PROVIDERS, NAS_TYPES, POOL_CONTENTS, POOL_TYPES } from '../../ser
 const str = { type: 'string' };
 const ro = (s: Record<string, unknown>) => ({ ...s, readOnly: true });
 const date = ro({ type: 'string', format: 'date-time' });
-const obj = { type: 'object', additionalProperties: true };
+const obj = { type: 'object', nullable: true, additionalProperties: true };
 
 
 export const ADDED_SCHEMAS: Record<string, unknown> = {
@@ -83,7 +83,7 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
     properties: {
       id: ro(str), name: str, url: { type: 'string', nullable: true }, region: { type: 'string', nullable: true },
       provider: { type: 'string', enum: [...CLOUD_PROVIDERS] }, access_key: { type: 'string', nullable: true },
-      secret_key: { type: 'string', writeOnly: true, description: 'Write-only: stored encrypted, never returned.' },
+      secret_key: { type: 'string', nullable: true, writeOnly: true, description: 'Write-only: stored encrypted, never returned; null clears it.' },
       options: obj, created_at: date, updated_at: date,
     },
   },

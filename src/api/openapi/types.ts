@@ -1186,7 +1186,7 @@ export interface components {
             path?: string;
             options?: {
                 [key: string]: unknown;
-            };
+            } | null;
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */
@@ -1207,11 +1207,11 @@ export interface components {
             /** @enum {string} */
             provider?: "generic_s3" | "amazon_aws_s3" | "ceph_rgw" | "minio" | "wasabi" | "scality" | "ovh" | "google_cloud_storage";
             access_key?: string | null;
-            /** @description Write-only: stored encrypted, never returned. */
-            secret_key?: string;
+            /** @description Write-only: stored encrypted, never returned; null clears it. */
+            secret_key?: string | null;
             options?: {
                 [key: string]: unknown;
-            };
+            } | null;
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */
@@ -1230,7 +1230,7 @@ export interface components {
             location?: string | null;
             options?: {
                 [key: string]: unknown;
-            };
+            } | null;
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */
