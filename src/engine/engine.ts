@@ -12,7 +12,7 @@ import type { Clock } from '../lib/clock.js';
 import type { ExecutionRepository } from '../store/execution-repository.js';
 import type { LedgerRepository } from '../store/ledger-repository.js';
 import type { ExecutionRow } from '../store/schema.js';
-import type { EngineSignals } from '../services/execution-service.js';
+import type { EngineSignals } from './signals.js';
 import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
 import { dispatchWalk } from './dispatcher.js';
 import { finalizeTree } from './finalize.js';

@@ -9,12 +9,14 @@ import { parseListQuery, type ListSpec } from '../domain/list-query.js';
 import { endpointKind } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { newId, randomToken, sha256Hex } from '../lib/tokens.js';
-import { ActiveExecutionExists, type ExecutionRepository } from '../store/execution-repository.js';
+import type { ExecutionRepository } from '../store/execution-repository.js';
+import { ActiveExecutionExists } from '../domain/conflicts.js';
 import type { DeferRepository } from '../store/defer-repository.js';
 import type { ExecutionRow, FileLedgerRow, TaskEndpointRow } from '../store/schema.js';
 import type { LedgerRepository } from '../store/ledger-repository.js';
 import type { OwnedTask, TaskRepository } from '../store/task-repository.js';
 import type { Principal } from './principal.js';
+import type { EngineSignals } from '../engine/signals.js';
 import { ownerScope, type TaskService } from './task-service.js';
 import { endpointView, executionView, type ExecutionView } from './views.js';
 
@@ -31,13 +33,6 @@ export const EXECUTION_LIST: ListSpec = {
   sortable: ['id', 'task_id', 'status', 'progress', 'size_todo', 'size_done', 'nodes_todo', 'nodes_done', 'files_failed', 'bandwidth', 'created_at', 'started_at', 'finished_at'],
 };
 
-/** How the service wakes the engine; a no-op until an engine is wired in. */
-export interface EngineSignals {
-  executionQueued(executionId: string): void;
-  executionChanged(executionId: string, action: ControlAction): void;
-}
-
-export const NO_ENGINE: EngineSignals = { executionQueued: () => {}, executionChanged: () => {} };
 
 /** What the engine can execute today; other actions and storage kinds are refused with a 422 naming why. */
 export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore']);

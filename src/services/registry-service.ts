@@ -9,8 +9,9 @@ import type { EndpointKind } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { newId } from '../lib/tokens.js';
-import { REGISTRY_COLUMNS, type RegistryRepository, type RegistryTable } from '../store/registry-repository.js';
-import { UniqueTaken } from '../store/user-repository.js';
+import type { RegistryRepository } from '../store/registry-repository.js';
+import { UniqueTaken } from '../domain/conflicts.js';
+import { REGISTRY_ATTRIBUTES, type RegistryTable } from '../domain/registry.js';
 import type { CloudBucketRow, CloudConnectorRow, NasShareRow, PoolRow } from '../store/schema.js';
 import type { TaskRepository } from '../store/task-repository.js';
 import type { ConnectorCredentials, ConnectorTest, MountStatus, StorageProbes } from '../storage/probes/probes.js';
@@ -80,7 +81,7 @@ const DEFS: Record<ResourceName, ResourceDef> = {
 };
 
 function listSpec(table: RegistryTable): ListSpec {
-  const cols = Object.keys(REGISTRY_COLUMNS[table].filters);
+  const cols = REGISTRY_ATTRIBUTES[table];
   const filters: Record<string, AttributeType> = {};
   for (const c of cols) filters[c] = c.endsWith('_at') ? 'date' : 'string';
   return { filters, sortable: cols };

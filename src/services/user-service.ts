@@ -7,7 +7,7 @@ import { parseListQuery, type ListSpec } from '../domain/list-query.js';
 import type { Clock } from '../lib/clock.js';
 import { generatePassword, newId, randomToken, sha256Hex } from '../lib/tokens.js';
 import type { UserRepository } from '../store/user-repository.js';
-import { UniqueTaken } from '../store/user-repository.js';
+import { UniqueTaken } from '../domain/conflicts.js';
 import type { ApiKeyRow, UserRow } from '../store/schema.js';
 import { hashPassword, type AuthService } from './auth-service.js';
 import { scopeAllows, type Principal, type Scope } from './principal.js';

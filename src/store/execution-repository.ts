@@ -27,8 +27,8 @@ export const EXECUTION_COLUMNS: ColumnSpec = {
   nonText: ['task_executions.bandwidth', 'task_executions.progress', 'task_executions.size_todo', 'task_executions.size_done', 'task_executions.nodes_todo', 'task_executions.nodes_done', 'task_executions.files_failed'],
 };
 
-/** Raised by insert when the task already has an active execution. */
-export class ActiveExecutionExists extends Error {}
+import { ActiveExecutionExists } from '../domain/conflicts.js';
+export { ActiveExecutionExists };
 
 export class ExecutionRepository {
   constructor(

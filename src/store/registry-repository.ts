@@ -8,9 +8,10 @@ import type { ListQuery } from '../domain/list-query.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './db.js';
 import { applyFilters, applySort, isUniqueViolation, type ColumnSpec } from './list-sql.js';
-import { UniqueTaken } from './user-repository.js';
+import { UniqueTaken } from '../domain/conflicts.js';
+import { REGISTRY_ATTRIBUTES, type RegistryTable } from '../domain/registry.js';
 
-export type RegistryTable = 'nas' | 'nas_shares' | 'cloud_connectors' | 'cloud_buckets' | 'pools';
+export type { RegistryTable };
 
 function spec(columns: string[]): ColumnSpec {
   const map = Object.fromEntries(columns.map((c) => [c, c]));
@@ -18,13 +19,9 @@ function spec(columns: string[]): ColumnSpec {
 }
 
 /** Filterable/sortable attributes per table (never the secret). */
-export const REGISTRY_COLUMNS: Record<RegistryTable, ColumnSpec> = {
-  nas: spec(['id', 'name', 'host', 'type', 'comment', 'created_at', 'updated_at']),
-  nas_shares: spec(['id', 'nas_id', 'pool_id', 'name', 'path', 'created_at', 'updated_at']),
-  cloud_connectors: spec(['id', 'name', 'url', 'region', 'provider', 'access_key', 'created_at', 'updated_at']),
-  cloud_buckets: spec(['id', 'cloud_connector_id', 'pool_id', 'name', 'location', 'created_at', 'updated_at']),
-  pools: spec(['id', 'name', 'comment', 'type', 'content', 'created_at', 'updated_at']),
-};
+export const REGISTRY_COLUMNS = Object.fromEntries(
+  Object.entries(REGISTRY_ATTRIBUTES).map(([t, cols]) => [t, spec([...cols])]),
+) as Record<RegistryTable, ColumnSpec>;
 
 export class RegistryRepository<Row extends { id: string }> {
   private readonly columns: ColumnSpec;

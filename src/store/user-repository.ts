@@ -16,8 +16,8 @@ export const API_KEY_COLUMNS: ColumnSpec = {
   sorts: { id: 'id', name: 'name', created_at: 'created_at', updated_at: 'updated_at', last_used_at: 'last_used_at' },
 };
 
-/** Raised when a unique attribute (username, key name) is already taken. */
-export class UniqueTaken extends Error {}
+import { UniqueTaken } from '../domain/conflicts.js';
+export { UniqueTaken };
 
 export class UserRepository {
   constructor(
