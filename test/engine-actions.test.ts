@@ -192,12 +192,34 @@ describe('engine: workflow actions on NAS shares', () => {
     assert.ok(e.error);
   });
 
+  it('speedtest writes and reads iterations × size on the storage, reports bandwidth, leaves nothing', async () => {
+    const s = await shares();
+    const e = await runTask({ workflow_action: 'speedtest', options: { speedtest_iterations: 2, speedtest_size: 3 * 1024 * 1024, full_report: true }, destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'done', JSON.stringify(e));
+    assert.equal(e.nodes_done, 2);
+    assert.equal(e.size_done, 2 * 3 * 1024 * 1024);
+    assert.ok(e.bandwidth > 0, `bandwidth ${e.bandwidth}`);
+    const row = await b.barge.store.db.selectFrom('task_executions').select('log').where('id', '=', e.id).executeTakeFirstOrThrow();
+    assert.match(row.log, /speedtest: 2 run\(s\), write [0-9.]+ MiB\/s, read [0-9.]+ MiB\/s/);
+    const files = (await b.admin.get(`/task_executions/${e.id}/files`)).body.files;
+    assert.ok(files.every((f: any) => /write [0-9.]+ MiB\/s, read/.test(f.error ?? '')), JSON.stringify(files));
+    assert.deepEqual(await listDirs(s.dst!.path), [], 'the test files and folders are removed');
+  });
+
   it('actions and storages the engine cannot run yet are refused at run with a 422 saying why', async () => {
     const s = await shares();
-    const t = await b.admin.post('/tasks', { name: unique('bk'), workflow_type: 'data_migration', workflow_action: 'speedtest', destinations: [ep(s.dst!.id)] });
+    const t = await b.admin.post('/tasks', { name: unique('cc'), workflow_type: 'maintenance', workflow_action: 'cache_cleaning', sources: [ep(s.src!.id)] });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
     const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
     assert.equal(r.status, 422);
     assert.match(r.body.detail, /not supported/);
+    const conn = await b.admin.post('/cloud_connectors', { name: unique('cc'), provider: 'generic_s3', url: 'http://127.0.0.1:1' });
+    const bucket = await b.admin.post(`/cloud_connectors/${conn.body.id}/cloud_buckets`, { name: unique('bucket').toLowerCase() });
+    assert.equal(bucket.status, 201, JSON.stringify(bucket.body));
+    const toCloud = await b.admin.post('/tasks', { name: unique('c'), workflow_type: 'data_migration', workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [{ type: 'cloud', storage_id: bucket.body.id, node_paths: ['/'] }] });
+    const r2 = await b.admin.put(`/tasks/${toCloud.body.id}/action/run`);
+    assert.equal(r2.status, 422);
+    assert.match(r2.body.detail, /cloud storage/);
   });
 
 });

@@ -65,6 +65,25 @@ export async function dispatchWalk(
     lastFlush = Date.now();
   };
 
+  if (ctx.snapshot.workflow_action === 'speedtest') {
+    if (cursor) return { complete: true }; // planned in one go before any crash could interrupt it
+    const o = ctx.snapshot.options;
+    const iterations = typeof o.speedtest_iterations === 'number' ? o.speedtest_iterations : 3;
+    const size = typeof o.speedtest_size === 'number' ? o.speedtest_size : 64 * 1024 * 1024;
+    const targets = ctx.snapshot.destinations.length > 0 ? ctx.destinations : ctx.sources;
+    for (let ep = 0; ep < targets.length; ep++) {
+      for (let i = 0; i < iterations; i++) {
+        current.push({ key: `speedtest:${ep}:${i}`, op: 'speedtest', src: { ep, path: `/.barge-speedtest/${ctx.id}/${i}.bin` }, size, mtimeMs: 0 });
+        currentFiles += 1;
+        currentBytes += size;
+        last = { ep, np: 0, path: [String(i)] };
+        cut();
+      }
+    }
+    await flush();
+    return { complete: true };
+  }
+
   for (let ep = 0; ep < roots.length; ep++) {
     const source = ctx.sources[ep];
     if (!source) continue;

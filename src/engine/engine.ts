@@ -224,6 +224,12 @@ export class Engine implements EngineSignals {
         ctx.notes.push(`finalization: ${(err as Error).message}`);
       }
     }
+    let bandwidth = 0;
+    if (ctx.speedtests.length > 0) {
+      const avg = (f: (r: { writeBps: number; readBps: number }) => number) => ctx.speedtests.reduce((a, r) => a + f(r), 0) / ctx.speedtests.length;
+      bandwidth = avg((r) => r.writeBps);
+      ctx.notes.push(`speedtest: ${ctx.speedtests.length} run(s), write ${(bandwidth / 1048576).toFixed(1)} MiB/s, read ${(avg((r) => r.readBps) / 1048576).toFixed(1)} MiB/s (averages)`);
+    }
     if (!ctx.opts.fullReport) await this.ledger.pruneSuccesses(ctx.id);
     const totals = await this.queue.totals(ctx.id);
     let state: ExecutionState = forced ?? 'done';
@@ -235,7 +241,7 @@ export class Engine implements EngineSignals {
     const log = JSON.stringify([...JSON.parse(current.log ?? '[]').filter((l: string) => !ctx.notes.includes(l)), ...ctx.notes]);
     await this.executions.transition(ctx.id, current.state, {
       state, progress: Number(current.progress) | flags | Progress.FINAL_STARTED, finished_at: now, updated_at: now, log,
-      nodes_done: totals.doneFiles, size_done: totals.doneBytes, files_failed: totals.failedFiles, bandwidth: 0, eta_seconds: 0,
+      nodes_done: totals.doneFiles, size_done: totals.doneBytes, files_failed: totals.failedFiles, bandwidth, eta_seconds: 0,
       error: state === 'error' ? 'every file failed; see the execution files' : null,
     });
     void row;

@@ -32,6 +32,8 @@ export class ExecutionContext {
   state: ExecutionState;
   /** Notes for the execution log (ignored options, skipped kinds). */
   readonly notes: string[] = [];
+  /** Speedtest results measured in this process (bytes/s). */
+  readonly speedtests: Array<{ writeBps: number; readBps: number }> = [];
 
   constructor(
     readonly id: string,

@@ -11,6 +11,14 @@ import { walk } from './walker.js';
 
 export async function finalizeTree(ctx: ExecutionContext): Promise<void> {
   const action = ctx.snapshot.workflow_action;
+  if (action === 'speedtest') {
+    const targets = ctx.snapshot.destinations.length > 0 ? ctx.destinations : ctx.sources;
+    for (const t of targets) {
+      await t.driver.remove(joinPath('/.barge-speedtest', ctx.id)).catch(() => false);
+      await t.driver.remove('/.barge-speedtest').catch(() => false); // only if no other test is running
+    }
+    return;
+  }
   const roots = sourceRoots(ctx);
   const signal = ctx.abort.signal;
   if (ctx.opts.resetFolderDate && ['copy', 'move', 'restore'].includes(action)) {

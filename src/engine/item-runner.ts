@@ -5,6 +5,7 @@
 import type { StorageDriver } from '../storage/driver.js';
 import { StorageError } from '../storage/errors.js';
 import { checksumOf, transferFile } from './transfer.js';
+import { speedtest } from './speedtest.js';
 import type { ExecutionContext } from './execution-context.js';
 import type { LedgerStatus, WorkItem } from './work-item.js';
 import { joinPath } from './plan.js';
@@ -93,6 +94,12 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
         catalog: { path: item.src.path, size, mtimeMs: item.mtimeMs, mode: item.mode, uid: item.uid, gid: item.gid, checksum },
       };
     }
+    case 'speedtest': {
+      const targets = ctx.snapshot.destinations.length > 0 ? ctx.destinations : ctx.sources;
+      const r = await speedtest(driverAt(targets, item.src.ep), item.src.path, item.size, signal, hooks.onBytes);
+      ctx.speedtests.push(r);
+      return { status: 'done', size: item.size, checksum: null, note: `write ${mib(r.writeBps)} MiB/s, read ${mib(r.readBps)} MiB/s` };
+    }
     case 'verify': {
       const src = driverAt(ctx.sources, item.src.ep);
       const dst = driverAt(ctx.destinations, item.dst!.ep);
@@ -106,4 +113,8 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
       return { status: 'done', size: a.bytes, checksum: a.digest };
     }
   }
+}
+
+function mib(bps: number): string {
+  return (bps / 1024 / 1024).toFixed(1);
 }

@@ -7,8 +7,9 @@
 /** `copy`: write src to dst. `move`: copy, verify, record, then remove src. `erase`: remove src
  *  (or move it to the trash with soft_erase). `scan`: record src in the catalog. `verify`: compare
  *  dst with src (check_consistency). `mkdir`: create an (empty) directory at dst. `skip`: nothing to do
- *  (existing destination with conflict_resolution ignore, symlinks…), counted as done with its reason. */
-export type WorkOp = 'copy' | 'move' | 'erase' | 'scan' | 'verify' | 'mkdir' | 'skip';
+ *  (existing destination with conflict_resolution ignore, symlinks…), counted as done with its reason.
+ *  `speedtest`: write `size` bytes to `src.path` on the tested storage, read them back, remove them. */
+export type WorkOp = 'copy' | 'move' | 'erase' | 'scan' | 'verify' | 'mkdir' | 'skip' | 'speedtest';
 
 /** A path on one of the execution's endpoints (index into the snapshot's sources or destinations). */
 export interface EndpointPath {

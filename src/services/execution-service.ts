@@ -35,7 +35,7 @@ export const EXECUTION_LIST: ListSpec = {
 
 
 /** What the engine can execute today; other actions and storage kinds are refused with a 422 naming why. */
-export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore']);
+export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore', 'speedtest']);
 export const SUPPORTED_KINDS = new Set(['nas']);
 
 const NEEDS_DESTINATION = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication']);

@@ -1,0 +1,48 @@
+/**
+ * The speedtest action on one storage: write `size` bytes through the driver's atomic writer (the
+ * same path real copies take, fsync included), read them back, remove them; time both directions.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { StorageDriver } from '../storage/driver.js';
+import { toStorageError } from '../storage/errors.js';
+
+const CHUNK = randomBytes(4 * 1024 * 1024);
+
+function source(size: number): Readable {
+  let left = size;
+  return new Readable({
+    read() {
+      if (left <= 0) return void this.push(null);
+      const n = Math.min(left, CHUNK.length);
+      left -= n;
+      this.push(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n));
+    },
+  });
+}
+
+export async function speedtest(driver: StorageDriver, path: string, size: number, signal: AbortSignal, onBytes: (n: number) => void): Promise<{ writeBps: number; readBps: number }> {
+  const t0 = performance.now();
+  const w = await driver.openWrite(path, { size, signal });
+  try {
+    await pipeline(source(size), w.stream);
+  } catch (err) {
+    await w.abort(err);
+    throw toStorageError(err, path);
+  }
+  await w.commit();
+  const t1 = performance.now();
+  try {
+    let read = 0;
+    for await (const chunk of await driver.openRead(path, { signal })) {
+      read += (chunk as Buffer).length;
+      onBytes((chunk as Buffer).length);
+    }
+    const t2 = performance.now();
+    if (read !== size) throw toStorageError(new Error(`read back ${read} of ${size} bytes`), path);
+    return { writeBps: size / Math.max((t1 - t0) / 1000, 1e-6), readBps: size / Math.max((t2 - t1) / 1000, 1e-6) };
+  } finally {
+    await driver.remove(path).catch(() => false);
+  }
+}
