@@ -206,6 +206,63 @@ describe('engine: workflow actions on NAS shares', () => {
     assert.deepEqual(await listDirs(s.dst!.path), [], 'the test files and folders are removed');
   });
 
+  it('full and incremental backups land in dated snapshots; a restore rebuilds the state of any backup', async () => {
+    const s = await nasWithShares(b.admin, ['src', 'vault', 'back']);
+    await makeTree(s.src!.path, { 'p/keep.txt': 'unchanged', 'p/edit.txt': 'v1', 'p/sub/gone.txt': 'deleted later' });
+    const backupTask = async (action: string) => {
+      const t = await b.admin.post('/tasks', { name: unique(action), workflow_type: 'offline_archive', workflow_action: action, options: { full_report: true }, sources: [ep(s.src!.id, '/p')], destinations: [ep(s.vault!.id, '/snapshots')] });
+      assert.equal(t.status, 201, JSON.stringify(t.body));
+      return t.body.id as string;
+    };
+    const run = async (taskId: string) => {
+      const r = await b.admin.put(`/tasks/${taskId}/action/run`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return waitFor(async () => {
+        const e = await b.admin.get(`/task_executions/${r.body.execution_id}`);
+        return e.body.finished_at ? e.body : undefined;
+      }, 'backup', 30_000);
+    };
+    const incremental = await backupTask('incremental_backup');
+    const first = await run(incremental);
+    assert.equal(first.status, 'done', JSON.stringify(first));
+    const snapshots1 = (await listDirs(join(s.vault!.path, 'snapshots'))).filter((d) => /^backup-\d{8}T\d{6}\.\d{3}Z$/.test(d));
+    assert.equal(snapshots1.length, 1, 'one dated snapshot folder');
+    assert.deepEqual(Object.keys(await hashTree(join(s.vault!.path, 'snapshots', snapshots1[0]!))).sort(), ['p/edit.txt', 'p/keep.txt', 'p/sub/gone.txt']);
+    const state1 = await hashTree(join(s.src!.path, 'p'));
+
+    // Change the source: edit one file (new size, so it is seen as changed), add one, delete one.
+    await writeFile(join(s.src!.path, 'p/edit.txt'), 'version two');
+    await makeTree(s.src!.path, { 'p/new.txt': 'added' });
+    await rm(join(s.src!.path, 'p/sub/gone.txt'));
+    const second = await run(incremental);
+    assert.equal(second.status, 'done');
+    const snapshots2 = (await listDirs(join(s.vault!.path, 'snapshots'))).filter((d) => /^backup-[^/]+$/.test(d));
+    assert.equal(snapshots2.length, 2);
+    const newest = snapshots2.find((d) => d !== snapshots1[0])!;
+    assert.deepEqual(Object.keys(await hashTree(join(s.vault!.path, 'snapshots', newest))).sort(), ['p/edit.txt', 'p/new.txt'], 'only what changed is copied');
+    const ledger = (await b.admin.get(`/task_executions/${second.id}/files?status=skipped`)).body.files;
+    assert.deepEqual(ledger.map((f: any) => f.src_path), ['/p/keep.txt']);
+
+    // Restore the second backup: the whole state at that time, unchanged files from the first snapshot.
+    const restore = async (executionId: string, dir: string) => {
+      const t = await b.admin.post('/tasks', { name: unique('restore'), workflow_type: 'offline_archive', workflow_action: 'restore', options: { execution_task_id: executionId }, destinations: [ep(s.back!.id, dir)] });
+      assert.equal(t.status, 201, JSON.stringify(t.body));
+      return run(t.body.id);
+    };
+    const r2 = await restore(second.id, '/at-second');
+    assert.equal(r2.status, 'done', JSON.stringify(r2));
+    assert.deepEqual(await hashTree(join(s.back!.path, 'at-second/p')), await hashTree(join(s.src!.path, 'p')));
+    const r1 = await restore(first.id, '/at-first');
+    assert.equal(r1.status, 'done');
+    assert.deepEqual(await hashTree(join(s.back!.path, 'at-first/p')), state1);
+
+    // A restore must name a finished backup.
+    const bad = await b.admin.post('/tasks', { name: unique('restore'), workflow_type: 'offline_archive', workflow_action: 'restore', options: { execution_task_id: r1.id }, destinations: [ep(s.back!.id)] });
+    const refused = await b.admin.put(`/tasks/${bad.body.id}/action/run`);
+    assert.equal(refused.status, 422);
+    assert.match(refused.body.detail, /execution_task_id/);
+  });
+
   it('actions and storages the engine cannot run yet are refused at run with a 422 saying why', async () => {
     const s = await shares();
     const t = await b.admin.post('/tasks', { name: unique('cc'), workflow_type: 'maintenance', workflow_action: 'cache_cleaning', sources: [ep(s.src!.id)] });

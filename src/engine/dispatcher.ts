@@ -5,7 +5,8 @@
  */
 import type { WorkQueue, NewBatch } from './work-queue.js';
 import type { ExecutionContext } from './execution-context.js';
-import { Planner, sourceRoots } from './planner.js';
+import { Planner, sourceRoots, type PreviousBackup } from './planner.js';
+import type { CatalogEntryRow } from '../store/schema.js';
 import { walk } from './walker.js';
 import type { WalkPosition } from './plan.js';
 import type { WorkItem } from './work-item.js';
@@ -25,6 +26,14 @@ export interface WalkResult {
 /** Why the walk should stop now (stop/force_stop), polled between entries. */
 export type ShouldStop = () => boolean;
 
+/** How this execution plans: a backup's snapshot folder and previous catalog, or a restore's catalog. */
+export interface PlanSource {
+  snapshotDir?: string | null;
+  previous?: PreviousBackup | null;
+  /** Restore of a backup: its catalog entries (after a path) and the source index of each storage. */
+  restore?: { entries: (after: string) => AsyncIterable<CatalogEntryRow>; epOf: (storageId: string) => number };
+}
+
 export async function dispatchWalk(
   ctx: ExecutionContext,
   queue: WorkQueue,
@@ -32,9 +41,9 @@ export async function dispatchWalk(
   batchesPlanned: number,
   limits: DispatchLimits,
   shouldStop: ShouldStop,
-  snapshotDir: string | null = null,
+  plan: PlanSource = {},
 ): Promise<WalkResult> {
-  const planner = new Planner(ctx, snapshotDir);
+  const planner = new Planner(ctx, plan.snapshotDir ?? null, plan.previous ?? null);
   const roots = sourceRoots(ctx);
   let seq = batchesPlanned;
   let current: WorkItem[] = [];
@@ -79,6 +88,28 @@ export async function dispatchWalk(
         last = { ep, np: 0, path: [String(i)] };
         cut();
       }
+    }
+    await flush();
+    return { complete: true };
+  }
+
+  if (plan.restore) {
+    const after = cursor?.path[0] ?? '';
+    for await (const entry of plan.restore.entries(after)) {
+      if (shouldStop()) {
+        await flush();
+        return { complete: false };
+      }
+      const ep = plan.restore.epOf(entry.stored_storage_id ?? '');
+      if (ep < 0) continue;
+      for (const item of await planner.planRestore(entry, ep, `restore:${entry.path}`)) {
+        current.push(item);
+        currentFiles += 1;
+        currentBytes += item.size;
+      }
+      last = { ep: 0, np: 0, path: [entry.path] };
+      if (currentFiles >= limits.batchFiles || currentBytes >= limits.batchBytes) cut();
+      if (pending.length >= limits.flushBatches || (pending.length > 0 && Date.now() - lastFlush > 200)) await flush();
     }
     await flush();
     return { complete: true };

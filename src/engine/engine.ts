@@ -14,7 +14,7 @@ import type { LedgerRepository } from '../store/ledger-repository.js';
 import type { ExecutionRow } from '../store/schema.js';
 import type { EngineSignals } from './signals.js';
 import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
-import { dispatchWalk } from './dispatcher.js';
+import { dispatchWalk, type PlanSource } from './dispatcher.js';
 import { finalizeTree } from './finalize.js';
 import { Mover } from './mover.js';
 import type { StorageResolver } from './storage-resolver.js';
@@ -137,8 +137,13 @@ export class Engine implements EngineSignals {
   private async run(initial: ExecutionRow): Promise<void> {
     const snapshot = JSON.parse(initial.task_snapshot) as TaskSnapshot;
     let ctx: ExecutionContext;
+    const restoreFrom = snapshot.workflow_action === 'restore' && typeof snapshot.options?.execution_task_id === 'string' ? snapshot.options.execution_task_id : null;
+    let restoreStorages: string[] = [];
     try {
-      const sources = await Promise.all(snapshot.sources.map((e) => this.resolver.resolve(e)));
+      // A restore from a backup reads from the storages that hold the backup's snapshots.
+      if (restoreFrom) restoreStorages = await this.ledger.catalogStorages(restoreFrom);
+      const sourceEndpoints = restoreFrom ? restoreStorages.map((id) => ({ id, type: 'nas', storage_id: id, pool_id: null, node_paths: ['/'], range: null })) : snapshot.sources;
+      const sources = await Promise.all(sourceEndpoints.map((e) => this.resolver.resolve(e)));
       const destinations = await Promise.all(snapshot.destinations.map((e) => this.resolver.resolve(e)));
       ctx = new ExecutionContext(initial.id, initial.task_id, snapshot, sources, destinations, initial.state);
     } catch (err) {
@@ -169,7 +174,7 @@ export class Engine implements EngineSignals {
         const cursor = row.walk_cursor ? (JSON.parse(row.walk_cursor) as WalkPosition) : undefined;
         let walked;
         try {
-          walked = await dispatchWalk(ctx, this.queue, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted);
+          walked = await dispatchWalk(ctx, this.queue, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted, await this.planSource(ctx, row, restoreFrom, restoreStorages));
         } catch (err) {
           if (ctx.abort.signal.aborted) return;
           await this.fail(row, `walk failed: ${(err as Error).message}`);
@@ -185,6 +190,29 @@ export class Engine implements EngineSignals {
     } finally {
       clearInterval(stats);
     }
+  }
+
+  /**
+   * Backups land in a dated snapshot folder (named after the run's start, so a resumed run keeps it);
+   * an incremental compares with the task's previous good backup; a restore reads a backup's catalog.
+   */
+  private async planSource(ctx: ExecutionContext, row: ExecutionRow, restoreFrom: string | null, restoreStorages: string[]): Promise<PlanSource> {
+    const action = ctx.snapshot.workflow_action;
+    if (restoreFrom) {
+      return { restore: { entries: (after) => this.ledger.catalogEntries(restoreFrom, after), epOf: (id) => restoreStorages.indexOf(id) } };
+    }
+    if (action !== 'full_backup' && action !== 'incremental_backup') return {};
+    const started = row.started_at ?? this.clock.now().toISOString();
+    // Millisecond precision: two runs of one task (never concurrent) get distinct, sortable folders.
+    const snapshotDir = `backup-${started.replace(/[-:]/g, '')}`;
+    if (action === 'full_backup') return { snapshotDir };
+    const done = await this.executions.lastDone(ctx.taskId, ctx.id);
+    const prev = done.find((e) => ['full_backup', 'incremental_backup'].includes((JSON.parse(e.task_snapshot) as TaskSnapshot).workflow_action));
+    if (!prev) {
+      ctx.notes.push('incremental_backup: no previous good backup of this task, so every file is copied');
+      return { snapshotDir };
+    }
+    return { snapshotDir, previous: { executionId: prev.id, dir: (sid, parent) => this.ledger.catalogDir(prev.id, sid, parent) } };
   }
 
   /** Waits for the queue to drain (or for stop/force_stop), then finalizes. */

@@ -4,6 +4,7 @@
  * Destination directories are listed once each (a small cache of recent ones), never stat'ed per file.
  */
 import type { Entry, StorageDriver } from '../storage/driver.js';
+import type { CatalogEntryRow } from '../store/schema.js';
 import type { ExecutionContext } from './execution-context.js';
 import { baseName, commonParent, destinationPath, joinPath, parentOf, renamed } from './plan.js';
 import type { WalkEntry } from './walker.js';
@@ -11,6 +12,13 @@ import type { WorkItem } from './work-item.js';
 import { normalizeNodePath } from '../domain/storage-path.js';
 
 const COPY_LIKE = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'duplication']);
+export const BACKUP_ACTIONS = new Set(['full_backup', 'incremental_backup']);
+
+/** The catalog of the previous good backup, read one directory at a time. */
+export interface PreviousBackup {
+  executionId: string;
+  dir(storageId: string, parent: string): Promise<Map<string, CatalogEntryRow>>;
+}
 const DIR_CACHE = 64;
 
 /** Source node paths as storage paths, resolved against `working_dir`. */
@@ -29,10 +37,14 @@ export class Planner {
   private readonly planned = new Map<string, Set<string>>();
   private readonly dstBases: string[];
 
+  private readonly previousDirs = new Map<string, Map<string, CatalogEntryRow>>();
+
   constructor(
     private readonly ctx: ExecutionContext,
     /** Optional folder inserted under every destination base (backup snapshots). */
     private readonly snapshotDir: string | null = null,
+    /** Incremental backups: files unchanged since this backup are not copied again. */
+    private readonly previous: PreviousBackup | null = null,
   ) {
     this.strip = ctx.opts.ignoreCommonPath ? commonParent(sourceRoots(ctx).flat()) : '/';
     this.dstBases = ctx.snapshot.destinations.map((d) => {
@@ -70,12 +82,59 @@ export class Planner {
         if (dst.features.directories) out.push({ key: k, op: 'mkdir', src, dst: { ep: i, path: target }, ...meta, size: 0 });
         continue;
       }
+      if (BACKUP_ACTIONS.has(this.action)) {
+        const unchanged = await this.unchangedSince(w);
+        out.push(unchanged
+          ? { key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, stored: unchanged, note: `unchanged since backup ${this.previous?.executionId}` }
+          : { key: k, op: 'copy', src, dst: { ep: i, path: target }, ...meta });
+        continue;
+      }
       const decided = await this.resolveConflict(dst, i, target);
       if (decided === null) {
         out.push({ key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: 'destination exists (conflict_resolution: ignore)' });
         continue;
       }
       out.push({ key: k, op: this.action === 'move' ? 'move' : 'copy', src, dst: { ep: i, path: decided }, ...meta });
+    }
+    return out;
+  }
+
+  /** Where the previous backup keeps this file, if it has not changed since (same size and mtime). */
+  private async unchangedSince(w: WalkEntry): Promise<{ storageId: string; path: string } | null> {
+    if (!this.previous) return null;
+    const storageId = this.ctx.sources[w.position.ep]?.storageId ?? '';
+    const parent = parentOf(w.path);
+    const key = `${storageId}:${parent}`;
+    let dir = this.previousDirs.get(key);
+    if (!dir) {
+      dir = await this.previous.dir(storageId, parent);
+      this.previousDirs.set(key, dir);
+      if (this.previousDirs.size > DIR_CACHE) this.previousDirs.delete(this.previousDirs.keys().next().value as string);
+    }
+    const prev = dir.get(baseName(w.path));
+    if (!prev || prev.stored_path === null || prev.stored_storage_id === null) return null;
+    if (Number(prev.size) !== w.entry.size || Number(prev.mtime_ms) !== w.entry.mtimeMs) return null;
+    return { storageId: prev.stored_storage_id, path: prev.stored_path };
+  }
+
+  /**
+   * Restore of a backup from its catalog: the file's bytes come from the snapshot that holds them
+   * (`srcEp` is the index of that storage among the execution's sources), and land at the file's
+   * original path under the destination.
+   */
+  async planRestore(entry: CatalogEntryRow, srcEp: number, key: string): Promise<WorkItem[]> {
+    const out: WorkItem[] = [];
+    const meta = { size: Number(entry.size), mtimeMs: Number(entry.mtime_ms), mode: entry.mode ?? undefined, uid: entry.uid ?? undefined, gid: entry.gid ?? undefined };
+    for (let i = 0; i < this.dstBases.length; i++) {
+      const dst = this.ctx.destinations[i]?.driver;
+      if (!dst || entry.stored_path === null) continue;
+      const target = destinationPath(entry.path, this.dstBases[i] as string, '/');
+      const k = this.dstBases.length > 1 ? `${key}>${i}` : key;
+      const decided = await this.resolveConflict(dst, i, target);
+      const src = { ep: srcEp, path: entry.stored_path };
+      out.push(decided === null
+        ? { key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: 'destination exists (conflict_resolution: ignore)' }
+        : { key: k, op: 'copy', src, dst: { ep: i, path: decided }, ...meta });
     }
     return out;
   }

@@ -31,6 +31,8 @@ export interface WorkItem {
   gid?: number;
   /** Why an item is skipped (for the ledger). */
   note?: string;
+  /** Backups: where this file's bytes are kept (an earlier snapshot, for an unchanged file). */
+  stored?: { storageId: string; path: string };
 }
 
 /** A claimed batch as movers see it. */

@@ -35,7 +35,7 @@ export const EXECUTION_LIST: ListSpec = {
 
 
 /** What the engine can execute today; other actions and storage kinds are refused with a 422 naming why. */
-export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore', 'speedtest']);
+export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore', 'speedtest', 'full_backup', 'incremental_backup']);
 export const SUPPORTED_KINDS = new Set(['nas']);
 
 const NEEDS_DESTINATION = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication']);
@@ -168,7 +168,10 @@ export class ExecutionService {
     const sources = endpoints.filter((e) => e.role === 'source');
     const destinations = endpoints.filter((e) => e.role === 'destination');
     const action = task.workflow_action;
-    if (NEEDS_SOURCE.has(action) && sources.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no source`);
+    const options = JSON.parse(task.options) as Record<string, unknown>;
+    const fromBackup = action === 'restore' && typeof options.execution_task_id === 'string' && options.execution_task_id !== '';
+    if (fromBackup) await this.checkBackup(task, options.execution_task_id as string);
+    if (NEEDS_SOURCE.has(action) && sources.length === 0 && !fromBackup) throw new DataManagementError(422, `Task ${task.name} (${action}) has no source`);
     if (NEEDS_DESTINATION.has(action) && destinations.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no destination`);
     if (action === 'speedtest' && endpoints.length === 0) throw new DataManagementError(422, `Task ${task.name} (speedtest) needs a storage to test`);
     if (!SUPPORTED_ACTIONS.has(action)) throw new DataManagementError(422, `Workflow action ${action} is not supported by this Barge yet (supported: ${[...SUPPORTED_ACTIONS].join(', ')})`);
@@ -178,6 +181,14 @@ export class ExecutionService {
       if (!SUPPORTED_KINDS.has(kind)) throw new DataManagementError(422, `Task ${task.name} uses a ${kind} storage, which this Barge cannot move data on yet`);
     }
     return endpoints;
+  }
+
+  /** A restore from a backup names a finished backup execution of a task its owner can see. */
+  private async checkBackup(task: OwnedTask, executionId: string): Promise<void> {
+    const backup = await this.executions.findById(executionId);
+    const ok = backup && backup.user_id === task.user_id && backup.state === 'done'
+      && ['full_backup', 'incremental_backup'].includes((JSON.parse(backup.task_snapshot) as { workflow_action?: string }).workflow_action ?? '');
+    if (!ok) throw new DataManagementError(422, `options.execution_task_id must name a backup execution that finished (done): ${executionId} does not`);
   }
 
   private async start(task: OwnedTask, endpoints: TaskEndpointRow[], trigger: Record<string, unknown>, id = newId()): Promise<string> {

@@ -95,6 +95,12 @@ export class ExecutionRepository {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /** A task's executions that ended `done`, newest first (the previous good backup is among them). */
+  async lastDone(taskId: string, excludeId: string, limit = 20): Promise<ExecutionRow[]> {
+    return this.db.selectFrom('task_executions').selectAll().where('task_id', '=', taskId).where('state', '=', 'done').where('id', '<>', excludeId)
+      .orderBy('finished_at', 'desc').limit(limit).execute();
+  }
+
   /** Active executions (finished_at IS NULL), oldest first: what the engine runs or resumes. */
   async listActive(): Promise<ExecutionRow[]> {
     return this.db.selectFrom('task_executions').selectAll().where('finished_at', 'is', null).orderBy('created_at').orderBy('id').execute();

@@ -59,10 +59,41 @@ export class LedgerRepository {
     await this.db.deleteFrom('file_ledger').where('execution_id', '=', executionId).where('status', '<>', 'failed').execute();
   }
 
+  /** One directory of a catalog: name → the recorded entry (incremental backups compare against it). */
+  async catalogDir(executionId: string, storageId: string, parent: string): Promise<Map<string, CatalogEntryRow>> {
+    const rows = await this.db.selectFrom('catalog_entries').selectAll()
+      .where('execution_id', '=', executionId).where('storage_id', '=', storageId).where('parent', '=', parent).execute();
+    return new Map(rows.map((r) => [r.path.slice(r.path.lastIndexOf('/') + 1), r]));
+  }
+
+  /** The storages holding a backup's bytes. */
+  async catalogStorages(executionId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('catalog_entries').select('stored_storage_id').distinct().where('execution_id', '=', executionId).where('stored_storage_id', 'is not', null).execute();
+    return rows.map((r) => r.stored_storage_id as string);
+  }
+
+  /** Every entry of a catalog, in path order, a page at a time (restore walks it). */
+  async *catalogEntries(executionId: string, after = '', pageSize = 1000): AsyncGenerator<CatalogEntryRow> {
+    for (;;) {
+      const rows = await this.db.selectFrom('catalog_entries').selectAll().where('execution_id', '=', executionId).where('path', '>', after)
+        .orderBy('path').limit(pageSize).execute();
+      for (const r of rows) yield r;
+      if (rows.length < pageSize) return;
+      after = (rows.at(-1) as CatalogEntryRow).path;
+    }
+  }
+
   async recordCatalog(rows: CatalogEntryRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 200) await trx.insertInto('catalog_entries').values(rows.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.length; i += 200) {
+        await trx.insertInto('catalog_entries').values(rows.slice(i, i + 200))
+          .onConflict((oc) => oc.columns(['execution_id', 'storage_id', 'path']).doUpdateSet((eb) => ({
+            size: eb.ref('excluded.size'), mtime_ms: eb.ref('excluded.mtime_ms'), checksum: eb.ref('excluded.checksum'),
+            stored_storage_id: eb.ref('excluded.stored_storage_id'), stored_path: eb.ref('excluded.stored_path'), recorded_at: eb.ref('excluded.recorded_at'),
+          })))
+          .execute();
+      }
     });
   }
 }

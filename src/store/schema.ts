@@ -35,6 +35,7 @@ export interface FileLedgerRow {
 export interface CatalogEntryRow {
   execution_id: string; task_id: string; storage_id: string; path: string; kind: string; size: number; mtime_ms: number;
   mode: number | null; uid: number | null; gid: number | null; checksum: string | null; algorithm: string | null; recorded_at: string;
+  parent: string | null; stored_storage_id: string | null; stored_path: string | null;
 }
 export interface DeferTokenRow { token_hash: string; task_id: string; user_id: string; trigger: string; created_at: string; expires_at: string; used_at: string | null; execution_id: string | null }
 export interface NasRow { id: string; name: string; host: string | null; type: string; comment: string | null; created_at: string; updated_at: string }
