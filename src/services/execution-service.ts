@@ -17,6 +17,7 @@ import type { LedgerRepository } from '../store/ledger-repository.js';
 import type { OwnedTask, TaskRepository } from '../store/task-repository.js';
 import type { Principal } from './principal.js';
 import type { EngineSignals } from '../engine/signals.js';
+import { executionEvents, type ExecutionEvent } from './execution-events.js';
 import { ownerScope, type TaskService } from './task-service.js';
 import { endpointView, executionView, type ExecutionView } from './views.js';
 
@@ -62,6 +63,12 @@ export class ExecutionService {
     await this.show(p, id);
     const { count, rows } = await this.ledger.list(id, parseListQuery(query, LEDGER_LIST));
     return { count, files: rows };
+  }
+
+  /** Live events of an execution the principal may see (SSE). */
+  async events(p: Principal, id: string, signal: AbortSignal): Promise<AsyncGenerator<ExecutionEvent>> {
+    await this.show(p, id);
+    return executionEvents(id, this.executions, this.ledger, signal);
   }
 
   async list(p: Principal, query: Record<string, unknown>, taskId?: string): Promise<{ count: number; task_executions: ExecutionView[] }> {

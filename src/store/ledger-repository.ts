@@ -54,6 +54,11 @@ export class LedgerRepository {
     return { count: Number(c.n), rows };
   }
 
+  /** The latest failures of an execution (live events). */
+  async recentFailures(executionId: string, limit: number): Promise<FileLedgerRow[]> {
+    return this.db.selectFrom('file_ledger').selectAll().where('execution_id', '=', executionId).where('status', '=', 'failed').orderBy('updated_at', 'desc').limit(limit).execute();
+  }
+
   /** Without `full_report`, only failures are kept once an execution ends. */
   async pruneSuccesses(executionId: string): Promise<void> {
     await this.db.deleteFrom('file_ledger').where('execution_id', '=', executionId).where('status', '<>', 'failed').execute();

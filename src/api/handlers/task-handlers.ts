@@ -61,6 +61,23 @@ export function taskHandlers(tasks: TaskService, executions: ExecutionService): 
     force_stop_task: async (req: Req) => executions.control(principalOf(req), id(req), 'force_stop'),
     index_task_executions: async (req: Req) => executions.list(principalOf(req), req.query),
     index_task_execution_files: async (req: Req) => executions.files(principalOf(req), req.params.task_execution_id as string, req.query),
+    task_execution_events: async (req: Req, reply: FastifyReply) => {
+      const abort = new AbortController();
+      const events = await executions.events(principalOf(req), req.params.task_execution_id as string, abort.signal);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-request-id': String(req.id) });
+      res.on('close', () => abort.abort());
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      try {
+        for await (const e of events) res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      } catch (err) {
+        req.log.error({ err }, 'event stream failed');
+      } finally {
+        clearInterval(keepAlive);
+        res.end();
+      }
+    },
     show_task_execution: async (req: Req) => executions.show(principalOf(req), req.params.task_execution_id as string),
     index_task_executions_of_task: async (req: Req) => executions.list(principalOf(req), req.query, id(req)),
     show_task_execution_of_task: async (req: Req) => executions.show(principalOf(req), req.params.task_execution_id as string, id(req)),

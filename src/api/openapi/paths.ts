@@ -36,6 +36,14 @@ const executions: Record<string, Json> = {
       responses: { '200': jsonResponse('Files of the execution.', ref('task_execution_file_collection')), ...ERRORS },
     }),
   },
+  '/task_executions/{task_execution_id}/events': {
+    get: op({
+      operationId: 'task_execution_events', summary: 'Live events of an execution (Server-Sent Events).', tags: ['task_executions'], scope: ['task_executions', 'show'],
+      description: 'A `text/event-stream`: `state` on each status change, `progress` snapshots (at most twice a second), `file_failed` for each failed file, then `end` with the final execution; the stream closes when the execution ends. A comment line is sent every 15 s to keep proxies from closing it.',
+      parameters: [pathParam('task_execution_id')],
+      responses: { '200': { description: 'The event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...ERRORS },
+    }),
+  },
   '/tasks/{task_id}/task_executions': {
     get: op({
       operationId: 'index_task_executions_of_task', summary: 'Lists the executions of a task.', tags: ['task_executions'], scope: ['task_executions', 'index'],

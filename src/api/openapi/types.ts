@@ -356,6 +356,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/task_executions/{task_execution_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events of an execution (Server-Sent Events).
+         * @description **API Key Scope**: task_executions / show
+         *
+         *     A `text/event-stream`: `state` on each status change, `progress` snapshots (at most twice a second), `file_failed` for each failed file, then `end` with the final execution; the stream closes when the execution ends. A comment line is sent every 15 s to keep proxies from closing it.
+         */
+        get: operations["task_execution_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tasks/{task_id}/task_executions": {
         parameters: {
             query?: never;
@@ -2054,6 +2076,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["task_execution_file_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    task_execution_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
                 };
             };
             400: components["responses"]["bad_request"];
