@@ -150,7 +150,6 @@ export class Engine implements EngineSignals {
       await this.fail(initial, `cannot open the task's storages: ${(err as Error).message}`);
       return;
     }
-    this.contexts.set(ctx.id, ctx);
     const stats = setInterval(() => void this.writeStats(ctx), this.cfg.statsIntervalMs).unref();
     try {
       let row = initial;
@@ -162,13 +161,16 @@ export class Engine implements EngineSignals {
         }
         row = (await this.refresh(row.id)) as ExecutionRow;
       } else {
-        // Resuming after a restart: remove what a dead writer left behind in the destinations.
+        // Resuming after a restart: remove what a dead writer left behind in the destinations, before
+        // this process's movers may write there (the context is registered only afterwards).
         for (const [i, d] of ctx.destinations.entries()) {
           const base = snapshot.destinations[i]?.node_paths[0] ?? '/';
           const cleaned = await d.driver.cleanupTemp(base).catch(() => ({ paths: [] as readonly string[] }));
           if (cleaned.paths.length) this.log.info({ execution: ctx.id, removed: cleaned.paths.length }, 'removed temporary files of an interrupted run');
         }
       }
+      ctx.state = row.state;
+      this.contexts.set(ctx.id, ctx);
       if (row.state === 'paused' && !engineOwns(Number(row.progress))) return; // paused before it ever started: nothing to resume yet
       if ((Number(row.progress) & Progress.INIT_DONE) === 0) {
         const cursor = row.walk_cursor ? (JSON.parse(row.walk_cursor) as WalkPosition) : undefined;

@@ -195,12 +195,17 @@ export class Mover {
     } finally {
       this.backlog -= todo.length - next;
       await this.flushLedger().catch((err) => this.log.error({ err }, 'ledger flush failed'));
-      this.open.delete(batch.id);
       const now = this.clock.now();
-      if (ctx.abort.signal.aborted) {
-        // force_stop: the engine cancels the execution's batches; nothing to hand back.
-      } else if (next >= todo.length) await this.queue.complete(batch.id, counts, now);
-      else await this.queue.release(batch.id, counts, now);
+      try {
+        if (ctx.abort.signal.aborted) {
+          // force_stop: the engine cancels the execution's batches; nothing to hand back.
+        } else if (next >= todo.length) await this.queue.complete(batch.id, counts, now);
+        else await this.queue.release(batch.id, counts, now);
+      } finally {
+        // Only now: until the row holds the counts, progress reads them from this open batch.
+        this.open.delete(batch.id);
+        this.wake?.(); // a slot's worth of work just ended: claim the next batch without waiting
+      }
     }
   }
 

@@ -60,6 +60,8 @@ export class SqlWorkQueue implements WorkQueue {
       .set((eb) => ({ state: 'leased', lease_owner: owner, lease_until: iso(new Date(now.getTime() + leaseMs)), attempts: eb('attempts', '+', 1), updated_at: iso(now) }))
       .where('id', '=', (eb) => eb.selectFrom(next.as('n')).select('n.id'))
       .where('state', '=', 'queued')
+      // In the same statement: a pause or stop written by another process wins over this claim.
+      .where((eb) => eb.exists(eb.selectFrom('task_executions as e').select('e.id').whereRef('e.id', '=', 'work_batches.execution_id').where('e.state', 'in', RUNNABLE_STATES)))
       .returningAll()
       .executeTakeFirst();
     if (!row) return undefined;
