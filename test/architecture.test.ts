@@ -45,7 +45,8 @@ const RULES: Record<string, { runtime: string[]; types?: string[] }> = {
   engine: { runtime: ['engine', 'domain', 'lib', 'storage'], types: ['store'] },
   services: { runtime: ['services', 'domain', 'lib'], types: ['store', 'storage', 'engine'] },
   api: { runtime: ['api', 'services', 'domain', 'lib'], types: ['store'] },
-  cli: { runtime: ['cli', 'lib'] },
+  // The CLI talks to the API only; it may share the domain's pure constants (enums) but no service or store.
+  cli: { runtime: ['cli', 'lib', 'domain'] },
   root: { runtime: ['*'] },
 };
 
