@@ -30,13 +30,16 @@ import { SqlWorkQueue } from './store/work-queue-repository.js';
 import { LedgerRepository } from './store/ledger-repository.js';
 import { Engine, defaultEngineConfig, type EngineConfig } from './engine/engine.js';
 import { ShareResolver } from './engine/share-resolver.js';
-import { createDriver } from './storage/registry.js';
-import type { NasShareRow } from './store/schema.js';
+import { createDriver, driverKinds } from './storage/registry.js';
+import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
+import type { BucketTarget } from './engine/share-resolver.js';
+import { s3DriverConfig } from './services/bucket-config.js';
 import { buildOpenApiDocument } from './api/openapi/document.js';
 import { taskHandlers } from './api/handlers/task-handlers.js';
 import { userHandlers } from './api/handlers/user-handlers.js';
 import { storageHandlers } from './api/handlers/storage-handlers.js';
 import { metaHandlers } from './api/handlers/meta-handlers.js';
+import { consolePlugin } from './api/console.js';
 
 export interface Barge {
   app: FastifyInstance;
@@ -80,6 +83,13 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
     const registry = new RegistryService(registryRepos, taskRepo, overrides.probes ?? realProbes, secrets, clock);
     const tasks = new TaskService(taskRepo, execRepo, registry, clock);
     const ledger = new LedgerRepository(db, dialect);
+    /** A bucket's s3 driver config: its connector's endpoint and (decrypted) credentials, plus bucket options. */
+    const bucketTarget = async (b: CloudBucketRow | undefined): Promise<BucketTarget | undefined> => {
+      if (!b) return undefined;
+      const conn = (await registryRepos.cloud_connectors.findById(b.cloud_connector_id)) as CloudConnectorRow | undefined;
+      if (!conn) return undefined;
+      return { id: b.id, version: `${b.updated_at}|${conn.updated_at}`, config: s3DriverConfig(b, registry.credentials(conn)) };
+    };
     const engine = config.engine
       ? new Engine(
           defaultEngineConfig({ slots: config.moverSlots, ...overrides.engine }),
@@ -89,13 +99,20 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
           new ShareResolver({
             share: async (id) => (await registryRepos.nas_shares.findById(id)) as NasShareRow | undefined,
             poolShares: async (poolId) => (await registryRepos.nas_shares.all({ pool_id: poolId })) as NasShareRow[],
+            bucket: async (id) => bucketTarget((await registryRepos.cloud_buckets.findById(id)) as CloudBucketRow | undefined),
+            poolBuckets: async (poolId) => {
+              const rows = (await registryRepos.cloud_buckets.all({ pool_id: poolId })) as CloudBucketRow[];
+              return (await Promise.all(rows.map(bucketTarget))).filter((b): b is BucketTarget => b !== undefined);
+            },
             openDriver: createDriver,
           }),
           clock,
           logger,
         )
       : undefined;
-    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger);
+    // What the registered drivers can serve: a kind of endpoint is runnable only if its driver exists.
+    const kinds = new Set<string>([...(driverKinds().includes('posix') ? ['nas'] : []), ...(driverKinds().includes('s3') ? ['cloud'] : [])]);
+    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, kinds);
     const admin = await users.ensureAdmin(config.adminPassword);
     const document = buildOpenApiDocument();
     const app = await buildServer({
@@ -103,6 +120,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       auth,
       logger,
       corsOrigins: config.corsOrigins,
+      extras: [consolePlugin()],
       handlers: {
         ...taskHandlers(tasks, executions),
         ...userHandlers(users),

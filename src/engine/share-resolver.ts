@@ -1,7 +1,8 @@
 /**
- * The storage resolver for this process: NAS shares become posix drivers rooted at the share's path
- * (one driver per share, reused across executions); a pool endpoint picks the pool's first reachable
- * share. Cloud and tape endpoints are refused until their drivers exist.
+ * The storage resolver for this process: NAS shares become posix drivers rooted at the share's path,
+ * cloud buckets become s3 drivers with their connector's credentials (one driver per storage, reused
+ * across executions); a pool endpoint picks the pool's first storage. Tape is refused until its
+ * driver exists.
  */
 import type { TaskEndpoint } from '../domain/task.js';
 import { endpointKind } from '../domain/task.js';
@@ -9,9 +10,19 @@ import type { StorageDriver } from '../storage/driver.js';
 import { StorageError } from '../storage/errors.js';
 import type { ResolvedStorage, StorageResolver } from './storage-resolver.js';
 
+/** A bucket with what its driver needs (the secret decrypted, in memory only). */
+export interface BucketTarget {
+  id: string;
+  /** Stable identity of the driver config (changes when the bucket or its connector changes). */
+  version: string;
+  config: Record<string, unknown>;
+}
+
 export interface ShareLookup {
   share(id: string): Promise<{ id: string; path: string } | undefined>;
   poolShares(poolId: string): Promise<Array<{ id: string; path: string }>>;
+  bucket(id: string): Promise<BucketTarget | undefined>;
+  poolBuckets(poolId: string): Promise<BucketTarget[]>;
   openDriver(kind: string, config: unknown): Promise<StorageDriver>;
 }
 
@@ -22,6 +33,7 @@ export class ShareResolver implements StorageResolver {
 
   async resolve(endpoint: TaskEndpoint): Promise<ResolvedStorage> {
     const kind = endpointKind(endpoint.type);
+    if (kind === 'cloud') return this.resolveBucket(endpoint);
     if (kind !== 'nas') throw new StorageError('unsupported', `${kind ?? endpoint.type} storages are not supported by this engine yet`);
     let share: { id: string; path: string } | undefined;
     if (endpoint.storage_id) share = await this.lookup.share(endpoint.storage_id);
@@ -36,6 +48,21 @@ export class ShareResolver implements StorageResolver {
       driver.catch(() => this.drivers.delete(key));
     }
     return { storageId: share.id, driver: await driver };
+  }
+
+  private async resolveBucket(endpoint: TaskEndpoint): Promise<ResolvedStorage> {
+    let bucket: BucketTarget | undefined;
+    if (endpoint.storage_id) bucket = await this.lookup.bucket(endpoint.storage_id);
+    else if (endpoint.pool_id) bucket = (await this.lookup.poolBuckets(endpoint.pool_id))[0];
+    if (!bucket) throw new StorageError('not_found', `bucket ${endpoint.storage_id ?? endpoint.pool_id} does not exist`);
+    const key = `s3\0${bucket.id}\0${bucket.version}`;
+    let driver = this.drivers.get(key);
+    if (!driver) {
+      driver = this.lookup.openDriver('s3', bucket.config);
+      this.drivers.set(key, driver);
+      driver.catch(() => this.drivers.delete(key));
+    }
+    return { storageId: bucket.id, driver: await driver };
   }
 
   async close(): Promise<void> {

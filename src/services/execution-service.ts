@@ -37,7 +37,6 @@ export const EXECUTION_LIST: ListSpec = {
 
 /** What the engine can execute today; other actions and storage kinds are refused with a 422 naming why. */
 export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore', 'speedtest', 'full_backup', 'incremental_backup']);
-export const SUPPORTED_KINDS = new Set(['nas']);
 
 const NEEDS_DESTINATION = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication']);
 const NEEDS_SOURCE = new Set(['copy', 'move', 'erase', 'scan', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication', 'cache_cleaning']);
@@ -56,6 +55,8 @@ export class ExecutionService {
     private readonly clock: Clock,
     private readonly deferTtlSeconds: number,
     private readonly ledger: LedgerRepository,
+    /** Storage kinds this deployment can move data on (nas; cloud once an s3 driver is registered). */
+    private readonly supportedKinds: ReadonlySet<string> = new Set(['nas']),
   ) {}
 
   /** The execution's file ledger: failures always, every file with `full_report`. */
@@ -185,7 +186,7 @@ export class ExecutionService {
     for (const e of endpoints) {
       const kind = endpointKind(e.type);
       if (!kind) throw new DataManagementError(422, `Task ${task.name} has an endpoint of unknown type ${e.type}`);
-      if (!SUPPORTED_KINDS.has(kind)) throw new DataManagementError(422, `Task ${task.name} uses a ${kind} storage, which this Barge cannot move data on yet`);
+      if (!this.supportedKinds.has(kind)) throw new DataManagementError(422, `Task ${task.name} uses a ${kind} storage, which this Barge cannot move data on yet`);
     }
     return endpoints;
   }
