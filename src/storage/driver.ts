@@ -48,6 +48,13 @@ export interface Entry {
   readonly storageClass?: string;
   /** User metadata (`features.userMetadata`); `stat()` returns it, `list()` may omit it. */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Digest recorded when the object was written, as `<algorithm>:<lowercase hex>` (e.g. `xxhash64:…`); it is
+   * read back, never recomputed, by `stat`/`list`. Why: drivers that keep metadata with their objects (s3)
+   * record the digest of the bytes they stored, so a later copy back (or a consistency check) can compare
+   * without re-reading the object. Absent when the driver records none or another tool wrote the object.
+   */
+  readonly checksum?: string;
 }
 
 /** Checksums a backend can compute without Barge reading the bytes (`features.nativeChecksums`). */
@@ -127,6 +134,13 @@ export interface WriteOptions extends MetaOptions, SignalOptions {
   /** Require `features.objectLock`. */
   readonly retainUntilMs?: number;
   readonly legalHold?: boolean;
+  /**
+   * Retention mode of `retainUntilMs` (default: the driver's configured mode). GOVERNANCE can be lifted by
+   * privileged users, COMPLIANCE by nobody before the date. Why an option: the same storage may hold
+   * compliance archives and ordinary protected copies. It only qualifies `retainUntilMs` and has no effect
+   * alone; drivers that declare `objectLock` refuse it without `retainUntilMs` so a mistake is not silent.
+   */
+  readonly lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
 }
 
 /**

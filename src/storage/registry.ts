@@ -9,6 +9,7 @@ import type { DriverFactory, StorageDriver } from './driver.js';
 import { StorageError } from './errors.js';
 import { createMemoryDriver } from './memory/memory-driver.js';
 import { createPosixDriver } from './posix/posix-driver.js';
+import { createS3Driver } from './s3/s3-driver.js';
 
 /** A set of driver factories keyed by kind. Why a class: tests and plugins can build isolated registries. */
 export class DriverRegistry {
@@ -44,7 +45,7 @@ export class DriverRegistry {
 
 /** A registry holding every built-in driver. Why a function: each caller gets its own mutable registry. */
 export function builtinDriverRegistry(): DriverRegistry {
-  return new DriverRegistry().register('memory', createMemoryDriver).register('posix', createPosixDriver);
+  return new DriverRegistry().register('memory', createMemoryDriver).register('posix', createPosixDriver).register('s3', createS3Driver);
 }
 
 const defaultRegistry = builtinDriverRegistry();

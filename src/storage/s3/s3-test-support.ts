@@ -1,0 +1,143 @@
+/**
+ * Support for the S3 driver's integration tests against a real S3 service (Ceph RGW from
+ * `scripts/s3-rgw-up.sh` in CI): environment, a raw SDK client for setup and inspection, unique buckets and
+ * their complete removal (versions, legal holds and governance retention included).
+ *
+ * Why not part of the driver: tests need to look at the bucket behind the driver's back (are there
+ * multipart uploads left? which storage class did the service record?), which the driver must never offer.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, ListMultipartUploadsCommand,
+  ListObjectVersionsCommand, PutObjectLegalHoldCommand, S3Client,
+} from '@aws-sdk/client-s3';
+
+/** Connection to the test service, from BARGE_TEST_S3_URL / _ACCESS_KEY / _SECRET_KEY. */
+export interface S3TestEnv {
+  readonly url: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** The test environment, or the reason the integration tests are skipped. */
+export function s3TestEnv(): S3TestEnv | { readonly skip: string } {
+  const url = process.env.BARGE_TEST_S3_URL;
+  const accessKeyId = process.env.BARGE_TEST_S3_ACCESS_KEY;
+  const secretAccessKey = process.env.BARGE_TEST_S3_SECRET_KEY;
+  if (url === undefined || url === '') {
+    return { skip: 'BARGE_TEST_S3_URL is not set: S3 integration tests skipped (start a test RGW with `bash scripts/s3-rgw-up.sh` and export the variables it prints)' };
+  }
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    return { skip: 'BARGE_TEST_S3_ACCESS_KEY / BARGE_TEST_S3_SECRET_KEY are not set: S3 integration tests skipped' };
+  }
+  return { url, accessKeyId, secretAccessKey };
+}
+
+/** A raw client with the driver's checksum settings. */
+export function rawClient(env: S3TestEnv): S3Client {
+  return new S3Client({
+    endpoint: env.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 5,
+  });
+}
+
+/** A fresh bucket name: lower case, unique per call, within 63 characters. */
+export function uniqueBucketName(tag: string): string {
+  return `barge-${tag}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Create a bucket (with Object Lock, which also turns versioning on, when asked). */
+export async function createBucket(client: S3Client, bucket: string, objectLock = false): Promise<void> {
+  await client.send(new CreateBucketCommand({ Bucket: bucket, ...(objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
+}
+
+/** Driver config for a test bucket (extra fields override). */
+export function driverConfig(env: S3TestEnv, bucket: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { endpoint: env.url, accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey, bucket, maxAttempts: 3, ...extra };
+}
+
+/** Multipart uploads in progress under a prefix. */
+export async function pendingUploads(client: S3Client, bucket: string, prefix = ''): Promise<{ key: string; uploadId: string }[]> {
+  const res = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+  return (res.Uploads ?? []).map((u) => ({ key: u.Key ?? '', uploadId: u.UploadId ?? '' }));
+}
+
+/** Every version and delete marker under a prefix (page by page). */
+async function* versions(client: S3Client, bucket: string, prefix: string): AsyncGenerator<{ key: string; versionId: string | undefined }> {
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const res = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+    for (const v of [...(res.Versions ?? []), ...(res.DeleteMarkers ?? [])]) if (v.Key !== undefined) yield { key: v.Key, versionId: v.VersionId };
+    if (res.IsTruncated !== true) return;
+    keyMarker = res.NextKeyMarker;
+    versionIdMarker = res.NextVersionIdMarker;
+  }
+}
+
+/**
+ * Remove everything under `prefix`: multipart uploads, then every version. Plain buckets are emptied with
+ * DeleteObjects (1,000 keys per request); with `lockAware`, version by version with legal holds lifted and
+ * governance retention bypassed. Returns the keys that could not be removed (COMPLIANCE retention running).
+ */
+export async function emptyPrefix(client: S3Client, bucket: string, prefix = '', lockAware = false): Promise<string[]> {
+  for (const u of await pendingUploads(client, bucket, prefix)) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.key, UploadId: u.uploadId })).catch(() => {});
+  }
+  const left: string[] = [];
+  const batch: { key: string; versionId: string | undefined }[] = [];
+  const removeOne = async (v: { key: string; versionId: string | undefined }): Promise<void> => {
+    const del = (): Promise<unknown> => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.key, VersionId: v.versionId, BypassGovernanceRetention: true }));
+    try {
+      await del();
+    } catch {
+      await client.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: v.key, VersionId: v.versionId, LegalHold: { Status: 'OFF' } })).catch(() => {});
+      await del().catch(() => { left.push(v.key); });
+    }
+  };
+  const flush = async (): Promise<void> => {
+    const items = batch.splice(0);
+    if (items.length === 0) return;
+    if (lockAware) {
+      for (let i = 0; i < items.length; i += 32) await Promise.all(items.slice(i, i + 32).map(removeOne));
+      return;
+    }
+    const res = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Quiet: true, Objects: items.map((v) => ({ Key: v.key, VersionId: v.versionId })) } }));
+    for (const e of res.Errors ?? []) left.push(e.Key ?? '?');
+  };
+  for await (const v of versions(client, bucket, prefix)) {
+    batch.push(v);
+    if (batch.length >= 1000) await flush();
+  }
+  await flush();
+  return left;
+}
+
+/** Empty and delete a bucket; returns false (and keeps it) if locked versions remain. */
+export async function deleteBucket(client: S3Client, bucket: string, lockAware = false): Promise<boolean> {
+  const left = await emptyPrefix(client, bucket, '', lockAware);
+  if (left.length > 0) return false;
+  await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  return true;
+}
+
+/** Count the commands a client sends, by name (`ListObjectsV2Command`…). Why: paging must be observable. */
+export function countCommands(client: S3Client): Map<string, number> {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add((next, context) => async (args) => {
+    const name = context.commandName ?? '?';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    return next(args);
+  }, { step: 'initialize', name: 'bargeCommandCounter' });
+  return counts;
+}
+
+/** Poll `check` until it returns true or `timeoutMs` passes. Why: state changes on a service are not instant. */
+export async function pollUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
