@@ -57,8 +57,15 @@ export class ExecutionContext {
     const dsts = this.destinations.map((d) => d.driver.features);
     if (o.keepOwnership && dsts.some((f) => !f.setOwnership)) this.notes.push('keep_file_ownership ignored: the destination cannot set owners (Barge is not running as root, or the storage has no owners)');
     if ((o.resetFileDate || o.resetFolderDate) && dsts.some((f) => f.mtimePrecisionMs === null)) this.notes.push('reset_file_date/reset_folder_date ignored: the destination cannot set dates');
-    for (const key of ['storage_class', 'object_lock_mode', 'object_lock_retention_period', 'restoration_expiry_days', 'retrieval_options_glacier', 'barcodes', 'selected_drive', 'selected_drive_2', 'context_uid', 'context_gid']) {
-      if (this.snapshot.options?.[key] !== undefined) this.notes.push(`${key} ignored: it does not apply to this execution's storages`);
+    if (o.storageClass && dsts.some((f) => !f.storageClasses.includes(o.storageClass as string))) {
+      this.notes.push(`storage_class ${o.storageClass} ignored on destinations that do not offer it`);
+    }
+    if ((o.lock.retentionDays !== null || o.lock.legalHold) && dsts.some((f) => !f.objectLock)) {
+      this.notes.push('object_lock_* ignored on destinations without Object Lock');
+    }
+    for (const key of ['inherit_object_lock_from_source', 'restoration_expiry_days', 'retrieval_options_glacier', 'barcodes', 'selected_drive', 'selected_drive_2', 'context_uid', 'context_gid']) {
+      const v = this.snapshot.options?.[key];
+      if (v !== undefined && v !== false) this.notes.push(`${key} ignored: not supported for this execution's storages yet`);
     }
   }
 }

@@ -21,6 +21,10 @@ export interface EngineOptions {
   priority: number;
   fullReport: boolean;
   softErase: boolean;
+  /** S3-like destinations: the storage class of written objects. */
+  storageClass: string | null;
+  /** Object Lock on written objects (destinations that declare objectLock). */
+  lock: { mode: 'GOVERNANCE' | 'COMPLIANCE' | null; retentionDays: number | null; legalHold: boolean };
 }
 
 const bool = (v: unknown, fallback: boolean) => (typeof v === 'boolean' ? v : fallback);
@@ -45,5 +49,11 @@ export function parseEngineOptions(o: Record<string, unknown>): EngineOptions {
     priority,
     fullReport: bool(o.full_report, false),
     softErase: bool(o.soft_erase, false),
+    storageClass: typeof o.storage_class === 'string' && o.storage_class !== '' ? o.storage_class : null,
+    lock: {
+      mode: o.object_lock_mode === 'GOVERNANCE' || o.object_lock_mode === 'COMPLIANCE' ? o.object_lock_mode : null,
+      retentionDays: typeof o.object_lock_retention_period === 'number' && o.object_lock_retention_period > 0 ? o.object_lock_retention_period : null,
+      legalHold: bool(o.object_lock_legal_hold_status, false),
+    },
   };
 }

@@ -44,7 +44,7 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
     }
     case 'copy': {
       const r = await transferFile(driverAt(ctx.sources, item.src.ep), item.src.path, driverAt(ctx.destinations, item.dst!.ep), item.dst!.path, item, {
-        checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, signal, onBytes: hooks.onBytes,
+        checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, signal, onBytes: hooks.onBytes,
       });
       return { status: 'done', size: r.size, checksum: r.checksum };
     }
@@ -53,7 +53,7 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
       let checksum: string | null = null;
       if (previous !== 'copied') {
         const r = await transferFile(src, item.src.path, driverAt(ctx.destinations, item.dst!.ep), item.dst!.path, item, {
-          checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, signal, onBytes: hooks.onBytes,
+          checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, signal, onBytes: hooks.onBytes,
         });
         checksum = r.checksum;
         // Rule 3: the verified copy is on record before the source goes.

@@ -12,6 +12,10 @@ export interface TransferOptions {
   checksum: ChecksumAlgorithm | null;
   resetFileDate: boolean;
   keepOwnership: boolean;
+  /** Applied only where the destination declares the capability (see ExecutionContext's notes). */
+  storageClass?: string | null;
+  lock?: { mode: 'GOVERNANCE' | 'COMPLIANCE' | null; retentionDays: number | null; legalHold: boolean };
+  now?: number;
   signal: AbortSignal;
   onBytes: (n: number) => void;
 }
@@ -22,14 +26,21 @@ export interface TransferResult {
 }
 
 /** What of the source's metadata the destination can take, by declared capability. */
-export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<TransferOptions, 'resetFileDate' | 'keepOwnership' | 'signal'>): WriteOptions {
+export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<TransferOptions, 'resetFileDate' | 'keepOwnership' | 'signal' | 'storageClass' | 'lock' | 'now'>): WriteOptions {
   const f = dst.features;
+  const lock = opts.lock;
+  const locked = f.objectLock && lock && (lock.retentionDays !== null || lock.legalHold);
+  // Object stores record attributes as metadata: keep the source's always (see attributesAsMetadata).
+  const record = f.attributesAsMetadata;
   return {
     size: item.size,
     signal: opts.signal,
-    ...(opts.resetFileDate && f.mtimePrecisionMs !== null ? { mtimeMs: item.mtimeMs, ...(item.atimeMs !== undefined ? { atimeMs: item.atimeMs } : {}) } : {}),
+    ...((opts.resetFileDate || record) && f.mtimePrecisionMs !== null ? { mtimeMs: item.mtimeMs, ...(item.atimeMs !== undefined ? { atimeMs: item.atimeMs } : {}) } : {}),
     ...(f.permissions && item.mode !== undefined ? { mode: item.mode } : {}),
-    ...(opts.keepOwnership && f.setOwnership && item.uid !== undefined ? { uid: item.uid, gid: item.gid } : {}),
+    ...((opts.keepOwnership || record) && f.setOwnership && item.uid !== undefined ? { uid: item.uid, gid: item.gid } : {}),
+    ...(opts.storageClass && f.storageClasses.includes(opts.storageClass) ? { storageClass: opts.storageClass } : {}),
+    ...(locked && lock.retentionDays !== null ? { retainUntilMs: (opts.now ?? Date.now()) + lock.retentionDays * 86_400_000, ...(lock.mode ? { lockMode: lock.mode } : {}) } : {}),
+    ...(locked && lock.legalHold ? { legalHold: true } : {}),
   };
 }
 

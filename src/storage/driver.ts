@@ -94,6 +94,13 @@ export interface DriverFeatures {
   readonly directories: boolean;
   /** Granularity of stored mtimes in ms (posix 1 at our API, S3 1000); `null` when mtimes cannot be set at all. */
   readonly mtimePrecisionMs: number | null;
+  /**
+   * mtime, mode and owner are recorded as object metadata rather than applied to a file (object
+   * stores). Why: recording them changes nobody's access, so the engine always keeps the source's
+   * attributes there — a later copy back to POSIX can restore them (reset_file_date,
+   * keep_file_ownership) even if the copy that wrote the object did not ask to apply them.
+   */
+  readonly attributesAsMetadata: boolean;
 }
 
 /** Options common to cancellable calls. */

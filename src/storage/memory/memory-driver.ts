@@ -58,6 +58,7 @@ export const MEMORY_FEATURES: DriverFeatures = Object.freeze({
   userMetadata: true,
   directories: true,
   mtimePrecisionMs: 1,
+  attributesAsMetadata: false,
 });
 
 const READ_CHUNK = 1 << 20;

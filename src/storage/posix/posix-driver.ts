@@ -59,6 +59,7 @@ export function posixFeatures(isRoot: boolean): DriverFeatures {
     userMetadata: false,
     directories: true,
     mtimePrecisionMs: 1,
+    attributesAsMetadata: false,
   });
 }
 

@@ -55,6 +55,7 @@ export function s3Features(settings: S3Settings): DriverFeatures {
     userMetadata: true,
     directories: true,
     mtimePrecisionMs: 1,
+    attributesAsMetadata: true,
   });
 }
 
