@@ -35,7 +35,9 @@ export async function speedtest(driver: StorageDriver, path: string, size: numbe
   const t1 = performance.now();
   try {
     let read = 0;
-    for await (const chunk of await driver.openRead(path, { signal })) {
+    const stream = await driver.openRead(path, { signal });
+    stream.on('error', () => {}); // surfaced by the iteration; never uncaught
+    for await (const chunk of stream) {
       read += (chunk as Buffer).length;
       onBytes((chunk as Buffer).length);
     }

@@ -47,6 +47,9 @@ export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<Tran
 /** Copies `srcPath` to `dstPath`; on any failure nothing is left at the destination. */
 export async function transferFile(src: StorageDriver, srcPath: string, dst: StorageDriver, dstPath: string, item: WorkItem, opts: TransferOptions): Promise<TransferResult> {
   const read = await src.openRead(srcPath, { signal: opts.signal });
+  // An abort between here and pipeline() destroys the stream with an error nobody listens to yet:
+  // without this listener that is an uncaught exception (a crashed server). pipeline() still sees it.
+  read.on('error', () => {});
   let writer;
   try {
     writer = await dst.openWrite(dstPath, writeOptions(item, dst, opts));
@@ -79,5 +82,6 @@ export async function transferFile(src: StorageDriver, srcPath: string, dst: Sto
 /** Hashes a stored object (check_consistency, scan). */
 export async function checksumOf(driver: StorageDriver, path: string, algorithm: ChecksumAlgorithm, signal: AbortSignal): Promise<{ digest: string; bytes: number }> {
   const stream = await driver.openRead(path, { signal });
+  stream.on('error', () => {}); // surfaced by the iteration below; never uncaught
   return hashStream(stream, algorithm);
 }
