@@ -6,6 +6,7 @@
 import type { TaskEndpoint } from '../domain/task.js';
 import type { ExecutionState } from '../domain/execution.js';
 import type { ResolvedStorage } from './storage-resolver.js';
+import { setMaxListeners } from 'node:events';
 import { Accounting } from './accounting.js';
 import { parseEngineOptions, type EngineOptions } from './execution-options.js';
 
@@ -44,6 +45,9 @@ export class ExecutionContext {
     state: ExecutionState,
   ) {
     this.opts = parseEngineOptions(snapshot.options ?? {});
+    // Every in-flight transfer (up to the mover's slots, and each of their streams) listens to this
+    // one signal: lift Node's default listener cap so normal parallelism does not warn.
+    setMaxListeners(0, this.abort.signal);
     this.state = state;
     this.noteIgnoredOptions();
   }

@@ -192,6 +192,7 @@ export class RegistryService implements StorageIndex {
     errors.throwIfAny();
     let stored: CloudConnectorRow | undefined;
     if (typeof input.id === 'string') stored = (await this.repos.cloud_connectors.findById(input.id)) as CloudConnectorRow | undefined;
+    else if (typeof input.name === 'string') stored = (await this.repos.cloud_connectors.findByName(input.name)) as CloudConnectorRow | undefined;
     const merged = { ...(stored ? this.credentials(stored) : {}), ...this.credentialsFrom(accepted) } as ConnectorCredentials;
     return this.probes.testConnector(merged);
   }
