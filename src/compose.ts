@@ -40,6 +40,7 @@ import { userHandlers } from './api/handlers/user-handlers.js';
 import { storageHandlers } from './api/handlers/storage-handlers.js';
 import { metaHandlers } from './api/handlers/meta-handlers.js';
 import { consolePlugin } from './api/console.js';
+import { docsPage } from './api/docs-page.js';
 
 export interface Barge {
   app: FastifyInstance;
@@ -120,7 +121,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       auth,
       logger,
       corsOrigins: config.corsOrigins,
-      extras: [consolePlugin()],
+      extras: [consolePlugin(), docsPage(document)],
       handlers: {
         ...taskHandlers(tasks, executions),
         ...userHandlers(users),

@@ -1,4 +1,4 @@
-/** CORS is off unless configured; when configured only the listed origins get the headers. */
+/** HTTP extras: CORS (off unless configured) and the API reference page. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { boot } from './helpers/barge.js';
@@ -24,6 +24,23 @@ describe('CORS', () => {
       assert.match(pre.headers.get('access-control-allow-headers') ?? '', /authorization/);
       const other = await fetch(`${b.api.base}/health`, { headers: { origin: 'https://evil.example' } });
       assert.equal(other.headers.get('access-control-allow-origin'), null);
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
+describe('API reference page', () => {
+  it('renders every operation of the served document, escaped, without scripts', async () => {
+    const b = await boot();
+    try {
+      const r = await fetch(`${b.url}/api/v2/docs`);
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type') ?? '', /text\/html/);
+      const html = await r.text();
+      const doc = (await b.api.get('/openapi.json')).body;
+      for (const ops of Object.values<any>(doc.paths)) for (const op of Object.values<any>(ops)) assert.ok(html.includes(`id="${op.operationId}"`), op.operationId);
+      assert.ok(!/<script/i.test(html));
     } finally {
       await b.stop();
     }
