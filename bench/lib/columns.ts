@@ -1,0 +1,49 @@
+/**
+ * One measured copy ("column") of a copy benchmark, the same steps for every tool:
+ *   1. empty the destination, 2. `sync` (so dirty pages of the previous step are not paid by this
+ *   one), 3. the timed copy, 4. a timed trailing `sync` (what is still unwritten when the tool
+ *   returns: cp and rsync return with data in the page cache, Barge fsyncs every file before it
+ *   reports it done), 5. check the destination holds as many files and bytes as the source.
+ * `seconds` is the tool's own time; `durableSeconds` adds the trailing sync, the fair figure when
+ * the question is "how long until the data is on disk".
+ */
+import { checkCopy, syncDisks, treeStats, type Timed } from './tools.js';
+import { emptyDir } from './trees.js';
+import { fmt } from './session.js';
+
+export interface Column {
+  label: string;
+  seconds: number;
+  durableSeconds: number;
+  maxRssKiB?: number;
+  /** CPU seconds (user + system) the copy used: the tool's, or the Barge server's. */
+  cpuSeconds?: number;
+  /** Free-form detail printed under the table (walk time, …). */
+  note?: string;
+}
+
+export interface Source {
+  dir: string;
+  files: number;
+  bytes: number;
+}
+
+export async function source(dir: string): Promise<Source> {
+  return { dir, ...(await treeStats(dir)) };
+}
+
+/**
+ * Runs one column: `copy` performs the copy into `dst` and returns its own timing (a tool's wall
+ * time, or Barge's run → finished_at).
+ */
+export async function measureColumn(label: string, src: Source, dst: string, copy: () => Promise<Timed & { note?: string }>): Promise<Column> {
+  await emptyDir(dst);
+  await syncDisks();
+  process.stdout.write(`  ${label}… `);
+  const t = await copy();
+  const trailing = await syncDisks();
+  await checkCopy(label, src, dst);
+  const extra = [t.cpuSeconds === undefined ? '' : `CPU ${fmt(t.cpuSeconds, 1)} s`, t.maxRssKiB ? `peak RSS ${fmt(t.maxRssKiB / 1024)} MiB` : ''].filter(Boolean);
+  console.log(`${fmt(t.seconds, 2)} s (+ ${fmt(trailing, 2)} s sync)${extra.length ? `, ${extra.join(', ')}` : ''}`);
+  return { label, seconds: t.seconds, durableSeconds: t.seconds + trailing, maxRssKiB: t.maxRssKiB, cpuSeconds: t.cpuSeconds, note: t.note };
+}
