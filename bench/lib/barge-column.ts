@@ -1,7 +1,7 @@
 /**
  * The Barge side of a copy benchmark: one server child (src/main.ts) with a NAS, the source and
- * destination shares, and a task per option set; `column()` runs one of those tasks as a measured
- * column. Settings shared by every copy benchmark:
+ * destination shares, and a task per option set; `run()` runs one of those tasks (the `copy` of a
+ * measured column, see columns.ts). It signs in once and uses the JWT for every call. Settings shared by every copy benchmark:
  *   BENCH_CPU_PROF     a directory: the server runs with --cpu-prof and writes its profile there on exit
  *   BARGE_MOVER_SLOTS  passed through to the server (concurrent transfers; Barge's default is 8)
  *   UV_THREADPOOL_SIZE passed through to the server (libuv's pool for fs calls; Node's default is 4)

@@ -61,17 +61,13 @@ export interface CopyRun {
   execution: any;
 }
 
-/**
- * Runs a task and waits for its execution to finish. `onPoll` runs on each poll (e.g. an RSS sample);
- * polls are `pollMs` apart and never overlap.
- */
-export async function runAndWait(b: BargeChild, taskId: string, pollMs = 100, onPoll?: () => void): Promise<CopyRun> {
+/** Runs a task and waits for its execution to finish; polls are `pollMs` apart and never overlap. */
+export async function runAndWait(b: BargeChild, taskId: string, pollMs = 100): Promise<CopyRun> {
   const t0 = Date.now();
   const started = await call(b, 'PUT', `/tasks/${taskId}/action/run`);
   const id = started.execution_id as string;
   let walkSeconds: number | undefined;
   for (;;) {
-    onPoll?.();
     const e = await call(b, 'GET', `/task_executions/${id}`);
     if (walkSeconds === undefined && (Number(e.progress) & INIT_DONE) !== 0) walkSeconds = (Date.now() - t0) / 1000;
     if (e.finished_at) {
