@@ -30,7 +30,9 @@ describe('transferFile', () => {
     const onUncaught = (err: unknown) => uncaught.push(err);
     process.on('uncaughtException', onUncaught);
     try {
-      await assert.rejects(transferFile(src, 'a.bin', dst, 'b.bin', { key: 'k', op: 'copy', src: { ep: 0, path: 'a.bin' }, size: 1 << 20, mtimeMs: 0 }, {
+      // The streamed path (the posix → posix fast path never calls openWrite).
+      const streamedSrc = new Proxy(src, { get: (target, prop, receiver) => (prop === 'transferTo' ? undefined : Reflect.get(target, prop, receiver)) });
+      await assert.rejects(transferFile(streamedSrc, 'a.bin', dst, 'b.bin', { key: 'k', op: 'copy', src: { ep: 0, path: 'a.bin' }, size: 1 << 20, mtimeMs: 0 }, {
         checksum: null, resetFileDate: false, keepOwnership: false, signal: abort.signal, onBytes: () => {},
       }));
       await new Promise((r) => setImmediate(r));

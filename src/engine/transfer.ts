@@ -46,6 +46,11 @@ export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<Tran
 
 /** Copies `srcPath` to `dstPath`; on any failure nothing is left at the destination. */
 export async function transferFile(src: StorageDriver, srcPath: string, dst: StorageDriver, dstPath: string, item: WorkItem, opts: TransferOptions): Promise<TransferResult> {
+  if (src.transferTo) {
+    // The source driver's fast path to this destination, when it has one (same guarantees, see driver.ts).
+    const fast = await src.transferTo(srcPath, dst, dstPath, { ...writeOptions(item, dst, opts), checksum: opts.checksum, onBytes: opts.onBytes });
+    if (fast) return fast;
+  }
   const read = await src.openRead(srcPath, { signal: opts.signal });
   // An abort between here and pipeline() destroys the stream with an error nobody listens to yet:
   // without this listener that is an uncaught exception (a crashed server). pipeline() still sees it.

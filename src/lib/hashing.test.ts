@@ -32,4 +32,15 @@ describe('hashing', () => {
     assert.equal(counted, TEXT.length);
     assert.equal(counter.digest(), null);
   });
+
+  it('reuses xxhash64 instances without state leaking between files, and refuses use after digest', async () => {
+    const a = await createHasher('xxhash64');
+    a.update(Buffer.from('some other file'));
+    a.digest(); // back to the pool, dirty
+    const many = await Promise.all(Array.from({ length: 5 }, () => createHasher('xxhash64')));
+    for (const h of many) h.update(Buffer.from(TEXT));
+    for (const h of many) assert.equal(h.digest(), EXPECTED.xxhash64);
+    assert.throws(() => a.update(Buffer.from('x')), /after digest/);
+    assert.throws(() => many[0]!.digest(), /after digest/);
+  });
 });

@@ -19,7 +19,20 @@ export interface Hasher {
 
 const crc32 = (zlib as unknown as { crc32(data: Buffer, value?: number): number }).crc32;
 
-/** A fresh hasher for `algorithm`. */
+type WasmHasher = Awaited<ReturnType<typeof createXXHash64>>;
+
+/**
+ * Idle xxhash64 WASM instances. Why a pool: instantiating hash-wasm's module costs ~100 µs and a
+ * fresh memory per file, which dominated small-file copies (two instances per checksummed file);
+ * an instance is reset with `init()` and reused. Bounded so a burst does not pin memory forever.
+ */
+const idleXxhash: WasmHasher[] = [];
+const MAX_IDLE_XXHASH = 64;
+
+/**
+ * A fresh hasher for `algorithm`. `digest()` ends it: a later `update` or `digest` throws (pooled
+ * state may already serve another file), and an xxhash64 instance goes back to the pool.
+ */
 export async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher> {
   switch (algorithm) {
     case 'md5': {
@@ -31,9 +44,21 @@ export async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher
       return { update: (c) => void (value = crc32(c, value)), digest: () => (value >>> 0).toString(16).padStart(8, '0') };
     }
     case 'xxhash64': {
-      const h = await createXXHash64(0, 0);
+      let h: WasmHasher | undefined = idleXxhash.pop() ?? (await createXXHash64(0, 0));
       h.init();
-      return { update: (c) => void h.update(c), digest: () => h.digest('hex') };
+      const ended = (): never => {
+        throw new Error('hasher used after digest()');
+      };
+      return {
+        update: (c) => void (h ?? ended()).update(c),
+        digest: () => {
+          const inst = h ?? ended();
+          h = undefined;
+          const hex = inst.digest('hex');
+          if (idleXxhash.length < MAX_IDLE_XXHASH) idleXxhash.push(inst);
+          return hex;
+        },
+      };
     }
   }
 }

@@ -20,6 +20,7 @@
  * - After `close()`, every method rejects with code `closed`.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { ChecksumAlgorithm as InFlightChecksum } from '../lib/hashing.js';
 
 /** What kind of object an entry is. Why `other`: sockets, FIFOs and devices must be reported, never read. */
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -212,6 +213,24 @@ export interface TempCleanupResult {
   readonly bytes: number;
 }
 
+/** Options of `transferTo`: the destination's write options, plus the in-flight checksum. */
+export interface TransferToOptions extends WriteOptions {
+  /**
+   * Hash the bytes as they are read and, before publishing, compare with a digest of the bytes stored
+   * (data-safety rule 2); a mismatch is `checksum_mismatch` and nothing is published.
+   */
+  readonly checksum?: InFlightChecksum | null;
+  /** Progress: called with byte counts as data moves; the calls add up to the size copied. */
+  readonly onBytes?: (bytes: number) => void;
+}
+
+/** What `transferTo` published. */
+export interface TransferToResult {
+  readonly size: number;
+  /** Digest of the bytes read (lowercase hex), when `checksum` was asked. */
+  readonly checksum: string | null;
+}
+
 /** State of a cold object (`features.restoreFromCold`). */
 export interface RestoreResult {
   readonly state: 'available' | 'restoring';
@@ -306,6 +325,18 @@ export interface StorageDriver {
    * data, it is just never followed outside the root). `exists` if something is already at `path`.
    */
   symlink?(path: string, target: string, options?: SignalOptions): Promise<void>;
+  /**
+   * Optional fast path for a whole-file copy from this storage to `dstPath` of another driver `dst`
+   * (rclone's optional-interface idea: a driver that knows a better way than the generic stream takes
+   * it). Resolves `null`, having done nothing, when it has no fast way to that destination: the caller
+   * then streams (`openRead` → `dst.openWrite` → `commit({verify})`). Otherwise the effect is exactly
+   * that of the streamed copy: `dst`'s write options and `Writer` invariants apply (nothing visible at
+   * `dstPath` before completion and verification, replaced atomically, missing parents created, no
+   * temporary file left on failure or abort), errors are StorageErrors with the same codes, and the
+   * source is read like `openRead` (symlinks inside the root followed, a directory is `is_a_directory`).
+   * Why: posix → posix copies are dominated by per-call overhead when streamed through the event loop.
+   */
+  transferTo?(path: string, dst: StorageDriver, dstPath: string, options?: TransferToOptions): Promise<TransferToResult | null>;
 }
 
 /** Factory registered per kind in `registry.ts`. Why async: drivers validate their root or connect first. */

@@ -15,6 +15,7 @@ import type { StorageDriver } from '../driver.js';
 import { dataCases } from './data-cases.js';
 import type { ConformanceContext, MakeDriver } from './helpers.js';
 import { namespaceCases } from './namespace-cases.js';
+import { transferCases } from './transfer-cases.js';
 import { writerCases } from './writer-cases.js';
 
 export type { DriverUnderTest, MakeDriver } from './helpers.js';
@@ -34,10 +35,14 @@ export function runConformance(name: string, makeDriver: MakeDriver): void {
         }
       }
     },
+    usePair(fn) {
+      return ctx.use((a) => ctx.use((b) => fn(a, b)));
+    },
   };
   describe(`storage conformance: ${name}`, () => {
     writerCases(ctx);
     namespaceCases(ctx);
     dataCases(ctx);
+    transferCases(ctx);
   });
 }

@@ -24,6 +24,8 @@ export type MakeDriver = () => Promise<DriverUnderTest>;
 export interface ConformanceContext {
   /** Run `fn` with a fresh driver; close and clean up afterwards whatever happens. */
   use(fn: (driver: StorageDriver) => Promise<void>): Promise<void>;
+  /** Run `fn` with two fresh drivers of the same kind on separate storages (cross-storage operations). */
+  usePair(fn: (a: StorageDriver, b: StorageDriver) => Promise<void>): Promise<void>;
 }
 
 /** Write `data` through an atomic writer and commit it. */

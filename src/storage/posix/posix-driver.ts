@@ -17,13 +17,14 @@ import { join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import type {
   CommitResult, DriverFeatures, Entry, MetaOptions, ReadOptions, SignalOptions, StorageDriver, TempCleanupOptions,
-  TempCleanupResult, WriteOptions, Writer,
+  TempCleanupResult, TransferToOptions, TransferToResult, WriteOptions, Writer,
 } from '../driver.js';
 import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } from '../driver-support.js';
 import { StorageError, classifyFsError, throwIfAborted } from '../errors.js';
-import { ROOT_PATH, assertNotTempPath, childStoragePath, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
+import { ROOT_PATH, assertNotTempPath, baseStorageName, childStoragePath, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
 import { PosixRoot } from './posix-root.js';
 import { PosixWriter, syncDirectory } from './posix-writer.js';
+import { sharedCopyPool, type CopyPool } from './copy-pool.js';
 
 /** Configuration of the posix driver. */
 export interface PosixDriverConfig {
@@ -36,6 +37,12 @@ export interface PosixDriverConfig {
   readonly fsync?: boolean;
   /** Parallel lstat calls per listing (default 64). */
   readonly statConcurrency?: number;
+}
+
+/** What the composition root gives every posix driver (not part of the untrusted storage config). */
+export interface PosixDriverDeps {
+  /** Worker threads for `transferTo` between posix roots; default: the process-wide shared pool. */
+  readonly copyPool?: CopyPool;
 }
 
 const MIN_READ_HWM = 64 << 10;
@@ -104,18 +111,24 @@ export class PosixDriver implements StorageDriver {
   private readonly statConcurrency: number;
   /** Temp files of live writers/copies of this instance: `cleanupTemp` never touches them. */
   private readonly liveTemps = new Set<string>();
+  /** Temp names (not paths: a worker resolves the directory) of live `transferTo` copies into this instance. */
+  private readonly liveTempNames = new Set<string>();
+  private readonly copyPool: CopyPool;
+  /** Fires on close(): aborts this instance's `transferTo` copies. */
+  private readonly closing = new AbortController();
   private readonly writers = new Set<PosixWriter>();
   private closed = false;
 
-  private constructor(private readonly root: PosixRoot, config: PosixDriverConfig) {
+  private constructor(private readonly root: PosixRoot, config: PosixDriverConfig, deps: PosixDriverDeps) {
     this.features = posixFeatures(process.getuid?.() === 0);
+    this.copyPool = deps.copyPool ?? sharedCopyPool();
     this.fsync = config.fsync ?? true;
     this.statConcurrency = config.statConcurrency ?? DEFAULT_STAT_CONCURRENCY;
   }
 
   /** Open a driver on an existing root directory. */
-  static async open(config: PosixDriverConfig): Promise<PosixDriver> {
-    return new PosixDriver(await PosixRoot.open(config.root), config);
+  static async open(config: PosixDriverConfig, deps: PosixDriverDeps = {}): Promise<PosixDriver> {
+    return new PosixDriver(await PosixRoot.open(config.root), config, deps);
   }
 
   /** Real host path of the root. Why public: tests and operators need to know where data lands. */
@@ -282,7 +295,7 @@ export class PosixDriver implements StorageDriver {
         const full = join(real, d.name);
         if (d.isDirectory()) {
           if (recursive) stack.push({ real: full, path: childStoragePath(dirPath, d.name) });
-        } else if (d.isFile() && isTempName(d.name) && !this.liveTemps.has(full)) {
+        } else if (d.isFile() && isTempName(d.name) && !this.liveTemps.has(full) && !this.liveTempNames.has(d.name)) {
           const st = await fs.lstat(full).catch(() => null);
           if (st === null || now - st.mtimeMs < minAgeMs) continue;
           if (!dryRun) {
@@ -301,6 +314,7 @@ export class PosixDriver implements StorageDriver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort(new StorageError('closed', 'driver closed'));
     await Promise.all([...this.writers].map((w) => w.abort(new StorageError('closed', 'driver closed'))));
   }
 
@@ -350,6 +364,26 @@ export class PosixDriver implements StorageDriver {
     }
   }
 
+  /** Posix → posix: the whole file is copied by a worker thread (copy-pool.ts); other destinations stream. */
+  async transferTo(path: string, dst: StorageDriver, dstPath: string, options: TransferToOptions = {}): Promise<TransferToResult | null> {
+    if (!(dst instanceof PosixDriver)) return null;
+    const from = this.begin(path, options.signal);
+    const to = dst.begin(dstPath, options.signal);
+    if (to === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: to });
+    checkWriteOptions(options, dst.features, to);
+    const tempName = makeTempName(baseStorageName(to));
+    dst.liveTempNames.add(tempName);
+    try {
+      const { size, mode, uid, gid, mtimeMs, atimeMs } = options;
+      return await this.copyPool.run({
+        srcRoot: this.root.real, srcPath: from, dstRoot: dst.root.real, dstPath: to, tempName, checksum: options.checksum ?? null, fsync: dst.fsync,
+        size, mode, uid, gid, mtimeMs, atimeMs,
+      }, { signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal, dst.closing.signal]) : AbortSignal.any([this.closing.signal, dst.closing.signal]), onBytes: options.onBytes });
+    } finally {
+      dst.liveTempNames.delete(tempName);
+    }
+  }
+
   async rename(from: string, to: string, options: SignalOptions = {}): Promise<void> {
     const src = this.begin(from, options.signal);
     const dst = this.begin(to, options.signal);
@@ -390,6 +424,6 @@ export class PosixDriver implements StorageDriver {
 }
 
 /** Registry factory. Why a function: the registry only knows `(config: unknown) => Promise<StorageDriver>`. */
-export async function createPosixDriver(config: unknown): Promise<StorageDriver> {
-  return PosixDriver.open(parsePosixConfig(config));
+export async function createPosixDriver(config: unknown, deps: PosixDriverDeps = {}): Promise<StorageDriver> {
+  return PosixDriver.open(parsePosixConfig(config), deps);
 }

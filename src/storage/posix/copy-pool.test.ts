@@ -1,0 +1,93 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isStorageError } from '../errors.js';
+import { makeTempName } from '../paths.js';
+import { CopyPool } from './copy-pool.js';
+import type { CopyJob } from './copy-job.js';
+
+let src: string;
+let dst: string;
+const BIG = 48 << 20;
+
+before(() => {
+  src = mkdtempSync(join(tmpdir(), 'barge-pool-src-'));
+  dst = mkdtempSync(join(tmpdir(), 'barge-pool-dst-'));
+  writeFileSync(join(src, 'big.bin'), Buffer.alloc(BIG, 1));
+  for (let i = 0; i < 20; i++) writeFileSync(join(src, `s${i}`), `small ${i}`);
+});
+after(() => {
+  rmSync(src, { recursive: true, force: true });
+  rmSync(dst, { recursive: true, force: true });
+});
+
+function job(srcPath: string, dstPath: string): CopyJob {
+  return { srcRoot: src, srcPath, dstRoot: dst, dstPath, tempName: makeTempName(dstPath.split('/').pop()!), checksum: 'xxhash64', fsync: false };
+}
+
+describe('CopyPool', () => {
+  it('runs many jobs on at most `workers` threads and reports each result', async () => {
+    const pool = new CopyPool({ workers: 2, chunkBytes: 64 * 1024 });
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.run(job(`s${i}`, `many/s${i}`))));
+      assert.deepEqual(results.map((r) => r.size), Array.from({ length: 20 }, (_, i) => `small ${i}`.length));
+      assert.equal(readdirSync(join(dst, 'many')).length, 20);
+      assert.ok(new Set(results.map((r) => r.checksum)).size === 20, 'each file has its own digest');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('an abort reaches a job in the middle of a file: rejected as aborted, no temporary file, nothing published', async () => {
+    const pool = new CopyPool({ workers: 1, chunkBytes: 64 * 1024 });
+    try {
+      const abort = new AbortController();
+      let seen = 0;
+      const run = pool.run(job('big.bin', 'aborted/big.bin'), {
+        signal: abort.signal,
+        onBytes: (n) => {
+          seen += n;
+          abort.abort();
+        },
+      });
+      await assert.rejects(run, (err: unknown) => isStorageError(err, 'aborted'));
+      assert.ok(seen > 0 && seen < BIG, `aborted mid-file (${seen} of ${BIG} bytes)`);
+      assert.deepEqual(readdirSync(join(dst, 'aborted')), [], 'temporary file removed, target absent');
+      // The worker survives and serves the next job.
+      assert.equal((await pool.run(job('s1', 'aborted/after'))).size, 'small 1'.length);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a queued job aborted before it starts never runs', async () => {
+    const pool = new CopyPool({ workers: 1, chunkBytes: 64 * 1024 });
+    try {
+      const first = pool.run(job('big.bin', 'queued/first.bin'));
+      const abort = new AbortController();
+      const second = pool.run(job('s2', 'queued/second'), { signal: abort.signal });
+      abort.abort();
+      await assert.rejects(second, (err: unknown) => isStorageError(err, 'aborted'));
+      assert.equal((await first).size, BIG);
+      assert.equal(existsSync(join(dst, 'queued/second')), false);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('close() aborts a running job, which cleans up before the thread ends; later runs are refused', async () => {
+    const pool = new CopyPool({ workers: 1, chunkBytes: 64 * 1024 });
+    let started!: () => void;
+    const progressed = new Promise<void>((r) => (started = r));
+    const run = pool.run(job('big.bin', 'closed/big.bin'), { onBytes: () => started() });
+    const outcome = run.then(() => 'resolved', (err: unknown) => err);
+    await progressed;
+    await pool.close();
+    const err = await outcome;
+    assert.ok(isStorageError(err, 'closed') || isStorageError(err, 'aborted'), `rejected: ${String(err)}`);
+    assert.deepEqual(readdirSync(join(dst, 'closed')), []);
+    await assert.rejects(pool.run(job('s1', 'closed/x')), (err: unknown) => isStorageError(err, 'closed'));
+  });
+});
