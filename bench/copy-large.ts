@@ -6,6 +6,7 @@
  * Environment (all optional):
  *   BENCH_LARGE_MB     size of each file in MiB (default 1024)
  *   BENCH_LARGE_FILES  number of files (default 4)
+ *   BENCH_ROUNDS       interleaved rounds of all columns; each column keeps its fastest (default 2)
  *   BENCH_CPU_PROF     a directory: the Barge server writes a --cpu-prof profile there
  *   BARGE_MOVER_SLOTS  passed to the Barge server
  *
@@ -21,13 +22,14 @@ import { table, markdownTable } from './lib/load.js';
 import { cpu, envNumber, fmt, machineLine, met, MiB, ratio, rssMiB, runBenchmark, workDir } from './lib/session.js';
 import { requireTool, runTimed } from './lib/tools.js';
 import { makeLargeFiles } from './lib/trees.js';
-import { measureColumn, source, type Column } from './lib/columns.js';
+import { bestOfRounds, measureColumn, source, type Column } from './lib/columns.js';
 import { bootBarge } from './lib/barge-column.js';
 
 const TARGET_VS_CP = 0.9;
 
 const settings = {
   mb: Math.round(envNumber('BENCH_LARGE_MB', 1024, 1)),
+  rounds: Math.round(envNumber('BENCH_ROUNDS', 2, 1)),
   files: Math.round(envNumber('BENCH_LARGE_FILES', 4, 1)),
 };
 
@@ -51,11 +53,13 @@ async function main(): Promise<void> {
   const haveRsync = await requireTool('rsync', 'apt-get install -y rsync');
 
   console.log('- measuring (each column: empty destination, sync, copy, sync)');
-  const cols: Column[] = [];
-  cols.push(await measureColumn('Barge, xxhash64', from, dst, () => barge.run(withSum)));
-  cols.push(await measureColumn('cp -r', from, dst, () => runTimed('cp', ['-r', `${src}/.`, `${dst}/`], { measureRss: true })));
-  if (haveRsync) cols.push(await measureColumn('rsync -a', from, dst, () => runTimed('rsync', ['-a', `${src}/`, `${dst}/`], { measureRss: true })));
-  cols.push(await measureColumn('Barge, no checksum', from, dst, () => barge.run(without)));
+  const plan = [
+    { label: 'Barge, xxhash64', run: () => measureColumn('Barge, xxhash64', from, dst, () => barge.run(withSum)) },
+    { label: 'cp -r', run: () => measureColumn('cp -r', from, dst, () => runTimed('cp', ['-r', `${src}/.`, `${dst}/`], { measureRss: true })) },
+    ...(haveRsync ? [{ label: 'rsync -a', run: () => measureColumn('rsync -a', from, dst, () => runTimed('rsync', ['-a', `${src}/`, `${dst}/`], { measureRss: true })) }] : []),
+    { label: 'Barge, no checksum', run: () => measureColumn('Barge, no checksum', from, dst, () => barge.run(without)) },
+  ];
+  const cols: Column[] = await bestOfRounds(settings.rounds, plan);
   await barge.server.stop();
 
   report(cols, total);

@@ -47,3 +47,22 @@ export async function measureColumn(label: string, src: Source, dst: string, cop
   console.log(`${fmt(t.seconds, 2)} s (+ ${fmt(trailing, 2)} s sync)${extra.length ? `, ${extra.join(', ')}` : ''}`);
   return { label, seconds: t.seconds, durableSeconds: t.seconds + trailing, maxRssKiB: t.maxRssKiB, cpuSeconds: t.cpuSeconds, note: t.note };
 }
+
+/**
+ * Measures every column `rounds` times, in turn (a, b, c, a, b, c…), and keeps each column's fastest
+ * round. Why: on a shared VM the first heavy writer after the source was made is often throttled by
+ * the kernel's dirty-page accounting, which made whichever column ran first look 3–7× slower; taking
+ * the best of several interleaved rounds gives every tool the same chance.
+ */
+export async function bestOfRounds(rounds: number, columns: ReadonlyArray<{ label: string; run: () => Promise<Column> }>): Promise<Column[]> {
+  const best = new Map<string, Column>();
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`  round ${round} of ${rounds}`);
+    for (const c of columns) {
+      const col = await c.run();
+      const prev = best.get(c.label);
+      if (!prev || col.seconds < prev.seconds) best.set(c.label, col);
+    }
+  }
+  return columns.map((c) => best.get(c.label) as Column);
+}

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     assert.deepEqual(c.database, { kind: 'sqlite', file: resolve('./data/barge.sqlite') });
     assert.equal(c.adminPassword, undefined);
     assert.deepEqual(c.corsOrigins, []);
+    assert.equal(c.copyWorkers, 8);
     assert.ok(Object.isFrozen(c));
   });
 
@@ -23,12 +24,12 @@ describe('loadConfig', () => {
 
   it('lists every bad variable at once', () => {
     try {
-      loadConfig({ BARGE_PORT: 'eighty', BARGE_DATABASE_URL: 'mysql://x', BARGE_ADMIN_PASSWORD: 'short', BARGE_LOG_LEVEL: 'loud', BARGE_JWT_SECRET: 'tiny' });
+      loadConfig({ BARGE_PORT: 'eighty', BARGE_DATABASE_URL: 'mysql://x', BARGE_ADMIN_PASSWORD: 'short', BARGE_LOG_LEVEL: 'loud', BARGE_JWT_SECRET: 'tiny', BARGE_COPY_WORKERS: '0' });
       assert.fail('expected ConfigError');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
-      assert.equal(err.problems.length, 5, err.message);
-      for (const name of ['BARGE_PORT', 'BARGE_DATABASE_URL', 'BARGE_ADMIN_PASSWORD', 'BARGE_LOG_LEVEL', 'BARGE_JWT_SECRET']) assert.match(err.message, new RegExp(name));
+      assert.equal(err.problems.length, 6, err.message);
+      for (const name of ['BARGE_PORT', 'BARGE_DATABASE_URL', 'BARGE_ADMIN_PASSWORD', 'BARGE_LOG_LEVEL', 'BARGE_JWT_SECRET', 'BARGE_COPY_WORKERS']) assert.match(err.message, new RegExp(name));
     }
   });
 });

@@ -240,7 +240,7 @@ export class Engine implements EngineSignals {
         return;
       }
       if (!this.running) return;
-      await new Promise((r) => setTimeout(r, 100));
+      await ctx.waitForChange(100);
     }
   }
 

@@ -35,6 +35,27 @@ export class ExecutionContext {
   readonly notes: string[] = [];
   /** Speedtest results measured in this process (bytes/s). */
   readonly speedtests: Array<{ writeBps: number; readBps: number }> = [];
+  private wakeWatcher: (() => void) | undefined;
+
+  /**
+   * Wait up to `ms` or until {@link changed} is called. Why: the engine's watch loop would otherwise only
+   * notice the last batch finishing on its next poll, adding up to a poll interval to every run.
+   */
+  waitForChange(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeWatcher = done;
+    }).finally(() => (this.wakeWatcher = undefined));
+  }
+
+  /** Something the watch loop waits for happened (a batch of this execution settled). */
+  changed(): void {
+    this.wakeWatcher?.();
+  }
 
   constructor(
     readonly id: string,

@@ -205,6 +205,7 @@ export class Mover {
         // Only now: until the row holds the counts, progress reads them from this open batch.
         this.open.delete(batch.id);
         this.wake?.(); // a slot's worth of work just ended: claim the next batch without waiting
+        ctx.changed(); // and the engine may have an execution to finish
       }
     }
   }

@@ -82,6 +82,12 @@ describe('temporary names', () => {
     assert.match(newTempId(), /^[0-9a-z]{16}$/);
   });
 
+  it('ids stay unique across refills of the random pool', () => {
+    const ids = Array.from({ length: 5000 }, () => newTempId());
+    assert.equal(new Set(ids).size, ids.length);
+    for (const id of ids) assert.match(id, /^[0-9a-z]{16}$/);
+  });
+
   it('do not match ordinary names', () => {
     for (const name of ['file.part', '.file.part', 'x.barge-abcdefgh12345678.part', '.x.barge-short.part', '.x.barge-ABCDEFGH12345678.part']) {
       assert.equal(isTempName(name), false, name);

@@ -10,6 +10,7 @@ import { runConformance } from '../conformance/conformance.js';
 import { collect, listNames, readBytes, rejectsWithCode, writeBytes } from '../conformance/helpers.js';
 import { isTempName } from '../paths.js';
 import { PosixDriver, createPosixDriver } from './posix-driver.js';
+import { CopyPool } from './copy-pool.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -179,4 +180,27 @@ describe('posix driver specifics', () => {
     assert.equal((await readBytes(fast, 'nosync')).toString(), 'ok');
     await fast.close();
   });
+
+  it('closing either driver aborts a transferTo in flight: nothing visible, no temporary file', async () => {
+    const other = await makeBase();
+    try {
+      // Progress after the first MiB, so the close lands while most of the file is still to copy.
+      const copyPool = new CopyPool({ workers: 1, progressBytes: 1 << 20 });
+      const src = await PosixDriver.open({ root }, { copyPool });
+      const dst = await PosixDriver.open({ root: other.root }, { copyPool });
+      await fs.writeFile(join(root, 'big.bin'), Buffer.alloc(64 << 20, 2));
+      let closed!: Promise<void>;
+      const outcome = src.transferTo('big.bin', dst, 'out/big.bin', {
+        onBytes: () => void (closed ??= dst.close()),
+      }).then(() => 'resolved', (err: unknown) => (err as { code?: string }).code);
+      assert.ok(['closed', 'aborted'].includes(String(await outcome)), `rejected: ${String(await outcome)}`);
+      await closed;
+      assert.deepEqual(await fs.readdir(join(other.root, 'out')), [], 'no file and no temporary file');
+      await src.close();
+      await copyPool.close();
+    } finally {
+      await fs.rm(other.base, { recursive: true, force: true });
+    }
+  });
 });
+

@@ -116,6 +116,7 @@ export class PosixDriver implements StorageDriver {
   private readonly copyPool: CopyPool;
   /** Fires on close(): aborts this instance's `transferTo` copies. */
   private readonly closing = new AbortController();
+  private readonly pairClosing = new WeakMap<PosixDriver, AbortSignal>();
   private readonly writers = new Set<PosixWriter>();
   private closed = false;
 
@@ -364,6 +365,17 @@ export class PosixDriver implements StorageDriver {
     }
   }
 
+  /** Fires when this driver or `other` closes; one combined signal per destination, made once. */
+  private closingWith(other: PosixDriver): AbortSignal {
+    if (other === this) return this.closing.signal;
+    let signal = this.pairClosing.get(other);
+    if (signal === undefined) {
+      signal = AbortSignal.any([this.closing.signal, other.closing.signal]);
+      this.pairClosing.set(other, signal);
+    }
+    return signal;
+  }
+
   /** Posix → posix: the whole file is copied by a worker thread (copy-pool.ts); other destinations stream. */
   async transferTo(path: string, dst: StorageDriver, dstPath: string, options: TransferToOptions = {}): Promise<TransferToResult | null> {
     if (!(dst instanceof PosixDriver)) return null;
@@ -378,7 +390,7 @@ export class PosixDriver implements StorageDriver {
       return await this.copyPool.run({
         srcRoot: this.root.real, srcPath: from, dstRoot: dst.root.real, dstPath: to, tempName, checksum: options.checksum ?? null, fsync: dst.fsync,
         size, mode, uid, gid, mtimeMs, atimeMs,
-      }, { signal: options.signal ? AbortSignal.any([options.signal, this.closing.signal, dst.closing.signal]) : AbortSignal.any([this.closing.signal, dst.closing.signal]), onBytes: options.onBytes });
+      }, { signal: options.signal, closing: this.closingWith(dst), onBytes: options.onBytes });
     } finally {
       dst.liveTempNames.delete(tempName);
     }
