@@ -8,6 +8,7 @@
  *   BENCH_SMALL_FILES    number of files (default 100000)
  *   BENCH_SMALL_FOLDERS  folders they are spread over (default 1000)
  *   BENCH_SMALL_BYTES    size of each file (default 4096)
+ *   BENCH_ROUNDS         interleaved rounds of all columns; each column keeps its fastest (default 2)
  *   BENCH_CPU_PROF       a directory: the Barge server writes a --cpu-prof profile there
  *   BARGE_MOVER_SLOTS    passed to the Barge server
  *
@@ -23,7 +24,7 @@ import { table, markdownTable } from './lib/load.js';
 import { cpu, envNumber, fmt, machineLine, met, MiB, ratio, rssMiB, runBenchmark, workDir } from './lib/session.js';
 import { requireTool, runTimed } from './lib/tools.js';
 import { makeSmallTree } from './lib/trees.js';
-import { measureColumn, source, type Column } from './lib/columns.js';
+import { bestOfRounds, measureColumn, source, type Column } from './lib/columns.js';
 import { bootBarge } from './lib/barge-column.js';
 
 const TARGET_VS_RSYNC = 2;
@@ -31,6 +32,7 @@ const TARGET_VS_RCLONE = 1;
 
 const settings = {
   files: Math.round(envNumber('BENCH_SMALL_FILES', 100_000, 1)),
+  rounds: Math.round(envNumber('BENCH_ROUNDS', 2, 1)),
   folders: Math.round(envNumber('BENCH_SMALL_FOLDERS', 1000, 1)),
   bytes: Math.round(envNumber('BENCH_SMALL_BYTES', 4096, 1)),
 };
@@ -55,14 +57,14 @@ async function main(): Promise<void> {
   const without = await barge.task('bench no checksum', {});
 
   console.log('- measuring (each column: empty destination, sync, copy, sync)');
-  const cols: Column[] = [];
-  cols.push(await measureColumn('Barge, xxhash64', from, dst, () => barge.run(withSum)));
-  if (haveRsync) cols.push(await measureColumn('rsync -a', from, dst, () => runTimed('rsync', ['-a', `${src}/`, `${dst}/`], { measureRss: true })));
-  if (haveRclone) {
-    const conf = join(work, 'rclone.conf'); // never the user's rclone config
-    cols.push(await measureColumn('rclone copy --transfers 8', from, dst, () => runTimed('rclone', ['copy', '--config', conf, '--transfers', '8', src, dst], { measureRss: true })));
-  }
-  cols.push(await measureColumn('Barge, no checksum', from, dst, () => barge.run(without)));
+  const conf = join(work, 'rclone.conf'); // never the user's rclone config
+  const plan = [
+    { label: 'Barge, xxhash64', run: () => measureColumn('Barge, xxhash64', from, dst, () => barge.run(withSum)) },
+    ...(haveRsync ? [{ label: 'rsync -a', run: () => measureColumn('rsync -a', from, dst, () => runTimed('rsync', ['-a', `${src}/`, `${dst}/`], { measureRss: true })) }] : []),
+    ...(haveRclone ? [{ label: 'rclone copy --transfers 8', run: () => measureColumn('rclone copy --transfers 8', from, dst, () => runTimed('rclone', ['copy', '--config', conf, '--transfers', '8', src, dst], { measureRss: true })) }] : []),
+    { label: 'Barge, no checksum', run: () => measureColumn('Barge, no checksum', from, dst, () => barge.run(without)) },
+  ];
+  const cols: Column[] = await bestOfRounds(settings.rounds, plan);
   await barge.server.stop();
 
   report(cols, from.files, from.bytes);

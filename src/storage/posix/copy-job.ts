@@ -7,8 +7,9 @@
  * the posix writer's guarantees (data-safety rules 1 and 2, docs/architecture.md):
  *   open source (O_NOFOLLOW after confinement) → open `.<name>.barge-<id>.part` (O_EXCL) in the real,
  *   checked target directory → read/hash/write in chunks → size check → owner, mode, times → fsync →
- *   verify: re-read the stored temp file and compare its digest → rename over the target → fsync the
- *   directory. Any failure or abort removes the temp file; nothing is visible before the rename.
+ *   verify: re-read the stored temp file and compare its digest → rename over the target. The directory
+ *   fsync that makes the rename durable is left to the caller (copy-pool.ts groups them: dir-sync.ts).
+ *   Any failure or abort removes the temp file; nothing is visible before the rename.
  */
 import {
   closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, openSync, readSync, renameSync, unlinkSync, writeSync,
@@ -40,6 +41,8 @@ export interface CopyJob {
 export interface CopyJobResult {
   readonly size: number;
   readonly checksum: string | null;
+  /** Real directory the file was renamed into: with `fsync`, the caller must fsync it before reporting success. */
+  readonly dir: string;
 }
 
 /** What the job needs from its host thread. */
@@ -72,16 +75,6 @@ function writeAllSync(fd: number, buf: Buffer, length: number): void {
     const n = writeSync(fd, buf, off, length - off);
     if (n <= 0) throw new StorageError('io', 'write made no progress');
     off += n;
-  }
-}
-
-/** fsync a directory so a rename in it survives a power loss. */
-export function syncDirectorySync(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -140,8 +133,7 @@ export function runCopyJob(job: CopyJob, env: CopyJobEnv): CopyJobResult {
     check(env, job.dstPath);
     renameSync(temp, target.full);
     temp = undefined;
-    if (job.fsync) syncDirectorySync(target.dir);
-    return { size, checksum: digest };
+    return { size, checksum: digest, dir: target.dir };
   } catch (err) {
     closeQuietly(srcFd);
     closeQuietly(tmpFd);

@@ -10,8 +10,9 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { StorageError, abortedError } from '../errors.js';
+import { StorageError, abortedError, classifyFsError } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
+import { DirSyncer } from './dir-sync.js';
 import type { WorkerReply, WorkerRequest } from './copy-protocol.js';
 
 /** Settings of a {@link CopyPool}. */
@@ -72,6 +73,7 @@ export class CopyPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
+  private readonly dirSync = new DirSyncer();
   private closed = false;
   private readonly chunkBytes: number;
 
@@ -190,8 +192,16 @@ export class CopyPool {
     if (msg.unreported > 0) p.onBytes?.(msg.unreported);
     slot.current = undefined;
     slot.worker.unref();
-    if (msg.type === 'done') this.settle(p, msg.result);
-    else {
+    if (msg.type === 'done') {
+      // Durable only once the directory holding the rename is fsynced (grouped with concurrent renames).
+      const { size, checksum, dir } = msg.result;
+      if (p.job.fsync) {
+        this.dirSync.sync(dir).then(
+          () => this.settle(p, { size, checksum, dir }),
+          (err: unknown) => this.settle(p, classifyFsError(err, p.job.dstPath)),
+        );
+      } else this.settle(p, { size, checksum, dir });
+    } else {
       const e = msg.error;
       this.settle(p, e.code === 'aborted' ? abortedError(p.signal, e.path) : new StorageError(e.code, e.message, { path: e.path, sysCode: e.sysCode, retryable: e.retryable }));
     }

@@ -23,7 +23,8 @@ import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } 
 import { StorageError, classifyFsError, throwIfAborted } from '../errors.js';
 import { ROOT_PATH, assertNotTempPath, baseStorageName, childStoragePath, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
 import { PosixRoot } from './posix-root.js';
-import { PosixWriter, syncDirectory } from './posix-writer.js';
+import { PosixWriter } from './posix-writer.js';
+import { DirSyncer } from './dir-sync.js';
 import { sharedCopyPool, type CopyPool } from './copy-pool.js';
 
 /** Configuration of the posix driver. */
@@ -117,6 +118,7 @@ export class PosixDriver implements StorageDriver {
   /** Fires on close(): aborts this instance's `transferTo` copies. */
   private readonly closing = new AbortController();
   private readonly pairClosing = new WeakMap<PosixDriver, AbortSignal>();
+  private readonly dirSync = new DirSyncer();
   private readonly writers = new Set<PosixWriter>();
   private closed = false;
 
@@ -225,7 +227,7 @@ export class PosixDriver implements StorageDriver {
       const fh = await fs.open(tempFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
       this.liveTemps.add(tempFile);
       const writer: PosixWriter = new PosixWriter({
-        path: norm, dir, tempFile, finalFile: full, fsync: this.fsync,
+        path: norm, dir, tempFile, finalFile: full, fsync: this.fsync, syncDir: (d) => this.dirSync.sync(d),
         done: () => {
           this.liveTemps.delete(tempFile);
           this.writers.delete(writer);
@@ -355,7 +357,7 @@ export class PosixDriver implements StorageDriver {
       throwIfAborted(options.signal, dst);
       await fs.rename(tempFile, full);
       tempFile = undefined;
-      if (this.fsync) await syncDirectory(dir);
+      if (this.fsync) await this.dirSync.sync(dir);
       return { size };
     } catch (err) {
       if (tempFile !== undefined) await fs.unlink(tempFile).catch(() => {});
@@ -387,10 +389,11 @@ export class PosixDriver implements StorageDriver {
     dst.liveTempNames.add(tempName);
     try {
       const { size, mode, uid, gid, mtimeMs, atimeMs } = options;
-      return await this.copyPool.run({
+      const { size: copied, checksum } = await this.copyPool.run({
         srcRoot: this.root.real, srcPath: from, dstRoot: dst.root.real, dstPath: to, tempName, checksum: options.checksum ?? null, fsync: dst.fsync,
         size, mode, uid, gid, mtimeMs, atimeMs,
       }, { signal: options.signal, closing: this.closingWith(dst), onBytes: options.onBytes });
+      return { size: copied, checksum };
     } finally {
       dst.liveTempNames.delete(tempName);
     }
@@ -405,8 +408,8 @@ export class PosixDriver implements StorageDriver {
       const target = await this.root.parentOf(dst, true);
       await fs.rename(source.full, target.full);
       if (this.fsync) {
-        await syncDirectory(target.dir);
-        if (source.dir !== target.dir) await syncDirectory(source.dir);
+        await this.dirSync.sync(target.dir);
+        if (source.dir !== target.dir) await this.dirSync.sync(source.dir);
       }
     } catch (err) {
       throw classifyFsError(err, src);

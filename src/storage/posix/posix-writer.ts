@@ -59,16 +59,6 @@ export class FileSink extends Writable {
   }
 }
 
-/** fsync a directory so a rename in it survives a power loss. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const dh = await fs.open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
-}
-
 /** Everything a writer needs from the driver. */
 export interface PosixWriterTarget {
   /** Storage path (for errors). */
@@ -78,6 +68,8 @@ export interface PosixWriterTarget {
   readonly tempFile: string;
   readonly finalFile: string;
   readonly fsync: boolean;
+  /** fsync a directory so a rename in it survives a power loss (grouped across writers: dir-sync.ts). */
+  syncDir(dir: string): Promise<void>;
   /** Called once when the writer settles (committed or aborted). */
   done(): void;
 }
@@ -168,7 +160,7 @@ export class PosixWriter implements Writer {
       this.state = 'committed';
       this.detachSignal();
       target.done();
-      if (target.fsync) await syncDirectory(target.dir);
+      if (target.fsync) await target.syncDir(target.dir);
       return { size };
     } catch (err) {
       if (this.state === 'committed') throw classifyFsError(err, target.path);
