@@ -12,7 +12,7 @@ describe('loadConfig', () => {
     assert.deepEqual(c.database, { kind: 'sqlite', file: resolve('./data/barge.sqlite') });
     assert.equal(c.adminPassword, undefined);
     assert.deepEqual(c.corsOrigins, []);
-    assert.equal(c.copyWorkers, 8);
+    assert.equal(c.copyWorkers, 4);
     assert.ok(Object.isFrozen(c));
   });
 

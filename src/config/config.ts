@@ -89,7 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     basicCacheSeconds: int('BARGE_BASIC_CACHE_SECONDS', 60, 0, 3600),
     engine: bool('BARGE_ENGINE', true),
     moverSlots: int('BARGE_MOVER_SLOTS', 8, 1, 256),
-    copyWorkers: int('BARGE_COPY_WORKERS', 8, 1, 64),
+    copyWorkers: int('BARGE_COPY_WORKERS', 4, 1, 64),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -23,8 +23,8 @@ after(() => {
   rmSync(dst, { recursive: true, force: true });
 });
 
-function job(srcPath: string, dstPath: string): CopyJob {
-  return { srcRoot: src, srcPath, dstRoot: dst, dstPath, tempName: makeTempName(dstPath.split('/').pop()!), checksum: 'xxhash64', fsync: false };
+function job(srcPath: string, dstPath: string, size?: number): CopyJob {
+  return { srcRoot: src, srcPath, dstRoot: dst, dstPath, tempName: makeTempName(dstPath.split('/').pop()!), checksum: 'xxhash64', fsync: false, ...(size === undefined ? {} : { size }) };
 }
 
 describe('CopyPool', () => {
@@ -90,4 +90,52 @@ describe('CopyPool', () => {
     assert.deepEqual(readdirSync(join(dst, 'closed')), []);
     await assert.rejects(pool.run(job('s1', 'closed/x')), (err: unknown) => isStorageError(err, 'closed'));
   });
+
+  it('small files queued together share a message and its directory fsync; one failing does not fail the others', async () => {
+    const pool = new CopyPool({ workers: 1 });
+    try {
+      const runs = Array.from({ length: 12 }, (_, i) => pool.run({ ...job(`s${i}`, `batch/s${i}`, `small ${i}`.length), fsync: true }));
+      runs.push(pool.run({ ...job('nope', 'batch/nope', 3), fsync: true }));
+      const outcomes = await Promise.allSettled(runs);
+      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 12);
+      const last = outcomes[12]!;
+      assert.ok(last.status === 'rejected' && isStorageError(last.reason, 'not_found'));
+      assert.deepEqual(pool.stats(), { messages: 1, jobs: 13 }, 'one message for the thirteen small files');
+      assert.equal(readdirSync(join(dst, 'batch')).length, 12);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a large file travels alone', async () => {
+    const pool = new CopyPool({ workers: 1, smallFileBytes: 1024 });
+    try {
+      const big = pool.run(job('big.bin', 'mixed/big.bin', BIG));
+      const small = Array.from({ length: 4 }, (_, i) => pool.run(job(`s${i}`, `mixed/s${i}`, `small ${i}`.length)));
+      assert.equal((await big).size, BIG);
+      await Promise.all(small);
+      assert.deepEqual(pool.stats(), { messages: 2, jobs: 5 }, 'the large file alone, then the four small ones');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('an abort reaches a job further down a message while the worker is busy with an earlier one', async () => {
+    // Everything counts as small here, so the 48 MiB file and three others share one message.
+    const pool = new CopyPool({ workers: 1, smallFileBytes: BIG, progressBytes: 1 << 20 });
+    try {
+      const abort = new AbortController();
+      const big = pool.run(job('big.bin', 'pos/big.bin', BIG), { onBytes: () => abort.abort() });
+      const rest = [0, 1, 2].map((i) => pool.run(job(`s${i}`, `pos/s${i}`, `small ${i}`.length), i === 1 ? { signal: abort.signal } : {}));
+      const outcomes = await Promise.allSettled([big, ...rest]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const aborted = outcomes[2]!;
+      assert.ok(aborted.status === 'rejected' && isStorageError(aborted.reason, 'aborted'));
+      assert.deepEqual(pool.stats(), { messages: 1, jobs: 4 });
+      assert.deepEqual(readdirSync(join(dst, 'pos')).sort(), ['big.bin', 's0', 's2'], 'the aborted file left nothing');
+    } finally {
+      await pool.close();
+    }
+  });
 });
+

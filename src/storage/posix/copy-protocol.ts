@@ -5,10 +5,12 @@
 import type { StorageErrorCode } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
 
-/** Pool → worker: run this job. */
+/** Most jobs one message carries; also the length of a worker's abort-flag array. */
+export const MAX_JOBS_PER_MESSAGE = 16;
+
+/** Pool → worker: run these jobs in order. Job `k` of the message is aborted when `abortFlags[k] === id`. */
 export interface WorkerRequest {
-  readonly id: number;
-  readonly job: CopyJob;
+  readonly jobs: ReadonlyArray<{ readonly id: number; readonly job: CopyJob }>;
 }
 
 /** A StorageError across the thread boundary. */
@@ -20,8 +22,12 @@ export interface SerializedStorageError {
   readonly retryable: boolean;
 }
 
-/** Worker → pool. `unreported`: bytes copied since the last progress message. */
+/** The outcome of one job. `unreported`: bytes copied since its last progress message. */
+export type JobOutcome =
+  | { readonly id: number; readonly ok: true; readonly result: CopyJobResult; readonly unreported: number }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedStorageError; readonly unreported: number };
+
+/** Worker → pool: progress of a running job, or the outcomes of a whole request (after its directory fsyncs). */
 export type WorkerReply =
   | { readonly type: 'progress'; readonly id: number; readonly bytes: number }
-  | { readonly type: 'done'; readonly id: number; readonly result: CopyJobResult; readonly unreported: number }
-  | { readonly type: 'fail'; readonly id: number; readonly error: SerializedStorageError; readonly unreported: number };
+  | { readonly type: 'done'; readonly outcomes: readonly JobOutcome[] };

@@ -1,20 +1,22 @@
 /**
- * Entry of a copy worker thread (see copy-pool.ts): runs `runCopyJob` for one message at a time, with
- * one reused chunk buffer and pooled hashers, and answers with the result or a serialized StorageError.
+ * Entry of a copy worker thread (see copy-pool.ts): runs the jobs of one message in order with one
+ * reused chunk buffer and pooled hashers, then fsyncs each directory that received a file once (a
+ * directory fsync covers every rename made in it before), then answers with every outcome.
  *
- * Why abort through shared memory: the job is a blocking loop, so a message could not be read until it
- * ends; the pool writes the id of the job to abort into `abortFlag`, polled between chunks.
+ * Why abort through shared memory: a job is a blocking loop, so a message could not be read until it
+ * ends; the pool writes the id of a job to abort into its flag, polled between chunks.
  */
+import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createHasher, type ChecksumAlgorithm, type Hasher } from '../../lib/hashing.js';
-import { StorageError } from '../errors.js';
+import { createHasher, type Hasher } from '../../lib/hashing.js';
+import { StorageError, classifyFsError } from '../errors.js';
 import { runCopyJob, type CopyJob } from './copy-job.js';
-import type { WorkerReply, WorkerRequest } from './copy-protocol.js';
+import type { JobOutcome, WorkerReply, WorkerRequest } from './copy-protocol.js';
 
-const { abortFlag, chunkBytes, progressBytes, progressMs } = workerData as {
-  abortFlag: SharedArrayBuffer; chunkBytes: number; progressBytes: number; progressMs: number;
+const { abortFlags, chunkBytes, progressBytes, progressMs } = workerData as {
+  abortFlags: SharedArrayBuffer; chunkBytes: number; progressBytes: number; progressMs: number;
 };
-const flag = new Int32Array(abortFlag);
+const flags = new Int32Array(abortFlags);
 const buffer = Buffer.allocUnsafe(chunkBytes);
 const port = parentPort!;
 
@@ -22,7 +24,21 @@ function post(reply: WorkerReply): void {
   port.postMessage(reply);
 }
 
-async function handle(id: number, job: CopyJob): Promise<void> {
+function serialize(err: unknown): Extract<JobOutcome, { ok: false }>['error'] {
+  const e = err instanceof StorageError ? err : new StorageError('io', err instanceof Error ? err.message : String(err));
+  return { code: e.code, message: e.message, path: e.path, sysCode: e.sysCode, retryable: e.retryable };
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function runOne(slot: number, id: number, job: CopyJob): Promise<JobOutcome> {
   // Hashers are created before the blocking part (xxhash64's first instance is an async WASM start).
   const hashers: Hasher[] = job.checksum ? [await createHasher(job.checksum), await createHasher(job.checksum)] : [];
   let pending = 0;
@@ -30,12 +46,12 @@ async function handle(id: number, job: CopyJob): Promise<void> {
   try {
     const result = runCopyJob(job, {
       buffer,
-      hasher: (_algorithm: ChecksumAlgorithm) => {
+      hasher: () => {
         const h = hashers.shift();
         if (!h) throw new StorageError('io', 'copy worker: no hasher left');
         return h;
       },
-      aborted: () => Atomics.load(flag, 0) === id,
+      aborted: () => Atomics.load(flags, slot) === id,
       progress: (n) => {
         pending += n;
         if (pending >= progressBytes || Date.now() - last >= progressMs) {
@@ -45,13 +61,35 @@ async function handle(id: number, job: CopyJob): Promise<void> {
         }
       },
     });
-    post({ type: 'done', id, result, unreported: pending });
+    return { id, ok: true, result, unreported: pending };
   } catch (err) {
-    const e = err instanceof StorageError ? err : new StorageError('io', err instanceof Error ? err.message : String(err));
-    post({ type: 'fail', id, error: { code: e.code, message: e.message, path: e.path, sysCode: e.sysCode, retryable: e.retryable }, unreported: pending });
+    return { id, ok: false, error: serialize(err), unreported: pending };
   }
 }
 
+async function handle(request: WorkerRequest): Promise<void> {
+  const outcomes: JobOutcome[] = [];
+  for (const [slot, { id, job }] of request.jobs.entries()) outcomes.push(await runOne(slot, id, job));
+  // Durability of the renames: one fsync per directory that received a file (data-safety rule 1).
+  const failedDirs = new Map<string, ReturnType<typeof serialize>>();
+  const dirs = new Set<string>();
+  for (const [k, o] of outcomes.entries()) if (o.ok && request.jobs[k]!.job.fsync) dirs.add(o.result.dir);
+  for (const dir of dirs) {
+    try {
+      fsyncDirectory(dir);
+    } catch (err) {
+      failedDirs.set(dir, serialize(classifyFsError(err)));
+    }
+  }
+  post({
+    type: 'done',
+    outcomes: outcomes.map((o) => {
+      const failure = o.ok ? failedDirs.get(o.result.dir) : undefined;
+      return failure ? { id: o.id, ok: false, error: { ...failure, path: request.jobs.find((j) => j.id === o.id)?.job.dstPath }, unreported: o.unreported } : o;
+    }),
+  });
+}
+
 port.on('message', (msg: WorkerRequest) => {
-  void handle(msg.id, msg.job);
+  void handle(msg);
 });
