@@ -88,7 +88,15 @@ export class ExecutionContext {
     if ((o.lock.retentionDays !== null || o.lock.legalHold) && dsts.some((f) => !f.objectLock)) {
       this.notes.push('object_lock_* ignored on destinations without Object Lock');
     }
-    for (const key of ['inherit_object_lock_from_source', 'restoration_expiry_days', 'retrieval_options_glacier', 'barcodes', 'selected_drive', 'selected_drive_2', 'context_uid', 'context_gid']) {
+    const srcs = this.sources.map((d) => d.driver.features);
+    if (o.inheritLock && (dsts.some((f) => !f.objectLock) || srcs.every((f) => !f.objectLock))) {
+      this.notes.push('inherit_object_lock_from_source ignored where the source or the destination has no Object Lock');
+    }
+    const opt = this.snapshot.options ?? {};
+    if ((opt.restoration_expiry_days !== undefined || opt.retrieval_options_glacier !== undefined) && srcs.every((f) => !f.restoreFromCold)) {
+      this.notes.push('restoration_expiry_days / retrieval_options_glacier ignored: no source storage archives to a cold tier');
+    }
+    for (const key of ['barcodes', 'selected_drive', 'selected_drive_2', 'context_uid', 'context_gid']) {
       const v = this.snapshot.options?.[key];
       if (v !== undefined && v !== false) this.notes.push(`${key} ignored: not supported for this execution's storages yet`);
     }

@@ -3,6 +3,7 @@
  * cannot apply to the execution's storages are reported in the execution log, never silently dropped.
  */
 import type { ChecksumAlgorithm } from '../lib/hashing.js';
+import type { RestoreTier } from '../storage/driver.js';
 
 export interface EngineOptions {
   checksum: ChecksumAlgorithm | null;
@@ -25,6 +26,13 @@ export interface EngineOptions {
   storageClass: string | null;
   /** Object Lock on written objects (destinations that declare objectLock). */
   lock: { mode: 'GOVERNANCE' | 'COMPLIANCE' | null; retentionDays: number | null; legalHold: boolean };
+  /** Copy each source object's own Object Lock (retention, legal hold) to its copy (`inherit_object_lock_from_source`). */
+  inheritLock: boolean;
+  /**
+   * Reading from a cold tier (sources that declare restoreFromCold): how long the restored copy stays
+   * readable (`restoration_expiry_days`, default 1) and how fast it is retrieved (`retrieval_options_glacier`).
+   */
+  coldRestore: { days: number; tier: RestoreTier | null };
 }
 
 const bool = (v: unknown, fallback: boolean) => (typeof v === 'boolean' ? v : fallback);
@@ -54,6 +62,11 @@ export function parseEngineOptions(o: Record<string, unknown>): EngineOptions {
       mode: o.object_lock_mode === 'GOVERNANCE' || o.object_lock_mode === 'COMPLIANCE' ? o.object_lock_mode : null,
       retentionDays: typeof o.object_lock_retention_period === 'number' && o.object_lock_retention_period > 0 ? o.object_lock_retention_period : null,
       legalHold: bool(o.object_lock_legal_hold_status, false),
+    },
+    inheritLock: bool(o.inherit_object_lock_from_source, false),
+    coldRestore: {
+      days: typeof o.restoration_expiry_days === 'number' && Number.isInteger(o.restoration_expiry_days) && o.restoration_expiry_days >= 1 ? o.restoration_expiry_days : 1,
+      tier: o.retrieval_options_glacier === 'Standard' || o.retrieval_options_glacier === 'Bulk' || o.retrieval_options_glacier === 'Expedited' ? o.retrieval_options_glacier : null,
     },
   };
 }

@@ -43,8 +43,9 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
       return { status: 'done', size: 0, checksum: null };
     }
     case 'copy': {
+      await ensureReadable(driverAt(ctx.sources, item.src.ep), item.src.path, ctx);
       const r = await transferFile(driverAt(ctx.sources, item.src.ep), item.src.path, driverAt(ctx.destinations, item.dst!.ep), item.dst!.path, item, {
-        checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, signal, onBytes: hooks.onBytes,
+        checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, inheritLock: opts.inheritLock, signal, onBytes: hooks.onBytes,
       });
       return { status: 'done', size: r.size, checksum: r.checksum };
     }
@@ -52,8 +53,9 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
       const src = driverAt(ctx.sources, item.src.ep);
       let checksum: string | null = null;
       if (previous !== 'copied') {
+        await ensureReadable(src, item.src.path, ctx);
         const r = await transferFile(src, item.src.path, driverAt(ctx.destinations, item.dst!.ep), item.dst!.path, item, {
-          checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, signal, onBytes: hooks.onBytes,
+          checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, inheritLock: opts.inheritLock, signal, onBytes: hooks.onBytes,
         });
         checksum = r.checksum;
         // Rule 3: the verified copy is on record before the source goes.
@@ -112,6 +114,20 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
       if (a.digest !== b.digest) throw new StorageError('checksum_mismatch', `content differs: source ${a.digest}, destination ${b.digest}`, { path: item.dst!.path, retryable: false });
       return { status: 'done', size: a.bytes, checksum: a.digest };
     }
+  }
+}
+
+/**
+ * Sources that archive to a cold tier (`features.restoreFromCold`): ask for a restore before reading. A
+ * restore still in progress fails this file with `restoring`, not retried in this run — retrievals take
+ * minutes to hours, and a mover slot must not wait that long; the next run of the task copies it.
+ */
+async function ensureReadable(src: StorageDriver, path: string, ctx: ExecutionContext): Promise<void> {
+  if (!src.features.restoreFromCold || !src.restore) return;
+  const { days, tier } = ctx.opts.coldRestore;
+  const r = await src.restore(path, { signal: ctx.abort.signal, days, ...(tier ? { tier } : {}) });
+  if (r.state === 'restoring') {
+    throw new StorageError('restoring', `${path} is archived in a cold tier: a restore for ${days} day(s) is in progress; run the task again once it is readable`, { path, retryable: false });
   }
 }
 

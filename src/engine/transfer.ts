@@ -10,6 +10,8 @@ import type { WorkItem } from './work-item.js';
 
 export interface TransferOptions {
   checksum: ChecksumAlgorithm | null;
+  /** Give the copy the source object's own Object Lock (where both sides declare objectLock). */
+  inheritLock?: boolean;
   resetFileDate: boolean;
   keepOwnership: boolean;
   /** Applied only where the destination declares the capability (see ExecutionContext's notes). */
@@ -44,11 +46,29 @@ export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<Tran
   };
 }
 
+/**
+ * `inherit_object_lock_from_source`: the source object's retention (while it runs) and legal hold are
+ * given to its copy, taking precedence over the task's own lock options; where the source has none, the
+ * task's apply. Costs one `stat` per file, and only when both sides declare objectLock.
+ */
+async function withInheritedLock(options: WriteOptions, src: StorageDriver, srcPath: string, dst: StorageDriver, opts: TransferOptions): Promise<WriteOptions> {
+  if (!opts.inheritLock || !src.features.objectLock || !dst.features.objectLock) return options;
+  const lock = (await src.stat(srcPath, { signal: opts.signal }))?.lock;
+  if (!lock) return options;
+  const retain = lock.retainUntilMs !== undefined && lock.retainUntilMs > Date.now();
+  return {
+    ...options,
+    ...(retain ? { retainUntilMs: lock.retainUntilMs, lockMode: lock.mode ?? options.lockMode } : {}),
+    ...(lock.legalHold ? { legalHold: true } : {}),
+  };
+}
+
 /** Copies `srcPath` to `dstPath`; on any failure nothing is left at the destination. */
 export async function transferFile(src: StorageDriver, srcPath: string, dst: StorageDriver, dstPath: string, item: WorkItem, opts: TransferOptions): Promise<TransferResult> {
+  const options = await withInheritedLock(writeOptions(item, dst, opts), src, srcPath, dst, opts);
   if (src.transferTo) {
     // The source driver's fast path to this destination, when it has one (same guarantees, see driver.ts).
-    const fast = await src.transferTo(srcPath, dst, dstPath, { ...writeOptions(item, dst, opts), checksum: opts.checksum, onBytes: opts.onBytes });
+    const fast = await src.transferTo(srcPath, dst, dstPath, { ...options, checksum: opts.checksum, onBytes: opts.onBytes });
     if (fast) return fast;
   }
   const read = await src.openRead(srcPath, { signal: opts.signal });
@@ -57,7 +77,7 @@ export async function transferFile(src: StorageDriver, srcPath: string, dst: Sto
   read.on('error', () => {});
   let writer;
   try {
-    writer = await dst.openWrite(dstPath, writeOptions(item, dst, opts));
+    writer = await dst.openWrite(dstPath, options);
   } catch (err) {
     read.destroy();
     throw toStorageError(err, dstPath);

@@ -56,7 +56,22 @@ export interface Entry {
    * without re-reading the object. Absent when the driver records none or another tool wrote the object.
    */
   readonly checksum?: string;
+  /**
+   * Object Lock state (`features.objectLock`), reported by `stat()` (a listing may omit it). Why: a copy
+   * with `inherit_object_lock_from_source` gives the destination the same protection as the source.
+   */
+  readonly lock?: ObjectLockState;
 }
+
+/** Object Lock state of an object: a retention (mode + date) and/or a legal hold. */
+export interface ObjectLockState {
+  readonly mode?: 'GOVERNANCE' | 'COMPLIANCE';
+  readonly retainUntilMs?: number;
+  readonly legalHold?: boolean;
+}
+
+/** Retrieval speed of a restore from a cold tier (AWS names; a driver maps them to its own). */
+export type RestoreTier = 'Standard' | 'Bulk' | 'Expedited';
 
 /** Checksums a backend can compute without Barge reading the bytes (`features.nativeChecksums`). */
 export type ChecksumAlgorithm = 'md5' | 'sha1' | 'sha256' | 'crc32' | 'xxhash64';
@@ -317,7 +332,7 @@ export interface StorageDriver {
   /** `features.nativeChecksums`: lowercase hex digest computed by the backend (crc32: 8 digits, big-endian). */
   checksum?(path: string, algorithm: ChecksumAlgorithm, options?: SignalOptions): Promise<string>;
   /** `features.restoreFromCold`: request (or poll) the restore of a cold object for `days`. */
-  restore?(path: string, options?: SignalOptions & { readonly days?: number }): Promise<RestoreResult>;
+  restore?(path: string, options?: SignalOptions & { readonly days?: number; readonly tier?: RestoreTier }): Promise<RestoreResult>;
   /** `features.symlinks`: the stored target text of a symlink (`invalid_argument` if not a symlink). */
   readlink?(path: string, options?: SignalOptions): Promise<string>;
   /**

@@ -27,6 +27,7 @@ export type StorageErrorCode =
   | 'busy'
   | 'aborted'
   | 'closed'
+  | 'restoring'
   | 'io';
 
 /**
