@@ -10,10 +10,15 @@
  *   BENCH_CONNECTIONS  concurrent connections (default 50)
  *   BENCH_TASKS        tasks seeded (default 100000)
  *   BENCH_CPU_PROF     a directory: the Barge child runs with --cpu-prof and writes its profile there
+ *   BENCH_WRITES       writes per second in the "with writes" row (default 10; 0 skips the row)
  *
  * Barge and the bare server each run in a child process (bench/lib/*-server.ts), so autocannon, in
- * this process, does not share their event loop. Targets: Barge/bare req/s ≥ 0.5 and Barge p99
- * < 25 ms. It always exits 0 once it has measured: it is a benchmark, not a test.
+ * this process, does not share their event loop. Each row also reports the server's CPU time per
+ * response (user + system, from /proc): on a shared machine req/s swing with other work, CPU per
+ * request much less. The "writes/s" row keeps changing a task of the measured page through another
+ * connection to the store while it measures, then checks that the list shows the last write (the
+ * list cache must never serve a stale page). Targets: Barge/bare req/s ≥ 0.5 and Barge p99
+ * < 25 ms. It exits 0 once it has measured (it is a benchmark, not a test), unless a list was stale.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -25,6 +30,7 @@ import { openStore } from '../src/store/db.js';
 import { startServer, type ServerChild } from './lib/children.js';
 import { seedTasks } from './lib/seed-tasks.js';
 import { markdownTable, measure, statusText, table, type Measured } from './lib/load.js';
+import { cpuSecondsOf } from './lib/rss.js';
 
 const PASSWORD = 'bench-admin-password';
 const PATH = '/api/v2/tasks?limit=50';
@@ -45,6 +51,7 @@ const settings = {
   connections: Math.round(envNumber('BENCH_CONNECTIONS', 50, 1)),
   tasks: Math.round(envNumber('BENCH_TASKS', 100_000, 1)),
   cpuProfDir: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined,
+  writes: envNumber('BENCH_WRITES', 10, 0),
 };
 
 // --- cleanup: children and the temp dir go away on normal exit, on errors and on Ctrl-C.
@@ -132,6 +139,30 @@ function checkPage(r: { status: number; json: any; bytes: Buffer }): void {
   if (tasks.some((t) => t.sources.length === 0)) throw new Error('a task of the page has no sources');
 }
 
+/**
+ * Writes `perSecond` times a second, through its own connection to the store (as the engine or
+ * another Barge would), to the comment of a task on the measured page: every write changes the
+ * body, so every write must be seen by the next request. Returns a stop function that resolves to
+ * the last comment written.
+ */
+async function startWriter(env: Record<string, string>, taskId: string, perSecond: number): Promise<() => Promise<string>> {
+  const store = await openStore(loadConfig(env).database);
+  let n = 0;
+  let last = '';
+  let writing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    n += 1;
+    const comment = `bench write ${n}`;
+    writing = store.db.updateTable('tasks').set({ comment, updated_at: new Date().toISOString() }).where('id', '=', taskId).execute().then(() => (last = comment));
+  }, 1000 / perSecond);
+  return async () => {
+    clearInterval(timer);
+    await writing;
+    await store.close();
+    return last;
+  };
+}
+
 // --- report
 
 function fmt(n: number, digits = 0): string {
@@ -139,17 +170,17 @@ function fmt(n: number, digits = 0): string {
 }
 
 function report(rows: Measured[], bare: Measured, bodyBytes: number): void {
-  const head = ['', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'vs bare', 'non-2xx', 'errors', 'per conn. min–max', 'warm-up s'];
+  const head = ['', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'vs bare', 'server CPU µs/req', 'non-2xx', 'errors', 'per conn. min–max', 'warm-up s'];
   const cells = rows.map((m) => [
     m.label, fmt(m.reqPerSec), fmt(m.p50, 1), fmt(m.p99, 1), fmt(m.avg, 1),
-    m === bare ? '1.00' : fmt(m.reqPerSec / bare.reqPerSec, 2), fmt(m.non2xx), fmt(m.errors),
+    m === bare ? '1.00' : fmt(m.reqPerSec / bare.reqPerSec, 2), m.cpuUsPerRequest === undefined ? '–' : fmt(m.cpuUsPerRequest), fmt(m.non2xx), fmt(m.errors),
     `${fmt(m.perConnection.min)}–${fmt(m.perConnection.max)}`, fmt(m.warmupUsed, 1),
   ]);
   console.log(`\n${table(head, cells)}`);
   for (const m of rows) {
     if (m.non2xx + m.errors > 0) console.log(`  ! ${m.label}: ${m.non2xx} non-2xx (${statusText(m.statuses)}), ${m.errors} errors of which ${m.timeouts} timeouts (10 s)`);
   }
-  console.log(`  body: ${fmt(bodyBytes)} bytes per response; errors = socket errors + timeouts; per conn. = responses per connection in the window;\n  the window opens after the warm-up once every connection has been answered (warm-up s = time that took)`);
+  console.log(`  body: ${fmt(bodyBytes)} bytes per response; errors = socket errors + timeouts; per conn. = responses per connection in the window;\n  the window opens after the warm-up once every connection has been answered (warm-up s = time that took);\n  server CPU = user + system time of the server process in the window (/proc, 10 ms ticks) per response:\n  unlike req/s it does not depend on what else the machine runs`);
   console.log(`\nMarkdown:\n\n${markdownTable(head.map((h, i) => (i === 0 ? 'server' : h)), cells)}\n`);
 }
 
@@ -204,17 +235,29 @@ async function main(): Promise<void> {
   const load = { connections, duration, warmup };
   console.log('- measuring');
   const rows: Measured[] = [];
-  for (const [label, url, auth] of [
-    ['Barge, API key', barge.url + PATH, bearer],
-    ['Barge, Basic (cached)', barge.url + PATH, basic],
-    ['bare fastify', bare.url + PATH, undefined],
-  ] as const) {
+  const run = async (label: string, server: ServerChild, auth: string | undefined): Promise<Measured> => {
     process.stdout.write(`  ${label}… `);
-    const m = await measure(label, { ...load, url, headers: auth ? { authorization: auth } : {} });
+    const pid = server.process.pid;
+    const cpuSeconds = () => (pid === undefined ? undefined : cpuSecondsOf(pid));
+    const m = await measure(label, { ...load, url: server.url + PATH, headers: auth ? { authorization: auth } : {}, cpuSeconds });
     console.log(`${fmt(m.reqPerSec)} req/s`);
     rows.push(m);
+    return m;
+  };
+  await run('Barge, API key', barge, bearer);
+  await run('Barge, Basic (cached)', barge, basic);
+  if (settings.writes > 0) {
+    const target = (page.json as { tasks: Array<{ id: string }> }).tasks[0]?.id as string;
+    const stop = await startWriter(env, target, settings.writes);
+    await run(`Barge, API key, ${fmt(settings.writes)} writes/s`, barge, bearer);
+    const last = await stop();
+    // Exactness under load: the next answer carries the last write.
+    const after = await call(api, bearer, 'GET', '/tasks?limit=50');
+    const seen = (after.json as { tasks: Array<{ id: string; comment: string | null }> }).tasks.find((t) => t.id === target)?.comment;
+    if (seen !== last) throw new Error(`stale list after the writes: comment is ${JSON.stringify(seen)}, last write was ${JSON.stringify(last)}`);
+    console.log(`  (after the writes the list shows the last one: ${JSON.stringify(last)})`);
   }
-  const bareRow = rows[2] as Measured;
+  const bareRow = await run('bare fastify', bare, undefined);
   report(rows, bareRow, page.bytes.length);
   for (const m of rows) if (m !== bareRow) verdict(m, bareRow);
   console.log(`\n(${new Date().toISOString()}, ${process.platform} ${process.arch})`);

@@ -14,6 +14,7 @@ import { ExecutionRepository } from './store/execution-repository.js';
 import { UserRepository } from './store/user-repository.js';
 import { DeferRepository } from './store/defer-repository.js';
 import { RegistryRepository } from './store/registry-repository.js';
+import { GenerationReader } from './store/generation-reader.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadOrCreateKey } from './lib/key-file.js';
 import { SecretBox } from './lib/secret-box.js';
@@ -21,6 +22,8 @@ import { createLogger } from './lib/logger.js';
 import { AuthService } from './services/auth-service.js';
 import { UserService } from './services/user-service.js';
 import { TaskService } from './services/task-service.js';
+import { DEFAULT_TASK_LIST_CACHE, TaskListCache } from './services/task-list-cache.js';
+import type { GenerationSource } from './services/generations.js';
 import { ExecutionService } from './services/execution-service.js';
 import { NO_ENGINE } from './engine/signals.js';
 import { RegistryService } from './services/registry-service.js';
@@ -31,6 +34,7 @@ import { LedgerRepository } from './store/ledger-repository.js';
 import { Engine, defaultEngineConfig, type EngineConfig } from './engine/engine.js';
 import { ShareResolver } from './engine/share-resolver.js';
 import { createDriver, driverKinds } from './storage/registry.js';
+import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
 import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
 import type { BucketTarget } from './engine/share-resolver.js';
 import { s3DriverConfig } from './services/bucket-config.js';
@@ -46,7 +50,7 @@ export interface Barge {
   app: FastifyInstance;
   store: Store;
   logger: Logger;
-  services: { users: UserService; tasks: TaskService; executions: ExecutionService; registry: RegistryService; auth: AuthService };
+  services: { users: UserService; tasks: TaskService; taskLists: TaskListCache; executions: ExecutionService; registry: RegistryService; auth: AuthService; generations: GenerationSource };
   /** The engine of this process, when `config.engine` is on. */
   engine: Engine | undefined;
   /** What first start did about the admin account (to print it once). */
@@ -59,12 +63,16 @@ export interface BargeOverrides {
   logger?: Logger;
   probes?: StorageProbes;
   engine?: Partial<EngineConfig>;
+  /** `false` turns the `GET /tasks` body cache off (tests compare both ways). */
+  taskListCache?: boolean;
 }
 
 export async function createBarge(config: Config, overrides: BargeOverrides = {}): Promise<Barge> {
+  configureSharedCopyPool({ workers: config.copyWorkers });
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const store = await openStore(config.database);
+  const closers: Array<() => void> = [];
   try {
     const { db, dialect } = store;
     const jwtKey = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : loadOrCreateKey(join(config.dataDir, 'keys', 'jwt.key'));
@@ -79,10 +87,13 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       cloud_buckets: new RegistryRepository<any>(db, dialect, 'cloud_buckets'),
       pools: new RegistryRepository<any>(db, dialect, 'pools'),
     };
-    const auth = new AuthService(userRepo, clock, { jwtKey, jwtTtlSeconds: config.jwtTtlSeconds, basicCacheSeconds: config.basicCacheSeconds });
+    const generations = new GenerationReader(db, config.database);
+    closers.push(() => generations.close());
+    const auth = new AuthService(userRepo, clock, { jwtKey, jwtTtlSeconds: config.jwtTtlSeconds, basicCacheSeconds: config.basicCacheSeconds }, generations);
     const users = new UserService(userRepo, auth, clock);
     const registry = new RegistryService(registryRepos, taskRepo, overrides.probes ?? realProbes, secrets, clock);
     const tasks = new TaskService(taskRepo, execRepo, registry, clock);
+    const taskLists = new TaskListCache(tasks, generations, { ...DEFAULT_TASK_LIST_CACHE, enabled: overrides.taskListCache ?? true });
     const ledger = new LedgerRepository(db, dialect);
     /** A bucket's s3 driver config: its connector's endpoint and (decrypted) credentials, plus bucket options. */
     const bucketTarget = async (b: CloudBucketRow | undefined): Promise<BucketTarget | undefined> => {
@@ -119,11 +130,12 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
     const app = await buildServer({
       document,
       auth,
+      generations,
       logger,
       corsOrigins: config.corsOrigins,
       extras: [consolePlugin(), docsPage(document)],
       handlers: {
-        ...taskHandlers(tasks, executions),
+        ...taskHandlers(tasks, executions, taskLists),
         ...userHandlers(users),
         ...storageHandlers(registry),
         ...metaHandlers(document, async () => void (await sql`SELECT 1`.execute(db))),
@@ -132,14 +144,16 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
     await engine?.start();
     return {
       app, store, logger, admin, engine,
-      services: { users, tasks, executions, registry, auth },
+      services: { users, tasks, taskLists, executions, registry, auth, generations },
       async close() {
         await app.close();
         await engine?.stop();
+        for (const close of closers) close();
         await store.close();
       },
     };
   } catch (err) {
+    for (const close of closers) close();
     await store.close();
     throw err;
   }

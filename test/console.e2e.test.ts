@@ -142,8 +142,10 @@ describe('web console (browser)', { skip }, () => {
   });
 
   it('pauses and resumes a running execution from the live view', async () => {
+    const FRAMES = 4000;
     const files: Record<string, number> = {};
-    for (let i = 0; i < 800; i++) files[`frames-${i % 8}/frame-${String(i).padStart(4, '0')}.exr`] = 32 * 1024;
+    // Enough files, one at a time, that the run lasts a few seconds even with the posix fast path.
+    for (let i = 0; i < FRAMES; i++) files[`frames-${i % 8}/frame-${String(i).padStart(4, '0')}.exr`] = 16 * 1024;
     await makeTree(shares.renders.path, files);
     const taskId = await apiTask('Render farm nightly copy', 'copy', shares.renders, shares.scratch, { parallel: 1, file_checksum: 'xxhash64' }, 'Frames of the night to the mover scratch disk');
     await freshPage();
@@ -166,10 +168,10 @@ describe('web console (browser)', { skip }, () => {
     await page.waitForFunction(() => document.querySelector('h1 [data-status="done"]') !== null || Number.parseFloat(document.querySelector('[data-testid="percent"]')?.textContent ?? '0') >= 45, undefined, { timeout: 60_000 });
     await shot(page, 'live-execution', { fullPage: true });
     await page.locator('h1 [data-status="done"]').waitFor({ timeout: 60_000 });
-    await page.getByTestId('files').getByText('800 / 800').waitFor();
+    await page.getByTestId('files').getByText(`${FRAMES.toLocaleString('en-US')} / ${FRAMES.toLocaleString('en-US')}`).waitFor();
     const done = await b.admin.get(`/task_executions/${executionId}`);
     assert.equal(done.body.status, 'done');
-    assert.equal(done.body.nodes_done, 800);
+    assert.equal(done.body.nodes_done, FRAMES);
     assert.deepEqual(problems, []);
   });
 

@@ -21,6 +21,8 @@ export interface LoadOptions {
   duration: number;
   /** Seconds of load before measuring (not counted). */
   warmup: number;
+  /** The server's cumulative CPU seconds (user + system), sampled when the window opens and closes. */
+  cpuSeconds?: () => number | undefined;
 }
 
 export interface Measured {
@@ -41,6 +43,8 @@ export interface Measured {
   statuses: Record<string, number>;
   /** Responses per connection in the window, fewest and most: a starved connection shows as 0. */
   perConnection: { min: number; max: number };
+  /** Server CPU (user + system) per response in the window, µs, when `cpuSeconds` was given. */
+  cpuUsPerRequest?: number;
 }
 
 /** Longest the window waits for every connection to be answered before it opens anyway. */
@@ -57,13 +61,19 @@ export async function measure(label: string, o: LoadOptions): Promise<Measured> 
   const t0 = performance.now();
   let from = Infinity;
   let to = Infinity;
+  let cpuFrom: number | undefined;
+  let cpuTo: number | undefined;
   const run = autocannon({ url: o.url, headers: o.headers ?? {}, connections: o.connections, duration: o.warmup + MAX_RAMP_S + o.duration + 5, timeout: 10 });
   const open = () => {
     if (from !== Infinity) return;
     from = performance.now();
     to = from + o.duration * 1000;
     perClient.forEach((_, c) => perClient.set(c, 0));
-    setTimeout(() => run.stop(), o.duration * 1000);
+    cpuFrom = o.cpuSeconds?.();
+    setTimeout(() => {
+      cpuTo = o.cpuSeconds?.();
+      run.stop();
+    }, o.duration * 1000);
   };
   const fallback = setTimeout(open, (o.warmup + MAX_RAMP_S) * 1000);
   const inWindow = () => {
@@ -100,6 +110,7 @@ export async function measure(label: string, o: LoadOptions): Promise<Measured> 
     total, non2xx, errors, timeouts, statuses,
     // Connections that never answered at all are not in the map: count them as 0.
     perConnection: { min: perClient.size < o.connections ? 0 : Math.min(...perClient.values()), max: Math.max(0, ...perClient.values()) },
+    cpuUsPerRequest: cpuFrom !== undefined && cpuTo !== undefined && total > 0 ? ((cpuTo - cpuFrom) * 1e6) / total : undefined,
   };
 }
 

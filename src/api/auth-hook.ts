@@ -6,11 +6,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthService } from '../services/auth-service.js';
 import type { Principal, Scope } from '../services/principal.js';
+import type { GenerationSource, Generations } from '../services/generations.js';
 import { unauthorized } from '../domain/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The store's generations as this request read them, once, before anything else (auth, caches). */
+    generations: Generations | null;
   }
 }
 
@@ -31,16 +34,20 @@ export function operationAuthMap(doc: Record<string, any>): Map<string, Operatio
   return out;
 }
 
-export function makeAuthHook(auth: AuthService, ops: Map<string, OperationAuth>) {
+export function makeAuthHook(auth: AuthService, generations: GenerationSource, ops: Map<string, OperationAuth>) {
   return async function authHook(req: FastifyRequest): Promise<void> {
     req.principal = null;
+    req.generations = null;
     const operationId = (req.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
     if (!operationId) return; // not an API operation (console assets, 404s)
     const need = ops.get(operationId);
     if (!need || need.public) return;
-    const principal = await auth.authenticate(req.headers.authorization);
+    // One read of the generations serves the principal cache here and the list cache in the handler.
+    const current = await generations.current();
+    const principal = await auth.authenticate(req.headers.authorization, current.auth);
     if (need.scope) auth.authorize(principal, need.scope);
     req.principal = principal;
+    req.generations = current;
   };
 }
 

@@ -12,6 +12,7 @@ import { makeAuthHook, operationAuthMap } from './auth-hook.js';
 import { notFound } from '../domain/errors.js';
 import { ModelError, humanAttribute } from '../domain/errors.js';
 import type { AuthService } from '../services/auth-service.js';
+import type { GenerationSource } from '../services/generations.js';
 
 export type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
@@ -19,6 +20,8 @@ export interface ServerDeps {
   document: Record<string, any>;
   handlers: Record<string, Handler>;
   auth: AuthService;
+  /** The store's generations, read once per authenticated request (auth-hook.ts). */
+  generations: GenerationSource;
   logger: Logger;
   corsOrigins: readonly string[];
   /** Extra plugins (console, metrics) registered after the API. */
@@ -74,7 +77,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (id !== undefined && ATTACH_VALIDATION.has(id)) route.attachValidation = true;
   });
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', makeAuthHook(deps.auth, operationAuthMap(deps.document)));
+  app.decorateRequest('generations', null);
+  app.addHook('onRequest', makeAuthHook(deps.auth, deps.generations, operationAuthMap(deps.document)));
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', req.id);
     reply.header('cache-control', 'no-store');

@@ -1,15 +1,23 @@
 /**
  * Authentication: HTTP Basic (argon2id, with a short cache of good credentials so the API is not
  * bound by the KDF), API keys (SHA-256 lookup, scoped), and JWT sessions (HS256, from sign-in).
+ *
+ * Resolved principals are cached per credential, each under the store's `auth` generation
+ * (services/generations.ts: any password, username, admin flag, user deletion, API key scope change
+ * or revocation bumps it, whichever process writes). Every request reads that generation and uses
+ * a cached principal only while it is unchanged, so a revoked key or a changed password stops
+ * working at the next request, on every Barge sharing the store.
  */
 import { hash, verify } from '@node-rs/argon2';
 import { SignJWT, jwtVerify } from 'jose';
 import { unauthorized, forbidden } from '../domain/errors.js';
-import { randomToken, sha256Hex } from '../lib/tokens.js';
+import { hash as digest } from 'node:crypto';
+import { randomToken } from '../lib/tokens.js';
 import type { Clock } from '../lib/clock.js';
 import type { UserRepository } from '../store/user-repository.js';
 import type { UserRow } from '../store/schema.js';
 import { scopeAllows, type Principal, type Scope } from './principal.js';
+import type { GenerationSource } from './generations.js';
 
 /** argon2id parameters (OWASP: m=19 MiB, t=2, p=1). */
 const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1, algorithm: 2 } as const;
@@ -24,11 +32,23 @@ export interface AuthOptions {
   basicCacheSeconds: number;
 }
 
+interface CachedPrincipal {
+  principal: Principal;
+  generation: number;
+  /** Epoch ms after which the entry is not used (Basic: cache lifetime; JWT: token expiry). */
+  expires: number;
+}
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const CACHE_MAX = 10_000;
 
 export class AuthService {
-  private readonly basicCache = new Map<string, { userId: string; expires: number }>();
+  /** sha256(`user:password`) → principal, and the password hash it was verified against. */
+  private readonly basicCache = new Map<string, CachedPrincipal & { passwordHash: string }>();
+  /** sha256(key) → principal, and when last_used_at was last written. */
+  private readonly keyCache = new Map<string, CachedPrincipal & { keyId: string; lastUsed: number }>();
+  /** token → principal, until the token's expiry. */
+  private readonly jwtCache = new Map<string, CachedPrincipal>();
   /** A real argon2id hash of a random string: unknown usernames cost the same time as known ones. */
   private dummyHash: Promise<string> | undefined;
 
@@ -36,21 +56,21 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly clock: Clock,
     private readonly opts: AuthOptions,
+    private readonly generations: GenerationSource,
   ) {}
 
-  /** Forgets cached Basic credentials (after any password or user change). */
-  invalidate(): void {
-    this.basicCache.clear();
-  }
-
-  /** Resolves an `Authorization` header to a principal, or throws 401. */
-  async authenticate(header: string | undefined): Promise<Principal> {
+  /**
+   * Resolves an `Authorization` header to a principal, or throws 401. `authGeneration`: the store's
+   * `auth` generation as this request already read it (the auth hook shares one read); read here if absent.
+   */
+  async authenticate(header: string | undefined, authGeneration?: number): Promise<Principal> {
     if (!header) throw unauthorized('Authentication required');
     const [scheme = '', ...rest] = header.trim().split(/\s+/);
     const value = rest.join(' ');
-    if (scheme.toLowerCase() === 'basic' && value) return this.basic(value);
-    if (scheme.toLowerCase() === 'bearer' && value) return JWT_SHAPE.test(value) ? this.jwt(value) : this.apiKey(value);
-    if (rest.length === 0) return JWT_SHAPE.test(scheme) ? this.jwt(scheme) : this.apiKey(scheme);
+    const generation = authGeneration ?? (await this.generations.current()).auth;
+    if (scheme.toLowerCase() === 'basic' && value) return this.basic(value, generation);
+    if (scheme.toLowerCase() === 'bearer' && value) return JWT_SHAPE.test(value) ? this.jwt(value, generation) : this.apiKey(value, generation);
+    if (rest.length === 0) return JWT_SHAPE.test(scheme) ? this.jwt(scheme, generation) : this.apiKey(scheme, generation);
     throw unauthorized('Unsupported authorization scheme');
   }
 
@@ -84,7 +104,7 @@ export class AuthService {
       .sign(this.opts.jwtKey);
   }
 
-  private async basic(encoded: string): Promise<Principal> {
+  private async basic(encoded: string, generation: number): Promise<Principal> {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const sep = decoded.indexOf(':');
     if (sep <= 0) throw unauthorized('Malformed Basic credentials');
@@ -92,47 +112,81 @@ export class AuthService {
     const now = this.clock.now().getTime();
     const hit = this.basicCache.get(cacheKey);
     if (hit && hit.expires > now) {
-      const user = await this.users.findById(hit.userId);
-      if (user) return toPrincipal(user, 'basic');
+      if (hit.generation === generation) return hit.principal;
+      // Something changed somewhere: still good if this user's password hash is the one we verified.
+      const user = await this.users.findById(hit.principal.userId);
+      if (user && user.password_hash === hit.passwordHash && user.username === decoded.slice(0, sep)) {
+        return this.remember(this.basicCache, cacheKey, { ...hit, principal: toPrincipal(user, 'basic'), generation }).principal;
+      }
+      this.basicCache.delete(cacheKey);
     }
     const user = await this.checkPassword(decoded.slice(0, sep), decoded.slice(sep + 1));
+    const principal = toPrincipal(user, 'basic');
     if (this.opts.basicCacheSeconds > 0) {
-      if (this.basicCache.size >= CACHE_MAX) this.basicCache.clear();
-      this.basicCache.set(cacheKey, { userId: user.id, expires: now + this.opts.basicCacheSeconds * 1000 });
+      this.remember(this.basicCache, cacheKey, { principal, generation, expires: now + this.opts.basicCacheSeconds * 1000, passwordHash: user.password_hash });
     }
-    return toPrincipal(user, 'basic');
+    return principal;
   }
 
-  private async jwt(token: string): Promise<Principal> {
+  private async jwt(token: string, generation: number): Promise<Principal> {
+    const now = this.clock.now();
+    const hit = this.jwtCache.get(token);
+    if (hit && hit.generation === generation && hit.expires > now.getTime()) return hit.principal;
     let sub: string | undefined;
+    let exp: number | undefined;
     try {
       const { payload } = await jwtVerify(token, this.opts.jwtKey, {
         algorithms: ['HS256'],
         issuer: 'barge',
         audience: 'barge-api',
-        currentDate: this.clock.now(),
+        currentDate: now,
       });
       sub = payload.sub;
+      exp = payload.exp;
     } catch {
       throw unauthorized('Invalid or expired token');
     }
     const user = sub ? await this.users.findById(sub) : undefined;
     if (!user) throw unauthorized('Invalid or expired token');
-    return toPrincipal(user, 'jwt');
+    const principal = toPrincipal(user, 'jwt');
+    // jose accepts a token while the current second is before `exp`; the cache keeps to that.
+    if (exp !== undefined) this.remember(this.jwtCache, token, { principal, generation, expires: exp * 1000 });
+    return principal;
   }
 
-  private async apiKey(key: string): Promise<Principal> {
-    const row = await this.users.findKeyByHash(sha256Hex(key));
-    if (!row) throw unauthorized('Invalid API key');
-    const user = await this.users.findById(row.user_id);
-    if (!user) throw unauthorized('Invalid API key');
-    // last_used_at is kept to the minute: one write per key per minute at most, not one per request.
+  private async apiKey(key: string, generation: number): Promise<Principal> {
+    const hash = sha256Hex(key);
     const now = this.clock.now();
-    if (row.last_used_at === null || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
-      await this.users.updateKey(row.id, { last_used_at: now.toISOString() });
+    let entry = this.keyCache.get(hash);
+    if (!entry || entry.generation !== generation) {
+      const row = await this.users.findKeyByHash(hash);
+      if (!row) throw unauthorized('Invalid API key');
+      const user = await this.users.findById(row.user_id);
+      if (!user) throw unauthorized('Invalid API key');
+      const principal: Principal = { ...toPrincipal(user, 'api_key'), scopes: JSON.parse(row.scopes) as Scope[] };
+      const lastUsed = row.last_used_at === null ? Number.NEGATIVE_INFINITY : Date.parse(row.last_used_at);
+      entry = this.remember(this.keyCache, hash, { principal, generation, expires: Number.POSITIVE_INFINITY, keyId: row.id, lastUsed });
     }
-    return { ...toPrincipal(user, 'api_key'), scopes: JSON.parse(row.scopes) as Scope[] };
+    // last_used_at is kept to the minute: one write per key per minute at most, not one per request.
+    if (now.getTime() - entry.lastUsed > 60_000) {
+      entry.lastUsed = now.getTime();
+      await this.users.updateKey(entry.keyId, { last_used_at: now.toISOString() });
+    }
+    return entry.principal;
   }
+
+  /** Stores a cache entry (a full cache is emptied: simple, and bounded). */
+  private remember<E extends CachedPrincipal>(cache: Map<string, E>, key: string, entry: E): E {
+    if (cache.size >= CACHE_MAX && !cache.has(key)) cache.clear();
+    Object.freeze(entry.principal);
+    cache.set(key, entry);
+    return entry;
+  }
+}
+
+/** Hex SHA-256 as lib/tokens.ts's sha256Hex (the stored form of keys), in one call: it runs on every request. */
+function sha256Hex(value: string): string {
+  return digest('sha256', value, 'hex');
 }
 
 function toPrincipal(user: UserRow, via: Principal['via']): Principal {

@@ -4,7 +4,7 @@
  * in lists and any task by id. Another user's task is a 404, never a 403 (no existence leak).
  */
 import { ValidationErrors, forbidden, notFound, invalid } from '../domain/errors.js';
-import { parseListQuery, type ListSpec } from '../domain/list-query.js';
+import { parseListQuery, type ListQuery, type ListSpec } from '../domain/list-query.js';
 import {
   endpointKind, validateActionFit, validateEndpoint, validateTaskAttributes,
   type EndpointKind, type EndpointRole, type StorageLookup, type TaskEndpointInput, type TaskInput,
@@ -25,6 +25,12 @@ export const TASK_LIST: ListSpec = {
   },
   sortable: ['id', 'name', 'comment', 'workflow_type', 'workflow_action', 'created_at', 'updated_at'],
 };
+
+/** The body of `GET /tasks`. */
+export interface TaskPage {
+  count: number;
+  tasks: TaskView[];
+}
 
 /** Bulk existence checks for endpoint storages, so validating a task is a fixed number of queries. */
 export interface StorageIndex {
@@ -50,9 +56,14 @@ export class TaskService {
     private readonly clock: Clock,
   ) {}
 
-  async list(p: Principal, query: Record<string, unknown>): Promise<{ count: number; tasks: TaskView[] }> {
+  async list(p: Principal, query: Record<string, unknown>): Promise<TaskPage> {
     const q = parseListQuery(query, TASK_LIST);
-    const { count, rows } = await this.tasks.list(q, ownerScope(p, q.all));
+    return this.page(q, ownerScope(p, q.all));
+  }
+
+  /** A page of an already parsed query, in a scope already checked (TaskListCache calls this). */
+  async page(q: ListQuery, scope: OwnerScope): Promise<TaskPage> {
+    const { count, rows } = await this.tasks.list(q, scope);
     return { count, tasks: await this.views(rows) };
   }
 

@@ -118,7 +118,6 @@ export class UserService {
       if (err instanceof UniqueTaken) throw invalid('username', { error: 'taken', value: patch.username }, 'Username has already been taken');
       throw err;
     }
-    this.auth.invalidate();
     return userView({ ...current, ...patch });
   }
 
@@ -129,7 +128,6 @@ export class UserService {
     if (u.id === p.userId) throw invalid('id', { error: 'frozen' }, 'You cannot delete yourself');
     if ((await this.users.countTasksOf(id)) > 0) throw invalid('id', { error: 'restrict_dependent_destroy', dependency: 'tasks' }, 'Cannot delete a user who still owns tasks');
     await this.users.delete(id);
-    this.auth.invalidate();
   }
 
   /** Sign-in: `{user: {username, password}}` → the user and a JWT. */

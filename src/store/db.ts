@@ -48,7 +48,7 @@ export async function openStore(target: StoreTarget): Promise<Store> {
     const r = await sql<{ s: string | null }>`SELECT current_schema() AS s`.execute(db);
     migrationTableSchema = r.rows[0]?.s ?? undefined;
   }
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'barge_migrations', migrationLockTableName: 'barge_migrations_lock', migrationTableSchema });
+  const migrator = new Migrator({ db, provider: migrationProvider(target.kind), migrationTableName: 'barge_migrations', migrationLockTableName: 'barge_migrations_lock', migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

@@ -45,6 +45,10 @@ export interface CloudConnectorRow {
   secret_key_enc: string | null; options: string; created_at: string; updated_at: string;
 }
 export interface CloudBucketRow { id: string; cloud_connector_id: string; pool_id: string | null; name: string; location: string | null; options: string; created_at: string; updated_at: string }
+/** Per owner: the task count, kept by triggers (migration 0004). */
+export interface TaskOwnerStatsRow { user_id: string; task_count: number }
+/** Generations bumped by triggers: `tasks` (anything a task list shows), `auth` (who a credential is). */
+export interface StoreGenerationRow { name: string; value: number }
 export interface PoolRow { id: string; name: string; comment: string | null; type: string; content: string; created_at: string; updated_at: string }
 
 export interface Database {
@@ -62,4 +66,6 @@ export interface Database {
   work_batches: WorkBatchRow;
   file_ledger: FileLedgerRow;
   catalog_entries: CatalogEntryRow;
+  task_owner_stats: TaskOwnerStatsRow;
+  store_generations: StoreGenerationRow;
 }

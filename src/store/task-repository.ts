@@ -1,7 +1,8 @@
 /**
- * Tasks and their endpoints (sources/destinations) in the SQL store. Lists are one COUNT plus one
+ * Tasks and their endpoints (sources/destinations) in the SQL store. Lists are a count plus one
  * page query, with endpoints fetched for the page in a single IN query, so a page of 50 costs three
- * indexed statements whatever the table size.
+ * indexed statements whatever the table size. Unfiltered counts read the per-owner counter that
+ * triggers keep (migration 0004) instead of a COUNT(*) over the owner's index entries.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { ListQuery } from '../domain/list-query.js';
@@ -67,12 +68,22 @@ export class TaskRepository {
     let base = this.db.selectFrom('tasks');
     if (!scope.all) base = base.where('tasks.user_id', '=', scope.userId);
     base = applyFilters(base, query.filters, TASK_COLUMNS, this.dialect);
-    const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    // Unfiltered, the count is the owner's counter (migration 0004), kept by the write transactions.
+    const count = query.filters.length === 0
+      ? await this.countOf(scope)
+      : Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const rows = await applySort(base.innerJoin('users', 'users.id', 'tasks.user_id').selectAll('tasks').select('users.username as owner'), query.sort, TASK_COLUMNS, [['tasks.created_at', 'desc'], ['tasks.id', 'asc']], this.dialect)
       .limit(query.limit)
       .offset(query.offset)
       .execute();
-    return { count: Number(countRow.n), rows };
+    return { count, rows };
+  }
+
+  /** How many tasks a scope owns, from the per-owner counters (no scan). */
+  async countOf(scope: OwnerScope): Promise<number> {
+    let q = this.db.selectFrom('task_owner_stats').select((eb) => eb.fn.sum<number | null>('task_count').as('n'));
+    if (!scope.all) q = q.where('user_id', '=', scope.userId);
+    return Number((await q.executeTakeFirst())?.n ?? 0);
   }
 
   async findById(id: string): Promise<OwnedTask | undefined> {

@@ -1,6 +1,7 @@
 /** Routes of the tasks resource (the seed's operations) and its sources/destinations. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TaskService } from '../../services/task-service.js';
+import type { TaskListCache } from '../../services/task-list-cache.js';
 import type { ExecutionService } from '../../services/execution-service.js';
 import type { Handler } from '../server.js';
 import { principalOf } from '../auth-hook.js';
@@ -37,10 +38,19 @@ function endpointHandlers(tasks: TaskService, role: EndpointRole): Record<string
   } as Record<string, Handler>;
 }
 
-export function taskHandlers(tasks: TaskService, executions: ExecutionService): Record<string, Handler> {
+/** What fastify's serializer would set for an object: cached bodies go out with the same header. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function taskHandlers(tasks: TaskService, executions: ExecutionService, lists: TaskListCache): Record<string, Handler> {
   const id = (req: Req) => req.params.task_id as string;
   const h = {
-    index_tasks: async (req: Req) => tasks.list(principalOf(req), req.query),
+    // Bytes, already serialized (and usually cached): see services/task-list-cache.ts. The payload is
+    // returned, not `reply`: awaiting a returned reply makes fastify watch the socket for its end.
+    index_tasks: async (req: Req, reply: FastifyReply) => {
+      const body = await lists.body(principalOf(req), req.query, req.generations?.tasks);
+      reply.type(JSON_TYPE);
+      return body;
+    },
     create_task: async (req: Req, reply: FastifyReply) => {
       const task = await tasks.create(principalOf(req), req.body, attached(req));
       reply.code(201);

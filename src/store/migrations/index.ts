@@ -1,18 +1,24 @@
 /**
  * The migrations, in order, compiled into the app (no files read at run time). Forward-only: a
- * released migration is never edited; a change is a new entry.
+ * released migration is never edited; a change is a new entry. Most are portable SQL; those that
+ * need dialect-specific SQL (triggers) receive the dialect.
  */
 import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../db.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-engine.js';
 import * as m0003 from './0003-backup-catalog.js';
+import * as m0004 from './0004-list-versions.js';
 
-export const migrations: Record<string, Migration> = {
-  '0001-initial': m0001,
-  '0002-engine': m0002,
-  '0003-backup-catalog': m0003,
-};
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001-initial': m0001,
+    '0002-engine': m0002,
+    '0003-backup-catalog': m0003,
+    '0004-list-versions': { up: (db) => m0004.up(db, dialect) },
+  };
+}
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}
