@@ -9,7 +9,6 @@ import type { DriverFactory, StorageDriver } from './driver.js';
 import { StorageError } from './errors.js';
 import { createMemoryDriver } from './memory/memory-driver.js';
 import { createPosixDriver } from './posix/posix-driver.js';
-import { createS3Driver } from './s3/s3-driver.js';
 
 /** A set of driver factories keyed by kind. Why a class: tests and plugins can build isolated registries. */
 export class DriverRegistry {
@@ -43,9 +42,18 @@ export class DriverRegistry {
   }
 }
 
+/**
+ * The s3 factory, loading the driver (and the AWS SDK under it, ~15 MiB of code) on first use. Why: a
+ * Barge that only moves files between NAS shares should not pay for an SDK it never calls.
+ */
+async function createS3DriverLazily(config: unknown): Promise<StorageDriver> {
+  const { createS3Driver } = await import('./s3/s3-driver.js');
+  return createS3Driver(config);
+}
+
 /** A registry holding every built-in driver. Why a function: each caller gets its own mutable registry. */
 export function builtinDriverRegistry(): DriverRegistry {
-  return new DriverRegistry().register('memory', createMemoryDriver).register('posix', createPosixDriver).register('s3', createS3Driver);
+  return new DriverRegistry().register('memory', createMemoryDriver).register('posix', createPosixDriver).register('s3', createS3DriverLazily);
 }
 
 const defaultRegistry = builtinDriverRegistry();

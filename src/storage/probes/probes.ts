@@ -5,7 +5,7 @@
  */
 import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface MountStatus {
   path: string;
@@ -36,8 +36,10 @@ export interface StorageProbes {
   listBuckets(c: ConnectorCredentials, signal?: AbortSignal): Promise<Array<{ name: string }>>;
 }
 
-function s3Client(c: ConnectorCredentials): S3Client {
-  return new S3Client({
+/** The SDK is loaded on first use (see registry.ts: an installation without S3 never pays for it). */
+async function s3Client(c: ConnectorCredentials): Promise<{ client: S3Client; ListBucketsCommand: typeof import('@aws-sdk/client-s3').ListBucketsCommand }> {
+  const { S3Client, ListBucketsCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
     endpoint: c.url ?? undefined,
     region: c.region || 'us-east-1',
     forcePathStyle: c.forcePathStyle,
@@ -46,6 +48,7 @@ function s3Client(c: ConnectorCredentials): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 2,
   });
+  return { client, ListBucketsCommand };
 }
 
 /** The real probes: the local filesystem and the S3 API. */
@@ -73,7 +76,7 @@ export const realProbes: StorageProbes = {
     }
   },
   async listBuckets(c, signal) {
-    const client = s3Client(c);
+    const { client, ListBucketsCommand } = await s3Client(c);
     try {
       const r = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
       return (r.Buckets ?? []).filter((b) => b.Name).map((b) => ({ name: b.Name as string }));
