@@ -202,5 +202,14 @@ describe('posix driver specifics', () => {
       await fs.rm(other.base, { recursive: true, force: true });
     }
   });
+
+  it('a server-side copy forgets its temporary file once published (no growing set of live temps)', async () => {
+    const d = await PosixDriver.open({ root });
+    await writeBytes(d, 'a', 'x');
+    for (let i = 0; i < 20; i++) await d.copy('a', `c/${i}`);
+    await rejectsWithCode(() => d.copy('missing', 'c/x'), 'not_found', 'missing source');
+    assert.equal((d as unknown as { liveTemps: Set<string> }).liveTemps.size, 0);
+    await d.close();
+  });
 });
 

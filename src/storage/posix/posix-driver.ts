@@ -25,6 +25,7 @@ import { ROOT_PATH, assertNotTempPath, baseStorageName, childStoragePath, isTemp
 import { PosixRoot } from './posix-root.js';
 import { PosixWriter } from './posix-writer.js';
 import { DirSyncer } from './dir-sync.js';
+import { serverSideCopy } from './posix-server-copy.js';
 import { sharedCopyPool, type CopyPool } from './copy-pool.js';
 
 /** Configuration of the posix driver. */
@@ -326,45 +327,7 @@ export class PosixDriver implements StorageDriver {
     const dst = this.begin(to, options.signal);
     if (dst === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: dst });
     checkMetaOptions(options, this.features, dst);
-    let tempFile: string | undefined;
-    try {
-      const srcReal = await this.root.resolveInside(src);
-      const srcStat = await fs.stat(srcReal);
-      if (srcStat.isDirectory()) throw new StorageError('is_a_directory', 'source is a directory', { path: src });
-      if (!srcStat.isFile()) throw new StorageError('unsupported', 'source is not a regular file', { path: src });
-      const { dir, name, full } = await this.root.parentOf(dst, true);
-      if ((await fs.lstat(full).catch(() => null))?.isDirectory() === true) {
-        throw new StorageError('is_a_directory', 'target is a directory', { path: dst });
-      }
-      tempFile = join(dir, makeTempName(name));
-      this.liveTemps.add(tempFile);
-      await fs.copyFile(srcReal, tempFile, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-      throwIfAborted(options.signal, dst);
-      const fh = await fs.open(tempFile, constants.O_RDWR | constants.O_NOFOLLOW);
-      let size: number;
-      try {
-        if (options.uid !== undefined || options.gid !== undefined) await fh.chown(options.uid ?? srcStat.uid, options.gid ?? srcStat.gid);
-        if (options.mode !== undefined) await fh.chmod(options.mode);
-        if (options.mtimeMs !== undefined || options.atimeMs !== undefined) {
-          const now = Date.now();
-          await fh.utimes((options.atimeMs ?? now) / 1000, (options.mtimeMs ?? now) / 1000);
-        }
-        if (this.fsync) await fh.sync();
-        size = (await fh.stat()).size;
-      } finally {
-        await fh.close();
-      }
-      throwIfAborted(options.signal, dst);
-      await fs.rename(tempFile, full);
-      tempFile = undefined;
-      if (this.fsync) await this.dirSync.sync(dir);
-      return { size };
-    } catch (err) {
-      if (tempFile !== undefined) await fs.unlink(tempFile).catch(() => {});
-      throw classifyFsError(err, dst);
-    } finally {
-      if (tempFile !== undefined) this.liveTemps.delete(tempFile);
-    }
+    return serverSideCopy({ root: this.root, fsync: this.fsync, liveTemps: this.liveTemps, syncDir: (d) => this.dirSync.sync(d) }, src, dst, options);
   }
 
   /** Fires when this driver or `other` closes; one combined signal per destination, made once. */
