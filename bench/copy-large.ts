@@ -12,7 +12,7 @@
  *
  * The source is random data in a temp dir under /tmp (removed at the end, also on Ctrl-C). Columns:
  * Barge with `file_checksum: xxhash64` (read, hash, write, fsync, re-read to verify, rename), `cp -r`,
- * `rsync -a`, and Barge without checksum for reference. Each column starts on an empty destination
+ * `rsync -a`, `rsync -a --fsync` (Barge's durability), and Barge without checksum for reference. Each column starts on an empty destination
  * after a `sync`. The source stays in the page cache for every column (same for all). Target: Barge
  * (xxhash64) ≥ 0.9 × cp's MiB/s. It exits 0 once it has measured: it is a benchmark, not a test.
  */
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     { label: 'Barge, xxhash64', run: () => measureColumn('Barge, xxhash64', from, dst, () => barge.run(withSum)) },
     { label: 'cp -r', run: () => measureColumn('cp -r', from, dst, () => runTimed('cp', ['-r', `${src}/.`, `${dst}/`], { measureRss: true })) },
     ...(haveRsync ? [{ label: 'rsync -a', run: () => measureColumn('rsync -a', from, dst, () => runTimed('rsync', ['-a', `${src}/`, `${dst}/`], { measureRss: true })) }] : []),
+    // Like for like on durability: Barge fsyncs every file (and its directory) before it counts it done.
+    ...(haveRsync ? [{ label: 'rsync -a --fsync', run: () => measureColumn('rsync -a --fsync', from, dst, () => runTimed('rsync', ['-a', '--fsync', `${src}/`, `${dst}/`], { measureRss: true })) }] : []),
     { label: 'Barge, no checksum', run: () => measureColumn('Barge, no checksum', from, dst, () => barge.run(without)) },
   ];
   const cols: Column[] = await bestOfRounds(settings.rounds, plan);
@@ -89,6 +91,8 @@ function report(cols: Column[], bytes: number): void {
     console.log(`  ${met(r >= TARGET_VS_CP)} Barge (xxhash64) / cp MiB/s = ${r.toFixed(2)} (target ≥ ${TARGET_VS_CP}); incl. sync: ${ratio(cp.durableSeconds, barge.durableSeconds)}`);
   }
   if (rsync) console.log(`  (info) Barge (xxhash64) / rsync MiB/s = ${ratio(rsync.seconds, barge.seconds)}; incl. sync: ${ratio(rsync.durableSeconds, barge.durableSeconds)}`);
+  const durable = cols.find((c) => c.label === 'rsync -a --fsync');
+  if (durable) console.log(`  (info) with the same durability: Barge (xxhash64) / rsync -a --fsync MiB/s = ${ratio(durable.seconds, barge.seconds)}`);
 }
 
 runBenchmark(main);

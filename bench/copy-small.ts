@@ -13,8 +13,9 @@
  *   BARGE_MOVER_SLOTS    passed to the Barge server
  *
  * Columns: Barge with `file_checksum: xxhash64` (rsync and rclone also verify every local copy with
- * a whole-file hash, so this is the like-for-like row), `rsync -a`, `rclone copy --transfers 8`, and
- * Barge without checksum for reference. A missing tool is reported and its column skipped (rclone:
+ * a whole-file hash, so this is the like-for-like row), `rsync -a`, `rsync -a --fsync` (the same
+ * durability as Barge, which fsyncs every file and directory before counting it done), `rclone copy
+ * --transfers 8`, and Barge without checksum for reference. A missing tool is reported and its column skipped (rclone:
  * `apt-get install -y rclone`). Each column starts on an empty destination after a `sync`. Targets:
  * Barge files/s ≥ 2 × rsync and ≥ rclone. It exits 0 once it has measured: a benchmark, not a test.
  */
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   const plan = [
     { label: 'Barge, xxhash64', run: () => measureColumn('Barge, xxhash64', from, dst, () => barge.run(withSum)) },
     ...(haveRsync ? [{ label: 'rsync -a', run: () => measureColumn('rsync -a', from, dst, () => runTimed('rsync', ['-a', `${src}/`, `${dst}/`], { measureRss: true })) }] : []),
+    // Like for like on durability: Barge fsyncs every file (and its directory) before it counts it done.
+    ...(haveRsync ? [{ label: 'rsync -a --fsync', run: () => measureColumn('rsync -a --fsync', from, dst, () => runTimed('rsync', ['-a', '--fsync', `${src}/`, `${dst}/`], { measureRss: true })) }] : []),
     ...(haveRclone ? [{ label: 'rclone copy --transfers 8', run: () => measureColumn('rclone copy --transfers 8', from, dst, () => runTimed('rclone', ['copy', '--config', conf, '--transfers', '8', src, dst], { measureRss: true })) }] : []),
     { label: 'Barge, no checksum', run: () => measureColumn('Barge, no checksum', from, dst, () => barge.run(without)) },
   ];
@@ -94,6 +97,8 @@ function report(cols: Column[], files: number, bytes: number): void {
     if (rsync) console.log(`  ${met(rsync.seconds / b.seconds >= TARGET_VS_RSYNC)} ${b.label} / rsync files/s = ${ratio(rsync.seconds, b.seconds)} (target ≥ ${TARGET_VS_RSYNC})`);
     if (rclone) console.log(`  ${met(rclone.seconds / b.seconds >= TARGET_VS_RCLONE)} ${b.label} / rclone files/s = ${ratio(rclone.seconds, b.seconds)} (target ≥ ${TARGET_VS_RCLONE})`);
   }
+  const durable = byLabel('rsync -a --fsync');
+  if (durable) console.log(`  (info) with the same durability: Barge, xxhash64 / rsync -a --fsync files/s = ${ratio(durable.seconds, sum.seconds)}`);
 }
 
 runBenchmark(main);
