@@ -8,13 +8,14 @@
  *   BENCH_S3_LARGE_MB      size of each large file in MiB (default 256: the RGW of scripts/s3-rgw-up.sh keeps
  *                          its data in a 4 GiB memstore; 1024 is the full-size workload on a real cluster)
  *   BENCH_S3_LARGE_FILES   number of large files (default 4; 0 skips the workload)
- *   BENCH_S3_SMALL_FILES   number of small files (default 10000, which keeps a run under 5 minutes at
- *                          today's speed; 20000 is the full workload; 0 skips it)
+ *   BENCH_S3_SMALL_FILES   number of small files (default 20000, the issue's full workload; 0 skips it)
  *   BENCH_S3_SMALL_KB      size of each small file in KiB (default 16)
  *   BENCH_S3_SMALL_FOLDERS folders the small files are spread over (default 20)
  *   BENCH_S3_CHECKSUM      a Barge file_checksum (e.g. xxhash64) for the Barge task (default none: the stored
  *                          object is checked by size and Content-MD5 / part ETags, as rclone does)
  *   BARGE_MOVER_SLOTS      Barge's concurrent transfers (default 8) — also rclone's --transfers
+ *   BENCH_S3_DRIVER_ONLY   0 skips the "drivers only" column (the same copy by the posix and s3 drivers in this
+ *                          process, without the engine: see bench/lib/s3-driver-copy.ts)
  *   BENCH_S3_RGW_LOG, BENCH_S3_RGW_GC, BENCH_S3_RGW_CONF, BENCH_CPU_PROF: see bench/lib/s3-endpoint.ts,
  *                          bench/lib/rgw-requests.ts, bench/lib/barge-column.ts
  *
@@ -37,17 +38,19 @@ import { call } from './lib/barge-copy.js';
 import { BenchBuckets, s3EndpointFromEnv } from './lib/s3-endpoint.js';
 import { RgwRequestLog, describeCounts, type RequestCounts } from './lib/rgw-requests.js';
 import { rcloneS3, type RcloneS3 } from './lib/rclone-s3.js';
+import { driverOnlyCopy } from './lib/s3-driver-copy.js';
 
 const TARGET = 1.0;
 
 const settings = {
   largeMb: Math.round(envNumber('BENCH_S3_LARGE_MB', 256, 1)),
   largeFiles: Math.round(envNumber('BENCH_S3_LARGE_FILES', 4, 0)),
-  smallFiles: Math.round(envNumber('BENCH_S3_SMALL_FILES', 10_000, 0)),
+  smallFiles: Math.round(envNumber('BENCH_S3_SMALL_FILES', 20_000, 0)),
   smallKb: Math.round(envNumber('BENCH_S3_SMALL_KB', 16, 1)),
   smallFolders: Math.round(envNumber('BENCH_S3_SMALL_FOLDERS', 20, 1)),
   slots: Math.round(envNumber('BARGE_MOVER_SLOTS', 8, 1)),
   checksum: process.env.BENCH_S3_CHECKSUM || undefined,
+  driverOnly: process.env.BENCH_S3_DRIVER_ONLY !== '0',
 };
 
 interface Workload {
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
   for (const w of workloads) {
     rows.push(await measure(ctx, w, 'Barge', (bucket) => bargeCopy(ctx, w, bucket)));
     rows.push(await measure(ctx, w, 'rclone', (bucket) => rclone.copy(join(src, w.folder), bucket, w.folder)));
+    if (s.driverOnly) rows.push(await measure(ctx, w, 'drivers only', (bucket) => driverOnlyCopy(join(src, w.folder), endpoint, bucket, w.folder, s.slots)));
   }
   await barge.server.stop();
   report(rows);
@@ -154,13 +158,16 @@ async function main(): Promise<void> {
 }
 
 function report(rows: Row[]): void {
-  const head = ['workload', 'tool', 'seconds', 'MiB/s', 'files/s', 'S3 requests / file', 'CPU s', 'peak RSS MiB'];
+  const head = ['workload', 'tool', 'seconds', 'MiB/s', 'files/s', 'S3 requests / file', 'CPU s', 'CPU ms / file', 'peak RSS MiB'];
   const cells = rows.map((r) => [
     r.workload.name, r.tool, fmt(r.seconds, 2), fmt(r.workload.bytes / MiB / r.seconds, 1), fmt(r.workload.files / r.seconds, 1),
-    r.requests ? (r.requests.total / r.workload.files).toFixed(2) : '—', cpu(r.cpuSeconds), rssMiB(r.maxRssKiB),
+    r.requests ? (r.requests.total / r.workload.files).toFixed(2) : '—', cpu(r.cpuSeconds),
+    r.cpuSeconds === undefined ? '—' : fmt((r.cpuSeconds * 1000) / r.workload.files, 2), rssMiB(r.maxRssKiB),
   ]);
   console.log(`\n${table(head, cells)}`);
-  console.log('  Barge: run → finished_at (walk included), CPU and peak RSS of the server; rclone: wall time, CPU and peak RSS from GNU time.');
+  console.log('  Barge: run → finished_at (walk included), CPU and peak RSS of the server; rclone: wall time, CPU and peak RSS from GNU time;');
+  console.log('  drivers only: posix → s3 drivers in the benchmark process without the engine (its peak RSS includes the benchmark itself).');
+  console.log('  CPU ms / file is the steadier figure on a shared machine: wall time moves with the load, CPU per file much less.');
   console.log(`\nMarkdown:\n\n${markdownTable(head, cells)}\n`);
   console.log('Targets (Barge / rclone, throughput):');
   for (const w of new Set(rows.map((r) => r.workload))) {
@@ -170,6 +177,8 @@ function report(rows: Row[]): void {
     const ratio = c.seconds / b.seconds;
     const what = w.folder === 'large' ? 'MiB/s' : 'files/s';
     console.log(`  ${met(ratio >= TARGET)} ${w.name}: Barge / rclone ${what} = ${ratio.toFixed(2)} (target ≥ ${TARGET.toFixed(1)})`);
+    const d = rows.find((r) => r.workload === w && r.tool === 'drivers only');
+    if (d) console.log(`    (drivers only / rclone ${what} = ${(c.seconds / d.seconds).toFixed(2)}: what the engine could reach with no overhead of its own)`);
   }
 }
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetObjectLegalHoldCommand, GetObjectRetentionCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { GetObjectLegalHoldCommand, GetObjectRetentionCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { nasWithShares, unique } from './helpers/fixtures.js';
 import { hashTree, makeTree } from './helpers/trees.js';
@@ -254,6 +254,25 @@ if ('skip' in env) {
       assert.deepEqual((versions.DeleteMarkers ?? []).map((d) => d.Key), ['lk/free.txt'], 'no delete marker hides a locked object');
       assert.equal((await b.admin.get(`/task_executions/${e.id}`)).status, 200, 'the server still answers');
       await assertClean(bucket.name);
+    });
+
+    it('inherit_object_lock_from_source: each copy gets its source object\'s retention and legal hold; an unlocked source stays unlocked', async () => {
+      const from = await s3.bucket('lsrc', { objectLock: true, options: { object_lock: true, lock_mode: 'GOVERNANCE' } });
+      const to = await s3.bucket('ldst', { objectLock: true, options: { object_lock: true, lock_mode: 'GOVERNANCE' } });
+      const until = new Date(Math.floor((Date.now() + 2 * DAY) / 1000) * 1000);
+      await s3.raw.send(new PutObjectCommand({ Bucket: from.name, Key: 'in/locked.txt', Body: 'keep', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until }));
+      await s3.raw.send(new PutObjectCommand({ Bucket: from.name, Key: 'in/held.txt', Body: 'hold', ObjectLockLegalHoldStatus: 'ON' }));
+      await putObject(s3.raw, from.name, 'in/free.txt', 'free');
+      const r = await runTask({ workflow_action: 'copy', options: { inherit_object_lock_from_source: true }, sources: [cloud(from, '/in')], destinations: [cloud(to)] });
+      assert.equal(r.status, 'done', JSON.stringify(r));
+      const retention = await s3.raw.send(new GetObjectRetentionCommand({ Bucket: to.name, Key: 'in/locked.txt' }));
+      assert.equal(retention.Retention?.Mode, 'GOVERNANCE');
+      assert.equal(retention.Retention?.RetainUntilDate?.getTime(), until.getTime(), 'the same date as the source');
+      assert.equal((await s3.raw.send(new GetObjectLegalHoldCommand({ Bucket: to.name, Key: 'in/held.txt' }))).LegalHold?.Status, 'ON');
+      const free = await head(s3.raw, to.name, 'in/free.txt');
+      assert.equal(free.ObjectLockRetainUntilDate, undefined, 'no retention where the source had none');
+      assert.notEqual(free.ObjectLockLegalHoldStatus, 'ON');
+      assert.deepEqual(await objectHashes(s3.raw, to.name, 'in/'), await objectHashes(s3.raw, from.name, 'in/'));
     });
 
     it('force_stop during a multipart upload: stopped at once, no multipart upload and no temporary key left', async () => {

@@ -7,7 +7,7 @@
  *   BENCH_S3_RGW_LOG  the radosgw log (default /tmp/rgw-test/log/client.rgw.a.log); absent → no counts
  *
  * PUT without a part number is a PutObject or a CopyObject (the copy source is a header the log does
- * not show).
+ * not show). The lines' start times and latencies also give the requests in flight at the gateway.
  */
 import { open, stat } from 'node:fs/promises';
 
@@ -19,6 +19,24 @@ export interface RequestCounts {
   byKind: Map<string, number>;
   /** Answers with a 4xx/5xx status (a 404 HEAD is a normal "does not exist"). */
   errors: number;
+  /**
+   * Requests in flight at the gateway on average: the sum of the logged latencies over the time from the
+   * first request's start to the last one's end. Why: it tells a client that keeps the gateway busy from
+   * one whose time goes between its requests. Undefined when the log lines carry no latency.
+   */
+  inFlight: number | undefined;
+}
+
+const LATENCY = /\[(\d+)\/(\w+)\/(\d+):(\d+):(\d+):(\d+)\.(\d+) [^\]]*\].* latency=([\d.]+)s/;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Start (ms since the epoch, UTC as logged) and latency (ms) of a beast line, if it has them. */
+function timing(line: string): { start: number; latency: number } | undefined {
+  const m = LATENCY.exec(line);
+  if (!m) return undefined;
+  const [, d, mon, y, h, mi, sec, frac, lat] = m as unknown as string[];
+  const start = Date.UTC(Number(y), MONTHS.indexOf(mon as string), Number(d), Number(h), Number(mi), Number(sec), Number((frac as string).padEnd(3, '0').slice(0, 3)));
+  return { start, latency: Number(lat) * 1000 };
 }
 
 function kindOf(method: string, rest: string): string {
@@ -62,6 +80,9 @@ export class RgwRequestLog {
     const byKind = new Map<string, number>();
     let total = 0;
     let errors = 0;
+    let busyMs = 0;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
     try {
       let rest = '';
       const buf = Buffer.allocUnsafe(4 << 20);
@@ -78,17 +99,23 @@ export class RgwRequestLog {
           byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
           total++;
           if (Number(m[4]) >= 400) errors++;
+          const t = timing(l);
+          if (t) {
+            busyMs += t.latency;
+            first = Math.min(first, t.start);
+            last = Math.max(last, t.start + t.latency);
+          }
         }
       }
     } finally {
       await fh.close();
     }
-    return { total, byKind, errors };
+    return { total, byKind, errors, inFlight: last > first ? busyMs / (last - first) : undefined };
   }
 }
 
 /** `PUT object/copy 20,000, LIST 21, …` sorted by count. */
 export function describeCounts(c: RequestCounts, perFile: number): string {
   const parts = [...c.byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n} (${(n / perFile).toFixed(2)}/file)`);
-  return `${parts.join(', ')}${c.errors ? `; ${c.errors} answered 4xx/5xx` : ''}`;
+  return `${parts.join(', ')}${c.errors ? `; ${c.errors} answered 4xx/5xx` : ''}${c.inFlight === undefined ? '' : `; ${c.inFlight.toFixed(1)} in flight at the gateway on average`}`;
 }

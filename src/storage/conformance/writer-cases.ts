@@ -82,6 +82,24 @@ export function writerCases(ctx: ConformanceContext): void {
     await assertNothingIn(d, 'v', 'v/bad.bin');
   }));
 
+  it('writer: a producer may reuse its buffer once each write has called back', () => ctx.use(async (d) => {
+    // Copy loops read into one buffer and write it again as soon as the previous write called back. A
+    // writer that keeps a reference to an accepted chunk (to batch it into a larger request) would store
+    // bytes of later reads instead. 6 MiB: beyond the 5 MiB minimum part size of object stores.
+    const buf = Buffer.alloc(256 << 10);
+    const expected: Buffer[] = [];
+    const w = await d.openWrite('reuse/f.bin');
+    for (let i = 0; i < 24; i++) {
+      for (let at = 0; at < buf.length; at += 4) buf.writeUInt32BE((i * 0x9e3779b1 + at) >>> 0, at);
+      expected.push(Buffer.from(buf));
+      await new Promise<void>((resolve, reject) => w.stream.write(buf, (err) => (err ? reject(err) : resolve())));
+    }
+    buf.fill(0xee);
+    w.stream.end();
+    await w.commit();
+    assert.ok((await readBytes(d, 'reuse/f.bin')).equals(Buffer.concat(expected)), 'the stored bytes are the bytes written, not the buffer\'s later content');
+  }));
+
   it('writer: abort after commit is a no-op', () => ctx.use(async (d) => {
     const w = await d.openWrite('kept');
     w.stream.end('data');

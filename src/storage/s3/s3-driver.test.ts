@@ -16,10 +16,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { runConformance } from '../conformance/conformance.js';
 import { readBytes, rejectsWithCode, sha256, writeBytes } from '../conformance/helpers.js';
 import { isTempName } from '../paths.js';
-import { createS3Client, parseS3Config } from './s3-config.js';
-import { S3Driver, createS3Driver } from './s3-driver.js';
-import type { S3TestEnv } from './s3-test-support.js';
-import { countCommands, createBucket, deleteBucket, driverConfig, emptyPrefix, pendingUploads, pollUntil, rawClient, s3TestEnv, uniqueBucketName } from './s3-test-support.js';
+import { createS3Driver } from './s3-driver.js';
+import { countingDriver, createBucket, deleteBucket, driverConfig, emptyPrefix, pendingUploads, pollUntil, rawClient, s3TestEnv, uniqueBucketName } from './s3-test-support.js';
 
 const env = s3TestEnv();
 const MiB = 1 << 20;
@@ -33,13 +31,6 @@ function chunks(data: Buffer, size: number): Buffer[] {
 async function rawKeys(raw: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const res = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   return (res.Contents ?? []).map((o) => o.Key ?? '');
-}
-
-/** A driver whose client counts the commands it sends. */
-function countingDriver(env: S3TestEnv, bucket: string, extra: Record<string, unknown>): { driver: S3Driver; counts: Map<string, number> } {
-  const { settings, credentials } = parseS3Config(driverConfig(env, bucket, extra));
-  const client = createS3Client(settings, credentials);
-  return { driver: new S3Driver(client, settings), counts: countCommands(client) };
 }
 
 if ('skip' in env) {

@@ -13,7 +13,9 @@
  * - mtime, atime, mode, uid, gid and an xxhash64 checksum live in `x-amz-meta-barge-*` (s3-meta.ts), so
  *   `permissions` and `setOwnership` are declared: they are stored and reported faithfully (not enforced:
  *   S3 access control is the bucket's policy), which is what lets a copy back to POSIX restore them.
- * - Writes: S3Writer (s3-writer.ts). Server-side copy: CopyObject, UploadPartCopy above 5 GiB.
+ * - Writes: S3Writer (s3-writer.ts); PutObject is one signed request without the SDK middleware
+ *   (s3-put-request.ts). Before a write, the file/directory checks are cached (s3-target-checks.ts).
+ *   Server-side copy: CopyObject, UploadPartCopy above 5 GiB.
  * - No `rename` (S3 has no atomic rename), no symlinks, no native checksums (ETags are not digests of the
  *   content for multipart objects).
  * Keys that cannot be storage paths (an empty segment as in `a//b`, `.` or `..`) are skipped by listings.
@@ -21,12 +23,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Readable, addAbortSignal } from 'node:stream';
 import type {
-  CommitResult, DriverFeatures, Entry, MetaOptions, ReadOptions, RestoreResult, SignalOptions, StorageDriver, TempCleanupOptions,
+  CommitResult, DriverFeatures, Entry, MetaOptions, ReadOptions, RestoreResult, RestoreTier, SignalOptions, StorageDriver, TempCleanupOptions,
   TempCleanupResult, WriteOptions, Writer,
 } from '../driver.js';
 import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } from '../driver-support.js';
 import { StorageError, isStorageError, throwIfAborted } from '../errors.js';
-import { ROOT_PATH, assertNotTempPath, baseStorageName, isTempName, makeTempName, normalizeStoragePath, parentStoragePath, splitStoragePath } from '../paths.js';
+import { ROOT_PATH, assertNotTempPath, baseStorageName, isTempName, makeTempName, normalizeStoragePath, parentStoragePath } from '../paths.js';
 import type { S3Settings } from './s3-config.js';
 import { createS3Client, parseS3Config } from './s3-config.js';
 import { classifyS3Error } from './s3-errors.js';
@@ -36,6 +38,7 @@ import type { HeadLike } from './s3-meta.js';
 import { DIRECTORY_CONTENT_TYPE, activeLock, buildMetadata, checkUserMetadata, definedAttrs, entryFromHead, parseMetadata } from './s3-meta.js';
 import type { LockParams, ObjectParams } from './s3-objects.js';
 import { S3Objects } from './s3-objects.js';
+import { S3TargetChecks } from './s3-target-checks.js';
 import { S3Writer } from './s3-writer.js';
 
 /** Features of an S3 driver; the configurable ones come from the settings (see the file header). */
@@ -61,14 +64,6 @@ export function s3Features(settings: S3Settings): DriverFeatures {
 
 const EMPTY = Buffer.alloc(0);
 const OCTET_STREAM = 'application/octet-stream';
-/**
- * How long a path checked not to be a file (HEAD 404) is trusted. Why: writing `a/b/c/f` must refuse a file
- * at `a`, `a/b` or `a/b/c`, i.e. one HEAD per level; bulk writes into one directory would pay that for every
- * file. This instance forgets a path as soon as it publishes a file there; other writers can race within
- * the TTL, as they could between any check and the write anyway.
- */
-const NOT_A_FILE_TTL_MS = 10_000;
-const NOT_A_FILE_MAX = 10_000;
 
 function validName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
@@ -88,13 +83,13 @@ export class S3Driver implements StorageDriver {
   readonly kind = 's3';
   readonly features: DriverFeatures;
   /** Present exactly when `restoreFromCold` is configured (the contract ties the method to the feature). */
-  readonly restore?: (path: string, options?: SignalOptions & { readonly days?: number }) => Promise<RestoreResult>;
+  readonly restore?: (path: string, options?: SignalOptions & { readonly days?: number; readonly tier?: RestoreTier }) => Promise<RestoreResult>;
   private readonly objects: S3Objects;
   /** Temporary keys of this instance's live writers: `cleanupTemp` never touches them. */
   private readonly liveTemps = new Set<string>();
   private readonly writers = new Set<S3Writer>();
-  /** Paths recently checked not to be files, with the time the check expires. */
-  private readonly notFiles = new Map<string, number>();
+  /** Cached "not a file" / "not a directory" checks before creating keys (s3-target-checks.ts). */
+  private readonly checks: S3TargetChecks;
   private readonly maintenance: MaintenanceContext;
   private closed = false;
 
@@ -105,11 +100,12 @@ export class S3Driver implements StorageDriver {
   constructor(private readonly client: S3Client, readonly settings: S3Settings) {
     this.features = s3Features(settings);
     this.objects = new S3Objects(client, settings);
+    this.checks = new S3TargetChecks(this.objects, { key: (n) => this.key(n), dirPrefix: (n) => this.dirPrefix(n) });
     this.maintenance = {
       objects: this.objects, liveTemps: this.liveTemps, key: (n) => this.key(n), dirPrefix: (n) => this.dirPrefix(n), isDir: (n, s) => this.isDir(n, s),
     };
     if (settings.restoreFromCold) {
-      this.restore = async (path, options = {}) => restoreObject(this.maintenance, this.begin(path, options.signal), settings.restoreTier, options);
+      this.restore = async (path, options = {}) => restoreObject(this.maintenance, this.begin(path, options.signal), options.tier ?? settings.restoreTier, options);
     }
   }
 
@@ -135,28 +131,8 @@ export class S3Driver implements StorageDriver {
   }
 
   /** True if anything (a marker, an object, a temporary object) lies under the directory. */
-  private async isDir(norm: string, signal?: AbortSignal): Promise<boolean> {
-    return norm === ROOT_PATH || (await this.objects.firstKeys(this.dirPrefix(norm), 1, norm, signal)).length > 0;
-  }
-
-  /** Refuse `norm` (with `includeSelf`) or any ancestor being a file: S3 would happily store `a` and `a/b`. */
-  private async assertNoFileOnPath(norm: string, includeSelf: boolean, signal?: AbortSignal): Promise<void> {
-    const now = Date.now();
-    const segments = splitStoragePath(norm);
-    const paths = segments.map((_, i) => segments.slice(0, i + 1).join('/')).slice(0, includeSelf ? undefined : -1)
-      .filter((p) => (this.notFiles.get(p) ?? 0) <= now);
-    const heads = await Promise.all(paths.map((p) => this.objects.head(this.key(p), norm, signal)));
-    const blocked = heads.findIndex((h) => h !== null);
-    if (blocked >= 0) throw new StorageError('not_a_directory', `${JSON.stringify(paths[blocked])} is a file`, { path: norm });
-    if (this.notFiles.size + paths.length > NOT_A_FILE_MAX) this.notFiles.clear();
-    for (const p of paths) this.notFiles.set(p, now + NOT_A_FILE_TTL_MS);
-  }
-
-  /** Checks before creating a file at `norm`: its parents are not files and it is not a directory. */
-  private async assertWritableTarget(norm: string, signal?: AbortSignal): Promise<void> {
-    if (norm === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: norm });
-    const [, isDir] = await Promise.all([this.assertNoFileOnPath(norm, false, signal), this.isDir(norm, signal)]);
-    if (isDir) throw new StorageError('is_a_directory', 'target is a directory', { path: norm });
+  private isDir(norm: string, signal?: AbortSignal): Promise<boolean> {
+    return this.checks.isDir(norm, signal);
   }
 
   private dirEntry(name: string, marker: HeadLike | null, now: number): Entry {
@@ -199,12 +175,16 @@ export class S3Driver implements StorageDriver {
     const norm = this.begin(dir, signal);
     const prefix = this.dirPrefix(norm);
     const now = Date.now();
+    // Every subdirectory seen, recorded once the listing is complete: writes into `norm` then need no LIST.
+    const subdirs: string[] = [];
     let page = await this.objects.listPage(prefix, true, undefined, norm, signal);
     if (norm !== ROOT_PATH && page.objects.length === 0 && page.prefixes.length === 0) {
       if ((await this.objects.head(this.key(norm), norm, signal)) !== null) throw new StorageError('not_a_directory', 'not a directory', { path: norm });
+      this.checks.recordListing(norm, subdirs, now);
       throw new StorageError('not_found', 'no such directory', { path: norm });
     }
     for (;;) {
+      for (const p of page.prefixes) subdirs.push(p.slice(prefix.length, -1));
       // Fetch the next page while this one's entries are being examined: at most two pages in memory.
       const next = page.next === undefined ? undefined : this.objects.listPage(prefix, true, page.next, norm, signal);
       next?.catch(() => {});
@@ -217,7 +197,10 @@ export class S3Driver implements StorageDriver {
         this.guard();
         if (entry !== null) yield entry;
       }
-      if (next === undefined) return;
+      if (next === undefined) {
+        this.checks.recordListing(norm, subdirs, now);
+        return;
+      }
       page = await next;
     }
   }
@@ -266,8 +249,9 @@ export class S3Driver implements StorageDriver {
     checkWriteOptions(options, this.features, norm);
     if (options.metadata !== undefined) checkUserMetadata(options.metadata, norm);
     const lock = this.lockParams(options, norm);
-    await this.assertWritableTarget(norm, options.signal);
+    await this.checks.assertWritableTarget(norm, options.signal);
     throwIfAborted(options.signal, norm);
+    this.checks.noteCreating(norm, false);
     const parent = parentStoragePath(norm) ?? ROOT_PATH;
     const tempName = makeTempName(baseStorageName(norm));
     const tempKey = this.key(parent === ROOT_PATH ? tempName : `${parent}/${tempName}`);
@@ -284,7 +268,7 @@ export class S3Driver implements StorageDriver {
         path: norm, finalKey: this.key(norm), tempKey, objects: this.objects, partSize: this.settings.partSize, queueSize: this.settings.queueSize, params,
         done: (published) => {
           this.liveTemps.delete(tempKey);
-          if (published) this.notFiles.delete(norm);
+          if (published) this.checks.notePublishedFile(norm);
           if (writer !== undefined) this.writers.delete(writer);
         },
       }, options);
@@ -323,7 +307,8 @@ export class S3Driver implements StorageDriver {
   async mkdir(path: string, options: SignalOptions = {}): Promise<void> {
     const norm = this.begin(path, options.signal);
     if (norm === ROOT_PATH) return;
-    await this.assertNoFileOnPath(norm, true, options.signal);
+    await this.checks.assertNoFileOnPath(norm, true, options.signal);
+    this.checks.noteCreating(norm, true);
     if (await this.isDir(norm, options.signal)) return;
     await this.objects.put(this.dirPrefix(norm), EMPTY, { metadata: {}, contentType: DIRECTORY_CONTENT_TYPE }, norm, options.signal);
   }
@@ -386,7 +371,8 @@ export class S3Driver implements StorageDriver {
       if (await this.isDir(src, signal)) throw new StorageError('is_a_directory', 'source is a directory', { path: src });
       throw new StorageError('not_found', 'no such object', { path: src });
     }
-    await this.assertWritableTarget(dst, signal);
+    await this.checks.assertWritableTarget(dst, signal);
+    this.checks.noteCreating(dst, false);
     const { user, attrs } = parseMetadata(head.Metadata);
     const size = head.ContentLength ?? 0;
     await this.objects.copy(this.key(src), this.key(dst), size, {
@@ -394,7 +380,7 @@ export class S3Driver implements StorageDriver {
       contentType: head.ContentType ?? OCTET_STREAM,
       ...(head.StorageClass === undefined ? {} : { storageClass: head.StorageClass }),
     }, dst, { versionId: head.VersionId, etag: head.ETag }, signal);
-    this.notFiles.delete(dst);
+    this.checks.notePublishedFile(dst);
     return { size };
   }
 }

@@ -12,7 +12,7 @@
  *   barge-uid / barge-gid      decimal
  *   barge-checksum             `<algorithm>:<hex>` of the bytes, computed by the writer while uploading
  */
-import type { Entry, MetaOptions } from '../driver.js';
+import type { Entry, MetaOptions, ObjectLockState } from '../driver.js';
 import { StorageError } from '../errors.js';
 
 /** Prefix of the driver's own metadata fields. Why reserved: user metadata must not be able to spoof a stored mtime or mode. */
@@ -150,6 +150,9 @@ export interface HeadLike {
   readonly LastModified?: Date;
   readonly Metadata?: Record<string, string>;
   readonly StorageClass?: string;
+  readonly ObjectLockMode?: string;
+  readonly ObjectLockRetainUntilDate?: Date;
+  readonly ObjectLockLegalHoldStatus?: string;
 }
 
 /**
@@ -170,6 +173,20 @@ export function entryFromHead(name: string, kind: 'file' | 'dir', head: HeadLike
     ...(kind === 'file' && reportClass ? { storageClass: head.StorageClass ?? 'STANDARD' } : {}),
     ...(Object.keys(user).length === 0 ? {} : { metadata: Object.freeze(user) }),
     ...(attrs.checksum === undefined ? {} : { checksum: attrs.checksum }),
+    ...lockOf(head),
+  };
+}
+
+/** `Entry.lock` from HeadObject: only a lock still in force (an expired retention protects nothing). */
+function lockOf(head: HeadLike): { lock?: ObjectLockState } {
+  const lock = activeLock(head);
+  if (lock === undefined) return {};
+  return {
+    lock: {
+      mode: lock.mode,
+      ...(lock.retainUntil === undefined ? {} : { retainUntilMs: lock.retainUntil.getTime() }),
+      ...(lock.legalHold ? { legalHold: true } : {}),
+    },
   };
 }
 

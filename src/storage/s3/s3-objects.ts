@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
-  GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand, PutObjectCommand,
+  GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand,
   PutObjectLegalHoldCommand, PutObjectRetentionCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import type { HeadObjectCommandOutput, S3Client, StorageClass } from '@aws-sdk/client-s3';
@@ -23,6 +23,7 @@ import type { S3Settings } from './s3-config.js';
 import { S3_MAX_PARTS, S3_MAX_PART_BYTES } from './s3-config.js';
 import { classifyS3Error, s3ErrorCode, s3HttpStatus } from './s3-errors.js';
 import { encodeCopySource } from './s3-meta.js';
+import { S3PutRequest } from './s3-put-request.js';
 import type { LockState } from './s3-meta.js';
 
 /** Object Lock settings of a write (same shape as the state HeadObject reports). */
@@ -60,6 +61,14 @@ export interface PendingUpload {
   readonly initiated: Date | undefined;
 }
 
+/**
+ * The Content-MD5 header value of a body (base64 MD5). Why exported: the writer takes it before handing the
+ * same bytes to `verify`, so the service checks the PUT against the bytes that were verified.
+ */
+export function contentMd5(body: Buffer): string {
+  return createHash('md5').update(body).digest('base64');
+}
+
 function isMissing(err: unknown): boolean {
   const code = s3ErrorCode(err);
   return code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchVersion' || code === 'NoSuchUpload' || s3HttpStatus(err) === 404;
@@ -84,7 +93,11 @@ export class S3Objects {
   /** Upload ids of multipart copies in flight: `cleanupTemp` never aborts them. */
   readonly liveUploads = new Set<string>();
 
-  constructor(readonly client: S3Client, readonly settings: S3Settings) {}
+  private readonly putRequest: S3PutRequest;
+
+  constructor(readonly client: S3Client, readonly settings: S3Settings) {
+    this.putRequest = new S3PutRequest(client, settings);
+  }
 
   get bucket(): string {
     return this.settings.bucket;
@@ -197,19 +210,25 @@ export class S3Objects {
   }
 
   /**
-   * PutObject of an in-memory body (at most one part). Content-MD5 lets the service reject bytes damaged in
-   * transit (and AWS requires it with Object Lock). The lock headers are sent AND the lock is applied
+   * PutObject of an in-memory body (at most one part), as one signed request without the SDK's middleware
+   * (s3-put-request.ts: the per-file request of small-file copies). Content-MD5 (`md5`, computed here unless given) lets
+   * the service reject bytes that differ from what was hashed (BadDigest), and AWS requires it with Object Lock. The lock headers are sent AND the lock is applied
    * explicitly afterwards, like after a copy, so a service that ignores the headers cannot leave the object
    * unprotected. Returns the new VersionId, if the bucket is versioned.
    */
-  async put(key: string, body: Buffer, params: ObjectParams, path: string, signal?: AbortSignal): Promise<string | undefined> {
-    const res = await this.call(path, () => this.client.send(new PutObjectCommand({
-      Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: createHash('md5').update(body).digest('base64'),
-      ContentType: params.contentType, Metadata: params.metadata, StorageClass: params.storageClass as StorageClass | undefined,
-      ...this.lockHeaders(params.lock),
-    }), { abortSignal: signal }));
-    if (params.lock !== undefined) await this.applyLock(key, res.VersionId, params.lock, path);
-    return res.VersionId;
+  async put(key: string, body: Buffer, params: ObjectParams, path: string, signal?: AbortSignal, md5 = contentMd5(body)): Promise<string | undefined> {
+    const lock = params.lock;
+    const headers: Record<string, string> = { 'content-md5': md5, 'content-type': params.contentType };
+    for (const [name, value] of Object.entries(params.metadata)) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+    if (params.storageClass !== undefined) headers['x-amz-storage-class'] = params.storageClass;
+    if (lock?.retainUntil !== undefined) {
+      headers['x-amz-object-lock-mode'] = lock.mode;
+      headers['x-amz-object-lock-retain-until-date'] = lock.retainUntil.toISOString();
+    }
+    if (lock?.legalHold !== undefined) headers['x-amz-object-lock-legal-hold'] = lock.legalHold ? 'ON' : 'OFF';
+    const res = await this.call(path, () => this.putRequest.put(key, body, headers, signal));
+    if (lock !== undefined) await this.applyLock(key, res.versionId, lock, path);
+    return res.versionId;
   }
 
   /**

@@ -11,6 +11,8 @@ import {
   AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, ListMultipartUploadsCommand,
   ListObjectVersionsCommand, PutObjectLegalHoldCommand, S3Client,
 } from '@aws-sdk/client-s3';
+import { createS3Client, parseS3Config } from './s3-config.js';
+import { S3Driver } from './s3-driver.js';
 
 /** Connection to the test service, from BARGE_TEST_S3_URL / _ACCESS_KEY / _SECRET_KEY. */
 export interface S3TestEnv {
@@ -121,14 +123,56 @@ export async function deleteBucket(client: S3Client, bucket: string, lockAware =
   return true;
 }
 
-/** Count the commands a client sends, by name (`ListObjectsV2Command`…). Why: paging must be observable. */
+/** The SDK command name of an HTTP request (`PUT /b/k` → PutObjectCommand, `GET /b?list-type=2` → ListObjectsV2Command…). */
+function operationOf(req: { method: string; query?: Record<string, unknown>; headers?: Record<string, string> }): string {
+  const q = req.query ?? {};
+  const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(q, k);
+  const copy = Object.keys(req.headers ?? {}).some((h) => h.toLowerCase() === 'x-amz-copy-source');
+  switch (req.method) {
+    case 'HEAD': return 'HeadObjectCommand';
+    case 'GET':
+      if (has('list-type')) return 'ListObjectsV2Command';
+      if (has('uploads')) return 'ListMultipartUploadsCommand';
+      if (has('uploadId')) return 'ListPartsCommand';
+      if (has('versions')) return 'ListObjectVersionsCommand';
+      if (has('retention')) return 'GetObjectRetentionCommand';
+      if (has('legal-hold')) return 'GetObjectLegalHoldCommand';
+      return 'GetObjectCommand';
+    case 'PUT':
+      if (has('partNumber')) return copy ? 'UploadPartCopyCommand' : 'UploadPartCommand';
+      if (has('retention')) return 'PutObjectRetentionCommand';
+      if (has('legal-hold')) return 'PutObjectLegalHoldCommand';
+      return copy ? 'CopyObjectCommand' : 'PutObjectCommand';
+    case 'POST':
+      if (has('uploads')) return 'CreateMultipartUploadCommand';
+      if (has('uploadId')) return 'CompleteMultipartUploadCommand';
+      if (has('delete')) return 'DeleteObjectsCommand';
+      if (has('restore')) return 'RestoreObjectCommand';
+      return 'POST';
+    case 'DELETE': return has('uploadId') ? 'AbortMultipartUploadCommand' : 'DeleteObjectCommand';
+    default: return req.method;
+  }
+}
+
+/** The client's HTTP handler, whose `handle` sees every request the client sends (through the SDK or not). */
+export interface RequestHandlerLike {
+  handle(request: { method: string; query?: Record<string, unknown>; headers?: Record<string, string>; body?: unknown }, options?: unknown): Promise<unknown>;
+}
+
+/**
+ * Count the requests a client sends, by SDK command name (`ListObjectsV2Command`…). Why at the HTTP handler
+ * and not in the middleware: the driver sends its PutObjects without the SDK's middleware
+ * (s3-put-request.ts); every request, whichever way it is built, goes through the handler. Retries count.
+ */
 export function countCommands(client: S3Client): Map<string, number> {
   const counts = new Map<string, number>();
-  client.middlewareStack.add((next, context) => async (args) => {
-    const name = context.commandName ?? '?';
+  const handler = client.config.requestHandler as unknown as RequestHandlerLike;
+  const original = handler.handle.bind(handler);
+  handler.handle = async (request, options) => {
+    const name = operationOf(request);
     counts.set(name, (counts.get(name) ?? 0) + 1);
-    return next(args);
-  }, { step: 'initialize', name: 'bargeCommandCounter' });
+    return original(request, options);
+  };
   return counts;
 }
 
@@ -140,4 +184,11 @@ export async function pollUntil(what: string, check: () => Promise<boolean>, tim
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** A driver whose client counts the commands it sends (see {@link countCommands}). */
+export function countingDriver(env: S3TestEnv, bucket: string, extra: Record<string, unknown>): { driver: S3Driver; counts: Map<string, number>; client: S3Client } {
+  const { settings, credentials } = parseS3Config(driverConfig(env, bucket, extra));
+  const client = createS3Client(settings, credentials);
+  return { driver: new S3Driver(client, settings), counts: countCommands(client), client };
 }

@@ -5,11 +5,15 @@
  * cannot be read back before that. So, to keep "nothing unverified becomes visible" without ever holding a
  * whole object in memory:
  * - The first `partSize` bytes are kept in memory. If the stream ends within them (most files), `commit()`
- *   without `verify` publishes them with ONE PutObject at the final key (Content-MD5 checked by the
- *   service): no temporary object, no second read.
+ *   publishes them with ONE PutObject at the final key: no temporary object, no second read. With `verify`,
+ *   the in-memory bytes are handed to `verify` first, and the PutObject carries their MD5 (Content-MD5, taken
+ *   before `verify` saw them): the service refuses to store anything else (BadDigest), so the bytes stored
+ *   are the bytes verified — rule 2 by the store's own checksum, without a temporary key and a read-back.
  * - Beyond `partSize`, the bytes stream into a lib-storage multipart upload to a temporary key
  *   `<dir>/.<name>.barge-<id>.part` (at most ~(queueSize + 1) × partSize in memory), completed when the
- *   stream ends. A small object committed WITH `verify` is put at that temporary key too.
+ *   stream ends. Why not straight at the final key (an upload is invisible until completed): `verify` is
+ *   only known at `commit()`, after the upload has started, and the parts of an unfinished upload cannot be
+ *   read back; the checksum recorded in the metadata is also known only at the end.
  * - `commit()` then checks the stored size (HEAD), hands a GetObject of the temporary object to `verify`
  *   when asked (the bytes really stored, read once), and publishes with a server-side copy to the final key
  *   (CopyObject, or UploadPartCopy above 5 GiB) carrying the metadata, storage class and lock, then deletes
@@ -27,6 +31,7 @@ import type { CommitOptions, CommitResult, WriteOptions, Writer } from '../drive
 import { onAbort } from '../driver-support.js';
 import { StorageError, abortedError } from '../errors.js';
 import { classifyS3Error } from './s3-errors.js';
+import { contentMd5 } from './s3-objects.js';
 import type { ObjectParams, S3Objects } from './s3-objects.js';
 
 /** Everything a writer needs from the driver. */
@@ -48,7 +53,21 @@ type State = 'open' | 'committing' | 'committed' | 'aborted';
 type Callback = (error?: Error | null) => void;
 type Hasher = Awaited<ReturnType<typeof createXXHash64>>;
 
-const TEMP_PARAMS: ObjectParams = { metadata: {}, contentType: 'application/octet-stream' };
+/** Content type of temporary objects (the published object gets its own with its metadata). */
+const TEMP_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * Idle xxhash64 instances, shared by every writer of the process. Why: instantiating the WebAssembly
+ * hasher costs about as much CPU as hashing a 64 KiB file, on every file; `init()` resets a used one.
+ */
+const idleHashers: Hasher[] = [];
+const MAX_IDLE_HASHERS = 64;
+
+async function takeHasher(): Promise<Hasher> {
+  const hasher = idleHashers.pop() ?? (await createXXHash64(0, 0));
+  hasher.init();
+  return hasher;
+}
 
 /** Writer of the S3 driver; see `Writer` in driver.ts for the contract and the file header for the design. */
 export class S3Writer implements Writer {
@@ -70,8 +89,11 @@ export class S3Writer implements Writer {
   private cleanupPromise: Promise<void> | undefined;
   private commitPromise: Promise<CommitResult> | undefined;
   private readonly detachSignal: () => void;
+  /** Undefined once given back to the pool (digest taken, or the writer cleaned up). */
+  private hasher: Hasher | undefined;
 
-  private constructor(private readonly target: S3WriteTarget, private readonly hasher: Hasher, private readonly options: WriteOptions) {
+  private constructor(private readonly target: S3WriteTarget, hasher: Hasher, private readonly options: WriteOptions) {
+    this.hasher = hasher;
     this.stream = new Writable({
       highWaterMark: 1 << 20,
       write: (chunk: Buffer, _encoding, cb: Callback) => this.accept(chunk, cb),
@@ -85,20 +107,33 @@ export class S3Writer implements Writer {
     this.detachSignal = onAbort(options.signal, () => void this.abort(abortedError(options.signal, target.path)));
   }
 
-  /** Create a writer. Why async: the xxhash64 hasher is WebAssembly and is instantiated asynchronously. */
+  /** Create a writer. Why async: a new xxhash64 hasher is WebAssembly, instantiated asynchronously. */
   static async open(target: S3WriteTarget, options: WriteOptions): Promise<S3Writer> {
-    const hasher = await createXXHash64(0, 0);
-    hasher.init();
-    return new S3Writer(target, hasher, options);
+    return new S3Writer(target, await takeHasher(), options);
+  }
+
+  /** Give the hasher back to the pool; only once no byte can reach it any more (stream finished or destroyed). */
+  private releaseHasher(): void {
+    const hasher = this.hasher;
+    this.hasher = undefined;
+    if (hasher !== undefined && idleHashers.length < MAX_IDLE_HASHERS) idleHashers.push(hasher);
   }
 
   get bytesWritten(): number {
     return this.bytes;
   }
 
+  /**
+   * Take one chunk. It is COPIED before `cb` is called: the writer keeps bytes until a PutObject or a part
+   * is sent, and a producer may reuse its buffer as soon as the write has called back (copy loops do), so
+   * a kept reference would store the buffer's later content (the conformance suite checks this).
+   */
   private accept(chunk: Buffer, cb: Callback): void {
-    this.hasher.update(chunk);
+    this.hasher?.update(chunk);
     this.bytes += chunk.length;
+    const own = Buffer.allocUnsafe(chunk.length);
+    chunk.copy(own);
+    chunk = own;
     if (this.body === undefined) {
       this.head.push(chunk);
       this.headBytes += chunk.length;
@@ -138,7 +173,7 @@ export class S3Writer implements Writer {
     this.body = body;
     this.upload = new Upload({
       client: target.objects.client,
-      params: { Bucket: target.objects.bucket, Key: target.tempKey, Body: body, ContentType: TEMP_PARAMS.contentType },
+      params: { Bucket: target.objects.bucket, Key: target.tempKey, Body: body, ContentType: TEMP_CONTENT_TYPE },
       partSize: target.partSize,
       queueSize: target.queueSize,
       leavePartsOnError: false,
@@ -204,17 +239,21 @@ export class S3Writer implements Writer {
       if (options.size !== undefined && options.size !== size) {
         throw new StorageError('size_mismatch', `expected ${options.size} bytes, got ${size}`, { path });
       }
-      const params = target.params(`xxhash64:${this.hasher.digest('hex')}`);
+      const digest = this.hasher?.digest('hex');
+      this.releaseHasher();
+      if (digest === undefined) throw new StorageError('io', 'the writer lost its hasher', { path });
+      const params = target.params(`xxhash64:${digest}`);
       if (this.upload === undefined) {
         const data = this.head.length === 1 ? (this.head[0] as Buffer) : Buffer.concat(this.head, this.headBytes);
         this.head = [];
-        if (commitOptions.verify === undefined) {
-          await objects.put(target.finalKey, data, params, path);
-          return this.published(size);
+        // The digest the service checks is taken first: whatever verify sees, the PUT sends exactly these bytes.
+        const md5 = contentMd5(data);
+        if (commitOptions.verify !== undefined) {
+          await this.verifyFrom(commitOptions.verify, Readable.from(data.length === 0 ? [] : [data], { objectMode: false }));
+          this.checkAbort();
         }
-        this.tempVersionId = await objects.put(target.tempKey, data, TEMP_PARAMS, path);
-        this.tempStored = true;
-        this.checkAbort();
+        await objects.put(target.finalKey, data, params, path, undefined, md5);
+        return this.published(size);
       }
       const stored = await objects.head(target.tempKey, path, undefined, this.tempVersionId);
       if (stored === null) throw new StorageError('io', 'the temporary object vanished before commit', { path });
@@ -223,15 +262,7 @@ export class S3Writer implements Writer {
       }
       this.tempVersionId ??= stored.VersionId;
       if (commitOptions.verify !== undefined) {
-        const readBack = (await objects.get(target.tempKey, path, { versionId: this.tempVersionId })) ?? Readable.from([]);
-        this.readBack = readBack;
-        readBack.on('error', () => {}); // reported to verify through its own reads
-        try {
-          await commitOptions.verify(readBack);
-        } finally {
-          this.readBack = undefined;
-          readBack.destroy();
-        }
+        await this.verifyFrom(commitOptions.verify, (await objects.get(target.tempKey, path, { versionId: this.tempVersionId })) ?? Readable.from([], { objectMode: false }));
       }
       this.checkAbort();
       await objects.copy(target.tempKey, target.finalKey, size, params, path, { versionId: this.tempVersionId, etag: stored.ETag });
@@ -245,6 +276,18 @@ export class S3Writer implements Writer {
       this.state = 'aborted';
       await this.cleanup(error).catch(() => {});
       throw error;
+    }
+  }
+
+  /** Hand `stored` to `verify`; `abort()` meanwhile destroys it. */
+  private async verifyFrom(verify: NonNullable<CommitOptions['verify']>, stored: Readable): Promise<void> {
+    this.readBack = stored;
+    stored.on('error', () => {}); // reported to verify through its own reads
+    try {
+      await verify(stored);
+    } finally {
+      this.readBack = undefined;
+      stored.destroy();
     }
   }
 
@@ -278,6 +321,7 @@ export class S3Writer implements Writer {
       try {
         this.detachSignal();
         if (!this.stream.destroyed) this.stream.destroy(error);
+        this.releaseHasher();
         if (this.body !== undefined && !this.uploadSucceeded && !this.body.destroyed) this.body.destroy(error);
         this.head = [];
         await this.uploadPromise?.catch(() => {});
