@@ -66,6 +66,21 @@ for (const dialect of dialects()) {
       assert.equal((await p.a.api.withBasic(u.username, 'user-password-2').get('/users/me')).status, 200);
     });
 
+    it('a password change (made through the other server) ends the sessions (JWTs) opened with the old password', async () => {
+      const u = await newUser();
+      const token = (await p.a.api.post('/users/sign_in', { user: { username: u.username, password: 'user-password-1' } })).body.token as string;
+      const onA = p.a.api.withAuth(`Bearer ${token}`);
+      assert.equal((await onA.get('/users/me')).status, 200);
+      assert.equal((await onA.get('/users/me')).status, 200, 'cached now');
+      const other = await newUser();
+      assert.equal((await p.b.admin.put(`/users/${other.id}`, { user: { password: 'another-password-9' } })).status, 200);
+      assert.equal((await onA.get('/users/me')).status, 200, 'another user\'s password change leaves the session alone');
+      assert.equal((await p.b.admin.put(`/users/${u.id}`, { user: { password: 'user-password-2' } })).status, 200);
+      assert.equal((await onA.get('/users/me')).status, 401);
+      const fresh = (await p.a.api.post('/users/sign_in', { user: { username: u.username, password: 'user-password-2' } })).body.token as string;
+      assert.equal((await p.a.api.withAuth(`Bearer ${fresh}`).get('/users/me')).status, 200, 'a new sign-in works at once');
+    });
+
     it('other users’ changes leave a good credential working', async () => {
       const u = await newUser();
       assert.equal((await u.onA.get('/users/me')).status, 200);

@@ -11,7 +11,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { SignJWT, jwtVerify } from 'jose';
 import { unauthorized, forbidden } from '../domain/errors.js';
-import { hash as digest } from 'node:crypto';
+import { createHmac, hash as digest } from 'node:crypto';
 import { randomToken } from '../lib/tokens.js';
 import type { Clock } from '../lib/clock.js';
 import type { UserRepository } from '../store/user-repository.js';
@@ -91,10 +91,19 @@ export class AuthService {
     return user;
   }
 
+  /**
+   * A short keyed digest of the user's current password hash, carried by session tokens. Why: a password
+   * change must end the sessions opened with the old password; keyed with the JWT secret, so the claim
+   * tells nothing about the hash to whoever holds the token.
+   */
+  private passwordVersion(user: UserRow): string {
+    return createHmac('sha256', this.opts.jwtKey).update(`${user.id}\n${user.password_hash}`).digest('base64url').slice(0, 16);
+  }
+
   /** Issues a session JWT for a user (sign-in). */
   async issueJwt(user: UserRow): Promise<string> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    return new SignJWT({ username: user.username })
+    return new SignJWT({ username: user.username, pwv: this.passwordVersion(user) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setIssuer('barge')
@@ -134,6 +143,7 @@ export class AuthService {
     if (hit && hit.generation === generation && hit.expires > now.getTime()) return hit.principal;
     let sub: string | undefined;
     let exp: number | undefined;
+    let pwv: unknown;
     try {
       const { payload } = await jwtVerify(token, this.opts.jwtKey, {
         algorithms: ['HS256'],
@@ -143,11 +153,13 @@ export class AuthService {
       });
       sub = payload.sub;
       exp = payload.exp;
+      pwv = payload.pwv;
     } catch {
       throw unauthorized('Invalid or expired token');
     }
     const user = sub ? await this.users.findById(sub) : undefined;
-    if (!user) throw unauthorized('Invalid or expired token');
+    // A password change ends the sessions signed in with the old one (the token names the password it was issued for).
+    if (!user || pwv !== this.passwordVersion(user)) throw unauthorized('Invalid or expired token');
     const principal = toPrincipal(user, 'jwt');
     // jose accepts a token while the current second is before `exp`; the cache keeps to that.
     if (exp !== undefined) this.remember(this.jwtCache, token, { principal, generation, expires: exp * 1000 });
