@@ -65,7 +65,8 @@ async function withInheritedLock(options: WriteOptions, src: StorageDriver, srcP
 
 /** Copies `srcPath` to `dstPath`; on any failure nothing is left at the destination. */
 export async function transferFile(src: StorageDriver, srcPath: string, dst: StorageDriver, dstPath: string, item: WorkItem, opts: TransferOptions): Promise<TransferResult> {
-  const options = await withInheritedLock(writeOptions(item, dst, opts), src, srcPath, dst, opts);
+  const base = writeOptions(item, dst, opts);
+  const options = opts.inheritLock ? await withInheritedLock(base, src, srcPath, dst, opts) : base;
   if (src.transferTo) {
     // The source driver's fast path to this destination, when it has one (same guarantees, see driver.ts).
     const fast = await src.transferTo(srcPath, dst, dstPath, { ...options, checksum: opts.checksum, onBytes: opts.onBytes });

@@ -24,6 +24,16 @@ if (!PG) console.log('# BARGE_TEST_PG_URL is not set: PostgreSQL generation suit
 const targets: Array<'sqlite' | 'postgres'> = PG ? ['sqlite', 'postgres'] : ['sqlite'];
 const T0 = '2025-01-01T00:00:00.000Z';
 
+/** An empty store of `dialect` (a temp SQLite file, or a fresh PostgreSQL database) and how to drop it. */
+async function freshStore(dialect: 'sqlite' | 'postgres', tag: string): Promise<{ target: StoreTarget; cleanup: () => Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = await mkdtemp(join(tmpdir(), tag));
+    return { target: { kind: 'sqlite', file: join(dir, 'db.sqlite') }, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const fresh = await freshPgUrl(PG as string);
+  return { target: { kind: 'postgres', url: fresh.url }, cleanup: fresh.drop };
+}
+
 const user = (id: string) => ({ id, username: id, email: null, password_hash: `hash-${id}`, is_admin: 0, created_at: T0, updated_at: T0 });
 const task = (id: string, owner: string): TaskRow => ({
   id, name: id, comment: null, workflow_type: 'data_migration', workflow_action: 'copy', options: '{}', metadata: '{}',
@@ -48,15 +58,7 @@ for (const dialect of targets) {
     let cleanup: () => Promise<void>;
 
     before(async () => {
-      if (dialect === 'sqlite') {
-        const dir = await mkdtemp(join(tmpdir(), 'barge-generations-'));
-        target = { kind: 'sqlite', file: join(dir, 'db.sqlite') };
-        cleanup = () => rm(dir, { recursive: true, force: true });
-      } else {
-        const fresh = await freshPgUrl(PG as string);
-        target = { kind: 'postgres', url: fresh.url };
-        cleanup = fresh.drop;
-      }
+      ({ target, cleanup } = await freshStore(dialect, 'barge-generations-'));
       store = await openStore(target);
       other = await openStore(target);
       reader = new GenerationReader(store.db, target);
@@ -151,17 +153,7 @@ for (const dialect of targets) {
 
   describe(`migration 0004 on a store with tasks (${dialect})`, () => {
     it('backfills the per-owner counts', async () => {
-      let target: StoreTarget;
-      let cleanup: () => Promise<void>;
-      if (dialect === 'sqlite') {
-        const dir = await mkdtemp(join(tmpdir(), 'barge-backfill-'));
-        target = { kind: 'sqlite', file: join(dir, 'db.sqlite') };
-        cleanup = () => rm(dir, { recursive: true, force: true });
-      } else {
-        const fresh = await freshPgUrl(PG as string);
-        target = { kind: 'postgres', url: fresh.url };
-        cleanup = fresh.drop;
-      }
+      const { target, cleanup } = await freshStore(dialect, 'barge-backfill-');
       try {
         // Bring an empty store to 0003 by hand, fill it, then let openStore run 0004.
         const old = await openStoreAt(target, '0003-backup-catalog');

@@ -11,6 +11,7 @@ import type { CommitResult, MetaOptions, SignalOptions } from '../driver.js';
 import { StorageError, classifyFsError, throwIfAborted } from '../errors.js';
 import { makeTempName } from '../paths.js';
 import type { PosixRoot } from './posix-root.js';
+import { applyMeta } from './posix-writer.js';
 
 /** What the copy needs from its driver. */
 export interface ServerCopyEnv {
@@ -42,12 +43,7 @@ export async function serverSideCopy(env: ServerCopyEnv, src: string, dst: strin
     const fh = await fs.open(tempFile, constants.O_RDWR | constants.O_NOFOLLOW);
     let size: number;
     try {
-      if (options.uid !== undefined || options.gid !== undefined) await fh.chown(options.uid ?? srcStat.uid, options.gid ?? srcStat.gid);
-      if (options.mode !== undefined) await fh.chmod(options.mode);
-      if (options.mtimeMs !== undefined || options.atimeMs !== undefined) {
-        const now = Date.now();
-        await fh.utimes((options.atimeMs ?? now) / 1000, (options.mtimeMs ?? now) / 1000);
-      }
+      await applyMeta(fh, options, srcStat);
       if (env.fsync) await fh.sync();
       size = (await fh.stat()).size;
     } finally {

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { CommitOptions, CommitResult, WriteOptions, Writer } from '../driver.js';
+import type { CommitOptions, CommitResult, MetaOptions, WriteOptions, Writer } from '../driver.js';
 import { onAbort } from '../driver-support.js';
 import { StorageError, abortedError, classifyFsError } from '../errors.js';
 
@@ -56,6 +56,23 @@ export class FileSink extends Writable {
       if (bytesWritten < total) await writeAll(this.fh, Buffer.concat(buffers).subarray(bytesWritten));
       this.written += total;
     })().then(() => cb(), cb);
+  }
+}
+
+/**
+ * Owner, mode and times of a not-yet-published file, in the order that keeps them (chown can clear
+ * set-id bits, so mode comes after; times last). An owner half given keeps the other half from
+ * `owner` (default: the file's own). Shared by the writer and the server-side copy.
+ */
+export async function applyMeta(fh: FileHandle, meta: MetaOptions, owner?: { uid: number; gid: number }): Promise<void> {
+  if (meta.uid !== undefined || meta.gid !== undefined) {
+    const base = owner ?? (await fh.stat());
+    await fh.chown(meta.uid ?? base.uid, meta.gid ?? base.gid);
+  }
+  if (meta.mode !== undefined) await fh.chmod(meta.mode);
+  if (meta.mtimeMs !== undefined || meta.atimeMs !== undefined) {
+    const now = Date.now();
+    await fh.utimes((meta.atimeMs ?? now) / 1000, (meta.mtimeMs ?? now) / 1000);
   }
 }
 
@@ -130,15 +147,7 @@ export class PosixWriter implements Writer {
       if (options.size !== undefined && options.size !== size) {
         throw new StorageError('size_mismatch', `expected ${options.size} bytes, wrote ${size}`, { path: target.path });
       }
-      if (options.uid !== undefined || options.gid !== undefined) {
-        const st = await fh.stat();
-        await fh.chown(options.uid ?? st.uid, options.gid ?? st.gid);
-      }
-      if (options.mode !== undefined) await fh.chmod(options.mode);
-      if (options.mtimeMs !== undefined || options.atimeMs !== undefined) {
-        const now = Date.now();
-        await fh.utimes((options.atimeMs ?? now) / 1000, (options.mtimeMs ?? now) / 1000);
-      }
+      await applyMeta(fh, options);
       if (target.fsync) await fh.sync();
       this.handleClosed = true;
       await fh.close();
