@@ -68,7 +68,7 @@ export interface BargeOverrides {
 }
 
 export async function createBarge(config: Config, overrides: BargeOverrides = {}): Promise<Barge> {
-  configureSharedCopyPool({ workers: config.copyWorkers });
+  configureSharedCopyPool({ workers: config.copyWorkers, syncfs: config.posixSyncfs });
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const store = await openStore(config.database);

@@ -22,6 +22,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   const lines = [
     `Barge is running.`,
     `  API:      ${url}/api/v2  (OpenAPI: ${url}/api/v2/openapi.json)`,
+    `  Console:  ${url}/console/`,
     `  Store:    ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'}`,
     `  Data dir: ${config.dataDir}`,
   ];

@@ -30,8 +30,9 @@ function smallTree(n: number, size: number): Record<string, number> {
 describe('engine control (sqlite)', () => {
   let b: Booted;
   before(async () => {
-    // Small batches and two slots make runs long enough to act on; stats every 50 ms keep nodes_done fresh.
-    b = await boot({ engine: true, overrides: { engine: { batchFiles: 8, slots: 2, statsIntervalMs: 50 } } });
+    // Small batches and two slots of one file each (small files would otherwise ride 8 to a slot) make
+    // runs long enough to act on; stats every 50 ms keep nodes_done fresh.
+    b = await boot({ engine: true, overrides: { engine: { batchFiles: 8, slots: 2, smallPerSlot: 1, statsIntervalMs: 50 } } });
   });
   after(async () => b?.stop());
 

@@ -6,14 +6,15 @@
  * the API keeps working either way.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
+import { packageRoot } from '../lib/package-root.js';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export const CONSOLE_PREFIX = '/console/';
 /** The header value web/src/lib/api.ts sends with every call. */
 export const CONSOLE_REQUESTED_WITH = 'XMLHttpRequest';
-export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+export const DEFAULT_CONSOLE_DIR = join(packageRoot(), 'web', 'dist') + sep;
 
 /** Same origin only; `data:` images for the browser's own form controls; no inline script or style. */
 export const CONSOLE_CSP = [

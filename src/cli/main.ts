@@ -5,6 +5,8 @@
  * `barge serve`, is injected by the launcher (`bin/barge.js`) so this layer never imports the server.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../lib/package-root.js';
 import { Command, CommanderError } from 'commander';
 import { Runner, type Io } from './context.js';
 import { CliError, EXIT } from './errors.js';
@@ -24,7 +26,7 @@ export interface Hooks {
 /** The version in package.json (the CLI ships with the server it talks to). */
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

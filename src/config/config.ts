@@ -27,6 +27,8 @@ export interface Config {
   readonly moverSlots: number;
   /** Worker threads that copy files between posix storages (blocked in fsync they use no CPU). */
   readonly copyWorkers: number;
+  /** Group commit of small posix copies with syncfs where the kernel reports its errors (fs-sync.ts). */
+  readonly posixSyncfs: boolean;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     engine: bool('BARGE_ENGINE', true),
     moverSlots: int('BARGE_MOVER_SLOTS', 8, 1, 256),
     copyWorkers: int('BARGE_COPY_WORKERS', 4, 1, 64),
+    posixSyncfs: bool('BARGE_POSIX_SYNCFS', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -25,7 +25,10 @@ import { Accounting } from './accounting.js';
 export interface EngineConfig {
   /** This process's name in `dispatcher`/`movers` (`host:pid` by default). */
   name: string;
+  /** Concurrent transfers of large files (BARGE_MOVER_SLOTS). */
   slots: number;
+  /** Small files in flight per slot (see MoverConfig.smallPerSlot). */
+  smallPerSlot: number;
   leaseMs: number;
   heartbeatMs: number;
   batchFiles: number;
@@ -41,7 +44,7 @@ export interface EngineConfig {
 
 export function defaultEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
   return {
-    name: `${hostname()}:${process.pid}`, slots: 8, leaseMs: 30_000, heartbeatMs: 10_000, batchFiles: 256, batchBytes: 64 * 1024 * 1024,
+    name: `${hostname()}:${process.pid}`, slots: 8, smallPerSlot: 8, leaseMs: 30_000, heartbeatMs: 10_000, batchFiles: 256, batchBytes: 64 * 1024 * 1024,
     statsIntervalMs: 1000, maxExecutions: 8, embedded: true, fileAttempts: 3, backoffMs: 250, ...overrides,
   };
 }
@@ -64,7 +67,7 @@ export class Engine implements EngineSignals {
     private readonly log: Logger,
   ) {
     this.mover = new Mover(
-      { owner: cfg.name, slots: cfg.slots, leaseMs: cfg.leaseMs, heartbeatMs: cfg.heartbeatMs, attempts: cfg.fileAttempts, backoffMs: cfg.backoffMs },
+      { owner: cfg.name, slots: cfg.slots, smallPerSlot: cfg.smallPerSlot, leaseMs: cfg.leaseMs, heartbeatMs: cfg.heartbeatMs, attempts: cfg.fileAttempts, backoffMs: cfg.backoffMs },
       queue, ledger, (id) => this.contexts.get(id), clock, log,
     );
   }

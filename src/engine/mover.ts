@@ -20,7 +20,15 @@ import { parentOf } from './plan.js';
 
 export interface MoverConfig {
   owner: string;
+  /** Concurrent transfers of large files. */
   slots: number;
+  /**
+   * Small files (up to `smallFileBytes`) in flight per slot (default 8). Why: a small file is bound by
+   * latency, not bandwidth; many in flight let a posix copy worker commit them together (copy-worker.ts).
+   */
+  smallPerSlot?: number;
+  /** Default 1 MiB, as the posix copy pool's batching limit. */
+  smallFileBytes?: number;
   leaseMs: number;
   heartbeatMs: number;
   /** Attempts per file for retryable errors. */
@@ -57,7 +65,17 @@ export class Mover {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.slots = new Semaphore(cfg.slots);
+    this.smallPerSlot = Math.max(1, cfg.smallPerSlot ?? 8);
+    this.smallFileBytes = cfg.smallFileBytes ?? 1 << 20;
+    this.slots = new Semaphore(cfg.slots * this.smallPerSlot);
+  }
+
+  private readonly smallPerSlot: number;
+  private readonly smallFileBytes: number;
+
+  /** Units of the slot semaphore an item holds while it runs: a whole slot, or a small file's share. */
+  private weight(item: WorkItem): number {
+    return item.size <= this.smallFileBytes ? 1 : this.smallPerSlot;
   }
 
   get name(): string {
@@ -107,7 +125,7 @@ export class Mover {
     while (this.running) {
       let claimed = false;
       try {
-        if (this.backlog < this.cfg.slots * 2) claimed = await this.claimOne();
+        if (this.backlog < this.cfg.slots * this.smallPerSlot * 2) claimed = await this.claimOne();
       } catch (err) {
         this.log.error({ err }, 'claim failed');
       }
@@ -165,27 +183,28 @@ export class Mover {
       for (; next < todo.length; next++) {
         if (!ctx.runnable) break;
         const parallel = ctx.opts.parallel;
+        const { item, previous: prev } = todo[next] as { item: WorkItem; previous?: LedgerStatus };
+        const units = this.weight(item);
         // A wait cancelled by force_stop holds no slot: leave without releasing one.
-        if (!(await this.slots.acquire(ctx.abort.signal).then(() => true, () => false))) break;
+        if (!(await this.slots.acquire(ctx.abort.signal, units).then(() => true, () => false))) break;
         if (!ctx.runnable) {
-          this.slots.release();
+          this.slots.release(units);
           break;
         }
         if (parallel !== null && ctx.inflight >= parallel) {
           // This execution is at its own limit: give the slot back and wait for one of its files.
-          this.slots.release();
+          this.slots.release(units);
           // Not Promise.race(started): a settled promise in it resolves at once (a microtask spin that
           // starves I/O), and the file in flight may belong to another batch of this execution.
           await new Promise<void>((resolve) => this.fileWaiters.set(ctx.id, [...(this.fileWaiters.get(ctx.id) ?? []), resolve]));
           next--;
           continue;
         }
-        const { item, previous: prev } = todo[next] as { item: WorkItem; previous?: LedgerStatus };
         this.backlog--;
         ctx.inflight++;
         started.push(this.runOne(ctx, item, prev, counts).finally(() => {
           ctx.inflight--;
-          this.slots.release();
+          this.slots.release(units);
           const waiting = this.fileWaiters.get(ctx.id);
           this.fileWaiters.delete(ctx.id);
           for (const wake of waiting ?? []) wake();

@@ -1,10 +1,11 @@
 /**
- * Runs Barge as a real child process (`node --import tsx src/main.ts`), the way `npm start` does, so
- * crash tests can kill it with SIGKILL and start it again on the same data dir.
+ * Runs Barge as a real child process — the compiled server, as `npm start` does (compiled-server.ts) —
+ * so crash tests can kill it with SIGKILL and start it again on the same data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_PASSWORD, Client } from './barge.js';
+import { compiledServer } from './compiled-server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -12,6 +13,10 @@ export interface ChildBarge {
   readonly pid: number;
   /** Basic-authenticated admin client on this child's port. */
   readonly admin: Client;
+  /** Base URL (`http://127.0.0.1:port`). */
+  readonly url: string;
+  /** Everything the child wrote to stdout so far (its start-up banner first). */
+  stdout(): string;
   /** Everything the child wrote to stderr so far (for failure messages). */
   stderr(): string;
   /** kill -9, then wait until the process is gone. */
@@ -30,7 +35,7 @@ function exited(child: ChildProcess): Promise<void> {
  * prints its API address. Extra `env` is added to the child's environment.
  */
 export async function startChild(dataDir: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ChildBarge> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [compiledServer()], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -69,6 +74,8 @@ export async function startChild(dataDir: string, env: Record<string, string> = 
   return {
     pid: child.pid as number,
     admin,
+    url,
+    stdout: () => out,
     stderr: () => err,
     async kill() {
       child.kill('SIGKILL');

@@ -3,13 +3,14 @@
  * verbatim, plus Barge's additions. Seed content is never overwritten: additions only add keys.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../lib/package-root.js';
 import { ADDED_PATHS } from './paths.js';
 import { ADDED_SCHEMAS, SEED_EXTENSIONS } from './schemas.js';
 
 type Json = Record<string, any>;
 
-const SEED_FILE = fileURLToPath(new URL('../../../openapi/nodeum-tasks-seed.json', import.meta.url));
+const SEED_FILE = join(packageRoot(), 'openapi', 'nodeum-tasks-seed.json');
 
 const RESPONSES: Json = {
   bad_request: { description: 'Malformed request (invalid JSON…).', content: { 'application/json': { schema: { $ref: '#/components/schemas/model_error' } } } },

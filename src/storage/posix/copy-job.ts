@@ -6,10 +6,10 @@
  * syscalls into one reused buffer, and the event loop only sees one message per file. The steps keep
  * the posix writer's guarantees (data-safety rules 1 and 2, docs/architecture.md):
  *   open source (O_NOFOLLOW after confinement) → open `.<name>.barge-<id>.part` (O_EXCL) in the real,
- *   checked target directory → read/hash/write in chunks → size check → owner, mode, times → fsync →
- *   verify: re-read the stored temp file and compare its digest → rename over the target. The directory
- *   fsync that makes the rename durable is left to the caller (copy-pool.ts groups them: dir-sync.ts).
- *   Any failure or abort removes the temp file; nothing is visible before the rename.
+ *   checked target directory → read/hash/write in chunks → size check → owner, mode, times → verify:
+ *   re-read the stored temp file and compare its digest (stageCopyJob) → make it durable (fsync, or one
+ *   syncfs for a whole message) → rename over the target (publishStaged) → make the rename durable
+ *   (copy-worker.ts). Any failure or abort removes the temp file; nothing is visible before the rename.
  */
 import {
   closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, openSync, readSync, renameSync, unlinkSync, writeSync,
@@ -78,8 +78,31 @@ function writeAllSync(fd: number, buf: Buffer, length: number): void {
   }
 }
 
-/** Runs the copy; throws a StorageError (with the storage path of the side that failed). */
-export function runCopyJob(job: CopyJob, env: CopyJobEnv): CopyJobResult {
+/**
+ * A copy written and verified under its temporary name in the real target directory: not yet visible.
+ * Why a stage of its own: a worker stages a whole message of small files, makes them durable together
+ * (one syncfs, fs-sync.ts), then publishes them — see copy-worker.ts.
+ */
+export interface StagedCopy {
+  readonly temp: string;
+  /** Real host path the temp file is renamed to. */
+  readonly full: string;
+  /** Real directory holding both. */
+  readonly dir: string;
+  readonly size: number;
+  readonly checksum: string | null;
+  /** File system (st_dev) of the temp file: what one syncfs covers. */
+  readonly dev: number;
+  /** Descriptor of the temp file, opened before its bytes were written; undefined once closed. */
+  fd: number | undefined;
+}
+
+/**
+ * Writes the source into a new temporary file beside the target (O_EXCL), hashing in the same pass,
+ * applies owner/mode/times, and verifies the stored bytes. Nothing is made durable or visible. On
+ * failure nothing is left behind; throws a StorageError (path: the side that failed).
+ */
+export function stageCopyJob(job: CopyJob, env: CopyJobEnv): StagedCopy {
   let srcFd: number | undefined;
   let tmpFd: number | undefined;
   let temp: string | undefined;
@@ -116,35 +139,75 @@ export function runCopyJob(job: CopyJob, env: CopyJobEnv): CopyJobResult {
     if (job.size !== undefined && job.size !== size) {
       throw new StorageError('size_mismatch', `expected ${job.size} bytes, wrote ${size}`, { path: job.dstPath });
     }
-    if (job.uid !== undefined || job.gid !== undefined) {
-      const own = fstatSync(tmpFd);
-      fchownSync(tmpFd, job.uid ?? own.uid, job.gid ?? own.gid);
-    }
+    const own = fstatSync(tmpFd);
+    if (job.uid !== undefined || job.gid !== undefined) fchownSync(tmpFd, job.uid ?? own.uid, job.gid ?? own.gid);
     if (job.mode !== undefined) fchmodSync(tmpFd, job.mode);
     if (job.mtimeMs !== undefined || job.atimeMs !== undefined) {
       const now = Date.now();
       futimesSync(tmpFd, (job.atimeMs ?? now) / 1000, (job.mtimeMs ?? now) / 1000);
     }
-    if (job.fsync) fsyncSync(tmpFd);
     const digest = hash?.digest() ?? null;
     if (job.checksum && digest !== null) verifyStored(tmpFd, size, job, env, digest);
-    closeSync(tmpFd);
-    tmpFd = undefined;
-    check(env, job.dstPath);
-    renameSync(temp, target.full);
-    temp = undefined;
-    return { size, checksum: digest, dir: target.dir };
+    return { temp, full: target.full, dir: target.dir, size, checksum: digest, dev: own.dev, fd: tmpFd };
   } catch (err) {
     closeQuietly(srcFd);
     closeQuietly(tmpFd);
-    if (temp !== undefined) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // gone already, or the directory is unusable: cleanupTemp() finds leftovers
-      }
-    }
+    if (temp !== undefined) unlinkQuietly(temp);
     throw classifyFsError(err, side);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already, or the directory is unusable: cleanupTemp() finds leftovers
+  }
+}
+
+/** Closes the staged file's descriptor (idempotent). */
+export function closeStaged(staged: StagedCopy): void {
+  const fd = staged.fd;
+  staged.fd = undefined;
+  if (fd !== undefined) closeSync(fd);
+}
+
+/** Removes a staged copy that will not be published (idempotent, never throws). */
+export function discardStaged(staged: StagedCopy): void {
+  const fd = staged.fd;
+  staged.fd = undefined;
+  closeQuietly(fd);
+  unlinkQuietly(staged.temp);
+}
+
+/**
+ * Makes the staged copy visible: rename over the target. The caller has made its bytes durable first
+ * (fsync or syncfs) and makes the rename durable after (the directory's fsync, or a syncfs). Throws a
+ * StorageError; the staged copy is then still there for {@link discardStaged}.
+ */
+export function publishStaged(staged: StagedCopy, job: CopyJob, env: CopyJobEnv): CopyJobResult {
+  try {
+    check(env, job.dstPath);
+    renameSync(staged.temp, staged.full);
+    return { size: staged.size, checksum: staged.checksum, dir: staged.dir };
+  } catch (err) {
+    throw classifyFsError(err, job.dstPath);
+  }
+}
+
+/**
+ * One file on its own: stage, fsync the file (when `job.fsync`), close, publish. The directory fsync
+ * that makes the rename durable is left to the caller (copy-worker.ts groups them).
+ */
+export function runCopyJob(job: CopyJob, env: CopyJobEnv): CopyJobResult {
+  const staged = stageCopyJob(job, env);
+  try {
+    if (job.fsync) fsyncSync(staged.fd as number);
+    closeStaged(staged);
+    return publishStaged(staged, job, env);
+  } catch (err) {
+    discardStaged(staged);
+    throw classifyFsError(err, job.dstPath);
   }
 }
 

@@ -1,11 +1,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStorageError } from '../errors.js';
 import { makeTempName } from '../paths.js';
 import { CopyPool } from './copy-pool.js';
+import { fileSystemSync } from './fs-sync.js';
 import type { CopyJob } from './copy-job.js';
 
 let src: string;
@@ -91,21 +92,26 @@ describe('CopyPool', () => {
     await assert.rejects(pool.run(job('s1', 'closed/x')), (err: unknown) => isStorageError(err, 'closed'));
   });
 
-  it('small files queued together share a message and its directory fsync; one failing does not fail the others', async () => {
-    const pool = new CopyPool({ workers: 1 });
-    try {
-      const runs = Array.from({ length: 12 }, (_, i) => pool.run({ ...job(`s${i}`, `batch/s${i}`, `small ${i}`.length), fsync: true }));
-      runs.push(pool.run({ ...job('nope', 'batch/nope', 3), fsync: true }));
-      const outcomes = await Promise.allSettled(runs);
-      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 12);
-      const last = outcomes[12]!;
-      assert.ok(last.status === 'rejected' && isStorageError(last.reason, 'not_found'));
-      assert.deepEqual(pool.stats(), { messages: 1, jobs: 13 }, 'one message for the thirteen small files');
-      assert.equal(readdirSync(join(dst, 'batch')).length, 12);
-    } finally {
-      await pool.close();
-    }
-  });
+  for (const syncfs of [true, false]) {
+    it(`small files queued together share a message and its durability (${syncfs ? 'one group commit with syncfs' : 'fsync per file, one per directory'}); one failing does not fail the others`, async () => {
+      const pool = new CopyPool({ workers: 1, syncfs });
+      const dir = `batch-${syncfs}`;
+      try {
+        const runs = Array.from({ length: 12 }, (_, i) => pool.run({ ...job(`s${i}`, `${dir}/s${i}`, `small ${i}`.length), fsync: true }));
+        runs.push(pool.run({ ...job('nope', `${dir}/nope`, 3), fsync: true }));
+        const outcomes = await Promise.allSettled(runs);
+        assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 12);
+        const last = outcomes[12]!;
+        assert.ok(last.status === 'rejected' && isStorageError(last.reason, 'not_found'));
+        const grouped = syncfs && fileSystemSync() !== null ? 1 : 0;
+        assert.deepEqual(pool.stats(), { messages: 1, jobs: 13, grouped }, 'one message for the thirteen small files');
+        assert.deepEqual(readdirSync(join(dst, dir)).sort(), Array.from({ length: 12 }, (_, i) => `s${i}`).sort(), 'every copy published, no temporary file left');
+        for (let i = 0; i < 12; i++) assert.equal(readFileSync(join(dst, dir, `s${i}`), 'utf8'), `small ${i}`);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
 
   it('a large file travels alone', async () => {
     const pool = new CopyPool({ workers: 1, smallFileBytes: 1024 });
@@ -114,28 +120,31 @@ describe('CopyPool', () => {
       const small = Array.from({ length: 4 }, (_, i) => pool.run(job(`s${i}`, `mixed/s${i}`, `small ${i}`.length)));
       assert.equal((await big).size, BIG);
       await Promise.all(small);
-      assert.deepEqual(pool.stats(), { messages: 2, jobs: 5 }, 'the large file alone, then the four small ones');
+      assert.deepEqual([pool.stats().messages, pool.stats().jobs], [2, 5], 'the large file alone, then the four small ones');
     } finally {
       await pool.close();
     }
   });
 
-  it('an abort reaches a job further down a message while the worker is busy with an earlier one', async () => {
-    // Everything counts as small here, so the 48 MiB file and three others share one message.
-    const pool = new CopyPool({ workers: 1, smallFileBytes: BIG, progressBytes: 1 << 20 });
-    try {
-      const abort = new AbortController();
-      const big = pool.run(job('big.bin', 'pos/big.bin', BIG), { onBytes: () => abort.abort() });
-      const rest = [0, 1, 2].map((i) => pool.run(job(`s${i}`, `pos/s${i}`, `small ${i}`.length), i === 1 ? { signal: abort.signal } : {}));
-      const outcomes = await Promise.allSettled([big, ...rest]);
-      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-      const aborted = outcomes[2]!;
-      assert.ok(aborted.status === 'rejected' && isStorageError(aborted.reason, 'aborted'));
-      assert.deepEqual(pool.stats(), { messages: 1, jobs: 4 });
-      assert.deepEqual(readdirSync(join(dst, 'pos')).sort(), ['big.bin', 's0', 's2'], 'the aborted file left nothing');
-    } finally {
-      await pool.close();
-    }
-  });
+  for (const fsync of [false, true]) {
+    it(`an abort reaches a job further down a message while the worker is busy with an earlier one (${fsync ? 'group commit' : 'no fsync'})`, async () => {
+      // Everything counts as small here, so the 48 MiB file and three others share one message.
+      const pool = new CopyPool({ workers: 1, smallFileBytes: BIG, progressBytes: 1 << 20 });
+      const dir = `pos-${fsync}`;
+      try {
+        const abort = new AbortController();
+        const big = pool.run({ ...job('big.bin', `${dir}/big.bin`, BIG), fsync }, { onBytes: () => abort.abort() });
+        const rest = [0, 1, 2].map((i) => pool.run({ ...job(`s${i}`, `${dir}/s${i}`, `small ${i}`.length), fsync }, i === 1 ? { signal: abort.signal } : {}));
+        const outcomes = await Promise.allSettled([big, ...rest]);
+        assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+        const aborted = outcomes[2]!;
+        assert.ok(aborted.status === 'rejected' && isStorageError(aborted.reason, 'aborted'));
+        assert.deepEqual(pool.stats().messages, 1);
+        assert.deepEqual(readdirSync(join(dst, dir)).sort(), ['big.bin', 's0', 's2'], 'the aborted file left nothing');
+      } finally {
+        await pool.close();
+      }
+    });
+  }
 });
 

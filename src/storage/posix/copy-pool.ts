@@ -26,6 +26,11 @@ export interface CopyPoolOptions {
   readonly progressBytes?: number;
   /** Files up to this size may share a message with others (default 1 MiB). */
   readonly smallFileBytes?: number;
+  /**
+   * Make a message of several files durable with syncfs (fs-sync.ts) where the kernel reports its
+   * errors (default true); false: fsync every file and directory (`BARGE_POSIX_SYNCFS=0`).
+   */
+  readonly syncfs?: boolean;
 }
 
 interface Pending {
@@ -51,6 +56,8 @@ interface Slot {
 }
 
 const DEFAULT_CHUNK = 1 << 20;
+/** Fewest small files a message takes when that many are queued (see pump). */
+const MIN_GROUP = 8;
 const DEFAULT_SMALL = 1 << 20;
 
 let bundled: string | undefined;
@@ -65,9 +72,12 @@ function workerSource(): { readonly code: URL | string; readonly eval: boolean }
   if (!import.meta.url.endsWith('.ts')) return { code: new URL('./copy-worker.js', import.meta.url), eval: false };
   if (bundled === undefined) {
     const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    const entry = new URL('./copy-worker.ts', import.meta.url);
     const out = esbuild.buildSync({
-      entryPoints: [fileURLToPath(new URL('./copy-worker.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(entry)],
       bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
+      // Native code stays a package loaded at run time, resolved from the sources' own location.
+      external: ['koffi'], define: { 'import.meta.url': JSON.stringify(entry.href) },
     });
     bundled = out.outputFiles[0]!.text;
   }
@@ -84,6 +94,7 @@ export class CopyPool {
   private readonly smallFileBytes: number;
   private messages = 0;
   private dispatched = 0;
+  private grouped = 0;
 
   constructor(private readonly options: CopyPoolOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new StorageError('invalid_argument', 'copy pool needs at least one worker');
@@ -91,9 +102,12 @@ export class CopyPool {
     this.smallFileBytes = options.smallFileBytes ?? DEFAULT_SMALL;
   }
 
-  /** Messages sent to workers and jobs they carried. Why: batching is the point of the pool; tests and metrics check it. */
-  stats(): { messages: number; jobs: number } {
-    return { messages: this.messages, jobs: this.dispatched };
+  /**
+   * Messages sent to workers, jobs they carried, and messages made durable as one group commit
+   * (syncfs). Why: batching is the point of the pool; tests and metrics check it.
+   */
+  stats(): { messages: number; jobs: number; grouped: number } {
+    return { messages: this.messages, jobs: this.dispatched, grouped: this.grouped };
   }
 
   /** Copy one file; rejects with a StorageError (`aborted` when the signal fires first). */
@@ -167,9 +181,12 @@ export class CopyPool {
       let slot = this.slots.find((s) => s.jobs.length === 0);
       if (!slot && this.slots.length < this.options.workers) slot = this.spawn();
       if (!slot) return;
-      // Share out what is queued among the idle workers: consecutive small files travel together.
+      // Share out what is queued among the idle workers: consecutive small files travel together, at
+      // least MIN_GROUP of them when that many wait (a message is one group commit: fewer, fuller
+      // messages cost fewer syncfs calls than spreading a few files over every idle worker).
       const idle = this.slots.filter((s) => s.jobs.length === 0).length + (this.options.workers - this.slots.length);
-      const share = Math.min(MAX_JOBS_PER_MESSAGE, Math.max(1, Math.ceil(this.queue.length / Math.max(1, idle))));
+      const even = Math.ceil(this.queue.length / Math.max(1, idle));
+      const share = Math.min(MAX_JOBS_PER_MESSAGE, Math.max(1, even, Math.min(this.queue.length, MIN_GROUP)));
       const jobs: Pending[] = [this.queue.shift() as Pending];
       if (this.isSmall(jobs[0]!)) {
         while (jobs.length < share && this.queue.length > 0 && this.isSmall(this.queue[0]!)) jobs.push(this.queue.shift() as Pending);
@@ -189,7 +206,10 @@ export class CopyPool {
     const source = workerSource();
     const worker = new Worker(source.code, {
       eval: source.eval,
-      workerData: { abortFlags, chunkBytes: this.chunkBytes, progressBytes: this.options.progressBytes ?? 32 << 20, progressMs: 200 },
+      workerData: {
+        abortFlags, chunkBytes: this.chunkBytes, progressBytes: this.options.progressBytes ?? 32 << 20, progressMs: 200,
+        useSyncfs: this.options.syncfs ?? true,
+      },
     });
     const slot: Slot = { worker, flags: new Int32Array(abortFlags), jobs: [] };
     worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
@@ -218,6 +238,7 @@ export class CopyPool {
     }
     const jobs = slot.jobs;
     slot.jobs = [];
+    if (msg.grouped) this.grouped++;
     slot.worker.unref();
     for (const outcome of msg.outcomes) {
       const p = jobs.find((j) => j.id === outcome.id);

@@ -27,7 +27,10 @@ export type JobOutcome =
   | { readonly id: number; readonly ok: true; readonly result: CopyJobResult; readonly unreported: number }
   | { readonly id: number; readonly ok: false; readonly error: SerializedStorageError; readonly unreported: number };
 
-/** Worker → pool: progress of a running job, or the outcomes of a whole request (after its directory fsyncs). */
+/**
+ * Worker → pool: progress of a running job, or the outcomes of a whole request once durable
+ * (`grouped`: made durable as one group commit with syncfs, rather than file by file).
+ */
 export type WorkerReply =
   | { readonly type: 'progress'; readonly id: number; readonly bytes: number }
-  | { readonly type: 'done'; readonly outcomes: readonly JobOutcome[] };
+  | { readonly type: 'done'; readonly outcomes: readonly JobOutcome[]; readonly grouped: boolean };

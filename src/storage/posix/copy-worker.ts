@@ -1,21 +1,26 @@
 /**
  * Entry of a copy worker thread (see copy-pool.ts): runs the jobs of one message in order with one
- * reused chunk buffer and pooled hashers, then fsyncs each directory that received a file once (a
- * directory fsync covers every rename made in it before), then answers with every outcome.
+ * reused chunk buffer and pooled hashers, makes them durable, then answers with every outcome. A
+ * message of several files is one group commit (two syncfs calls in all, fs-sync.ts) where syncfs can
+ * be trusted; otherwise, and for a file alone, each file is fsynced and then each directory that
+ * received one (a directory fsync covers every rename made in it before).
  *
  * Why abort through shared memory: a job is a blocking loop, so a message could not be read until it
  * ends; the pool writes the id of a job to abort into its flag, polled between chunks.
  */
-import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, unlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHasher, type Hasher } from '../../lib/hashing.js';
 import { StorageError, classifyFsError } from '../errors.js';
-import { runCopyJob, type CopyJob } from './copy-job.js';
+import { closeStaged, discardStaged, publishStaged, runCopyJob, stageCopyJob, type CopyJob, type CopyJobEnv, type StagedCopy } from './copy-job.js';
+import { fileSystemSync, type SyncFileSystem } from './fs-sync.js';
 import type { JobOutcome, WorkerReply, WorkerRequest } from './copy-protocol.js';
 
-const { abortFlags, chunkBytes, progressBytes, progressMs } = workerData as {
-  abortFlags: SharedArrayBuffer; chunkBytes: number; progressBytes: number; progressMs: number;
+const { abortFlags, chunkBytes, progressBytes, progressMs, useSyncfs } = workerData as {
+  abortFlags: SharedArrayBuffer; chunkBytes: number; progressBytes: number; progressMs: number; useSyncfs: boolean;
 };
+/** Null where syncfs cannot be trusted or loaded: every file is then fsynced on its own. */
+const syncfs = fileSystemSync(useSyncfs);
 const flags = new Int32Array(abortFlags);
 const buffer = Buffer.allocUnsafe(chunkBytes);
 const port = parentPort!;
@@ -38,42 +43,49 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-async function runOne(slot: number, id: number, job: CopyJob): Promise<JobOutcome> {
+type Failure = ReturnType<typeof serialize>;
+
+/** Hashers, chunk buffer, abort flag and progress of one job of the message at `slot`. */
+async function envFor(slot: number, id: number, job: CopyJob): Promise<{ env: CopyJobEnv; unreported: () => number }> {
   // Hashers are created before the blocking part (xxhash64's first instance is an async WASM start).
   const hashers: Hasher[] = job.checksum ? [await createHasher(job.checksum), await createHasher(job.checksum)] : [];
   let pending = 0;
   let last = Date.now();
-  try {
-    const result = runCopyJob(job, {
-      buffer,
-      hasher: () => {
-        const h = hashers.shift();
-        if (!h) throw new StorageError('io', 'copy worker: no hasher left');
-        return h;
-      },
-      aborted: () => Atomics.load(flags, slot) === id,
-      progress: (n) => {
-        pending += n;
-        if (pending >= progressBytes || Date.now() - last >= progressMs) {
-          post({ type: 'progress', id, bytes: pending });
-          pending = 0;
-          last = Date.now();
-        }
-      },
-    });
-    return { id, ok: true, result, unreported: pending };
-  } catch (err) {
-    return { id, ok: false, error: serialize(err), unreported: pending };
-  }
+  const env: CopyJobEnv = {
+    buffer,
+    hasher: () => {
+      const h = hashers.shift();
+      if (!h) throw new StorageError('io', 'copy worker: no hasher left');
+      return h;
+    },
+    aborted: () => Atomics.load(flags, slot) === id,
+    progress: (n) => {
+      pending += n;
+      if (pending >= progressBytes || Date.now() - last >= progressMs) {
+        post({ type: 'progress', id, bytes: pending });
+        pending = 0;
+        last = Date.now();
+      }
+    },
+  };
+  return { env, unreported: () => pending };
 }
 
-async function handle(request: WorkerRequest): Promise<void> {
+/** Each job on its own (runCopyJob: fsync per file), then one fsync per directory that received a file. */
+async function oneByOne(jobs: WorkerRequest['jobs']): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
-  for (const [slot, { id, job }] of request.jobs.entries()) outcomes.push(await runOne(slot, id, job));
+  for (const [slot, { id, job }] of jobs.entries()) {
+    const { env, unreported } = await envFor(slot, id, job);
+    try {
+      outcomes.push({ id, ok: true, result: runCopyJob(job, env), unreported: unreported() });
+    } catch (err) {
+      outcomes.push({ id, ok: false, error: serialize(err), unreported: unreported() });
+    }
+  }
   // Durability of the renames: one fsync per directory that received a file (data-safety rule 1).
-  const failedDirs = new Map<string, ReturnType<typeof serialize>>();
+  const failedDirs = new Map<string, Failure>();
   const dirs = new Set<string>();
-  for (const [k, o] of outcomes.entries()) if (o.ok && request.jobs[k]!.job.fsync) dirs.add(o.result.dir);
+  for (const [k, o] of outcomes.entries()) if (o.ok && jobs[k]!.job.fsync) dirs.add(o.result.dir);
   for (const dir of dirs) {
     try {
       fsyncDirectory(dir);
@@ -81,13 +93,110 @@ async function handle(request: WorkerRequest): Promise<void> {
       failedDirs.set(dir, serialize(classifyFsError(err)));
     }
   }
-  post({
-    type: 'done',
-    outcomes: outcomes.map((o) => {
-      const failure = o.ok ? failedDirs.get(o.result.dir) : undefined;
-      return failure ? { id: o.id, ok: false, error: { ...failure, path: request.jobs.find((j) => j.id === o.id)?.job.dstPath }, unreported: o.unreported } : o;
-    }),
+  return outcomes.map((o, k) => {
+    const failure = o.ok ? failedDirs.get(o.result.dir) : undefined;
+    return failure ? { id: o.id, ok: false, error: { ...failure, path: jobs[k]!.job.dstPath }, unreported: o.unreported } : o;
   });
+}
+
+/**
+ * The whole message as one group commit (see fs-sync.ts): stage every file (written, verified, not
+ * visible) → one syncfs per file system → rename each → one syncfs per file system again. A failed
+ * syncfs fails every file it was to cover (retryable: the engine copies them again); before the
+ * renames, their temp files are removed, so nothing unverified or undurable is ever published.
+ */
+async function asGroup(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem): Promise<JobOutcome[]> {
+  const outcomes: Array<JobOutcome | undefined> = [];
+  const staged: Array<{ k: number; staged: StagedCopy; env: CopyJobEnv; unreported: () => number }> = [];
+  for (const [slot, { id, job }] of jobs.entries()) {
+    const { env, unreported } = await envFor(slot, id, job);
+    try {
+      staged.push({ k: slot, staged: stageCopyJob(job, env), env, unreported });
+    } catch (err) {
+      outcomes[slot] = { id, ok: false, error: serialize(err), unreported: unreported() };
+    }
+  }
+  // One descriptor per file system, opened before its data was written (syncfs error reporting), is
+  // kept open; the others are closed now (on NFS a close can be what reports a failed write).
+  const byDev = new Map<number, StagedCopy>();
+  for (const s of staged) if (!byDev.has(s.staged.dev)) byDev.set(s.staged.dev, s.staged);
+  const fail = (s: (typeof staged)[number], error: Failure): void => {
+    outcomes[s.k] = { id: jobs[s.k]!.id, ok: false, error: { ...error, path: jobs[s.k]!.job.dstPath }, unreported: s.unreported() };
+  };
+  let live = staged.filter((s) => {
+    if (byDev.get(s.staged.dev) === s.staged) return true;
+    try {
+      closeStaged(s.staged);
+      return true;
+    } catch (err) {
+      discardStaged(s.staged);
+      fail(s, serialize(classifyFsError(err, jobs[s.k]!.job.dstPath)));
+      return false;
+    }
+  });
+  const syncAll = (): Map<number, Failure> => {
+    const failed = new Map<number, Failure>();
+    for (const [dev, rep] of byDev) {
+      try {
+        syncfs(rep.fd as number);
+      } catch (err) {
+        failed.set(dev, { ...serialize(err), retryable: true });
+      }
+    }
+    return failed;
+  };
+  try {
+    const unsynced = syncAll();
+    // A file that is not published is removed; the descriptor kept for syncfs stays open until the end.
+    const drop = (s: (typeof staged)[number], error: Failure): false => {
+      if (byDev.get(s.staged.dev) === s.staged) unlinkTemp(s.staged);
+      else discardStaged(s.staged);
+      fail(s, error);
+      return false;
+    };
+    live = live.filter((s) => {
+      const failure = unsynced.get(s.staged.dev);
+      if (failure) return drop(s, failure);
+      try {
+        outcomes[s.k] = { id: jobs[s.k]!.id, ok: true, result: publishStaged(s.staged, jobs[s.k]!.job, s.env), unreported: s.unreported() };
+        return true;
+      } catch (err) {
+        return drop(s, serialize(err));
+      }
+    });
+    const unpublished = syncAll();
+    for (const s of live) {
+      const failure = unpublished.get(s.staged.dev);
+      if (failure) fail(s, failure);
+    }
+  } finally {
+    for (const rep of byDev.values()) closeQuietly(rep);
+  }
+  return outcomes as JobOutcome[];
+}
+
+/** Closes a descriptor kept open for syncfs (its file may be published or removed by now). */
+function closeQuietly(staged: StagedCopy): void {
+  try {
+    closeStaged(staged);
+  } catch {
+    // its file's outcome was decided by the syncfs calls made through it
+  }
+}
+
+/** Removes an unpublished temp file whose descriptor stays open for the next syncfs. */
+function unlinkTemp(staged: StagedCopy): void {
+  try {
+    unlinkSync(staged.temp);
+  } catch {
+    // gone already: cleanupTemp() finds leftovers otherwise
+  }
+}
+
+async function handle(request: WorkerRequest): Promise<void> {
+  const { jobs } = request;
+  const group = jobs.length > 1 && syncfs !== null && jobs.every((j) => j.job.fsync);
+  post({ type: 'done', outcomes: group ? await asGroup(jobs, syncfs) : await oneByOne(jobs), grouped: group });
 }
 
 port.on('message', (msg: WorkerRequest) => {

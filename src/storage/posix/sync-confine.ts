@@ -24,10 +24,37 @@ function hostPath(root: string, norm: string): string {
 }
 
 /**
+ * Fast path of the confinement: the host path of `norm` when no component of it below `root` is a
+ * symlink, checked with one lstat per component below the root. Why: realpath reads the link of every
+ * component of the whole host path, the root's own ancestors included — ~9 syscalls for each side of
+ * each file copied, the most frequent call of a copy worker. When no component is a link the plain path
+ * is the real one, and the guarantee is the same (every component used was a real directory under the
+ * real root when checked). Null when a component is a symlink or missing: the caller then takes the
+ * realpath route, which gives the precise answer or error.
+ */
+function plainInsideSync(root: string, norm: string): string | null {
+  if (norm === ROOT_PATH) return root;
+  let path = root;
+  for (const segment of splitStoragePath(norm)) {
+    path = join(path, segment);
+    let st;
+    try {
+      st = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      return null; // EACCES, ENOTDIR…: realpath reports it
+    }
+    if (st === undefined || st.isSymbolicLink()) return null;
+  }
+  return path;
+}
+
+/**
  * Real path of `norm` (every symlink resolved, the last one too), required inside `root`. A missing path
  * whose existing ancestors lead outside is `path_escape`, as in `PosixRoot.resolveInside`.
  */
 export function resolveInsideSync(root: string, norm: string): string {
+  const plain = plainInsideSync(root, norm);
+  if (plain !== null) return plain;
   let real: string;
   try {
     real = realpathSync.native(hostPath(root, norm));
