@@ -94,7 +94,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
     const registry = new RegistryService(registryRepos, taskRepo, overrides.probes ?? realProbes, secrets, clock);
     const tasks = new TaskService(taskRepo, execRepo, registry, clock);
     const taskLists = new TaskListCache(tasks, generations, { ...DEFAULT_TASK_LIST_CACHE, enabled: overrides.taskListCache ?? true });
-    const ledger = new LedgerRepository(db, dialect);
+    const ledger = new LedgerRepository(db, dialect, store.sqlite);
     /** A bucket's s3 driver config: its connector's endpoint and (decrypted) credentials, plus bucket options. */
     const bucketTarget = async (b: CloudBucketRow | undefined): Promise<BucketTarget | undefined> => {
       if (!b) return undefined;

@@ -5,6 +5,7 @@
  *   BENCH_CPU_PROF     a directory: the server runs with --cpu-prof and writes its profile there on exit
  *   BARGE_MOVER_SLOTS, BARGE_COPY_WORKERS, BARGE_POSIX_SYNCFS  passed through to the server (README, configuration)
  *   UV_THREADPOOL_SIZE passed through to the server (libuv's pool for fs calls; Node's default is 4)
+ *   BENCH_NODE_ARGS    extra Node flags for the server, space-separated (e.g. `--max-semi-space-size=4`)
  */
 import { resolve, join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
@@ -42,7 +43,7 @@ export async function bootBarge(work: string, src: string, dst: string): Promise
   }
   const server = await startBarge({
     dataDir: join(work, 'data'), password: PASSWORD, env,
-    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    nodeArgs: [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
   });
   console.log(`- Barge (pid ${server.pid}) at ${server.api}${Object.entries(env).map(([k, v]) => `, ${k}=${v}`).join('')}${cpuProfDir ? `, --cpu-prof into ${cpuProfDir}` : ''}`);
   await signIn(server, PASSWORD);

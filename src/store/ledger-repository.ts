@@ -4,6 +4,7 @@
  * and what `GET /task_executions/{id}/files` pages through.
  */
 import type { Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Database, FileLedgerRow, CatalogEntryRow } from './schema.js';
 import type { Dialect } from './db.js';
 import type { ListQuery } from '../domain/list-query.js';
@@ -15,15 +16,43 @@ export const LEDGER_COLUMNS: ColumnSpec = {
   nonText: ['size'],
 };
 
+const UPSERT_SQLITE = `INSERT INTO file_ledger (execution_id, item_key, src_path, dst_path, size, checksum, status, error_class, error, attempts, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (execution_id, item_key) DO UPDATE SET src_path = excluded.src_path, dst_path = excluded.dst_path, size = excluded.size,
+    checksum = excluded.checksum, status = excluded.status, error_class = excluded.error_class, error = excluded.error,
+    attempts = excluded.attempts, updated_at = excluded.updated_at`;
+
 export class LedgerRepository {
+  /** SQLite: one prepared upsert run per row in one transaction (see Store.sqlite). */
+  private readonly upsertAll: ((rows: FileLedgerRow[]) => void) | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-  ) {}
+    sqlite?: SQLite.Database,
+  ) {
+    if (sqlite) {
+      const upsert = sqlite.prepare(UPSERT_SQLITE);
+      this.upsertAll = sqlite.transaction((rows: FileLedgerRow[]) => {
+        for (const r of rows) {
+          upsert.run(r.execution_id, r.item_key, r.src_path, r.dst_path, r.size, r.checksum, r.status, r.error_class, r.error, r.attempts, r.updated_at);
+        }
+      });
+    }
+  }
 
-  /** Inserts or replaces rows (one statement per chunk, in one transaction). */
+  /**
+   * Inserts or replaces rows, in one transaction. Why two ways: the ledger takes a row per file, the
+   * hottest write of a copy; on SQLite a kept prepared statement costs a third of a Kysely insert.
+   */
   async record(rows: FileLedgerRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const upsertAll = this.upsertAll;
+    if (upsertAll) {
+      // Holding Kysely's connection keeps its queries and transactions out while this runs.
+      await this.db.connection().execute(async () => upsertAll(rows));
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += 200) {
         await trx.insertInto('file_ledger').values(rows.slice(i, i + 200))

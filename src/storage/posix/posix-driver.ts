@@ -11,6 +11,7 @@
  *   into a temp file, then the same publish steps: the fast path when no checksum is needed.
  * Confinement (symlinks leading outside the root) is delegated to `PosixRoot`.
  */
+import { setMaxListeners } from 'node:events';
 import { constants, promises as fs } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
@@ -336,6 +337,7 @@ export class PosixDriver implements StorageDriver {
     let signal = this.pairClosing.get(other);
     if (signal === undefined) {
       signal = AbortSignal.any([this.closing.signal, other.closing.signal]);
+      setMaxListeners(0, signal); // one listener per copy in flight (64 small files at once by default)
       this.pairClosing.set(other, signal);
     }
     return signal;
