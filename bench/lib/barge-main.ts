@@ -1,6 +1,6 @@
 /**
  * A real Barge server for the copy benchmarks, started as `npm start` does — the compiled server
- * (scripts/build-server.mjs, built once per benchmark run into dist/bench-<pid>, removed at exit) —
+ * (scripts/compiled-server.ts: built once per benchmark run into dist/bench-<pid>, removed at exit) —
  * in a child process with its own data dir and an ephemeral port. The URL is read from the
  * "API:      http://127.0.0.1:PORT/api/v2" line main prints. The child's pid IS the server, so
  * /proc/<pid>/status is the server's memory.
@@ -9,25 +9,12 @@
  * line before the script; main exits through process.exit on SIGTERM, which still writes a CPU
  * profile.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiledServer } from '../../scripts/compiled-server.js';
 import { track } from './session.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-let compiled: string | undefined;
-
-/** The compiled server's main.js, built on first use (what `npm start` runs, from this checkout). */
-function compiledServer(): string {
-  if (compiled) return compiled;
-  const outdir = join('dist', `bench-${process.pid}`);
-  const r = spawnSync(process.execPath, ['scripts/build-server.mjs', outdir], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building the server failed:\n${r.stdout}\n${r.stderr}`);
-  process.once('exit', () => rmSync(join(ROOT, outdir), { recursive: true, force: true }));
-  compiled = join(ROOT, outdir, 'main.js');
-  return compiled;
-}
 const READY_TIMEOUT_MS = 60_000;
 
 export interface BargeChild {
@@ -68,7 +55,7 @@ export async function startBarge(o: BargeOptions): Promise<BargeChild> {
     BARGE_JWT_TTL_SECONDS: '86400', // a sign-in token outlives the longest run
     ...o.env,
   };
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), compiledServer()], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), compiledServer('bench')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const untrack = track({ stop: () => stop(), kill: () => void child.kill('SIGKILL') });
 
   async function stop(graceMs = 30_000): Promise<void> {

@@ -1,11 +1,11 @@
 /**
- * Runs Barge as a real child process — the compiled server, as `npm start` does (compiled-server.ts) —
+ * Runs Barge as a real child process — the compiled server, as `npm start` does (scripts/compiled-server.ts) —
  * so crash tests can kill it with SIGKILL and start it again on the same data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_PASSWORD, Client } from './barge.js';
-import { compiledServer } from './compiled-server.js';
+import { compiledServer } from '../../scripts/compiled-server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -35,7 +35,7 @@ function exited(child: ChildProcess): Promise<void> {
  * prints its API address. Extra `env` is added to the child's environment.
  */
 export async function startChild(dataDir: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ChildBarge> {
-  const child = spawn(process.execPath, [compiledServer()], {
+  const child = spawn(process.execPath, [compiledServer('test')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
