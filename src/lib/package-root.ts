@@ -12,15 +12,17 @@ import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
 
-/** Absolute path of the package root (memoized). Throws if no enclosing package.json names `barge`. */
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  if (cached !== undefined && arguments.length === 0) return cached;
+/** Absolute path of the package root (memoized). */
+export function packageRoot(): string {
+  cached ??= findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+  return cached;
+}
+
+/** The nearest directory at or above `from` whose package.json names `barge`; throws if there is none. */
+export function findPackageRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'barge') {
-      if (arguments.length === 0) cached = dir;
-      return dir;
-    }
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'barge') return dir;
     if (dirname(dir) === dir) throw new Error(`no package.json of barge above ${from}`);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStorageError } from '../errors.js';
@@ -112,6 +112,22 @@ describe('CopyPool', () => {
       }
     });
   }
+
+  it('paths through a symlinked directory inside the root resolve (the confinement falls back to realpath)', async () => {
+    const pool = new CopyPool({ workers: 1 });
+    try {
+      mkdirSync(join(src, 'real-src'));
+      writeFileSync(join(src, 'real-src', 'f'), 'through a link');
+      symlinkSync('real-src', join(src, 'link-src'));
+      mkdirSync(join(dst, 'real-dst'));
+      symlinkSync('real-dst', join(dst, 'link-dst'));
+      const r = await pool.run(job('link-src/f', 'link-dst/f', 'through a link'.length));
+      assert.equal(r.size, 'through a link'.length);
+      assert.equal(readFileSync(join(dst, 'real-dst', 'f'), 'utf8'), 'through a link');
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('a large file travels alone', async () => {
     const pool = new CopyPool({ workers: 1, smallFileBytes: 1024 });
