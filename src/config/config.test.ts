@@ -13,7 +13,15 @@ describe('loadConfig', () => {
     assert.equal(c.adminPassword, undefined);
     assert.deepEqual(c.corsOrigins, []);
     assert.equal(c.copyWorkers, 4);
+    assert.equal(c.posixSyncfs, true);
     assert.ok(Object.isFrozen(c));
+  });
+
+  it('BARGE_POSIX_SYNCFS turns the group commit of small posix copies off, and refuses anything but on/off', () => {
+    assert.equal(loadConfig({ BARGE_POSIX_SYNCFS: 'off' }).posixSyncfs, false);
+    assert.equal(loadConfig({ BARGE_POSIX_SYNCFS: '0' }).posixSyncfs, false);
+    assert.equal(loadConfig({ BARGE_POSIX_SYNCFS: 'on' }).posixSyncfs, true);
+    assert.throws(() => loadConfig({ BARGE_POSIX_SYNCFS: 'sometimes' }), (err: unknown) => err instanceof ConfigError && /BARGE_POSIX_SYNCFS/.test(err.message));
   });
 
   it('reads PORT when BARGE_PORT is unset, and a postgres URL switches the store', () => {
