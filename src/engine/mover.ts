@@ -44,6 +44,8 @@ export interface OpenBatch {
 
 export class Mover {
   private readonly slots: Semaphore;
+  private readonly smallPerSlot: number;
+  private readonly smallFileBytes: number;
   private readonly open = new Map<string, OpenBatch>();
   private ledgerBuffer: FileLedgerRow[] = [];
   private catalogBuffer: CatalogEntryRow[] = [];
@@ -69,9 +71,6 @@ export class Mover {
     this.smallFileBytes = cfg.smallFileBytes ?? 1 << 20;
     this.slots = new Semaphore(cfg.slots * this.smallPerSlot);
   }
-
-  private readonly smallPerSlot: number;
-  private readonly smallFileBytes: number;
 
   /** Units of the slot semaphore an item holds while it runs: a whole slot, or a small file's share. */
   private weight(item: WorkItem): number {
