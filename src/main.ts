@@ -11,12 +11,14 @@ import { createBarge } from './compose.js';
  * of many small files makes garbage at a steady rate around a small live heap (~40 MiB); with V8's
  * default factor (up to 4×) the heap swung between 30 and 130 MiB in use and the process held ~320 MiB
  * copying 100,000 files. At 50% the peak was ~240 MiB at the same speed (README, "Memory with many
- * files"). A growth factor, not a cap: a run that truly needs a larger heap still gets it.
+ * files"). A growth factor, not a cap: a run that truly needs a larger heap still gets it. A value given
+ * to node (command line or NODE_OPTIONS) wins.
  */
 const HEAP_GROWING_PERCENT = 50;
 
 export async function serve(env: Record<string, string | undefined> = process.env): Promise<void> {
-  if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--heap-growing-percent'));
+  if (!chosen) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   let config;
   try {
     config = loadConfig(env);

@@ -172,11 +172,19 @@ export function closeStaged(staged: StagedCopy): void {
   if (fd !== undefined) closeSync(fd);
 }
 
-/** Removes a staged copy that will not be published (idempotent, never throws). */
-export function discardStaged(staged: StagedCopy): void {
+/** Closes the staged file's descriptor, ignoring a failure (its outcome is decided elsewhere). */
+export function closeStagedQuietly(staged: StagedCopy): void {
   const fd = staged.fd;
   staged.fd = undefined;
   closeQuietly(fd);
+}
+
+/**
+ * Removes a staged copy that will not be published (idempotent, never throws). `keepFd`: its descriptor
+ * stays open — a group commit still syncs the file system through it (copy-worker.ts).
+ */
+export function discardStaged(staged: StagedCopy, opts: { keepFd?: boolean } = {}): void {
+  if (!opts.keepFd) closeStagedQuietly(staged);
   unlinkQuietly(staged.temp);
 }
 

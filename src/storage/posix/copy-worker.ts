@@ -8,11 +8,11 @@
  * Why abort through shared memory: a job is a blocking loop, so a message could not be read until it
  * ends; the pool writes the id of a job to abort into its flag, polled between chunks.
  */
-import { closeSync, constants, fsyncSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHasher, type Hasher } from '../../lib/hashing.js';
 import { StorageError, classifyFsError } from '../errors.js';
-import { closeStaged, discardStaged, publishStaged, runCopyJob, stageCopyJob, type CopyJob, type CopyJobEnv, type StagedCopy } from './copy-job.js';
+import { closeStaged, closeStagedQuietly, discardStaged, publishStaged, runCopyJob, stageCopyJob, type CopyJob, type CopyJobEnv, type StagedCopy } from './copy-job.js';
 import { fileSystemSync, type SyncFileSystem } from './fs-sync.js';
 import type { JobOutcome, WorkerReply, WorkerRequest } from './copy-protocol.js';
 
@@ -149,8 +149,7 @@ async function asGroup(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem): Pro
     const unsynced = syncAll();
     // A file that is not published is removed; the descriptor kept for syncfs stays open until the end.
     const drop = (s: (typeof staged)[number], error: Failure): false => {
-      if (byDev.get(s.staged.dev) === s.staged) unlinkTemp(s.staged);
-      else discardStaged(s.staged);
+      discardStaged(s.staged, { keepFd: byDev.get(s.staged.dev) === s.staged });
       fail(s, error);
       return false;
     };
@@ -170,27 +169,9 @@ async function asGroup(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem): Pro
       if (failure) fail(s, failure);
     }
   } finally {
-    for (const rep of byDev.values()) closeQuietly(rep);
+    for (const rep of byDev.values()) closeStagedQuietly(rep);
   }
   return outcomes as JobOutcome[];
-}
-
-/** Closes a descriptor kept open for syncfs (its file may be published or removed by now). */
-function closeQuietly(staged: StagedCopy): void {
-  try {
-    closeStaged(staged);
-  } catch {
-    // its file's outcome was decided by the syncfs calls made through it
-  }
-}
-
-/** Removes an unpublished temp file whose descriptor stays open for the next syncfs. */
-function unlinkTemp(staged: StagedCopy): void {
-  try {
-    unlinkSync(staged.temp);
-  } catch {
-    // gone already: cleanupTemp() finds leftovers otherwise
-  }
 }
 
 async function handle(request: WorkerRequest): Promise<void> {
