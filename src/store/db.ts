@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { ScopedPostgresDialect } from './pg-dialect.js';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 
@@ -47,7 +48,7 @@ export async function openStore(target: StoreTarget): Promise<Store> {
     raw = sqlite;
   } else {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }) });
   }
   // On PostgreSQL, name the schema of the migration tables: without it Kysely's migrator takes a
   // `barge_migrations_lock` in ANY schema of the database as its own (another Barge, or a parallel

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { sql } from 'kysely';
 import { openStore, type Store } from './db.js';
 import { LedgerRepository } from './ledger-repository.js';
@@ -21,11 +22,20 @@ async function sqliteStore(): Promise<{ store: Store; done: () => Promise<void> 
   return { store, done: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
+async function onBase(statement: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
+}
+
 async function pgStore(): Promise<{ store: Store; done: () => Promise<void> }> {
   const schema = `ledger_${process.pid}_${Date.now()}`;
-  const admin = await openStore({ kind: 'postgres', url: PG_URL! });
-  await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
-  await admin.close();
+  // A bare client for the schema itself: a store opened on the base URL would migrate `public`.
+  await onBase(`CREATE SCHEMA ${schema}`);
   const url = new URL(PG_URL!);
   url.searchParams.set('options', `-c search_path=${schema}`);
   const store = await openStore({ kind: 'postgres', url: url.toString() });
@@ -33,9 +43,7 @@ async function pgStore(): Promise<{ store: Store; done: () => Promise<void> }> {
     store,
     done: async () => {
       await store.close();
-      const a = await openStore({ kind: 'postgres', url: PG_URL! });
-      await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(a.db);
-      await a.close();
+      await onBase(`DROP SCHEMA ${schema} CASCADE`);
     },
   };
 }
