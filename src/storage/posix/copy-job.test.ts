@@ -1,6 +1,6 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHasher, type Hasher } from '../../lib/hashing.js';
@@ -72,5 +72,24 @@ describe('runCopyJob (the body of a copy worker)', () => {
 
   it('reports the failing side: a missing source names the source path', () => {
     assert.throws(() => runCopyJob(job({ srcPath: 'nope/x' }), env()), (err: unknown) => isStorageError(err, 'not_found') && err.path === 'nope/x');
+  });
+
+  it('a symlinked source file is followed inside the root, refused when it leads out (the O_NOFOLLOW fallback)', () => {
+    writeFileSync(join(src, 'a.bin'), 'inside');
+    symlinkSync('a.bin', join(src, 'alias'));
+    assert.equal(runCopyJob(job({ srcPath: 'alias', dstPath: 'b.bin' }), env()).size, 6);
+    assert.equal(readFileSync(join(dst, 'b.bin'), 'utf8'), 'inside');
+    writeFileSync(join(dst, 'outside.bin'), 'secret');
+    symlinkSync(join(dst, 'outside.bin'), join(src, 'leak'));
+    throwsCode(() => runCopyJob(job({ srcPath: 'leak', dstPath: 'c.bin' }), env()), 'path_escape');
+    assert.deepEqual(readdirSync(dst).sort(), ['b.bin', 'outside.bin']);
+  });
+
+  it('a directory in the target\'s place, even empty, is is_a_directory at the rename, and the temp file is removed', () => {
+    writeFileSync(join(src, 'a.bin'), 'data');
+    mkdirSync(join(dst, 'sub', 'a.bin'), { recursive: true });
+    throwsCode(() => runCopyJob(job(), env()), 'is_a_directory');
+    assert.deepEqual(readdirSync(join(dst, 'sub')), ['a.bin'], 'no temporary file left');
+    assert.deepEqual(readdirSync(join(dst, 'sub', 'a.bin')), []);
   });
 });

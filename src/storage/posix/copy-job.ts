@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path';
 import type { ChecksumAlgorithm, Hasher } from '../../lib/hashing.js';
 import { StorageError, classifyFsError } from '../errors.js';
-import { resolveInsideSync, writeTargetSync } from './sync-confine.js';
+import { openSourceSync, writeTargetSync } from './sync-confine.js';
 
 /** What to copy; paths are normalized storage paths, roots real host paths. */
 export interface CopyJob {
@@ -108,8 +108,7 @@ export function stageCopyJob(job: CopyJob, env: CopyJobEnv): StagedCopy {
   let temp: string | undefined;
   let side = job.srcPath;
   try {
-    const srcReal = resolveInsideSync(job.srcRoot, job.srcPath);
-    srcFd = openSync(srcReal, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    srcFd = openSourceSync(job.srcRoot, job.srcPath);
     const st = fstatSync(srcFd);
     if (st.isDirectory()) throw new StorageError('is_a_directory', 'is a directory', { path: job.srcPath });
     if (!st.isFile()) throw new StorageError('unsupported', 'not a regular file', { path: job.srcPath });

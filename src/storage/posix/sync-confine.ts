@@ -8,7 +8,7 @@
  * the last component is then opened with O_NOFOLLOW / O_EXCL; missing parents are created only below the
  * deepest existing ancestor after it was checked. Inputs are normalized storage paths (paths.ts).
  */
-import { lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { constants, lstatSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { StorageError, classifyFsError } from '../errors.js';
 import { ROOT_PATH, baseStorageName, parentStoragePath, splitStoragePath } from '../paths.js';
@@ -100,8 +100,40 @@ export function createDirsSync(root: string, norm: string): string {
 }
 
 /**
+ * Opens the file `norm` under `root` for reading. Why not `resolveInsideSync` + open: its parent is
+ * resolved and checked, and the last component opened with O_NOFOLLOW, which saves an lstat per file
+ * copied; only when that last component is a symlink (ELOOP) is it resolved — and followed when it
+ * stays inside the root — as `resolveInsideSync` does. Throws a StorageError.
+ */
+export function openSourceSync(root: string, norm: string): number {
+  const parent = parentStoragePath(norm);
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK; // NONBLOCK: a FIFO must not hang
+  if (parent !== null) {
+    let dir: string;
+    try {
+      dir = resolveInsideSync(root, parent);
+    } catch (err) {
+      // Reported for the file asked for, as resolving the whole path would.
+      const e = err instanceof StorageError ? err : classifyFsError(err, parent);
+      throw new StorageError(e.code, e.message, { path: norm, sysCode: e.sysCode, retryable: e.retryable, cause: err });
+    }
+    try {
+      return openSync(join(dir, baseStorageName(norm)), flags);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw classifyFsError(err, norm);
+    }
+  }
+  try {
+    return openSync(resolveInsideSync(root, norm), flags);
+  } catch (err) {
+    throw classifyFsError(err, norm);
+  }
+}
+
+/**
  * The real, checked parent directory of `norm` (created when missing) and the host path of the target in
- * it; refuses a target that is a directory (`is_a_directory`), like `openWrite`.
+ * it. A directory in the target's place is not looked for here: the rename over it fails with EISDIR
+ * (`is_a_directory`), and the caller removes its temporary file — an lstat per file saved.
  */
 export function writeTargetSync(root: string, norm: string): { dir: string; name: string; full: string } {
   const parent = parentStoragePath(norm);
@@ -114,13 +146,5 @@ export function writeTargetSync(root: string, norm: string): { dir: string; name
     if (!(err instanceof StorageError) || err.code !== 'not_found') throw err;
     dir = createDirsSync(root, parent);
   }
-  const full = join(dir, name);
-  let existing;
-  try {
-    existing = lstatSync(full, { throwIfNoEntry: false });
-  } catch (err) {
-    throw classifyFsError(err, norm);
-  }
-  if (existing?.isDirectory() === true) throw new StorageError('is_a_directory', 'target is a directory', { path: norm });
-  return { dir, name, full };
+  return { dir, name, full: join(dir, name) };
 }
