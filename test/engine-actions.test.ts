@@ -78,6 +78,39 @@ describe('engine: workflow actions on NAS shares', () => {
     assert.equal(await readFile(join(s.dst!.path, 'r.txt'), 'utf8'), 'new');
   });
 
+  it('rename never hands out one name twice, however many folders the walk visits in between (a move loses nothing)', async () => {
+    // `r (1).txt` is planned first, then 300 folders, then `r.txt`, which conflicts and must not become `r (1).txt` too.
+    const s = await shares();
+    const files: Record<string, string> = { 'r (1).txt': 'first', 'r.txt': 'second' };
+    for (let i = 0; i < 300; i++) files[`r +/d${String(i).padStart(3, '0')}/f.txt`] = `f${i}`;
+    await makeTree(s.src!.path, files);
+    await makeTree(s.dst!.path, { 'r.txt': 'old' });
+    const e = await runTask({ workflow_action: 'move', options: { conflict_resolution: 'rename' }, sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'done', JSON.stringify(e));
+    const top = ['r.txt', 'r (1).txt', 'r (2).txt'];
+    assert.deepEqual(await Promise.all(top.map((n) => readFile(join(s.dst!.path, n), 'utf8'))), ['old', 'first', 'second']);
+    assert.equal(Object.keys(await hashTree(s.dst!.path)).length, 303);
+    assert.deepEqual(await hashTree(s.src!.path), {}, 'every source moved');
+  });
+
+  it('rename across two sources merging into one folder keeps every file, even after hundreds of folders', async () => {
+    const s = await nasWithShares(b.admin, ['one', 'two', 'dst']);
+    const tree = (tag: string) => {
+      const t: Record<string, string> = { 'r.txt': tag };
+      for (let i = 0; i < 300; i++) t[`sub/d${String(i).padStart(3, '0')}/f.txt`] = `${tag}${i}`;
+      return t;
+    };
+    await makeTree(s.one!.path, tree('A'));
+    await makeTree(s.two!.path, tree('B'));
+    const e = await runTask({ workflow_action: 'move', options: { conflict_resolution: 'rename' }, sources: [ep(s.one!.id), ep(s.two!.id)], destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'done', JSON.stringify(e));
+    const contents = new Set<string>();
+    for (const [path] of Object.entries(await hashTree(s.dst!.path))) contents.add(await readFile(join(s.dst!.path, path), 'utf8'));
+    assert.equal(contents.size, 602, 'all 602 files, none replaced by another');
+    assert.deepEqual(await hashTree(s.one!.path), {});
+    assert.deepEqual(await hashTree(s.two!.path), {});
+  });
+
   it('options: ignore_hidden, recursive false, ignore_common_path, reset_file_date', async () => {
     const s = await shares();
     await makeTree(s.src!.path, { 'p/a/x.txt': 'x', 'p/a/sub/y.txt': 'y', 'p/b/z.txt': 'z', 'p/a/.h': 'h' });

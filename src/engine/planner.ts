@@ -1,7 +1,16 @@
 /**
  * Plans each walked entry against the destination: which operation, to which path. Decisions that
  * depend on the destination (exists? rename to what?) are taken here, once, and travel in the batch.
- * Destination directories are listed once each (a small cache of recent ones), never stat'ed per file.
+ * Destination directories are listed once each, never stat'ed per file.
+ *
+ * What the planner remembers per destination directory — its listing, and the names it already gave
+ * out there (planned, maybe not written yet) — must outlive every later item that can land in that
+ * directory: a forgotten name can be handed out twice by `conflict_resolution: rename`, and the second
+ * copy then replaces the first (a move would have removed both sources: data lost). With one source
+ * root (or a restore), items arrive in depth-first order, so a destination directory receives nothing
+ * once the walk has left it: what is kept is pruned to the directories on the walk's current path.
+ * With several roots, trees can merge into one destination directory at any time: names given out
+ * are then kept for the whole execution (listings are re-read when evicted from a small cache).
  */
 import type { Entry, StorageDriver } from '../storage/driver.js';
 import type { CatalogEntryRow } from '../store/schema.js';
@@ -36,6 +45,10 @@ export class Planner {
   /** Destination names this execution already decided to write, per destination dir (rename must not reuse them). */
   private readonly planned = new Map<string, Set<string>>();
   private readonly dstBases: string[];
+  /** One source root (or a restore): destination directories are visited as contiguous subtrees. */
+  private readonly contiguous: boolean;
+  /** Per destination endpoint: the directory of the last item planned there (prune when it changes). */
+  private readonly lastDir = new Map<number, string>();
 
   private readonly previousDirs = new Map<string, Map<string, CatalogEntryRow>>();
 
@@ -46,7 +59,9 @@ export class Planner {
     /** Incremental backups: files unchanged since this backup are not copied again. */
     private readonly previous: PreviousBackup | null = null,
   ) {
-    this.strip = ctx.opts.ignoreCommonPath ? commonParent(sourceRoots(ctx).flat()) : '/';
+    const roots = sourceRoots(ctx).flat();
+    this.strip = ctx.opts.ignoreCommonPath ? commonParent(roots) : '/';
+    this.contiguous = roots.length <= 1;
     this.dstBases = ctx.snapshot.destinations.map((d) => {
       const base = d.node_paths[0] ?? '/';
       return snapshotDir ? joinPath(base, snapshotDir) : joinPath(base);
@@ -123,6 +138,8 @@ export class Planner {
    * original path under the destination.
    */
   async planRestore(entry: CatalogEntryRow, srcEp: number, key: string): Promise<WorkItem[]> {
+    // Catalog entries come in path order: subtrees are contiguous, as in a walk of one root.
+    this.restoring = true;
     const out: WorkItem[] = [];
     const meta = { size: Number(entry.size), mtimeMs: Number(entry.mtime_ms), mode: entry.mode ?? undefined, uid: entry.uid ?? undefined, gid: entry.gid ?? undefined };
     for (let i = 0; i < this.dstBases.length; i++) {
@@ -139,14 +156,33 @@ export class Planner {
     return out;
   }
 
+  private restoring = false;
+
+  /**
+   * Forgets the destination directories of endpoint `ep` that no later item can reach — those that are
+   * not `dir` or one of its ancestors — when items arrive as contiguous subtrees (see the file header).
+   */
+  private enter(ep: number, dir: string): void {
+    if (!(this.contiguous || this.restoring) || this.lastDir.get(ep) === dir) return;
+    this.lastDir.set(ep, dir);
+    const prefix = `${ep}:`;
+    const keep = (key: string): boolean => {
+      if (!key.startsWith(prefix)) return true;
+      const d = key.slice(prefix.length);
+      return d === dir || d === '/' || dir.startsWith(`${d}/`);
+    };
+    for (const key of this.planned.keys()) if (!keep(key)) this.planned.delete(key);
+    for (const key of this.dirCache.keys()) if (!keep(key)) this.dirCache.delete(key);
+  }
+
   /** The path to write, or null to skip (ignore). */
   private async resolveConflict(dst: StorageDriver, ep: number, target: string): Promise<string | null> {
     const dir = parentOf(target);
     const name = baseName(target);
+    this.enter(ep, dir);
     const plannedKey = `${ep}:${dir}`;
     const taken = this.planned.get(plannedKey) ?? new Set<string>();
     this.planned.set(plannedKey, taken);
-    if (this.planned.size > DIR_CACHE * 4) this.planned.delete(this.planned.keys().next().value as string);
     if (this.ctx.opts.conflict === 'overwrite') {
       taken.add(name);
       return target;
@@ -179,7 +215,8 @@ export class Planner {
       if (code !== 'not_found' && code !== 'not_a_directory') throw err;
     }
     this.dirCache.set(key, m);
-    if (this.dirCache.size > DIR_CACHE) this.dirCache.delete(this.dirCache.keys().next().value as string);
+    // Pruned by `enter` when subtrees are contiguous; otherwise a small cache (names given out are kept apart).
+    if (!(this.contiguous || this.restoring) && this.dirCache.size > DIR_CACHE) this.dirCache.delete(this.dirCache.keys().next().value as string);
     return m;
   }
 }

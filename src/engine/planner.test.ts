@@ -1,0 +1,74 @@
+/**
+ * The planner's memory of destination folders, with nothing written between plans (the worst case:
+ * movers have not caught up): `conflict_resolution: rename` must never give one name out twice,
+ * however many folders the walk visits in between, with one source root or several.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryDriver } from '../storage/memory/memory-driver.js';
+import type { Entry } from '../storage/driver.js';
+import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
+import { Planner } from './planner.js';
+import type { WalkEntry } from './walker.js';
+import type { WorkItem } from './work-item.js';
+
+function endpoint(id: string): TaskSnapshot['sources'][number] {
+  return { id, type: 'nas', storage_id: id, node_paths: ['/'] };
+}
+
+async function context(sourceCount: number, existing: string[]): Promise<ExecutionContext> {
+  const dst = new MemoryDriver();
+  for (const path of existing) {
+    const w = await dst.openWrite(path);
+    w.stream.end('old');
+    await w.commit();
+  }
+  const sources = Array.from({ length: sourceCount }, (_, i) => endpoint(`src${i}`));
+  const snapshot: TaskSnapshot = {
+    id: 'task', name: 'task', workflow_type: 'data_migration', workflow_action: 'move', metadata: {},
+    options: { conflict_resolution: 'rename' }, sources, destinations: [endpoint('dst')],
+  };
+  return new ExecutionContext('exe', 'task', snapshot, sources.map((s) => ({ storageId: s.id, driver: new MemoryDriver() })), [{ storageId: 'dst', driver: dst }], 'in_progress');
+}
+
+function entry(ep: number, path: string, kind: Entry['kind'] = 'file'): WalkEntry {
+  const segments = path.split('/').filter(Boolean);
+  return { path, position: { ep, np: 0, path: segments }, entry: { name: segments.at(-1) ?? '', kind, size: 3, mtimeMs: 0 } };
+}
+
+/** Walk order of one source: `r (1).txt`, 300 folders of one file each, `r.txt`. */
+function walkOf(ep: number): WalkEntry[] {
+  const out = [entry(ep, '/r (1).txt'), entry(ep, '/r +', 'dir')];
+  for (let i = 0; i < 300; i++) out.push(entry(ep, `/r +/d${i}`, 'dir'), entry(ep, `/r +/d${i}/f.txt`));
+  out.push(entry(ep, '/r.txt'));
+  return out;
+}
+
+async function planAll(planner: Planner, walks: WalkEntry[]): Promise<WorkItem[]> {
+  const items: WorkItem[] = [];
+  for (const w of walks) items.push(...await planner.plan(w, `${w.position.ep}:${w.path}`));
+  return items;
+}
+
+function targets(items: WorkItem[]): string[] {
+  return items.filter((i) => i.op === 'move').map((i) => i.dst!.path);
+}
+
+describe('planner: rename across a long walk', () => {
+  it('one source root: a name given out before 300 folders is not given out again', async () => {
+    const items = await planAll(new Planner(await context(1, ['/r.txt'])), walkOf(0));
+    const t = targets(items);
+    assert.equal(new Set(t).size, t.length, 'every destination path is distinct');
+    assert.equal(t[0], '/r (1).txt');
+    assert.equal(t.at(-1), '/r (2).txt');
+  });
+
+  it('several source roots merging into one folder: every file gets a path of its own', async () => {
+    const items = await planAll(new Planner(await context(2, [])), [...walkOf(0), ...walkOf(1)]);
+    const t = targets(items);
+    assert.equal(t.length, 2 * 302);
+    assert.equal(new Set(t).size, t.length, 'every destination path is distinct');
+    const top = t.filter((p) => !p.slice(1).includes('/')).sort();
+    assert.deepEqual(top, ['/r (1) (1).txt', '/r (1).txt', '/r (2).txt', '/r.txt']);
+  });
+});
