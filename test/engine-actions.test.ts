@@ -111,6 +111,18 @@ describe('engine: workflow actions on NAS shares', () => {
     assert.deepEqual(await hashTree(s.two!.path), {});
   });
 
+  it('working_dir applies to relative destination paths as to sources (and as validation checked them)', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'proj/a.txt': 'a', 'proj/sub/b.txt': 'b' });
+    const e = await runTask({ workflow_action: 'copy', options: { working_dir: '/proj' }, sources: [ep(s.src!.id, 'a.txt', 'sub')], destinations: [ep(s.dst!.id, 'out')] });
+    assert.equal(e.status, 'done', JSON.stringify(e));
+    // Under the destination, a source keeps its full path unless ignore_common_path strips the common part.
+    assert.deepEqual(Object.keys(await hashTree(s.dst!.path)).sort(), ['proj/out/proj/a.txt', 'proj/out/proj/sub/b.txt']);
+    const up = await runTask({ workflow_action: 'copy', options: { working_dir: '/proj' }, sources: [ep(s.src!.id, 'a.txt')], destinations: [ep(s.dst!.id, '../up')] });
+    assert.equal(up.status, 'done', JSON.stringify(up));
+    assert.equal(await readFile(join(s.dst!.path, 'up/proj/a.txt'), 'utf8'), 'a');
+  });
+
   it('options: ignore_hidden, recursive false, ignore_common_path, reset_file_date', async () => {
     const s = await shares();
     await makeTree(s.src!.path, { 'p/a/x.txt': 'x', 'p/a/sub/y.txt': 'y', 'p/b/z.txt': 'z', 'p/a/.h': 'h' });

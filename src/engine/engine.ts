@@ -16,6 +16,7 @@ import type { EngineSignals } from './signals.js';
 import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
 import { dispatchWalk, type PlanSource } from './dispatcher.js';
 import { finalizeTree } from './finalize.js';
+import { destinationBases } from './planner.js';
 import { Mover } from './mover.js';
 import type { StorageResolver } from './storage-resolver.js';
 import type { WorkQueue } from './work-queue.js';
@@ -166,8 +167,16 @@ export class Engine implements EngineSignals {
       } else {
         // Resuming after a restart: remove what a dead writer left behind in the destinations, before
         // this process's movers may write there (the context is registered only afterwards).
+        const bases = (() => {
+          try {
+            return destinationBases(ctx);
+          } catch {
+            return []; // the walk reports the bad path; nothing of this execution was written under it
+          }
+        })();
         for (const [i, d] of ctx.destinations.entries()) {
-          const base = snapshot.destinations[i]?.node_paths[0] ?? '/';
+          const base = bases[i];
+          if (base === undefined) continue;
           const cleaned = await d.driver.cleanupTemp(base).catch(() => ({ paths: [] as readonly string[] }));
           if (cleaned.paths.length) this.log.info({ execution: ctx.id, removed: cleaned.paths.length }, 'removed temporary files of an interrupted run');
         }

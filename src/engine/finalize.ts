@@ -5,7 +5,7 @@
  * and never a folder that still holds anything.
  */
 import type { ExecutionContext } from './execution-context.js';
-import { sourceRoots } from './planner.js';
+import { destinationBases, sourceRoots } from './planner.js';
 import { commonParent, destinationPath, joinPath } from './plan.js';
 import { walk } from './walker.js';
 
@@ -20,6 +20,7 @@ export async function finalizeTree(ctx: ExecutionContext): Promise<void> {
     return;
   }
   const roots = sourceRoots(ctx);
+  const bases = destinationBases(ctx);
   const signal = ctx.abort.signal;
   if (ctx.opts.resetFolderDate && ['copy', 'move', 'restore'].includes(action)) {
     const strip = ctx.opts.ignoreCommonPath ? commonParent(roots.flat()) : '/';
@@ -35,7 +36,7 @@ export async function finalizeTree(ctx: ExecutionContext): Promise<void> {
         }
         for (const [i, d] of ctx.destinations.entries()) {
           if (d.driver.features.mtimePrecisionMs === null || !d.driver.features.directories) continue;
-          const base = ctx.snapshot.destinations[i]?.node_paths[0] ?? '/';
+          const base = bases[i] ?? '/';
           for (const dir of dirs.reverse()) {
             await d.driver.setMeta(destinationPath(dir.path, base, strip), { mtimeMs: dir.mtimeMs, ...(dir.atimeMs !== undefined ? { atimeMs: dir.atimeMs } : {}) }, { signal }).catch(() => undefined);
           }

@@ -5,10 +5,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { isStorageError } from '../storage/errors.js';
 import { MemoryDriver } from '../storage/memory/memory-driver.js';
 import type { Entry } from '../storage/driver.js';
 import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
-import { Planner } from './planner.js';
+import { Planner, destinationBases, sourceRoots } from './planner.js';
 import type { WalkEntry } from './walker.js';
 import type { WorkItem } from './work-item.js';
 
@@ -70,5 +71,21 @@ describe('planner: rename across a long walk', () => {
     assert.equal(new Set(t).size, t.length, 'every destination path is distinct');
     const top = t.filter((p) => !p.slice(1).includes('/')).sort();
     assert.deepEqual(top, ['/r (1) (1).txt', '/r (1).txt', '/r (2).txt', '/r.txt']);
+  });
+});
+
+describe('planner: node paths', () => {
+  it('relative source and destination paths resolve against working_dir; an escaping one fails, never becomes the root', async () => {
+    const ctx = await context(1, []);
+    const at = (wd: string, src: string[], dst: string[]): ExecutionContext => {
+      const snapshot = { ...ctx.snapshot, options: { working_dir: wd }, sources: [{ ...endpoint('src0'), node_paths: src }], destinations: [{ ...endpoint('dst'), node_paths: dst }] };
+      return new ExecutionContext('exe', 'task', snapshot, ctx.sources, ctx.destinations, 'in_progress');
+    };
+    const ok = at('/proj', ['a.txt', '/abs'], ['out']);
+    assert.deepEqual(sourceRoots(ok), [['/proj/a.txt', '/abs']]);
+    assert.deepEqual(destinationBases(ok), ['/proj/out']);
+    const bad = at('/proj', ['../../x'], ['../../y']);
+    assert.throws(() => sourceRoots(bad), (err: unknown) => isStorageError(err, 'path_escape'));
+    assert.throws(() => destinationBases(bad), (err: unknown) => isStorageError(err, 'path_escape'));
   });
 });

@@ -19,6 +19,7 @@ import { baseName, commonParent, destinationPath, joinPath, parentOf, renamed } 
 import type { WalkEntry } from './walker.js';
 import type { WorkItem } from './work-item.js';
 import { normalizeNodePath } from '../domain/storage-path.js';
+import { StorageError } from '../storage/errors.js';
 
 const COPY_LIKE = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'duplication']);
 export const BACKUP_ACTIONS = new Set(['full_backup', 'incremental_backup']);
@@ -30,13 +31,26 @@ export interface PreviousBackup {
 }
 const DIR_CACHE = 64;
 
+/**
+ * A task's node path as a storage path, resolved against `working_dir` as the API validated it. A path
+ * that escapes the root (validation refuses it; this guards a task stored by an older version) fails
+ * the execution instead of becoming the root — an erase of `/` is not what anyone asked for.
+ */
+function resolveNodePath(ctx: ExecutionContext, p: string): string {
+  const wd = typeof ctx.snapshot.options.working_dir === 'string' ? ctx.snapshot.options.working_dir : '/';
+  const r = normalizeNodePath(p, wd);
+  if ('problem' in r) throw new StorageError(r.problem === 'escape' ? 'path_escape' : 'invalid_path', `node path ${JSON.stringify(p)} is not usable (${r.problem})`, { path: p, retryable: false });
+  return r.path;
+}
+
 /** Source node paths as storage paths, resolved against `working_dir`. */
 export function sourceRoots(ctx: ExecutionContext): string[][] {
-  const wd = typeof ctx.snapshot.options.working_dir === 'string' ? ctx.snapshot.options.working_dir : '/';
-  return ctx.snapshot.sources.map((s) => (s.node_paths.length ? s.node_paths : ['/']).map((p) => {
-    const r = normalizeNodePath(p, wd);
-    return 'path' in r ? r.path : '/';
-  }));
+  return ctx.snapshot.sources.map((s) => (s.node_paths.length ? s.node_paths : ['/']).map((p) => resolveNodePath(ctx, p)));
+}
+
+/** Where each destination endpoint writes (its first node path), resolved against `working_dir` like the sources. */
+export function destinationBases(ctx: ExecutionContext): string[] {
+  return ctx.snapshot.destinations.map((d) => resolveNodePath(ctx, d.node_paths[0] ?? '/'));
 }
 
 export class Planner {
@@ -62,10 +76,7 @@ export class Planner {
     const roots = sourceRoots(ctx).flat();
     this.strip = ctx.opts.ignoreCommonPath ? commonParent(roots) : '/';
     this.contiguous = roots.length <= 1;
-    this.dstBases = ctx.snapshot.destinations.map((d) => {
-      const base = d.node_paths[0] ?? '/';
-      return snapshotDir ? joinPath(base, snapshotDir) : joinPath(base);
-    });
+    this.dstBases = destinationBases(ctx).map((base) => (snapshotDir ? joinPath(base, snapshotDir) : joinPath(base)));
   }
 
   get action(): string {
