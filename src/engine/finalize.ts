@@ -32,7 +32,7 @@ export async function finalizeTree(ctx: ExecutionContext): Promise<void> {
         const root = await src.stat(p, { signal });
         if (!root || root.kind !== 'dir') continue;
         for await (const w of walk(src, ep, np, p, { recursive: ctx.opts.recursive, ignoreHidden: ctx.opts.ignoreHidden, order: 'asc', signal })) {
-          if (w.entry.kind === 'dir') dirs.push({ path: w.path, mtimeMs: w.entry.mtimeMs, atimeMs: w.entry.atimeMs });
+          if (w.entry.kind === 'dir' && !w.failure) dirs.push({ path: w.path, mtimeMs: w.entry.mtimeMs, atimeMs: w.entry.atimeMs });
         }
         for (const [i, d] of ctx.destinations.entries()) {
           if (d.driver.features.mtimePrecisionMs === null || !d.driver.features.directories) continue;
@@ -54,7 +54,7 @@ export async function finalizeTree(ctx: ExecutionContext): Promise<void> {
       if (!root || root.kind !== 'dir') continue;
       const dirs: string[] = [];
       for await (const w of walk(src, ep, np, p, { recursive: ctx.opts.recursive, ignoreHidden: ctx.opts.ignoreHidden, order: 'asc', signal })) {
-        if (w.entry.kind === 'dir') dirs.push(w.path);
+        if (w.entry.kind === 'dir' && !w.failure) dirs.push(w.path);
       }
       // Deepest first; `remove` refuses non-empty folders, which is what keeps anything unplanned safe.
       const keepRoot = action === 'erase' && !ctx.opts.removeRootFolder;

@@ -86,3 +86,13 @@ describe('runItem: cold tiers and inherited Object Lock', () => {
     assert.equal(plain?.legalHold, undefined);
   });
 });
+
+describe('runItem: failures found while planning', () => {
+  it('a fail item throws its recorded error, not retryable, and touches no storage', async () => {
+    const src = await createMemoryDriver({});
+    const dst = await createMemoryDriver({});
+    const item: WorkItem = { key: '0:0:/locked/', op: 'fail', src: { ep: 0, path: '/locked' }, size: 0, mtimeMs: 0, error: { code: 'permission_denied', message: 'folder not listed: denied' } };
+    await assert.rejects(runItem(context({}, src, dst), item, undefined, hooks), (err: unknown) => isStorageError(err, 'permission_denied') && !err.retryable && err.message === 'folder not listed: denied' && err.path === '/locked');
+    for await (const e of dst.list('/')) assert.fail(`nothing written, found ${e.name}`);
+  });
+});

@@ -37,6 +37,8 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
   switch (item.op) {
     case 'skip':
       return { status: 'skipped', size: item.size, checksum: null, note: item.note };
+    case 'fail':
+      throw new StorageError(item.error?.code ?? 'io', item.error?.message ?? 'failed while planning', { path: item.src.path, retryable: false });
     case 'mkdir': {
       const dst = driverAt(ctx.destinations, (item.dst as { ep: number }).ep);
       await dst.mkdir((item.dst as { path: string }).path, { signal });

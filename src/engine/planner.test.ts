@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStorageError } from '../storage/errors.js';
+import { StorageError, isStorageError } from '../storage/errors.js';
 import { MemoryDriver } from '../storage/memory/memory-driver.js';
 import type { Entry } from '../storage/driver.js';
 import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
@@ -87,5 +87,29 @@ describe('planner: node paths', () => {
     const bad = at('/proj', ['../../x'], ['../../y']);
     assert.throws(() => sourceRoots(bad), (err: unknown) => isStorageError(err, 'path_escape'));
     assert.throws(() => destinationBases(bad), (err: unknown) => isStorageError(err, 'path_escape'));
+  });
+});
+
+describe('planner: failures become failed items, never a failed walk', () => {
+  it('a folder the walk could not list is one fail item with its error; a destination folder that cannot be listed fails its files', async () => {
+    const ctx = await context(1, []);
+    const planner = new Planner(ctx);
+    const w = { ...entry(0, '/locked', 'dir'), failure: new StorageError('permission_denied', 'denied', { path: '/locked' }) };
+    w.position = { ...w.position, path: [...w.position.path, ''] };
+    const [item, ...rest] = await planner.plan(w, '0:0:/locked');
+    assert.deepEqual(rest, []);
+    assert.equal(item?.op, 'fail');
+    assert.equal(item?.key, '0:0:/locked/');
+    assert.equal(item?.error?.code, 'permission_denied');
+
+    const dst = ctx.destinations[0]!.driver;
+    const broken = Object.assign(Object.create(dst) as typeof dst, {
+      list: async function* (): AsyncGenerator<Entry> { throw new StorageError('io', 'disk on fire'); },
+    });
+    const ctx2 = new ExecutionContext('exe', 'task', ctx.snapshot, ctx.sources, [{ storageId: 'dst', driver: broken }], 'in_progress');
+    const [f] = await new Planner(ctx2).plan(entry(0, '/a.txt'), '0:0:/a.txt');
+    assert.equal(f?.op, 'fail');
+    assert.equal(f?.error?.code, 'io');
+    assert.equal(f?.dst?.path, '/a.txt');
   });
 });

@@ -19,7 +19,7 @@ import { baseName, commonParent, destinationPath, joinPath, parentOf, renamed } 
 import type { WalkEntry } from './walker.js';
 import type { WorkItem } from './work-item.js';
 import { normalizeNodePath } from '../domain/storage-path.js';
-import { StorageError } from '../storage/errors.js';
+import { StorageError, toStorageError } from '../storage/errors.js';
 
 const COPY_LIKE = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'duplication']);
 export const BACKUP_ACTIONS = new Set(['full_backup', 'incremental_backup']);
@@ -51,6 +51,11 @@ export function sourceRoots(ctx: ExecutionContext): string[][] {
 /** Where each destination endpoint writes (its first node path), resolved against `working_dir` like the sources. */
 export function destinationBases(ctx: ExecutionContext): string[] {
   return ctx.snapshot.destinations.map((d) => resolveNodePath(ctx, d.node_paths[0] ?? '/'));
+}
+
+/** A `fail` item: recorded as a failed file with this error (see work-item.ts). */
+function failed(key: string, src: WorkItem['src'], error: StorageError, message: string): WorkItem {
+  return { key, op: 'fail', src, size: 0, mtimeMs: 0, error: { code: error.code, message } };
 }
 
 export class Planner {
@@ -88,6 +93,10 @@ export class Planner {
     const e = w.entry;
     const meta = { size: e.kind === 'file' ? e.size : 0, mtimeMs: e.mtimeMs, atimeMs: e.atimeMs, mode: e.mode, uid: e.uid, gid: e.gid };
     const src = { ep: w.position.ep, path: w.path };
+    if (w.failure) {
+      // A folder that could not be listed: one failed entry (its key ends with `/`: the folder's own is taken by its mkdir).
+      return [failed(`${key}/`, src, w.failure, `folder not listed: ${w.failure.message}`)];
+    }
     if (e.kind === 'symlink' || e.kind === 'other') {
       return e.kind === 'symlink' || this.action !== 'erase' ? [{ key, op: 'skip', src, ...meta, size: 0, note: `${e.kind === 'symlink' ? 'symbolic link' : 'special file'} not transferred` }] : [];
     }
@@ -115,7 +124,16 @@ export class Planner {
           : { key: k, op: 'copy', src, dst: { ep: i, path: target }, ...meta });
         continue;
       }
-      const decided = await this.resolveConflict(dst, i, target);
+      let decided: string | null;
+      try {
+        decided = await this.resolveConflict(dst, i, target);
+      } catch (err) {
+        // The destination folder could not be listed: without it no conflict decision is safe.
+        if (this.ctx.abort.signal.aborted) throw err;
+        const error = toStorageError(err, parentOf(target));
+        out.push({ ...failed(k, src, error, `destination folder not listed: ${error.message}`), size: meta.size, dst: { ep: i, path: target } });
+        continue;
+      }
       if (decided === null) {
         out.push({ key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: 'destination exists (conflict_resolution: ignore)' });
         continue;

@@ -8,8 +8,12 @@
  *  (or move it to the trash with soft_erase). `scan`: record src in the catalog. `verify`: compare
  *  dst with src (check_consistency). `mkdir`: create an (empty) directory at dst. `skip`: nothing to do
  *  (existing destination with conflict_resolution ignore, symlinks…), counted as done with its reason.
- *  `speedtest`: write `size` bytes to `src.path` on the tested storage, read them back, remove them. */
-export type WorkOp = 'copy' | 'move' | 'erase' | 'scan' | 'verify' | 'mkdir' | 'skip' | 'speedtest';
+ *  `speedtest`: write `size` bytes to `src.path` on the tested storage, read them back, remove them.
+ *  `fail`: a failure found while planning (a folder that could not be listed, a destination folder
+ *  whose listing a conflict decision needed): recorded as a failed file with its `error`, not retried. */
+export type WorkOp = 'copy' | 'move' | 'erase' | 'scan' | 'verify' | 'mkdir' | 'skip' | 'speedtest' | 'fail';
+
+import type { StorageErrorCode } from '../storage/errors.js';
 
 /** A path on one of the execution's endpoints (index into the snapshot's sources or destinations). */
 export interface EndpointPath {
@@ -33,6 +37,8 @@ export interface WorkItem {
   note?: string;
   /** Backups: where this file's bytes are kept (an earlier snapshot, for an unchanged file). */
   stored?: { storageId: string; path: string };
+  /** `fail`: the error to record (a StorageError's code and message). */
+  error?: { code: StorageErrorCode; message: string };
 }
 
 /** A claimed batch as movers see it. */
