@@ -33,6 +33,7 @@ import { SqlWorkQueue } from './store/work-queue-repository.js';
 import { LedgerRepository } from './store/ledger-repository.js';
 import { Engine, defaultEngineConfig, type EngineConfig } from './engine/engine.js';
 import { ShareResolver } from './engine/share-resolver.js';
+import { SqlEngineLease } from './store/engine-lease-repository.js';
 import { createDriver, driverKinds } from './storage/registry.js';
 import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
 import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
@@ -118,6 +119,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
             },
             openDriver: createDriver,
           }),
+          new SqlEngineLease(db),
           clock,
           logger,
         )

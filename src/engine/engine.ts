@@ -20,6 +20,7 @@ import { destinationBases } from './planner.js';
 import { Mover } from './mover.js';
 import type { StorageResolver } from './storage-resolver.js';
 import type { WorkQueue } from './work-queue.js';
+import { isDeadLocalHolder, type EngineLease } from './engine-lease.js';
 import type { WalkPosition } from './plan.js';
 import { Accounting } from './accounting.js';
 
@@ -55,6 +56,11 @@ export class Engine implements EngineSignals {
   private readonly runs = new Map<string, Promise<void>>();
   private readonly mover: Mover;
   private running = false;
+  /** Holds the engine lease and runs executions (see start). */
+  private active = false;
+  private standbyLogged = false;
+  private leasing: Promise<void> = Promise.resolve();
+  private leaseTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -64,6 +70,7 @@ export class Engine implements EngineSignals {
     private readonly queue: WorkQueue,
     private readonly ledger: LedgerRepository,
     private readonly resolver: StorageResolver,
+    private readonly lease: EngineLease,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
@@ -73,8 +80,63 @@ export class Engine implements EngineSignals {
     );
   }
 
+  /**
+   * Starts the engine once this process holds the store's engine lease (engine-lease.ts); until then —
+   * another engine runs on the store — it waits, checking every heartbeat, and takes over when the
+   * holder stops or dies. The API of this process serves either way.
+   */
   async start(): Promise<void> {
     this.running = true;
+    this.leaseTimer = setInterval(() => void this.keepLease(), this.cfg.heartbeatMs).unref();
+    await this.keepLease();
+  }
+
+  /** Stops claiming, aborts in-flight work of this process (their batches return to the queue on restart). */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.leaseTimer);
+    await this.leasing;
+    if (this.active) await this.halt();
+    await this.lease.release(this.cfg.name).catch((err) => this.log.error({ err }, 'engine lease release failed'));
+    await this.resolver.close();
+  }
+
+  /** True while this process holds the lease and runs the engine. */
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  private keepLease(): Promise<void> {
+    this.leasing = this.leasing.then(async () => {
+      if (!this.running) return;
+      try {
+        let held = await this.lease.acquire(this.cfg.name, this.clock.now(), this.cfg.leaseMs);
+        if (!held && !this.active) {
+          const holder = await this.lease.holder(this.clock.now());
+          if (holder !== undefined && isDeadLocalHolder(holder, hostname())) {
+            held = await this.lease.acquire(this.cfg.name, this.clock.now(), this.cfg.leaseMs, holder);
+            if (held) this.log.info({ previous: holder }, 'took over the engine lease of a process of this host that is gone');
+          }
+        }
+        if (held && !this.active) await this.begin();
+        else if (!held && this.active) {
+          this.log.error({ holder: await this.lease.holder(this.clock.now()) }, 'engine lease lost (this process stalled longer than the lease?): stopping this engine');
+          await this.halt();
+        } else if (!held && !this.standbyLogged) {
+          this.standbyLogged = true;
+          this.log.warn({ holder: await this.lease.holder(this.clock.now()) }, 'another Barge engine runs on this store: this process serves the API and takes over when that one stops');
+        }
+      } catch (err) {
+        this.log.error({ err }, 'engine lease check failed');
+      }
+    });
+    return this.leasing;
+  }
+
+  private async begin(): Promise<void> {
+    this.active = true;
+    this.standbyLogged = false;
+    // Holding the lease, this is the only engine on the store: every other owner's batch lease is stale.
     const requeued = await this.queue.requeueExpired(this.clock.now(), this.cfg.name, this.cfg.embedded);
     if (requeued > 0) this.log.info({ requeued }, 'returned batches of a previous run to the queue');
     this.mover.start();
@@ -82,14 +144,12 @@ export class Engine implements EngineSignals {
     void this.tick();
   }
 
-  /** Stops claiming, aborts in-flight work of this process (their batches return to the queue on restart). */
-  async stop(): Promise<void> {
-    this.running = false;
+  private async halt(): Promise<void> {
+    this.active = false;
     clearInterval(this.tickTimer);
     for (const ctx of this.contexts.values()) ctx.abort.abort(new Error('engine shutting down'));
     await this.mover.stop();
     await Promise.allSettled(this.runs.values());
-    await this.resolver.close();
   }
 
   executionQueued(): void {
@@ -107,7 +167,7 @@ export class Engine implements EngineSignals {
 
   /** Starts a run for every active execution that has none in this process. */
   private async tick(): Promise<void> {
-    if (!this.running || this.ticking) return;
+    if (!this.running || !this.active || this.ticking) return;
     this.ticking = true;
     try {
       const active = await this.executions.listActive();

@@ -51,6 +51,14 @@ export interface TaskOwnerStatsRow { user_id: string; task_count: number }
 export interface StoreGenerationRow { name: string; value: number }
 export interface PoolRow { id: string; name: string; comment: string | null; type: string; content: string; created_at: string; updated_at: string }
 
+/** The engine's lease on this store (one row, id 1): see engine/engine-lease.ts. */
+export interface EngineLeaseRow {
+  id: number;
+  owner: string;
+  /** ISO 8601 UTC, compared as text (same format everywhere). */
+  expires_at: string;
+}
+
 export interface Database {
   users: UserRow;
   api_keys: ApiKeyRow;
@@ -64,6 +72,7 @@ export interface Database {
   cloud_buckets: CloudBucketRow;
   pools: PoolRow;
   work_batches: WorkBatchRow;
+  engine_lease: EngineLeaseRow;
   file_ledger: FileLedgerRow;
   catalog_entries: CatalogEntryRow;
   task_owner_stats: TaskOwnerStatsRow;

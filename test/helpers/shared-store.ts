@@ -14,7 +14,7 @@ export interface Pair {
   stop(): Promise<void>;
 }
 
-export async function bootPair(dialect: DialectName, opts: { a?: { engine?: boolean; overrides?: BargeOverrides }; b?: { overrides?: BargeOverrides } } = {}): Promise<Pair> {
+export async function bootPair(dialect: DialectName, opts: { a?: { engine?: boolean; overrides?: BargeOverrides }; b?: { engine?: boolean; overrides?: BargeOverrides } } = {}): Promise<Pair> {
   let drop: (() => Promise<void>) | undefined;
   let shared: Record<string, string> = {};
   if (dialect === 'postgres') {

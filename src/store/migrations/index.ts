@@ -9,6 +9,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-engine.js';
 import * as m0003 from './0003-backup-catalog.js';
 import * as m0004 from './0004-list-versions.js';
+import * as m0005 from './0005-engine-lease.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -16,6 +17,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0002-engine': m0002,
     '0003-backup-catalog': m0003,
     '0004-list-versions': { up: (db) => m0004.up(db, dialect) },
+    '0005-engine-lease': m0005,
   };
 }
 
