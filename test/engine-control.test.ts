@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { copyTask, nasWithShares } from './helpers/fixtures.js';
-import { hashTree, makeTree, partFiles } from './helpers/trees.js';
+import { hashTree, listDirs, makeTree, partFiles } from './helpers/trees.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -175,6 +175,26 @@ describe('engine control (sqlite)', () => {
     const skipped = rows.filter((r) => r.status === 'skipped').map((r) => rel(r.src_path)).sort();
     assert.deepEqual(skipped, Object.keys(copied).sort(), 'the second run skips exactly what the first copied');
     assert.equal(rows.filter((r) => r.status === 'done').length, 120 - n);
+  });
+
+  it('stop finalizes too: a move with remove_root_folder removes the folders it emptied, keeps the others', async () => {
+    const files = smallTree(120, 16 * KiB);
+    const shares = await nasWithShares(b.admin, ['src', 'dst']);
+    await makeTree(shares.src!.path, files);
+    const r = await b.admin.post('/tasks', copyTask(shares.src!.id, shares.dst!.id, { workflow_action: 'move', options: { parallel: 1, remove_root_folder: true } }));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const { execution_id: id } = await act(r.body.id, 'run');
+    // d0/s0 holds the first 8 files of the walk: once 12 are done it has been emptied.
+    await until(id, (e) => e.nodes_done >= 12, 'a first folder moved', 15_000);
+    await act(r.body.id, 'stop');
+    const e = await finished(id);
+    assert.equal(e.status, 'stopped_by_user', JSON.stringify(e));
+    const left = Object.keys(await hashTree(shares.src!.path));
+    assert.ok(left.length > 0 && left.length < 120, `stopped mid-run (${left.length} files left)`);
+    assert.ok(!left.some((p) => p.startsWith('d0/s0/')));
+    for (const dir of await listDirs(shares.src!.path)) {
+      assert.ok(left.some((p) => p.startsWith(`${dir}/`)), `${dir} was emptied by the move and should have been removed`);
+    }
   });
 
   it('force_stop aborts large transfers at once: no temporary file left, only complete files visible', async () => {

@@ -316,10 +316,14 @@ export class Engine implements EngineSignals {
     }
   }
 
-  /** FINAL step: tree cleanup and dates, ledger pruning, final counters and state. */
+  /**
+   * FINAL step: tree cleanup and dates, ledger pruning, final counters and state. A graceful stop
+   * finalizes too (folders a move emptied are removed with remove_root_folder, folder dates reset):
+   * only what was moved is affected, as `remove` refuses a folder that still holds anything.
+   */
   private async finish(ctx: ExecutionContext, row: ExecutionRow, forced: ExecutionState | null): Promise<void> {
     await this.executions.addProgress(ctx.id, Progress.FINAL_STARTED);
-    if (forced === null) {
+    if (forced === null || forced === 'stopped_by_user') {
       try {
         await finalizeTree(ctx);
       } catch (err) {
