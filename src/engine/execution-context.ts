@@ -65,7 +65,10 @@ export class ExecutionContext {
     readonly destinations: ResolvedStorage[],
     state: ExecutionState,
   ) {
-    this.opts = parseEngineOptions(snapshot.options ?? {});
+    const opts = parseEngineOptions(snapshot.options ?? {});
+    // A speedtest's iterations run one after the other: run side by side, each would measure a share
+    // of the bandwidth and the reported average would be the total divided by the iterations.
+    this.opts = snapshot.workflow_action === 'speedtest' ? { ...opts, parallel: 1 } : opts;
     // Every in-flight transfer (up to the mover's slots, and each of their streams) listens to this
     // one signal: lift Node's default listener cap so normal parallelism does not warn.
     setMaxListeners(0, this.abort.signal);
