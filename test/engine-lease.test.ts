@@ -12,7 +12,7 @@ import { hashTree, makeTree } from './helpers/trees.js';
 
 if (pgSkipReason()) console.log(`# ${pgSkipReason()}`);
 
-const engine = (name: string) => ({ engine: true, overrides: { engine: { name, heartbeatMs: 100, leaseMs: 3000 } } });
+const engine = (name: string) => ({ engine: true, overrides: { engine: { name, heartbeatMs: 100, leaseMs: 3000, statsIntervalMs: 50, batchFiles: 8 } } });
 
 for (const dialect of dialects()) {
   describe(`engine lease: one engine per store (${dialect})`, () => {
@@ -46,11 +46,28 @@ for (const dialect of dialects()) {
       assert.equal(pair.b.barge.engine?.isActive, false, 'still waiting');
     });
 
-    it('when the holder stops, the other engine takes over and runs what comes next', async () => {
+    it('when the holder stops mid-run, the other engine takes over, finishes that run and runs what comes next', async () => {
+      const s = await nasWithShares(pair.a.admin, ['src', 'dst']);
+      const files: Record<string, number> = {};
+      for (let i = 0; i < 1000; i++) files[`d${i % 4}/f${String(i).padStart(4, '0')}.bin`] = 16 * 1024;
+      await makeTree(s.src!.path, files);
+      const t = await pair.a.admin.post('/tasks', copyTask(s.src!.id, s.dst!.id, { options: { parallel: 1 } }));
+      const { execution_id: id } = (await pair.a.admin.put(`/tasks/${t.body.id}/action/run`)).body;
+      const exec = async (api: Booted) => (await api.admin.get(`/task_executions/${id}`)).body;
+      await waitFor(async () => (await exec(pair.a)).nodes_done > 0, 'first files copied by engine a', 15_000);
+      // Paused, so that the run is surely unfinished when its engine goes away.
+      assert.equal((await pair.a.admin.put(`/tasks/${t.body.id}/action/pause`)).status, 200);
+      const paused = await waitFor(async () => { const x = await exec(pair.a); return x.status === 'paused' ? x : undefined; }, 'the pause', 15_000);
+      assert.ok(paused.nodes_done < 1000 && paused.finished_at === null, JSON.stringify(paused));
       await pair.a.barge.engine?.stop();
       await waitFor(async () => pair.b.barge.engine?.isActive, 'engine b to take over', 10_000);
-      const e = await runThrough(pair.a);
-      assert.equal(e.dispatcher, 'engine-b');
+      assert.equal((await pair.b.admin.put(`/tasks/${t.body.id}/action/resume`)).status, 200);
+      const e = await waitFor(async () => { const x = await exec(pair.b); return x.finished_at ? x : undefined; }, 'the interrupted execution to finish under engine b', 30_000);
+      assert.equal(e.status, 'done', JSON.stringify(e));
+      assert.equal(e.dispatcher, 'engine-b', 'the execution names the engine that runs it now');
+      assert.deepEqual(e.movers, ['engine-b']);
+      assert.deepEqual(await hashTree(s.dst!.path), await hashTree(s.src!.path));
+      assert.equal((await runThrough(pair.a)).dispatcher, 'engine-b');
     });
   });
 }

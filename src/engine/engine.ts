@@ -225,6 +225,10 @@ export class Engine implements EngineSignals {
         }
         row = (await this.refresh(row.id)) as ExecutionRow;
       } else {
+        // Resumed by this process (after a restart or a takeover): it is the dispatcher and mover now.
+        if (row.dispatcher !== this.cfg.name) {
+          await this.executions.update(row.id, { dispatcher: this.cfg.name, movers: JSON.stringify([this.cfg.name]), updated_at: this.clock.now().toISOString() });
+        }
         // Resuming after a restart: remove what a dead writer left behind in the destinations, before
         // this process's movers may write there (the context is registered only afterwards).
         const bases = (() => {
