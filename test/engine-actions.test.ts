@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { nasWithShares, unique } from './helpers/fixtures.js';
@@ -140,6 +140,31 @@ describe('engine: workflow actions on NAS shares', () => {
     assert.deepEqual(Object.keys(await hashTree(join(s.dst!.path, 'flat'))), ['p/a/.h', 'p/a/x.txt']);
   });
 
+  it('options: keep_file_ownership, reset_folder_date, processing_order', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'p/a.txt': 'a', 'p/b.txt': 'b', 'p/q/c.txt': 'c', 'z.txt': 'z' });
+    const folderDate = new Date('2019-05-06T07:08:09Z');
+    await utimes(join(s.src!.path, 'p/q'), folderDate, folderDate);
+    await utimes(join(s.src!.path, 'p'), folderDate, folderDate);
+    const root = process.getuid?.() === 0;
+    if (root) await chown(join(s.src!.path, 'p/a.txt'), 4321, 8765);
+
+    const kept = await runTask({ workflow_action: 'copy', options: { keep_file_ownership: true, reset_folder_date: true, processing_order: 'dsc' }, sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id, '/kept')] });
+    assert.equal(kept.status, 'done', JSON.stringify(kept));
+    for (const dir of ['kept/p', 'kept/p/q']) assert.equal((await stat(join(s.dst!.path, dir))).mtime.getTime(), folderDate.getTime(), `${dir} has its source's date`);
+    if (root) assert.deepEqual([(await stat(join(s.dst!.path, 'kept/p/a.txt'))).uid, (await stat(join(s.dst!.path, 'kept/p/a.txt'))).gid], [4321, 8765]);
+    // The walk's order is the order of the planned work: descending names.
+    const planned = async (id: string) => (await b.barge.store.db.selectFrom('work_batches').select('items').where('execution_id', '=', id).orderBy('seq').execute())
+      .flatMap((r) => JSON.parse(r.items) as Array<{ op: string; src: { path: string } }>).filter((i) => i.op === 'copy').map((i) => i.src.path);
+    assert.deepEqual(await planned(kept.id), ['/z.txt', '/p/q/c.txt', '/p/b.txt', '/p/a.txt']);
+
+    const plain = await runTask({ workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id, '/plain')] });
+    assert.equal(plain.status, 'done');
+    assert.notEqual((await stat(join(s.dst!.path, 'plain/p/q'))).mtime.getTime(), folderDate.getTime(), 'without reset_folder_date folders are new');
+    if (root) assert.equal((await stat(join(s.dst!.path, 'plain/p/a.txt'))).uid, 0, 'without keep_file_ownership files belong to Barge');
+    assert.deepEqual(await planned(plain.id), ['/p/a.txt', '/p/b.txt', '/p/q/c.txt', '/z.txt']);
+  });
+
   it('copies empty directories', async () => {
     const s = await shares();
     await mkdir(join(s.src!.path, 'empty/inner'), { recursive: true });
@@ -191,6 +216,28 @@ describe('engine: workflow actions on NAS shares', () => {
       ['/s/1.txt', 3, 'f97c5d29941bfb1b2fdab0874906ab82'],
       ['/s/2/2.txt', 3, 'b8a9f715dbb64fd5c56e7783c6820a61'],
     ]);
+    // Each file's attributes as the file system has them.
+    for (const r of rows) {
+      const st = await stat(join(s.src!.path, r.path));
+      assert.deepEqual([Number(r.mtime_ms), r.mode, r.uid, r.gid], [st.mtimeMs, st.mode & 0o7777, st.uid, st.gid], r.path);
+    }
+  });
+
+  it('scan records mode, owner and mtime as they are, not as they were copied', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'x.bin': 'x' });
+    const f = join(s.src!.path, 'x.bin');
+    await chmod(f, 0o640);
+    const when = new Date('2021-03-04T05:06:07.250Z');
+    await utimes(f, when, when);
+    if (process.getuid?.() === 0) await chown(f, 4321, 8765);
+    const e = await runTask({ workflow_action: 'scan', sources: [ep(s.src!.id)] });
+    assert.equal(e.status, 'done');
+    const row = await b.barge.store.db.selectFrom('catalog_entries').selectAll().where('execution_id', '=', e.id).executeTakeFirstOrThrow();
+    assert.equal(row.mode, 0o640);
+    assert.equal(Number(row.mtime_ms), when.getTime());
+    assert.equal(row.checksum, null, 'no checksum without file_checksum');
+    if (process.getuid?.() === 0) assert.deepEqual([row.uid, row.gid], [4321, 8765]);
   });
 
   it('check_consistency reports missing and differing files and ends with warnings', async () => {
