@@ -10,7 +10,7 @@
  */
 import { after, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -161,4 +161,57 @@ describe('crash safety: kill -9 at random moments, restart, finish', () => {
   it('move (xxhash64) survives kill -9 at random moments and never loses a source file', async (t) => {
     await scenario(t, 'move', SEED + 1);
   });
+
+  it('a pause survives kill -9: after the restart the execution is still paused, and resume finishes it without redoing files', async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'barge-crash-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    let child: ChildBarge = await startChild(dataDir);
+    cleanup.push(() => child.kill());
+    const shares = await nasWithShares(child.admin, ['src', 'dst']);
+    const dst = shares.dst!.path;
+    cleanup.push(() => rm(shares.src!.path, { recursive: true, force: true }), () => rm(dst, { recursive: true, force: true }));
+    const files: Record<string, number> = {};
+    for (let i = 0; i < 400; i++) files[`d${i % 8}/f${i}.dat`] = 64 * KiB;
+    await makeTree(shares.src!.path, files);
+    const original = await hashTree(shares.src!.path);
+    const task = await child.admin.post('/tasks', copyTask(shares.src!.id, shares.dst!.id, { options: { parallel: 1 } }));
+    const taskId = task.body.id as string;
+    const id = (await child.admin.put(`/tasks/${taskId}/action/run`)).body.execution_id as string;
+    await waitFor(async () => (await countVisible(dst)) >= 5, 'first files at the destination', 20_000, 5);
+    assert.equal((await child.admin.put(`/tasks/${taskId}/action/pause`)).status, 200);
+    const status = async (c: ChildBarge) => (await c.admin.get(`/task_executions/${id}`)).body;
+    await waitFor(async () => (await status(child)).status === 'paused', 'the pause', 20_000);
+    await waitFor(async () => (await partFiles(dst)).length === 0, 'the in-flight file to finish', 20_000);
+    const before = await inodes(dst);
+    assert.ok(Object.keys(before).length < 400, 'paused mid-run');
+    await child.kill();
+    child = await startChild(dataDir);
+    const after = await status(child);
+    assert.equal(after.status, 'paused', `still paused after the restart: ${JSON.stringify(after)}`);
+    t.diagnostic(`paused with ${Object.keys(before).length} of 400 files copied`);
+    assert.equal(Object.keys(await inodes(dst)).length, Object.keys(before).length, 'nothing new while paused');
+    assert.equal((await child.admin.put(`/tasks/${taskId}/action/resume`)).status, 200);
+    const c = child;
+    const e = await waitFor(async () => { const x = await status(c); return TERMINAL.includes(x?.status) && x; }, 'the execution to finish', 30_000, 50);
+    assert.equal(e.status, 'done', JSON.stringify(e));
+    assert.equal(e.nodes_done, 400);
+    assert.deepEqual(await hashTree(dst), original);
+    const now = await inodes(dst);
+    for (const [p, ino] of Object.entries(before)) assert.equal(now[p], ino, `${p} was copied again after the resume`);
+    await child.stop();
+  });
 });
+
+/** Inode number of every visible file under root: a file written again gets a new one. */
+async function inodes(root: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const visit = async (dir: string, rel: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await visit(join(dir, e.name), p);
+      else if (!TEMP_NAME.test(e.name)) out[p] = (await stat(join(dir, e.name))).ino;
+    }
+  };
+  await visit(root, '');
+  return out;
+}
