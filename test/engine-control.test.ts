@@ -93,7 +93,16 @@ describe('engine control (sqlite)', () => {
     const t = await setup(files, { parallel: 1, full_report: true });
     const source = await hashTree(t.src);
     const { execution_id: id } = await act(t.taskId, 'run');
-    await until(id, (e) => e.nodes_done > 0, 'first files done', 15_000);
+    // Live progress while it runs: a moving-window bandwidth, an ETA, who dispatches and moves, and
+    // the same view as the task's last_execution.
+    const live = await until(id, (x) => x.nodes_done > 0 && x.bandwidth > 0 && x.eta_seconds !== null, 'first files done, with a bandwidth and an ETA', 15_000);
+    assert.ok(live.size_done > 0 && live.size_done <= live.size_todo, JSON.stringify(live));
+    assert.ok(Number.isInteger(live.eta_seconds) && live.eta_seconds >= 0, `eta_seconds ${live.eta_seconds}`);
+    assert.equal(typeof live.dispatcher, 'string');
+    assert.deepEqual(live.movers, [live.dispatcher]);
+    const last = (await b.admin.get(`/tasks/${t.taskId}`)).body.last_execution;
+    assert.equal(last.id, id);
+    assert.ok(last.nodes_done > 0 && last.bandwidth >= 0 && 'eta_seconds' in last && last.dispatcher === live.dispatcher, JSON.stringify(last));
     await act(t.taskId, 'pause');
     let e = await exec(id);
     assert.equal(e.status, 'paused');
