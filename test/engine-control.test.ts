@@ -232,6 +232,15 @@ describe('engine control (sqlite)', () => {
     assert.equal((await exec(id)).status, 'stopped_by_user');
   });
 
+  it('after a force_stop, without full_report, the ledger keeps failures only', async () => {
+    const t = await setup(smallTree(120, 64 * KiB), { parallel: 1 });
+    const { execution_id: id } = await act(t.taskId, 'run');
+    await until(id, (e) => e.nodes_done >= 3, 'first files done', 15_000);
+    await act(t.taskId, 'force_stop');
+    await waitFor(async () => (await ledger(id)).every((r) => r.status === 'failed'), 'the successes pruned from the ledger', 10_000);
+    assert.ok(Object.keys(await hashTree(t.dst)).length >= 3, 'files were copied, and are not listed');
+  });
+
   it('after a force_stop the mover still runs at most its slots (2) transfers at once', async () => {
     // Batches of two 32 MiB files (batchBytes 64 MiB): the first fills both slots, the next two are
     // claimed and wait for a slot. force_stop cancels those waits; a cancelled wait must not give back

@@ -301,6 +301,11 @@ export class Engine implements EngineSignals {
       if (!isActive(row.state)) {
         // force_stop (or stopped while never started): nothing more may happen.
         await this.queue.cancel(ctx.id, this.clock.now());
+        if (!ctx.opts.fullReport) {
+          // The ledger keeps failures only — once the aborted batches have flushed their last rows.
+          for (let waited = 0; this.mover.openBatches(ctx.id) > 0 && waited < 30_000; waited += 100) await ctx.waitForChange(100);
+          await this.ledger.pruneSuccesses(ctx.id);
+        }
         await this.writeStats(ctx);
         return;
       }
