@@ -4,53 +4,21 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { openStore, type Store } from './db.js';
+import type { Store } from './db.js';
 import { SqlEngineLease } from './engine-lease-repository.js';
 import { isDeadLocalHolder } from '../engine/engine-lease.js';
+import { openTestStore, testDialects } from './test-stores.js';
 
-const PG_URL = process.env.BARGE_TEST_PG_URL;
-if (!PG_URL) console.log('# PostgreSQL variant skipped: BARGE_TEST_PG_URL is not set');
-
-async function onBase(statement: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
-
-async function withStore(dialect: 'sqlite' | 'postgres', fn: (store: Store) => Promise<void>): Promise<void> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'barge-lease-'));
-    const store = await openStore({ kind: 'sqlite', file: join(dir, 'barge.sqlite') });
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-    return;
-  }
-  const schema = `lease_${process.pid}_${Date.now()}`;
-  await onBase(`CREATE SCHEMA ${schema}`);
-  const url = new URL(PG_URL!);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const store = await openStore({ kind: 'postgres', url: url.toString() });
+async function withStore(dialect: Store['dialect'], fn: (store: Store) => Promise<void>): Promise<void> {
+  const { store, done } = await openTestStore(dialect, 'lease');
   try {
     await fn(store);
   } finally {
-    await store.close();
-    await onBase(`DROP SCHEMA ${schema} CASCADE`);
+    await done();
   }
 }
 
-for (const dialect of PG_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+for (const dialect of testDialects()) {
   describe(`engine lease (${dialect})`, () => {
     it('one holder at a time; renewals extend it; another takes it once expired or released', async () => {
       await withStore(dialect, async (store) => {

@@ -4,49 +4,13 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { sql } from 'kysely';
-import { openStore, type Store } from './db.js';
+import type { Store } from './db.js';
 import { LedgerRepository } from './ledger-repository.js';
 import type { FileLedgerRow } from './schema.js';
+import { TEST_PG_URL, openTestStore } from './test-stores.js';
 
-const PG_URL = process.env.BARGE_TEST_PG_URL;
-if (!PG_URL) console.log('# PostgreSQL variant skipped: BARGE_TEST_PG_URL is not set');
-
-async function sqliteStore(): Promise<{ store: Store; done: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'barge-ledger-'));
-  const store = await openStore({ kind: 'sqlite', file: join(dir, 'barge.sqlite') });
-  return { store, done: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
-}
-
-async function onBase(statement: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
-
-async function pgStore(): Promise<{ store: Store; done: () => Promise<void> }> {
-  const schema = `ledger_${process.pid}_${Date.now()}`;
-  // A bare client for the schema itself: a store opened on the base URL would migrate `public`.
-  await onBase(`CREATE SCHEMA ${schema}`);
-  const url = new URL(PG_URL!);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const store = await openStore({ kind: 'postgres', url: url.toString() });
-  return {
-    store,
-    done: async () => {
-      await store.close();
-      await onBase(`DROP SCHEMA ${schema} CASCADE`);
-    },
-  };
-}
+if (!TEST_PG_URL) console.log('# PostgreSQL variant skipped: BARGE_TEST_PG_URL is not set');
 
 function row(key: string, status: string, extra: Partial<FileLedgerRow> = {}): FileLedgerRow {
   return {
@@ -56,12 +20,12 @@ function row(key: string, status: string, extra: Partial<FileLedgerRow> = {}): F
 }
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
-  describe(`LedgerRepository.record (${dialect})`, { skip: dialect === 'postgres' && !PG_URL ? 'BARGE_TEST_PG_URL is not set' : false }, () => {
+  describe(`LedgerRepository.record (${dialect})`, { skip: dialect === 'postgres' && !TEST_PG_URL ? 'BARGE_TEST_PG_URL is not set' : false }, () => {
     let handle: { store: Store; done: () => Promise<void> } | undefined;
     after(async () => handle?.done());
 
     it('inserts new rows and replaces rows of the same item, in one call and across calls', async () => {
-      handle = dialect === 'sqlite' ? await sqliteStore() : await pgStore();
+      handle = await openTestStore(dialect, 'ledger');
       const { store } = handle;
       assert.equal(store.sqlite !== undefined, dialect === 'sqlite', 'SQLite exposes its connection for prepared statements');
       // The ledger's foreign key wants an execution; the test writes rows on their own.
