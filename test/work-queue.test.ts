@@ -100,6 +100,17 @@ for (const dialect of dialects()) {
       assert.deepEqual(back, [d!.id, other!.id].sort());
     });
 
+    it('plannedItems gives back every planned item in walk order, whatever the batches\' state', async () => {
+      const id = await execution('in_progress');
+      await queue.enqueue(id, batches(0, 250), { cursor: 'c', addFiles: 250, addBytes: 2500, batchesPlanned: 250 });
+      const first = await queue.claim(id, 'm', 30_000, new Date());
+      await queue.complete(first!.id, { doneFiles: 1, doneBytes: 10, failedFiles: 0 }, new Date());
+      await queue.claim(id, 'm', 30_000, new Date());
+      const keys: string[] = [];
+      for await (const items of queue.plannedItems(id)) keys.push(...items.map((i) => i.key));
+      assert.deepEqual(keys, Array.from({ length: 250 }, (_, i) => `k${i}`), 'all of them, across pages, in order');
+    });
+
     it('cancel ends what is queued or leased', async () => {
       const id = await execution('in_progress');
       await queue.enqueue(id, batches(0, 3), { cursor: 'c', addFiles: 3, addBytes: 30, batchesPlanned: 3 });

@@ -58,4 +58,27 @@ describe('dispatchWalk', () => {
     assert.deepEqual(files(enqueued).at(-1), '/z/last.txt');
     assert.equal(enqueued.reduce((n, e) => n + e.checkpoint.addFiles, 0), 7);
   });
+
+  it('a resumed walk does not hand out again a name planned before the crash', async () => {
+    const src = new MemoryDriver();
+    await put(src, '/b.txt');
+    const dst = new MemoryDriver();
+    await put(dst, '/out/b.txt');
+    const snapshot: TaskSnapshot = {
+      id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'move', options: { conflict_resolution: 'rename' }, metadata: {},
+      sources: [{ id: 's', type: 'nas', storage_id: 's', node_paths: ['/'] }], destinations: [{ id: 'd', type: 'nas', storage_id: 'd', node_paths: ['/out'] }],
+    };
+    const ctx = new ExecutionContext('e', 't', snapshot, [{ storageId: 's', driver: src }], [{ storageId: 'd', driver: dst }], 'calculating');
+    const enqueued: NewBatch[] = [];
+    const queue = {
+      enqueue: async (_id: string, batches: NewBatch[]) => void enqueued.push(...batches),
+      // Before the crash `/a.txt` (now gone from the source) got `/out/b (1).txt`, not yet written.
+      plannedItems: async function* () {
+        yield [{ key: 'x', op: 'move', src: { ep: 0, path: '/a.txt' }, dst: { ep: 0, path: '/out/b (1).txt' }, size: 1, mtimeMs: 0 }];
+      },
+    } as unknown as WorkQueue;
+    await dispatchWalk(ctx, queue, { ep: 0, np: 0, path: ['a.txt'] }, 1, { batchFiles: 10, batchBytes: 1 << 30, flushBatches: 1 }, () => false);
+    const moved = enqueued.flatMap((b) => b.items).filter((i) => i.op === 'move');
+    assert.deepEqual(moved.map((i) => i.dst?.path), ['/out/b (2).txt']);
+  });
 });

@@ -8,7 +8,7 @@ import type { ExecutionContext } from './execution-context.js';
 import { Planner, sourceRoots, type PreviousBackup } from './planner.js';
 import type { CatalogEntryRow } from '../store/schema.js';
 import { walk } from './walker.js';
-import type { WalkPosition } from './plan.js';
+import { joinPath, type WalkPosition } from './plan.js';
 import type { WorkItem } from './work-item.js';
 
 export interface DispatchLimits {
@@ -45,6 +45,11 @@ export async function dispatchWalk(
 ): Promise<WalkResult> {
   const planner = new Planner(ctx, plan.snapshotDir ?? null, plan.previous ?? null);
   const roots = sourceRoots(ctx);
+  if (cursor) {
+    // Resumed after a crash: the names handed out before it must not be handed out again.
+    const at = plan.restore ? (cursor.path[0] ?? null) : joinPath(roots[cursor.ep]?.[cursor.np] ?? '/', ...cursor.path.filter((s) => s !== ''));
+    await planner.remember(queue.plannedItems(ctx.id), at, plan.restore !== undefined);
+  }
   let seq = batchesPlanned;
   let current: WorkItem[] = [];
   let currentFiles = 0;

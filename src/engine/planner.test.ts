@@ -74,6 +74,22 @@ describe('planner: rename across a long walk', () => {
   });
 });
 
+describe('planner: a walk resumed after a crash', () => {
+  it('takes again the names handed out before the crash, on the walk\'s path only', async () => {
+    const ctx = await context(1, ['/r.txt']);
+    const planner = new Planner(ctx);
+    // Before the crash: `r (1).txt` was handed out (not yet written) in `/`, `x.txt` in a folder the walk had left.
+    const before = async function* (): AsyncGenerator<WorkItem[]> {
+      yield [{ key: 'a', op: 'move', src: { ep: 0, path: '/r (1).txt' }, dst: { ep: 0, path: '/r (1).txt' }, size: 1, mtimeMs: 0 }];
+      yield [{ key: 'b', op: 'move', src: { ep: 0, path: '/a/x.txt' }, dst: { ep: 0, path: '/a/x.txt' }, size: 1, mtimeMs: 0 }];
+    };
+    await planner.remember(before(), '/r +/d5/f.txt', false);
+    const [item] = await planner.plan(entry(0, '/r.txt'), '0:0:/r.txt');
+    assert.equal(item?.dst?.path, '/r (2).txt', 'not the name handed out before the crash');
+    assert.equal((planner as unknown as { planned: Map<string, Set<string>> }).planned.has('0:/a'), false, 'a folder the walk had left is not kept');
+  });
+});
+
 describe('planner: node paths', () => {
   it('relative source and destination paths resolve against working_dir; an escaping one fails, never becomes the root', async () => {
     const ctx = await context(1, []);

@@ -188,17 +188,44 @@ export class Planner {
   private restoring = false;
 
   /**
+   * A walk resumed after a crash: the names handed out before it (`batches`, all planned items so far)
+   * are taken again, so that a rename decided then for a file not yet written is not decided twice.
+   * `resumeAt` is the source path of the checkpoint (null: the walk had not planned anything); with
+   * contiguous subtrees only the folders on its path are kept.
+   */
+  async remember(batches: AsyncIterable<WorkItem[]>, resumeAt: string | null, restoring: boolean): Promise<void> {
+    if (this.ctx.opts.conflict === 'overwrite' || resumeAt === null) return;
+    this.restoring = restoring;
+    const targets = this.dstBases.map((base) => destinationPath(resumeAt, base, restoring ? '/' : this.strip));
+    for await (const items of batches) {
+      for (const item of items) {
+        if ((item.op !== 'copy' && item.op !== 'move') || !item.dst) continue;
+        const key = `${item.dst.ep}:${parentOf(item.dst.path)}`;
+        const taken = this.planned.get(key) ?? new Set<string>();
+        taken.add(baseName(item.dst.path));
+        this.planned.set(key, taken);
+      }
+      if (this.contiguous || this.restoring) targets.forEach((t, ep) => this.prune(ep, t));
+    }
+  }
+
+  /**
    * Forgets the destination directories of endpoint `ep` that no later item can reach — those that are
    * not `dir` or one of its ancestors — when items arrive as contiguous subtrees (see the file header).
    */
   private enter(ep: number, dir: string): void {
     if (!(this.contiguous || this.restoring) || this.lastDir.get(ep) === dir) return;
     this.lastDir.set(ep, dir);
+    this.prune(ep, dir);
+  }
+
+  /** Drops what is remembered of endpoint `ep`'s folders that are neither `path` nor its ancestors. */
+  private prune(ep: number, path: string): void {
     const prefix = `${ep}:`;
     const keep = (key: string): boolean => {
       if (!key.startsWith(prefix)) return true;
       const d = key.slice(prefix.length);
-      return d === dir || d === '/' || dir.startsWith(`${d}/`);
+      return d === path || d === '/' || path.startsWith(`${d}/`);
     };
     for (const key of this.planned.keys()) if (!keep(key)) this.planned.delete(key);
     for (const key of this.dirCache.keys()) if (!keep(key)) this.dirCache.delete(key);

@@ -48,4 +48,9 @@ export interface WorkQueue {
   openCount(executionId: string): Promise<{ queued: number; leased: number }>;
   /** Sums of the batches' counts. */
   totals(executionId: string): Promise<BatchCounts>;
+  /**
+   * Every item planned so far for an execution, batch by batch in walk order, whatever the batches'
+   * state. Why: a walk resumed after a crash must know the destination names already handed out.
+   */
+  plannedItems(executionId: string): AsyncIterable<WorkItem[]>;
 }

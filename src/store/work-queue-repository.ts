@@ -121,4 +121,15 @@ export class SqlWorkQueue implements WorkQueue {
       .where('execution_id', '=', executionId).executeTakeFirstOrThrow();
     return { doneFiles: Number(r.f), doneBytes: Number(r.b), failedFiles: Number(r.x) };
   }
+
+  async *plannedItems(executionId: string): AsyncIterable<WorkItem[]> {
+    // Pages by seq: a walk of millions of files is read a few hundred batches at a time.
+    for (let after = -1; ;) {
+      const rows = await this.db.selectFrom('work_batches').select(['seq', 'items'])
+        .where('execution_id', '=', executionId).where('seq', '>', after).orderBy('seq').limit(200).execute();
+      if (rows.length === 0) return;
+      for (const r of rows) yield JSON.parse(r.items) as WorkItem[];
+      after = Number(rows[rows.length - 1]!.seq);
+    }
+  }
 }
