@@ -134,11 +134,12 @@ export class Engine implements EngineSignals {
   }
 
   private async begin(): Promise<void> {
-    this.active = true;
     this.standbyLogged = false;
     // Holding the lease, this is the only engine on the store: every other owner's batch lease is stale.
+    // (Should this fail, the engine stays inactive and the next heartbeat tries again.)
     const requeued = await this.queue.requeueExpired(this.clock.now(), this.cfg.name, this.cfg.embedded);
     if (requeued > 0) this.log.info({ requeued }, 'returned batches of a previous run to the queue');
+    this.active = true;
     this.mover.start();
     this.tickTimer = setInterval(() => void this.tick(), 250).unref();
     void this.tick();
