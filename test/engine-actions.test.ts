@@ -165,6 +165,21 @@ describe('engine: workflow actions on NAS shares', () => {
     assert.deepEqual(await planned(plain.id), ['/p/a.txt', '/p/b.txt', '/p/q/c.txt', '/z.txt']);
   });
 
+  it('parallel caps the files in flight below the mover\'s slots (8)', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`p/f${i}.bin`, 6 * 1024 * 1024])));
+    const t = await b.admin.post('/tasks', { name: unique('t'), workflow_type: 'data_migration', workflow_action: 'copy', options: { parallel: 2, file_checksum: 'xxhash64' }, sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] });
+    const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
+    let most = 0;
+    const e = await waitFor(async () => {
+      most = Math.max(most, (await partFiles(s.dst!.path)).length);
+      const x = await b.admin.get(`/task_executions/${r.body.execution_id}`);
+      return x.body.finished_at ? x.body : undefined;
+    }, 'the execution to finish', 30_000, 2);
+    assert.equal(e.status, 'done', JSON.stringify(e));
+    assert.ok(most <= 2, `at most 2 files in flight (saw ${most})`);
+  });
+
   it('copies empty directories', async () => {
     const s = await shares();
     await mkdir(join(s.src!.path, 'empty/inner'), { recursive: true });
