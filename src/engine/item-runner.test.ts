@@ -96,3 +96,25 @@ describe('runItem: failures found while planning', () => {
     for await (const e of dst.list('/')) assert.fail(`nothing written, found ${e.name}`);
   });
 });
+
+describe('runItem: a destination file that appeared after planning', () => {
+  it('is never replaced unless conflict_resolution is overwrite; the same bytes there count as the copy', async () => {
+    const src = await createMemoryDriver({});
+    const dst = await createMemoryDriver({});
+    await put(src, 'a.txt', 'source');
+    await put(dst, 'a.txt', 'appeared meanwhile');
+    for (const conflict of ['ignore', 'rename']) {
+      await assert.rejects(runItem(context({ conflict_resolution: conflict }, src, dst), copyItem('a.txt', 6), undefined, hooks), (err: unknown) => isStorageError(err, 'exists') && !err.retryable);
+    }
+    const move: WorkItem = { ...copyItem('a.txt', 6), op: 'move' };
+    await assert.rejects(runItem(context({}, src, dst), move, undefined, hooks), (err: unknown) => isStorageError(err, 'exists'));
+    assert.notEqual(await src.stat('a.txt'), null, 'a move that could not publish keeps its source');
+    await put(dst, 'same.txt', 'source');
+    await put(src, 'same.txt', 'source');
+    assert.equal((await runItem(context({}, src, dst), copyItem('same.txt', 6), undefined, hooks)).status, 'done', 'its own earlier copy (a redo)');
+    await runItem(context({ conflict_resolution: 'overwrite' }, src, dst), copyItem('a.txt', 6), undefined, hooks);
+    const back: Buffer[] = [];
+    for await (const c of await dst.openRead('a.txt')) back.push(c as Buffer);
+    assert.equal(Buffer.concat(back).toString(), 'source', 'overwrite replaces');
+  });
+});

@@ -47,7 +47,7 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
     case 'copy': {
       await ensureReadable(driverAt(ctx.sources, item.src.ep), item.src.path, ctx);
       const r = await transferFile(driverAt(ctx.sources, item.src.ep), item.src.path, driverAt(ctx.destinations, item.dst!.ep), item.dst!.path, item, {
-        checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, inheritLock: opts.inheritLock, signal, onBytes: hooks.onBytes,
+        checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, inheritLock: opts.inheritLock, noReplace: opts.conflict !== 'overwrite', signal, onBytes: hooks.onBytes,
       });
       return { status: 'done', size: r.size, checksum: r.checksum };
     }
@@ -57,7 +57,7 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
       if (previous !== 'copied') {
         await ensureReadable(src, item.src.path, ctx);
         const r = await transferFile(src, item.src.path, driverAt(ctx.destinations, item.dst!.ep), item.dst!.path, item, {
-          checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, inheritLock: opts.inheritLock, signal, onBytes: hooks.onBytes,
+          checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, inheritLock: opts.inheritLock, noReplace: opts.conflict !== 'overwrite', signal, onBytes: hooks.onBytes,
         });
         checksum = r.checksum;
         // Rule 3: the verified copy is on record before the source goes.

@@ -18,6 +18,12 @@ export interface TransferOptions {
   storageClass?: string | null;
   lock?: { mode: 'GOVERNANCE' | 'COMPLIANCE' | null; retentionDays: number | null; legalHold: boolean };
   now?: number;
+  /**
+   * Never replace a file that is at the destination when publishing (conflict_resolution ignore or
+   * rename: the decision not to replace anything was taken when the file was planned), where the
+   * destination declares `noReplace`.
+   */
+  noReplace?: boolean;
   signal: AbortSignal;
   onBytes: (n: number) => void;
 }
@@ -28,7 +34,7 @@ export interface TransferResult {
 }
 
 /** What of the source's metadata the destination can take, by declared capability. */
-export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<TransferOptions, 'resetFileDate' | 'keepOwnership' | 'signal' | 'storageClass' | 'lock' | 'now'>): WriteOptions {
+export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<TransferOptions, 'resetFileDate' | 'keepOwnership' | 'signal' | 'storageClass' | 'lock' | 'now' | 'noReplace'>): WriteOptions {
   const f = dst.features;
   const lock = opts.lock;
   const locked = f.objectLock && lock && (lock.retentionDays !== null || lock.legalHold);
@@ -43,6 +49,7 @@ export function writeOptions(item: WorkItem, dst: StorageDriver, opts: Pick<Tran
     ...(opts.storageClass && f.storageClasses.includes(opts.storageClass) ? { storageClass: opts.storageClass } : {}),
     ...(locked && lock.retentionDays !== null ? { retainUntilMs: (opts.now ?? Date.now()) + lock.retentionDays * 86_400_000, ...(lock.mode ? { lockMode: lock.mode } : {}) } : {}),
     ...(locked && lock.legalHold ? { legalHold: true } : {}),
+    ...(opts.noReplace && f.noReplace ? { noReplace: true } : {}),
   };
 }
 

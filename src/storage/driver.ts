@@ -117,6 +117,13 @@ export interface DriverFeatures {
    * keep_file_ownership) even if the copy that wrote the object did not ask to apply them.
    */
   readonly attributesAsMetadata: boolean;
+  /**
+   * Honours `WriteOptions.noReplace` atomically: publishing never replaces an object that appeared at
+   * the target after the caller decided to write there. Why: `conflict_resolution` ignore/rename is
+   * decided when the walk plans a file, possibly hours before it is written; another writer may have
+   * created the file meanwhile, and a move would then delete the source of a copy that replaced it.
+   */
+  readonly noReplace: boolean;
 }
 
 /** Options common to cancellable calls. */
@@ -164,6 +171,13 @@ export interface WriteOptions extends MetaOptions, SignalOptions {
    * alone; drivers that declare `objectLock` refuse it without `retainUntilMs` so a mistake is not silent.
    */
   readonly lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
+  /**
+   * Do not replace what is at the target when publishing (drivers declaring `features.noReplace`;
+   * others publish as usual). Something there with exactly the bytes being published is taken as this
+   * copy (a redo after a crash finds its own earlier one) and the commit succeeds; anything else fails
+   * the commit with `exists` (not retryable), nothing replaced and nothing left behind.
+   */
+  readonly noReplace?: boolean;
 }
 
 /**

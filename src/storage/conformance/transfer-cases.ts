@@ -79,6 +79,23 @@ export function transferCases(ctx: ConformanceContext): void {
     assert.deepEqual(await tree(b), ['dir', 'dir/keep'], 'nothing visible, no temporary file');
   }));
 
+  it('transferTo: noReplace never replaces a file at the target, unless it holds the same bytes', (t) => ctx.usePair(async (a, b) => {
+    if (!b.features.noReplace) {
+      t.skip('destination driver does not declare noReplace');
+      return;
+    }
+    await writeBytes(a, 'f.bin', 'source bytes');
+    if ((await fast(t, a, b, 'f.bin', 'probe')) === null) return;
+    await writeBytes(b, 'taken', 'other bytes');
+    await rejectsWithCode(() => a.transferTo!('f.bin', b, 'taken', { noReplace: true }), 'exists', 'a different file is there');
+    assert.equal((await readBytes(b, 'taken')).toString(), 'other bytes');
+    await writeBytes(b, 'same', 'source bytes');
+    assert.equal((await a.transferTo!('f.bin', b, 'same', { noReplace: true }))?.size, 12, 'the same bytes: done');
+    assert.equal((await a.transferTo!('f.bin', b, 'free', { noReplace: true, checksum: 'xxhash64' }))?.size, 12);
+    assert.deepEqual(await tree(b), ['free', 'probe', 'same', 'taken']);
+    assert.deepEqual((await b.cleanupTemp('', { dryRun: true })).paths, [], 'no temporary file left');
+  }));
+
   it('transferTo: symlinks never lead out of either root', (t) => ctx.usePair(async (a, b) => {
     if (!a.features.symlinks || !a.symlink || !b.symlink) {
       t.skip('driver does not declare symlinks');

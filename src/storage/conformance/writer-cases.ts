@@ -177,6 +177,27 @@ export function writerCases(ctx: ConformanceContext): void {
     assert.deepEqual(await listNames(d, ''), ['obj']);
   }));
 
+  it('writer: noReplace never replaces what appeared meanwhile; the same bytes there are taken as this copy', (t) => ctx.use(async (d) => {
+    if (!d.features.noReplace) {
+      t.skip('driver does not declare noReplace');
+      return;
+    }
+    const w = await d.openWrite('late', { noReplace: true });
+    w.stream.end('mine');
+    await writeBytes(d, 'late', 'someone else');
+    await rejectsWithCode(() => w.commit(), 'exists', 'a different file appeared');
+    assert.equal((await readBytes(d, 'late')).toString(), 'someone else', 'not replaced');
+    assert.deepEqual((await d.cleanupTemp('', { dryRun: true })).paths, [], 'nothing left behind');
+    const again = await d.openWrite('late', { noReplace: true });
+    again.stream.end('someone else');
+    assert.equal((await again.commit()).size, 12, 'the very same bytes: the publication stands');
+    const fresh = await d.openWrite('new', { noReplace: true });
+    fresh.stream.end('first');
+    await fresh.commit();
+    assert.equal((await readBytes(d, 'new')).toString(), 'first');
+    assert.deepEqual(await listNames(d, ''), ['late', 'new']);
+  }));
+
   it('writer: concurrent writers of one path publish one whole version', () => ctx.use(async (d) => {
     const contents = ['A'.repeat(300_000), 'B'.repeat(200_001), 'C'.repeat(7)];
     const writers = await Promise.all(contents.map(() => d.openWrite('race')));

@@ -59,6 +59,7 @@ export const MEMORY_FEATURES: DriverFeatures = Object.freeze({
   directories: true,
   mtimePrecisionMs: 1,
   attributesAsMetadata: false,
+  noReplace: true,
 });
 
 const READ_CHUNK = 1 << 20;
@@ -169,7 +170,8 @@ export class MemoryDriver implements StorageDriver {
   }
 
   /** Put a file node at `norm` (parent must exist), replacing a file there. Synchronous: atomic for readers. */
-  private place(norm: string, file: MemFile): void {
+  /** Puts `file` at `norm`; with `noReplace` a different file already there is `exists` (the same bytes: kept as is). */
+  private place(norm: string, file: MemFile, noReplace = false): void {
     const parentPath = parentStoragePath(norm);
     if (parentPath === null) throw new StorageError('is_a_directory', 'the root is a directory', { path: norm });
     const parent = this.find(parentPath);
@@ -177,6 +179,13 @@ export class MemoryDriver implements StorageDriver {
     const name = baseStorageName(norm);
     const old = parent.children.get(name);
     if (old?.kind === 'dir') throw new StorageError('is_a_directory', 'target is a directory', { path: norm });
+    if (noReplace && old !== undefined) {
+      if (old.data.equals(file.data)) {
+        this.usedBytes -= file.data.length; // reserved while written, never placed
+        return;
+      }
+      throw new StorageError('exists', 'a file appeared at the destination after this copy was planned: not replaced', { path: norm, retryable: false });
+    }
     if (old !== undefined) this.usedBytes -= old.data.length;
     parent.children.set(name, file);
     parent.mtimeMs = Date.now();
@@ -239,7 +248,7 @@ export class MemoryDriver implements StorageDriver {
       path: norm,
       reserve: (extra) => this.reserve(extra, norm),
       release: (bytes) => { this.usedBytes -= bytes; },
-      publish: (data, opts) => this.place(norm, this.newFile(data, opts)),
+      publish: (data, opts) => this.place(norm, this.newFile(data, opts), opts.noReplace === true),
       done: (w) => this.writers.delete(w),
     }, options);
     this.writers.add(writer);

@@ -8,16 +8,18 @@
  *   open source (O_NOFOLLOW after confinement) → open `.<name>.barge-<id>.part` (O_EXCL) in the real,
  *   checked target directory → read/hash/write in chunks → size check → owner, mode, times → verify:
  *   re-read the stored temp file and compare its digest (stageCopyJob) → make it durable (fsync, or one
- *   syncfs for a whole message) → rename over the target (publishStaged) → make the rename durable
+ *   syncfs for a whole message) → rename over the target, or link beside it with noReplace (publishStaged,
+ *   publish.ts) → make the rename durable
  *   (copy-worker.ts). Any failure or abort removes the temp file; nothing is visible before the rename.
  */
 import {
-  closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, openSync, readSync, renameSync, unlinkSync, writeSync,
+  closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, futimesSync, openSync, readSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { ChecksumAlgorithm, Hasher } from '../../lib/hashing.js';
 import { StorageError, classifyFsError } from '../errors.js';
 import { openSourceSync, writeTargetSync } from './sync-confine.js';
+import { publishSync } from './publish.js';
 
 /** What to copy; paths are normalized storage paths, roots real host paths. */
 export interface CopyJob {
@@ -36,6 +38,8 @@ export interface CopyJob {
   readonly gid?: number;
   readonly mtimeMs?: number;
   readonly atimeMs?: number;
+  /** WriteOptions.noReplace: publish with link, never over something that appeared (publish.ts). */
+  readonly noReplace?: boolean;
 }
 
 export interface CopyJobResult {
@@ -195,7 +199,7 @@ export function discardStaged(staged: StagedCopy, opts: { keepFd?: boolean } = {
 export function publishStaged(staged: StagedCopy, job: CopyJob, env: CopyJobEnv): CopyJobResult {
   try {
     check(env, job.dstPath);
-    renameSync(staged.temp, staged.full);
+    publishSync(staged.temp, staged.full, job.noReplace === true, job.dstPath);
     return { size: staged.size, checksum: staged.checksum, dir: staged.dir };
   } catch (err) {
     throw classifyFsError(err, job.dstPath);

@@ -113,6 +113,27 @@ describe('CopyPool', () => {
     });
   }
 
+  for (const syncfs of [true, false]) {
+    it(`noReplace in a message (${syncfs ? 'group commit' : 'one by one'}): a different file already there fails that copy alone, the same bytes count as done`, async () => {
+      const pool = new CopyPool({ workers: 1, syncfs });
+      const dir = `noreplace-${syncfs}`;
+      try {
+        mkdirSync(join(dst, dir), { recursive: true });
+        writeFileSync(join(dst, dir, 's1'), 'not the source');
+        writeFileSync(join(dst, dir, 's2'), 'small 2');
+        const runs = Array.from({ length: 10 }, (_, i) => pool.run({ ...job(`s${i}`, `${dir}/s${i}`, `small ${i}`.length), fsync: true, noReplace: true }));
+        const outcomes = await Promise.allSettled(runs);
+        const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [[i, (o.reason as { code?: string }).code]] : []));
+        assert.deepEqual(failed, [[1, 'exists']]);
+        assert.equal(readFileSync(join(dst, dir, 's1'), 'utf8'), 'not the source', 'not replaced');
+        assert.deepEqual(readdirSync(join(dst, dir)).sort(), Array.from({ length: 10 }, (_, i) => `s${i}`).sort(), 'no temporary file left');
+        for (const i of [0, 2, 9]) assert.equal(readFileSync(join(dst, dir, `s${i}`), 'utf8'), `small ${i}`);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
   it('paths through a symlinked directory inside the root resolve (the confinement falls back to realpath)', async () => {
     const pool = new CopyPool({ workers: 1 });
     try {

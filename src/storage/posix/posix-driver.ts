@@ -70,6 +70,7 @@ export function posixFeatures(isRoot: boolean): DriverFeatures {
     directories: true,
     mtimePrecisionMs: 1,
     attributesAsMetadata: false,
+    noReplace: true,
   });
 }
 
@@ -353,10 +354,10 @@ export class PosixDriver implements StorageDriver {
     const tempName = makeTempName(baseStorageName(to));
     dst.liveTempNames.add(tempName);
     try {
-      const { size, mode, uid, gid, mtimeMs, atimeMs } = options;
+      const { size, mode, uid, gid, mtimeMs, atimeMs, noReplace } = options;
       const { size: copied, checksum } = await this.copyPool.run({
         srcRoot: this.root.real, srcPath: from, dstRoot: dst.root.real, dstPath: to, tempName, checksum: options.checksum ?? null, fsync: dst.fsync,
-        size, mode, uid, gid, mtimeMs, atimeMs,
+        size, mode, uid, gid, mtimeMs, atimeMs, noReplace,
       }, { signal: options.signal, closing: this.closingWith(dst), onBytes: options.onBytes });
       return { size: copied, checksum };
     } finally {

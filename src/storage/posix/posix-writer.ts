@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { CommitOptions, CommitResult, MetaOptions, WriteOptions, Writer } from '../driver.js';
+import { publish } from './publish.js';
 import { onAbort } from '../driver-support.js';
 import { StorageError, abortedError, classifyFsError } from '../errors.js';
 
@@ -165,7 +166,7 @@ export class PosixWriter implements Writer {
         }
         this.checkAbort();
       }
-      await fs.rename(target.tempFile, target.finalFile);
+      await publish(target.tempFile, target.finalFile, options.noReplace === true, target.path);
       this.state = 'committed';
       this.detachSignal();
       target.done();

@@ -59,6 +59,7 @@ export function s3Features(settings: S3Settings): DriverFeatures {
     directories: true,
     mtimePrecisionMs: 1,
     attributesAsMetadata: true,
+    noReplace: false,
   });
 }
 

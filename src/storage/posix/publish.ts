@@ -1,0 +1,99 @@
+/**
+ * The last step of a posix write: the complete, verified, durable temporary file takes its final name.
+ *
+ * With `noReplace` (WriteOptions.noReplace) the name is taken with `link` — which fails with EEXIST
+ * when something is there, atomically, on local file systems and NFS alike — and the temporary name
+ * is then removed; plain `rename` would replace the file silently. Something already there with the
+ * very same bytes is this copy's own earlier publication (a redo after a crash): the publication
+ * stands. Anything else is `exists`, and the temporary file is left to the caller to remove. On a file
+ * system without hard links, the target is checked just before a plain rename (a narrow race, the best
+ * that is available there).
+ *
+ * Why `link` rather than renameat2(RENAME_NOREPLACE): Node has no binding for it, and link + unlink
+ * costs about what rename does (two directory updates either way).
+ */
+import { closeSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, constants, promises as fs } from 'node:fs';
+import { StorageError } from '../errors.js';
+
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+const CHUNK = 64 * 1024;
+
+function codeOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
+}
+
+function appeared(path: string): StorageError {
+  return new StorageError('exists', 'a file appeared at the destination after this copy was planned: not replaced', { path, retryable: false });
+}
+
+/** True when `b` is a regular file with exactly the bytes of `a`. */
+export function sameContentSync(a: string, b: string): boolean {
+  const sb = lstatSync(b, { throwIfNoEntry: false });
+  if (!sb?.isFile() || sb.size !== lstatSync(a).size) return false;
+  const fa = openSync(a, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const fb = openSync(b, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const ba = Buffer.allocUnsafe(CHUNK);
+      const bb = Buffer.allocUnsafe(CHUNK);
+      for (let pos = 0; ;) {
+        const n = readSync(fa, ba, 0, CHUNK, pos);
+        const m = readSync(fb, bb, 0, CHUNK, pos);
+        if (n !== m) return false;
+        if (n === 0) return true;
+        if (ba.compare(bb, 0, m, 0, n) !== 0) return false;
+        pos += n;
+      }
+    } finally {
+      closeSync(fb);
+    }
+  } finally {
+    closeSync(fa);
+  }
+}
+
+/**
+ * Gives `temp` the name `full` (host paths in one directory). Throws raw fs errors, or `exists` (see
+ * the file header); on any throw `temp` is still there for the caller to remove.
+ */
+export function publishSync(temp: string, full: string, noReplace: boolean, storagePath: string): void {
+  if (!noReplace) {
+    renameSync(temp, full);
+    return;
+  }
+  try {
+    linkSync(temp, full);
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'EEXIST') {
+      if (!sameContentSync(temp, full)) throw appeared(storagePath);
+    } else if (code !== undefined && NO_HARD_LINKS.has(code)) {
+      if (lstatSync(full, { throwIfNoEntry: false }) !== undefined && !sameContentSync(temp, full)) throw appeared(storagePath);
+      renameSync(temp, full);
+      return;
+    } else {
+      throw err;
+    }
+  }
+  unlinkSync(temp);
+}
+
+/** {@link publishSync} for the event loop (the streamed writer): the same steps through libuv. */
+export async function publish(temp: string, full: string, noReplace: boolean, storagePath: string): Promise<void> {
+  if (!noReplace) {
+    await fs.rename(temp, full);
+    return;
+  }
+  try {
+    await fs.link(temp, full);
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'EEXIST' || (code !== undefined && NO_HARD_LINKS.has(code))) {
+      // Rare paths (a conflict, or no hard links): the synchronous check is simpler and short.
+      publishSync(temp, full, true, storagePath);
+      return;
+    }
+    throw err;
+  }
+  await fs.unlink(temp);
+}
