@@ -69,5 +69,27 @@ for (const dialect of dialects()) {
       assert.deepEqual(await hashTree(s.dst!.path), await hashTree(s.src!.path));
       assert.equal((await runThrough(pair.a)).dispatcher, 'engine-b');
     });
+    it('an engine that loses its lease mid-run stops its work at once, and resumes the run when it holds the lease again', async () => {
+      // Engine a stopped in the previous test: engine b holds the lease now.
+      const s = await nasWithShares(pair.b.admin, ['src', 'dst']);
+      const files: Record<string, number> = {};
+      for (let i = 0; i < 1000; i++) files[`d${i % 4}/f${String(i).padStart(4, '0')}.bin`] = 16 * 1024;
+      await makeTree(s.src!.path, files);
+      const t = await pair.b.admin.post('/tasks', copyTask(s.src!.id, s.dst!.id, { options: { parallel: 1 } }));
+      const { execution_id: id } = (await pair.b.admin.put(`/tasks/${t.body.id}/action/run`)).body;
+      const exec = async () => (await pair.b.admin.get(`/task_executions/${id}`)).body;
+      await waitFor(async () => (await exec()).nodes_done > 0, 'first files copied by engine b', 15_000);
+      // As if engine b had stalled past its lease and another engine had taken it.
+      const db = pair.b.barge.store.db;
+      await db.updateTable('engine_lease').set({ owner: 'engine-x', expires_at: new Date(Date.now() + 60_000).toISOString() }).execute();
+      await waitFor(async () => pair.b.barge.engine?.isActive === false, 'engine b to stop (not hang) once its lease is gone', 10_000);
+      const stopped = await exec();
+      assert.equal(stopped.finished_at, null, `the run is left for the holder: ${JSON.stringify(stopped)}`);
+      await db.deleteFrom('engine_lease').execute(); // the other engine went away
+      await waitFor(async () => pair.b.barge.engine?.isActive, 'engine b to hold the lease again', 10_000);
+      const e = await waitFor(async () => { const x = await exec(); return x.finished_at ? x : undefined; }, 'the run to finish', 30_000);
+      assert.equal(e.status, 'done', JSON.stringify(e));
+      assert.deepEqual(await hashTree(s.dst!.path), await hashTree(s.src!.path));
+    });
   });
 }

@@ -135,9 +135,10 @@ export class Engine implements EngineSignals {
 
   private async begin(): Promise<void> {
     this.standbyLogged = false;
-    // Holding the lease, this is the only engine on the store: every other owner's batch lease is stale.
+    // Holding the lease, this is the only engine on the store and nothing runs here yet: every batch
+    // lease is stale — this process's own too, after a lost lease (owner '' is nobody: all are others').
     // (Should this fail, the engine stays inactive and the next heartbeat tries again.)
-    const requeued = await this.queue.requeueExpired(this.clock.now(), this.cfg.name, this.cfg.embedded);
+    const requeued = await this.queue.requeueExpired(this.clock.now(), this.cfg.embedded ? '' : this.cfg.name, this.cfg.embedded);
     if (requeued > 0) this.log.info({ requeued }, 'returned batches of a previous run to the queue');
     this.active = true;
     this.mover.start();
@@ -255,8 +256,14 @@ export class Engine implements EngineSignals {
         try {
           walked = await dispatchWalk(ctx, this.queue, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted, await this.planSource(ctx, row, restoreFrom, restoreStorages));
         } catch (err) {
-          if (ctx.abort.signal.aborted) return;
-          await this.fail(row, `walk failed: ${(err as Error).message}`);
+          if (!ctx.abort.signal.aborted) {
+            await this.fail(row, `walk failed: ${(err as Error).message}`);
+            return;
+          }
+          // force_stop during the walk: the watch cancels the queue and settles the ledger (a shutdown: it just returns).
+        }
+        if (walked === undefined || ctx.abort.signal.aborted) {
+          await this.watch(ctx);
           return;
         }
         if (walked.complete) {
@@ -321,7 +328,7 @@ export class Engine implements EngineSignals {
         await this.finish(ctx, row, null);
         return;
       }
-      if (!this.running) return;
+      if (!this.running || !this.active) return; // shutting down, or the lease was lost (halt)
       await ctx.waitForChange(100);
     }
   }
