@@ -38,6 +38,19 @@ for (const dialect of dialects()) {
       return e;
     }
 
+    /** A copy of 1,000 small files one at a time, started through `api`, once its first files are done. */
+    async function startLongRun(api: Booted) {
+      const s = await nasWithShares(api.admin, ['src', 'dst']);
+      const files: Record<string, number> = {};
+      for (let i = 0; i < 1000; i++) files[`d${i % 4}/f${String(i).padStart(4, '0')}.bin`] = 16 * 1024;
+      await makeTree(s.src!.path, files);
+      const taskId = (await api.admin.post('/tasks', copyTask(s.src!.id, s.dst!.id, { options: { parallel: 1 } }))).body.id as string;
+      const id = (await api.admin.put(`/tasks/${taskId}/action/run`)).body.execution_id as string;
+      const exec = async (via: Booted) => (await via.admin.get(`/task_executions/${id}`)).body;
+      await waitFor(async () => (await exec(api)).nodes_done > 0, 'the first files copied', 15_000);
+      return { s, taskId, exec };
+    }
+
     it('the second engine waits; runs started through either API are dispatched by the holder', async () => {
       assert.equal(pair.a.barge.engine?.isActive, true);
       assert.equal(pair.b.barge.engine?.isActive, false);
@@ -47,21 +60,14 @@ for (const dialect of dialects()) {
     });
 
     it('when the holder stops mid-run, the other engine takes over, finishes that run and runs what comes next', async () => {
-      const s = await nasWithShares(pair.a.admin, ['src', 'dst']);
-      const files: Record<string, number> = {};
-      for (let i = 0; i < 1000; i++) files[`d${i % 4}/f${String(i).padStart(4, '0')}.bin`] = 16 * 1024;
-      await makeTree(s.src!.path, files);
-      const t = await pair.a.admin.post('/tasks', copyTask(s.src!.id, s.dst!.id, { options: { parallel: 1 } }));
-      const { execution_id: id } = (await pair.a.admin.put(`/tasks/${t.body.id}/action/run`)).body;
-      const exec = async (api: Booted) => (await api.admin.get(`/task_executions/${id}`)).body;
-      await waitFor(async () => (await exec(pair.a)).nodes_done > 0, 'first files copied by engine a', 15_000);
+      const { s, taskId, exec } = await startLongRun(pair.a);
       // Paused, so that the run is surely unfinished when its engine goes away.
-      assert.equal((await pair.a.admin.put(`/tasks/${t.body.id}/action/pause`)).status, 200);
+      assert.equal((await pair.a.admin.put(`/tasks/${taskId}/action/pause`)).status, 200);
       const paused = await waitFor(async () => { const x = await exec(pair.a); return x.status === 'paused' ? x : undefined; }, 'the pause', 15_000);
       assert.ok(paused.nodes_done < 1000 && paused.finished_at === null, JSON.stringify(paused));
       await pair.a.barge.engine?.stop();
       await waitFor(async () => pair.b.barge.engine?.isActive, 'engine b to take over', 10_000);
-      assert.equal((await pair.b.admin.put(`/tasks/${t.body.id}/action/resume`)).status, 200);
+      assert.equal((await pair.b.admin.put(`/tasks/${taskId}/action/resume`)).status, 200);
       const e = await waitFor(async () => { const x = await exec(pair.b); return x.finished_at ? x : undefined; }, 'the interrupted execution to finish under engine b', 30_000);
       assert.equal(e.status, 'done', JSON.stringify(e));
       assert.equal(e.dispatcher, 'engine-b', 'the execution names the engine that runs it now');
@@ -69,25 +75,19 @@ for (const dialect of dialects()) {
       assert.deepEqual(await hashTree(s.dst!.path), await hashTree(s.src!.path));
       assert.equal((await runThrough(pair.a)).dispatcher, 'engine-b');
     });
+
     it('an engine that loses its lease mid-run stops its work at once, and resumes the run when it holds the lease again', async () => {
       // Engine a stopped in the previous test: engine b holds the lease now.
-      const s = await nasWithShares(pair.b.admin, ['src', 'dst']);
-      const files: Record<string, number> = {};
-      for (let i = 0; i < 1000; i++) files[`d${i % 4}/f${String(i).padStart(4, '0')}.bin`] = 16 * 1024;
-      await makeTree(s.src!.path, files);
-      const t = await pair.b.admin.post('/tasks', copyTask(s.src!.id, s.dst!.id, { options: { parallel: 1 } }));
-      const { execution_id: id } = (await pair.b.admin.put(`/tasks/${t.body.id}/action/run`)).body;
-      const exec = async () => (await pair.b.admin.get(`/task_executions/${id}`)).body;
-      await waitFor(async () => (await exec()).nodes_done > 0, 'first files copied by engine b', 15_000);
+      const { s, exec } = await startLongRun(pair.b);
       // As if engine b had stalled past its lease and another engine had taken it.
       const db = pair.b.barge.store.db;
       await db.updateTable('engine_lease').set({ owner: 'engine-x', expires_at: new Date(Date.now() + 60_000).toISOString() }).execute();
       await waitFor(async () => pair.b.barge.engine?.isActive === false, 'engine b to stop (not hang) once its lease is gone', 10_000);
-      const stopped = await exec();
+      const stopped = await exec(pair.b);
       assert.equal(stopped.finished_at, null, `the run is left for the holder: ${JSON.stringify(stopped)}`);
       await db.deleteFrom('engine_lease').execute(); // the other engine went away
       await waitFor(async () => pair.b.barge.engine?.isActive, 'engine b to hold the lease again', 10_000);
-      const e = await waitFor(async () => { const x = await exec(); return x.finished_at ? x : undefined; }, 'the run to finish', 30_000);
+      const e = await waitFor(async () => { const x = await exec(pair.b); return x.finished_at ? x : undefined; }, 'the run to finish', 30_000);
       assert.equal(e.status, 'done', JSON.stringify(e));
       assert.deepEqual(await hashTree(s.dst!.path), await hashTree(s.src!.path));
     });

@@ -233,13 +233,12 @@ export class Engine implements EngineSignals {
         }
         // Resuming after a restart: remove what a dead writer left behind in the destinations, before
         // this process's movers may write there (the context is registered only afterwards).
-        const bases = (() => {
-          try {
-            return destinationBases(ctx);
-          } catch {
-            return []; // the walk reports the bad path; nothing of this execution was written under it
-          }
-        })();
+        let bases: string[] = [];
+        try {
+          bases = destinationBases(ctx);
+        } catch {
+          // A node path that escapes: the walk reports it; nothing of this execution was written under it.
+        }
         for (const [i, d] of ctx.destinations.entries()) {
           const base = bases[i];
           if (base === undefined) continue;

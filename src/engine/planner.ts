@@ -187,6 +187,11 @@ export class Planner {
 
   private restoring = false;
 
+  /** Items come as contiguous subtrees (one root, or a restore): memory is pruned to the walk's path. */
+  private get subtrees(): boolean {
+    return this.contiguous || this.restoring;
+  }
+
   /**
    * A walk resumed after a crash: the names handed out before it (`batches`, all planned items so far)
    * are taken again, so that a rename decided then for a file not yet written is not decided twice.
@@ -205,7 +210,7 @@ export class Planner {
         taken.add(baseName(item.dst.path));
         this.planned.set(key, taken);
       }
-      if (this.contiguous || this.restoring) targets.forEach((t, ep) => this.prune(ep, t));
+      if (this.subtrees) targets.forEach((t, ep) => this.prune(ep, t));
     }
   }
 
@@ -214,7 +219,7 @@ export class Planner {
    * not `dir` or one of its ancestors — when items arrive as contiguous subtrees (see the file header).
    */
   private enter(ep: number, dir: string): void {
-    if (!(this.contiguous || this.restoring) || this.lastDir.get(ep) === dir) return;
+    if (!this.subtrees || this.lastDir.get(ep) === dir) return;
     this.lastDir.set(ep, dir);
     this.prune(ep, dir);
   }
@@ -272,7 +277,7 @@ export class Planner {
     }
     this.dirCache.set(key, m);
     // Pruned by `enter` when subtrees are contiguous; otherwise a small cache (names given out are kept apart).
-    if (!(this.contiguous || this.restoring) && this.dirCache.size > DIR_CACHE) this.dirCache.delete(this.dirCache.keys().next().value as string);
+    if (!this.subtrees && this.dirCache.size > DIR_CACHE) this.dirCache.delete(this.dirCache.keys().next().value as string);
     return m;
   }
 }

@@ -18,9 +18,9 @@
  * older kernel, koffi failing to load, or `BARGE_POSIX_SYNCFS=0` (configuration) — callers fall back
  * to fsync per file.
  */
-import { createRequire } from 'node:module';
-import { constants, release } from 'node:os';
-import { StorageError, classifyFsError } from '../errors.js';
+import { release } from 'node:os';
+import { classifyFsError } from '../errors.js';
+import { loadLibc, systemError } from './libc.js';
 
 /** Flushes the file system holding `fd`; throws a StorageError (with the errno's code) on failure. */
 export type SyncFileSystem = (fd: number) => void;
@@ -36,14 +36,6 @@ export function kernelReportsSyncfsErrors(platform: string = process.platform, k
   return major > 5 || (major === 5 && minor >= 8);
 }
 
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
-
-/** An Error shaped like Node's system errors, so classifyFsError maps it like any other (EIO, ENOSPC…). */
-function systemError(errno: number): Error {
-  const code = errnoNames.get(errno) ?? 'EIO';
-  return Object.assign(new Error(`${code}: syncfs failed (errno ${errno})`), { code, errno: -errno, syscall: 'syncfs' });
-}
-
 /**
  * The `syncfs` of this process, or null where it cannot be used (see the file header). Loaded once
  * per thread; `enabled: false` (configuration) forces the fallback.
@@ -52,17 +44,13 @@ export function fileSystemSync(enabled = true): SyncFileSystem | null {
   if (!enabled) return null;
   if (loaded !== undefined) return loaded;
   loaded = null;
-  if (!kernelReportsSyncfsErrors()) return null;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    const syncfs = koffi.load('libc.so.6').func('int syncfs(int fd)') as (fd: number) => number;
-    loaded = (fd: number): void => {
-      if (syncfs(fd) === 0) return;
-      throw classifyFsError(systemError(koffi.errno()));
-    };
-  } catch (err) {
-    if (err instanceof StorageError) throw err;
-    loaded = null; // no koffi build for this platform, or no glibc: fsync per file
-  }
+  const libc = kernelReportsSyncfsErrors() ? loadLibc() : null;
+  if (libc === null) return null; // fsync per file
+  const syncfs = libc.func<(fd: number) => number>('int syncfs(int fd)');
+  loaded = (fd: number): void => {
+    if (syncfs(fd) === 0) return;
+    const errno = libc.errno();
+    throw classifyFsError(systemError(errno, 'syncfs', `errno ${errno}`));
+  };
   return loaded;
 }

@@ -13,30 +13,25 @@
  * syncfs: one system call, where link + unlink measured ~5–10% slower on small files. Where it is
  * missing (no koffi, another libc, a file system that refuses the flag) link + unlink does the same.
  */
-import { createRequire } from 'node:module';
-import { constants as osConstants } from 'node:os';
 import { closeSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, constants, promises as fs } from 'node:fs';
 import { StorageError } from '../errors.js';
+import { errnoName, loadLibc, systemError } from './libc.js';
 
 const AT_FDCWD = -100;
 const RENAME_NOREPLACE = 1;
-const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([name, value]) => [value, name]));
+/** renameat2 errors meaning "not here" (old kernel, file system without the flag): link + unlink instead. */
+const NO_RENAMEAT2 = new Set(['EINVAL', 'ENOSYS', 'ENOTSUP', 'EOPNOTSUPP']);
 
-/** renameat2 with RENAME_NOREPLACE: undefined when done, else the errno's name (EEXIST, EINVAL…). */
-type RenameNoReplace = (from: string, to: string) => string | undefined;
+/** renameat2 with RENAME_NOREPLACE: 0 when done, else the errno. */
+type RenameNoReplace = (from: string, to: string) => number;
 let noReplaceRename: RenameNoReplace | null | undefined;
 
 function renameNoReplace(): RenameNoReplace | null {
   if (noReplaceRename !== undefined) return noReplaceRename;
-  noReplaceRename = null;
-  if (process.platform !== 'linux') return null;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    const call = koffi.load('libc.so.6').func('int renameat2(int, const char *, int, const char *, unsigned int)') as (a: number, b: string, c: number, d: string, e: number) => number;
-    noReplaceRename = (from, to) => (call(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) === 0 ? undefined : (errnoNames.get(koffi.errno()) ?? 'EIO'));
-  } catch {
-    noReplaceRename = null; // link + unlink
-  }
+  const libc = loadLibc();
+  if (libc === null) return (noReplaceRename = null);
+  const call = libc.func<(a: number, b: string, c: number, d: string, e: number) => number>('int renameat2(int, const char *, int, const char *, unsigned int)');
+  noReplaceRename = (from, to) => (call(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) === 0 ? 0 : libc.errno());
   return noReplaceRename;
 }
 
@@ -86,31 +81,33 @@ export function publishSync(temp: string, full: string, noReplace: boolean, stor
     renameSync(temp, full);
     return;
   }
-  const renamed = renameNoReplace()?.(temp, full);
-  if (renamed === undefined && noReplaceRename !== null) return;
-  if (renamed === 'EEXIST') {
-    if (!sameContentSync(temp, full)) throw appeared(storagePath);
-    unlinkSync(temp);
-    return;
-  }
-  if (renamed !== undefined && renamed !== 'EINVAL' && renamed !== 'ENOSYS' && renamed !== 'ENOTSUP' && renamed !== 'EOPNOTSUPP') {
-    throw Object.assign(new Error(`${renamed}: rename of ${temp}`), { code: renamed, syscall: 'renameat2' });
+  const errno = renameNoReplace()?.(temp, full);
+  if (errno === 0) return;
+  if (errno !== undefined) {
+    if (errnoName(errno) === 'EEXIST') return settleExisting(temp, full, storagePath);
+    if (!NO_RENAMEAT2.has(errnoName(errno))) throw systemError(errno, 'renameat2', temp);
   }
   try {
     linkSync(temp, full);
   } catch (err) {
-    const code = codeOf(err);
-    if (code === 'EEXIST') {
-      if (!sameContentSync(temp, full)) throw appeared(storagePath);
-    } else if (code !== undefined && NO_HARD_LINKS.has(code)) {
-      if (lstatSync(full, { throwIfNoEntry: false }) !== undefined && !sameContentSync(temp, full)) throw appeared(storagePath);
-      renameSync(temp, full);
-      return;
-    } else {
-      throw err;
-    }
+    return settleLinkFailure(err, temp, full, storagePath);
   }
   unlinkSync(temp);
+}
+
+/** Something is at `full`: the same bytes are this copy's earlier publication (`temp` goes), else `exists`. */
+function settleExisting(temp: string, full: string, storagePath: string): void {
+  if (!sameContentSync(temp, full)) throw appeared(storagePath);
+  unlinkSync(temp);
+}
+
+/** `link` failed: an existing target is settled; without hard links, a checked plain rename. */
+function settleLinkFailure(err: unknown, temp: string, full: string, storagePath: string): void {
+  const code = codeOf(err);
+  if (code === 'EEXIST') return settleExisting(temp, full, storagePath);
+  if (code === undefined || !NO_HARD_LINKS.has(code)) throw err;
+  if (lstatSync(full, { throwIfNoEntry: false }) !== undefined && !sameContentSync(temp, full)) throw appeared(storagePath);
+  renameSync(temp, full);
 }
 
 /** {@link publishSync} for the event loop (the streamed writer): the same steps through libuv. */
@@ -122,13 +119,8 @@ export async function publish(temp: string, full: string, noReplace: boolean, st
   try {
     await fs.link(temp, full);
   } catch (err) {
-    const code = codeOf(err);
-    if (code === 'EEXIST' || (code !== undefined && NO_HARD_LINKS.has(code))) {
-      // Rare paths (a conflict, or no hard links): the synchronous check is simpler and short.
-      publishSync(temp, full, true, storagePath);
-      return;
-    }
-    throw err;
+    // Rare paths (a conflict, or no hard links): the synchronous settling is simpler and short.
+    return settleLinkFailure(err, temp, full, storagePath);
   }
   await fs.unlink(temp);
 }
