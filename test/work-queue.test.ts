@@ -49,28 +49,38 @@ for (const dialect of dialects()) {
 
     it('enqueue writes the batches and the checkpoint together; claims go in order, each batch once', async () => {
       const id = await execution('in_progress');
-      await queue.enqueue(id, batches(0, 3), { cursor: '{"ep":0}', addFiles: 3, addBytes: 30, batchesPlanned: 3 });
+      await queue.enqueue(id, batches(0, 3), { cursor: '{"ep":0}', addFiles: 3, addBytes: 30, batchesPlanned: 3 }, T0);
       const row = await b.barge.store.db.selectFrom('task_executions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       assert.deepEqual([row.walk_cursor, Number(row.nodes_todo), Number(row.size_todo), Number(row.batches_planned)], ['{"ep":0}', 3, 30, 3]);
-      assert.ok((await queue.runnable(new Date())).includes(id));
-      const claims = await Promise.all(Array.from({ length: 5 }, (_, i) => queue.claim(id, `m${i}`, 30_000, new Date())));
+      assert.ok((await queue.runnable(T0)).includes(id));
+      const claims = await Promise.all(Array.from({ length: 5 }, (_, i) => queue.claim(id, `m${i}`, 30_000, T0)));
       const got = claims.filter((c) => c !== undefined);
       assert.deepEqual(got.map((c) => c!.seq).sort(), [0, 1, 2], 'each batch claimed exactly once');
       assert.ok(got.every((c) => c!.attempts === 1 && c!.items.length === 1));
       assert.deepEqual(await queue.openCount(id), { queued: 0, leased: 3 });
-      assert.ok(!(await queue.runnable(new Date())).includes(id), 'nothing left to claim');
+      assert.ok(!(await queue.runnable(T0)).includes(id), 'nothing left to claim');
+    });
+
+    it('enqueued batches become claimable at the caller\'s now, whatever the wall clock says', async () => {
+      const id = await execution('in_progress');
+      // Ten years from T0 (and from today): a queue that stamped the wall clock would let this be claimed early.
+      const later = at(10 * 365 * 86_400_000);
+      await queue.enqueue(id, batches(0, 1), { cursor: 'c', addFiles: 1, addBytes: 10, batchesPlanned: 1 }, later);
+      assert.ok(!(await queue.runnable(T0)).includes(id), 'not runnable before its time');
+      assert.equal(await queue.claim(id, 'm', 30_000, T0), undefined);
+      assert.equal((await queue.claim(id, 'm', 30_000, later))?.seq, 0);
     });
 
     it('a paused execution is not runnable and its batches cannot be claimed', async () => {
       const id = await execution('paused');
-      await queue.enqueue(id, batches(0, 1), { cursor: 'c', addFiles: 1, addBytes: 10, batchesPlanned: 1 });
-      assert.ok(!(await queue.runnable(new Date())).includes(id));
-      assert.equal(await queue.claim(id, 'm', 30_000, new Date()), undefined);
+      await queue.enqueue(id, batches(0, 1), { cursor: 'c', addFiles: 1, addBytes: 10, batchesPlanned: 1 }, T0);
+      assert.ok(!(await queue.runnable(T0)).includes(id));
+      assert.equal(await queue.claim(id, 'm', 30_000, T0), undefined);
     });
 
     it('release keeps the counts and delays the batch; complete and totals add them up', async () => {
       const id = await execution('in_progress');
-      await queue.enqueue(id, batches(0, 2), { cursor: 'c', addFiles: 2, addBytes: 20, batchesPlanned: 2 });
+      await queue.enqueue(id, batches(0, 2), { cursor: 'c', addFiles: 2, addBytes: 20, batchesPlanned: 2 }, T0);
       const first = await queue.claim(id, 'm', 30_000, T0);
       assert.equal(first?.seq, 0);
       await queue.release(first!.id, { doneFiles: 1, doneBytes: 10, failedFiles: 0 }, T0, at(5000));
@@ -86,7 +96,7 @@ for (const dialect of dialects()) {
 
     it('heartbeats extend only their owner\'s leases; expired leases (or every other owner\'s, at an engine start) return', async () => {
       const id = await execution('in_progress');
-      await queue.enqueue(id, batches(0, 3), { cursor: 'c', addFiles: 3, addBytes: 30, batchesPlanned: 3 });
+      await queue.enqueue(id, batches(0, 3), { cursor: 'c', addFiles: 3, addBytes: 30, batchesPlanned: 3 }, T0);
       const a = await queue.claim(id, 'alive', 1000, T0);
       const d = await queue.claim(id, 'dead', 1000, T0);
       const other = await queue.claim(id, 'other', 10_000, T0);
@@ -102,10 +112,10 @@ for (const dialect of dialects()) {
 
     it('plannedItems gives back every planned item in walk order, whatever the batches\' state', async () => {
       const id = await execution('in_progress');
-      await queue.enqueue(id, batches(0, 250), { cursor: 'c', addFiles: 250, addBytes: 2500, batchesPlanned: 250 });
-      const first = await queue.claim(id, 'm', 30_000, new Date());
-      await queue.complete(first!.id, { doneFiles: 1, doneBytes: 10, failedFiles: 0 }, new Date());
-      await queue.claim(id, 'm', 30_000, new Date());
+      await queue.enqueue(id, batches(0, 250), { cursor: 'c', addFiles: 250, addBytes: 2500, batchesPlanned: 250 }, T0);
+      const first = await queue.claim(id, 'm', 30_000, T0);
+      await queue.complete(first!.id, { doneFiles: 1, doneBytes: 10, failedFiles: 0 }, T0);
+      await queue.claim(id, 'm', 30_000, T0);
       const keys: string[] = [];
       for await (const items of queue.plannedItems(id)) keys.push(...items.map((i) => i.key));
       assert.deepEqual(keys, Array.from({ length: 250 }, (_, i) => `k${i}`), 'all of them, across pages, in order');
@@ -113,11 +123,11 @@ for (const dialect of dialects()) {
 
     it('cancel ends what is queued or leased', async () => {
       const id = await execution('in_progress');
-      await queue.enqueue(id, batches(0, 3), { cursor: 'c', addFiles: 3, addBytes: 30, batchesPlanned: 3 });
-      await queue.claim(id, 'm', 30_000, new Date());
-      await queue.cancel(id, new Date());
+      await queue.enqueue(id, batches(0, 3), { cursor: 'c', addFiles: 3, addBytes: 30, batchesPlanned: 3 }, T0);
+      await queue.claim(id, 'm', 30_000, T0);
+      await queue.cancel(id, T0);
       assert.deepEqual(await queue.openCount(id), { queued: 0, leased: 0 });
-      assert.equal(await queue.claim(id, 'm', 30_000, new Date()), undefined);
+      assert.equal(await queue.claim(id, 'm', 30_000, T0), undefined);
     });
   });
 }

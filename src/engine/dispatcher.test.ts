@@ -43,16 +43,19 @@ describe('dispatchWalk', () => {
       sources: [{ id: 's', type: 'nas', storage_id: 's', node_paths: ['/'] }], destinations: [{ id: 'd', type: 'nas', storage_id: 'd', node_paths: ['/out'] }],
     };
     const ctx = new ExecutionContext('e', 't', snapshot, [{ storageId: 's', driver: slow }], [{ storageId: 'd', driver: new MemoryDriver() }], 'calculating');
-    const enqueued: Array<{ batches: NewBatch[]; checkpoint: WalkCheckpoint }> = [];
-    const queue = { enqueue: async (_id: string, batches: NewBatch[], checkpoint: WalkCheckpoint) => void enqueued.push({ batches, checkpoint }) } as unknown as WorkQueue;
+    const enqueued: Array<{ batches: NewBatch[]; checkpoint: WalkCheckpoint; now: Date }> = [];
+    const queue = { enqueue: async (_id: string, batches: NewBatch[], checkpoint: WalkCheckpoint, now: Date) => void enqueued.push({ batches, checkpoint, now }) } as unknown as WorkQueue;
+    // A clock far from the real one: the batches must be stamped with it, never with the wall clock.
+    const clock = { now: () => new Date('2001-02-03T04:05:06.000Z') };
 
-    const walking = dispatchWalk(ctx, queue, undefined, 0, { batchFiles: 2, batchBytes: 1 << 30, flushBatches: 1 }, () => false);
+    const walking = dispatchWalk(ctx, queue, clock, undefined, 0, { batchFiles: 2, batchBytes: 1 << 30, flushBatches: 1 }, () => false);
     await zAsked;
     // The walk now waits on /z: everything under /a must already be in the queue.
     const files = (list: typeof enqueued) => list.flatMap((e) => e.batches.flatMap((b) => b.items)).filter((i) => i.op === 'copy').map((i) => i.src.path);
     assert.deepEqual(files(enqueued), ['/a/f0.txt', '/a/f1.txt', '/a/f2.txt', '/a/f3.txt', '/a/f4.txt', '/a/f5.txt']);
     assert.ok(enqueued.length >= 3, `several flushes (${enqueued.length})`);
     assert.ok(enqueued.every((e) => e.checkpoint.cursor.length > 0), 'each flush carries its checkpoint');
+    assert.ok(enqueued.every((e) => e.now.toISOString() === '2001-02-03T04:05:06.000Z'), 'each flush is stamped with the injected clock');
     release();
     assert.deepEqual(await walking, { complete: true });
     assert.deepEqual(files(enqueued).at(-1), '/z/last.txt');
@@ -77,7 +80,7 @@ describe('dispatchWalk', () => {
         yield [{ key: 'x', op: 'move', src: { ep: 0, path: '/a.txt' }, dst: { ep: 0, path: '/out/b (1).txt' }, size: 1, mtimeMs: 0 }];
       },
     } as unknown as WorkQueue;
-    await dispatchWalk(ctx, queue, { ep: 0, np: 0, path: ['a.txt'] }, 1, { batchFiles: 10, batchBytes: 1 << 30, flushBatches: 1 }, () => false);
+    await dispatchWalk(ctx, queue, { now: () => new Date() }, { ep: 0, np: 0, path: ['a.txt'] }, 1, { batchFiles: 10, batchBytes: 1 << 30, flushBatches: 1 }, () => false);
     const moved = enqueued.flatMap((b) => b.items).filter((i) => i.op === 'move');
     assert.deepEqual(moved.map((i) => i.dst?.path), ['/out/b (2).txt']);
   });

@@ -10,6 +10,7 @@ import type { CatalogEntryRow } from '../store/schema.js';
 import { walk } from './walker.js';
 import { joinPath, type WalkPosition } from './plan.js';
 import type { WorkItem } from './work-item.js';
+import type { Clock } from '../lib/clock.js';
 
 export interface DispatchLimits {
   batchFiles: number;
@@ -37,6 +38,7 @@ export interface PlanSource {
 export async function dispatchWalk(
   ctx: ExecutionContext,
   queue: WorkQueue,
+  clock: Clock,
   cursor: WalkPosition | undefined,
   batchesPlanned: number,
   limits: DispatchLimits,
@@ -72,7 +74,7 @@ export async function dispatchWalk(
   const flush = async () => {
     cut();
     if (pending.length === 0 || last === undefined) return;
-    await queue.enqueue(ctx.id, pending, { cursor: JSON.stringify(last), addFiles: pendingFiles, addBytes: pendingBytes, batchesPlanned: seq });
+    await queue.enqueue(ctx.id, pending, { cursor: JSON.stringify(last), addFiles: pendingFiles, addBytes: pendingBytes, batchesPlanned: seq }, clock.now());
     pending = [];
     pendingFiles = 0;
     pendingBytes = 0;

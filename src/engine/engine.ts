@@ -253,7 +253,7 @@ export class Engine implements EngineSignals {
         const cursor = row.walk_cursor ? (JSON.parse(row.walk_cursor) as WalkPosition) : undefined;
         let walked;
         try {
-          walked = await dispatchWalk(ctx, this.queue, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted, await this.planSource(ctx, row, restoreFrom, restoreStorages));
+          walked = await dispatchWalk(ctx, this.queue, this.clock, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted, await this.planSource(ctx, row, restoreFrom, restoreStorages));
         } catch (err) {
           if (!ctx.abort.signal.aborted) {
             await this.fail(row, `walk failed: ${(err as Error).message}`);

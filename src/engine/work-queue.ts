@@ -28,8 +28,12 @@ export interface BatchCounts {
 }
 
 export interface WorkQueue {
-  /** Stores batches and the checkpoint atomically. */
-  enqueue(executionId: string, batches: NewBatch[], checkpoint: WalkCheckpoint): Promise<void>;
+  /**
+   * Stores batches and the checkpoint atomically; the batches become claimable at `now`. Why `now`
+   * comes from the caller: every time the store records is the engine's clock, so a test (or a
+   * process whose clock is injected) never mixes it with the wall clock.
+   */
+  enqueue(executionId: string, batches: NewBatch[], checkpoint: WalkCheckpoint, now: Date): Promise<void>;
   /** Executions that have claimable batches and may run now (not paused/stopping/finished). */
   runnable(now: Date): Promise<string[]>;
   /** Leases the next batch of an execution to `owner`, or undefined. */

@@ -23,8 +23,8 @@ export class SqlWorkQueue implements WorkQueue {
     private readonly dialect: Dialect,
   ) {}
 
-  async enqueue(executionId: string, batches: NewBatch[], cp: WalkCheckpoint): Promise<void> {
-    const now = iso(new Date());
+  async enqueue(executionId: string, batches: NewBatch[], cp: WalkCheckpoint, at: Date): Promise<void> {
+    const now = iso(at);
     await this.db.transaction().execute(async (trx) => {
       if (batches.length > 0) {
         await trx.insertInto('work_batches').values(batches.map((b): WorkBatchRow => ({
