@@ -46,12 +46,22 @@ import { storageHandlers } from './api/handlers/storage-handlers.js';
 import { metaHandlers } from './api/handlers/meta-handlers.js';
 import { consolePlugin } from './api/console.js';
 import { docsPage } from './api/docs-page.js';
+import { PrivilegeRepository } from './store/privilege-repository.js';
+import { GroupRepository } from './store/group-repository.js';
+import { AccessService, snapshotShape } from './services/access-service.js';
+import { PrivilegeService } from './services/privilege-service.js';
+import { GroupService } from './services/group-service.js';
+import { privilegeHandlers } from './api/handlers/privilege-handlers.js';
+import { groupHandlers } from './api/handlers/group-handlers.js';
 
 export interface Barge {
   app: FastifyInstance;
   store: Store;
   logger: Logger;
-  services: { users: UserService; tasks: TaskService; taskLists: TaskListCache; executions: ExecutionService; registry: RegistryService; auth: AuthService; generations: GenerationSource };
+  services: {
+    users: UserService; tasks: TaskService; taskLists: TaskListCache; executions: ExecutionService; registry: RegistryService; auth: AuthService;
+    generations: GenerationSource; access: AccessService; privileges: PrivilegeService; groups: GroupService;
+  };
   /** The engine of this process, when `config.engine` is on. */
   engine: Engine | undefined;
   /** What first start did about the admin account (to print it once). */
@@ -91,9 +101,15 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
     const generations = new GenerationReader(db, config.database);
     closers.push(() => generations.close());
     const auth = new AuthService(userRepo, clock, { jwtKey, jwtTtlSeconds: config.jwtTtlSeconds, basicCacheSeconds: config.basicCacheSeconds }, generations);
-    const users = new UserService(userRepo, auth, clock);
+        const privilegeRepo = new PrivilegeRepository(db, dialect);
+    const groupRepo = new GroupRepository(db, dialect);
+    const users = new UserService(userRepo, auth, groupRepo, clock);
+    const guarded = { nas_shares: registryRepos.nas_shares, cloud_buckets: registryRepos.cloud_buckets, pools: registryRepos.pools };
+    const access = new AccessService(privilegeRepo, userRepo, guarded, execRepo);
     const registry = new RegistryService(registryRepos, taskRepo, overrides.probes ?? realProbes, secrets, clock);
-    const tasks = new TaskService(taskRepo, execRepo, registry, clock);
+    const privileges = new PrivilegeService(privilegeRepo, guarded, userRepo, groupRepo, clock);
+    const groups = new GroupService(groupRepo, userRepo, clock);
+    const tasks = new TaskService(taskRepo, execRepo, registry, access, clock);
     const taskLists = new TaskListCache(tasks, generations, { ...DEFAULT_TASK_LIST_CACHE, enabled: overrides.taskListCache ?? true });
     const ledger = new LedgerRepository(db, dialect, store.sqlite);
     /** A bucket's s3 driver config: its connector's endpoint and (decrypted) credentials, plus bucket options. */
@@ -122,11 +138,12 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
           new SqlEngineLease(db),
           clock,
           logger,
+          { refusal: (row) => access.refusal(row.user_id, snapshotShape(row)) },
         )
       : undefined;
     // What the registered drivers can serve: a kind of endpoint is runnable only if its driver exists.
     const kinds = new Set<string>([...(driverKinds().includes('posix') ? ['nas'] : []), ...(driverKinds().includes('s3') ? ['cloud'] : [])]);
-    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, kinds);
+    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds);
     const admin = await users.ensureAdmin(config.adminPassword);
     const document = buildOpenApiDocument();
     const app = await buildServer({
@@ -140,13 +157,15 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
         ...taskHandlers(tasks, executions, taskLists),
         ...userHandlers(users),
         ...storageHandlers(registry),
+        ...privilegeHandlers(privileges),
+        ...groupHandlers(groups),
         ...metaHandlers(document, async () => void (await sql`SELECT 1`.execute(db))),
       },
     });
     await engine?.start();
     return {
       app, store, logger, admin, engine,
-      services: { users, tasks, taskLists, executions, registry, auth, generations },
+      services: { users, tasks, taskLists, executions, registry, auth, generations, access, privileges, groups },
       async close() {
         await app.close();
         await engine?.stop();

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dialects, pgSkipReason, type Client } from './helpers/barge.js';
 import { bootPair, type Pair } from './helpers/shared-store.js';
-import { copyTask, makeUser, nasWithShares, unique } from './helpers/fixtures.js';
+import { copyTask, makeUser, nasWithShares, openToAll, unique } from './helpers/fixtures.js';
 
 if (pgSkipReason()) console.log(`# ${pgSkipReason()}`);
 
@@ -104,6 +104,7 @@ for (const dialect of dialects()) {
 
     it('a renamed user acts under the new name at once; the old Basic username stops working', async () => {
       const shares = await nasWithShares(p.a.admin, ['src', 'dst']);
+      await openToAll(p.a.admin, shares);
       const u = await newUser();
       const token = (await p.a.api.post('/users/sign_in', { user: { username: u.username, password: 'user-password-1' } })).body.token as string;
       const viaJwt = p.a.api.withAuth(`Bearer ${token}`);

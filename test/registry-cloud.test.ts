@@ -165,18 +165,36 @@ for (const dialect of dialects()) {
     });
     after(async () => b?.stop());
 
-    it('everybody can read storages', async () => {
-      for (const resource of ['nas', 'nas_shares', 'pools', 'cloud_connectors', 'cloud_buckets']) {
+    it('a non-admin sees only the storages they may read, never their paths, settings or endpoints', async () => {
+      const guarded = ['nas_shares', 'pools', 'cloud_buckets'];
+      // New storages start at guest_right none: nothing is visible, and what exists is a 404 (no existence leak).
+      for (const resource of ['nas', ...guarded, 'cloud_connectors']) {
         const list = await user.get(`/${resource}`);
         assert.equal(list.status, 200, `${resource}: ${JSON.stringify(list.body)}`);
-        assert.equal(list.body.count, 1);
+        assert.equal(list.body.count, 0, resource);
+        assert.equal((await user.get(`/${resource}/${ids[resource]}`)).status, 404, resource);
+      }
+      assert.equal((await user.get(`/nas_shares/${ids.nas_shares}/mount`)).status, 404);
+      assert.equal((await user.get(`/nas/${ids.nas}/nas_shares`)).status, 404);
+      for (const resource of guarded) assert.equal((await b.admin.put(`/${resource}/${ids[resource]}`, { guest_right: 'read' })).status, 200, resource);
+      for (const resource of ['nas', ...guarded, 'cloud_connectors']) {
+        const list = await user.get(`/${resource}`);
+        assert.equal(list.body.count, 1, resource);
         const one = await user.get(`/${resource}/${ids[resource]}`);
         assert.equal(one.status, 200);
-        assert.ok(!JSON.stringify(one.body).includes('user-must-not-see'));
+        const text = JSON.stringify(one.body);
+        assert.ok(!text.includes('user-must-not-see'));
+        for (const hidden of ['path', 'options', 'url', 'access_key', 'host', 'secret_key_set']) assert.ok(!(hidden in one.body), `${resource} shows ${hidden} to a non-admin`);
       }
-      assert.equal((await user.get(`/nas/${ids.nas}/nas_shares`)).status, 200);
-      assert.equal((await user.get(`/cloud_connectors/${ids.cloud_connectors}/cloud_buckets`)).status, 200);
-      assert.equal((await user.get(`/nas_shares/${ids.nas_shares}/mount`)).status, 200);
+      // A filter on a hidden attribute is not honoured for a non-admin (it would reveal it).
+      assert.equal((await user.get('/nas_shares?path=/nothing-here')).body.count, 1);
+      assert.equal((await user.get(`/nas/${ids.nas}/nas_shares`)).body.count, 1);
+      assert.equal((await user.get(`/cloud_connectors/${ids.cloud_connectors}/cloud_buckets`)).body.count, 1);
+      const mount = await user.get(`/nas_shares/${ids.nas_shares}/mount`);
+      assert.equal(mount.status, 200);
+      assert.ok(!('path' in mount.body));
+      // The admin still sees everything.
+      assert.equal((await b.admin.get(`/nas_shares/${ids.nas_shares}`)).body.path, '/tmp');
     });
 
     it('only admins create, update or delete them (403 model_error), and nothing changes', async () => {
@@ -199,14 +217,17 @@ for (const dialect of dialects()) {
         ['DELETE', `/cloud_buckets/${ids.cloud_buckets}`],
         ['PUT', `/cloud_connectors/${ids.cloud_connectors}/cloud_buckets/-/sync`],
       ];
+      const resources = ['nas', 'nas_shares', 'pools', 'cloud_connectors', 'cloud_buckets'];
+      const before = new Map<string, unknown>();
+      for (const resource of resources) before.set(resource, (await b.admin.get(`/${resource}`)).body);
       for (const [method, path, body] of writes) {
         const r = await user.request(method, path, body);
         assertModelError(r, 403);
       }
-      for (const resource of ['nas', 'nas_shares', 'pools', 'cloud_connectors', 'cloud_buckets']) {
+      for (const resource of resources) {
         const r = await b.admin.get(`/${resource}`);
         assert.equal(r.body.count, 1, `${resource} unchanged`);
-        assert.equal(r.body[resource][0].updated_at, r.body[resource][0].created_at, `${resource} not updated`);
+        assert.deepEqual(r.body, before.get(resource), `${resource} not updated`);
       }
     });
   });

@@ -142,7 +142,7 @@ for (const dialect of dialects()) {
       const name = unique('gold');
       const c = await b.admin.post('/pools', { name, type: 'active_archive', content: 'cloud', comment: 'S3 tier' });
       assert.equal(c.status, 201, JSON.stringify(c.body));
-      assert.deepEqual({ ...c.body, id: 'ID', created_at: 'T', updated_at: 'T' }, { id: 'ID', name, type: 'active_archive', content: 'cloud', comment: 'S3 tier', created_at: 'T', updated_at: 'T' });
+      assert.deepEqual({ ...c.body, id: 'ID', created_at: 'T', updated_at: 'T' }, { id: 'ID', name, type: 'active_archive', content: 'cloud', comment: 'S3 tier', guest_right: 'none', created_at: 'T', updated_at: 'T' });
       assert.deepEqual((await b.admin.get(`/pools/${c.body.id}`)).body, c.body);
       assert.ok((await b.admin.get(`/pools${qs({ content: 'cloud' })}`)).body.pools.every((p: any) => p.content === 'cloud'));
       const u = await b.admin.put(`/pools/${c.body.id}`, { type: 'scratch', comment: null });

@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ADMIN_PASSWORD, dialects, pgSkipReason, waitFor } from './helpers/barge.js';
 import { bootPair, getRaw, type Pair } from './helpers/shared-store.js';
-import { copyTask, makeUser, nasWithShares, unique } from './helpers/fixtures.js';
+import { copyTask, makeUser, nasWithShares, openToAll, unique } from './helpers/fixtures.js';
 
 if (pgSkipReason()) console.log(`# ${pgSkipReason()}`);
 
@@ -27,6 +27,7 @@ for (const dialect of dialects()) {
     before(async () => {
       p = await bootPair(dialect, { a: { engine: true }, b: { overrides: { taskListCache: false } } });
       shares = await nasWithShares(p.a.admin, ['src', 'dst']);
+      await openToAll(p.a.admin, shares);
       await writeFile(join(shares.src!.path, 'a.txt'), 'hello');
       for (let i = 0; i < 3; i++) assert.equal((await p.a.admin.post('/tasks', copyTask(shares.src!.id, shares.dst!.id))).status, 201);
       // Count the pages A builds (a hit builds none).

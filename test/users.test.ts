@@ -16,7 +16,7 @@ if (pgSkipReason()) console.log(`# ${pgSkipReason()}`);
 const recorder = recordResponses();
 after(() => recorder.restore());
 
-const USER_KEYS = ['created_at', 'email', 'id', 'is_admin', 'updated_at', 'username'];
+const USER_KEYS = ['created_at', 'email', 'groups', 'id', 'is_admin', 'updated_at', 'username'];
 const PASSWORDS = [ADMIN_PASSWORD, 'user-password-1', 'created-password-1', 'second-password-2'];
 
 /** A task without endpoints: enough for ownership rules, no storage needed. */

@@ -23,6 +23,7 @@ import type { WorkQueue } from './work-queue.js';
 import { isDeadLocalHolder, type EngineLease } from './engine-lease.js';
 import type { WalkPosition } from './plan.js';
 import { Accounting } from './accounting.js';
+import { OPEN_ACCESS, type AccessGuard } from './access-guard.js';
 
 export interface EngineConfig {
   /** This process's name in `dispatcher`/`movers` (`host:pid` by default). */
@@ -42,12 +43,14 @@ export interface EngineConfig {
   embedded: boolean;
   fileAttempts: number;
   backoffMs: number;
+  /** How often a running execution's storage rights are checked again (a withdrawn right stops it). */
+  accessCheckMs: number;
 }
 
 export function defaultEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
   return {
     name: `${hostname()}:${process.pid}`, slots: 8, smallPerSlot: 8, leaseMs: 30_000, heartbeatMs: 10_000, batchFiles: 256, batchBytes: 64 * 1024 * 1024,
-    statsIntervalMs: 1000, maxExecutions: 8, embedded: true, fileAttempts: 3, backoffMs: 250, ...overrides,
+    statsIntervalMs: 1000, maxExecutions: 8, embedded: true, fileAttempts: 3, backoffMs: 250, accessCheckMs: 2000, ...overrides,
   };
 }
 
@@ -73,6 +76,7 @@ export class Engine implements EngineSignals {
     private readonly lease: EngineLease,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly access: AccessGuard = OPEN_ACCESS,
   ) {
     this.mover = new Mover(
       { owner: cfg.name, slots: cfg.slots, smallPerSlot: cfg.smallPerSlot, leaseMs: cfg.leaseMs, heartbeatMs: cfg.heartbeatMs, attempts: cfg.fileAttempts, backoffMs: cfg.backoffMs },
@@ -217,6 +221,7 @@ export class Engine implements EngineSignals {
       return;
     }
     const stats = setInterval(() => void this.writeStats(ctx), this.cfg.statsIntervalMs).unref();
+    const guard = setInterval(() => void this.checkAccess(ctx), this.cfg.accessCheckMs).unref();
     try {
       let row = initial;
       if (row.state === 'in_queue' && !engineOwns(Number(row.progress))) {
@@ -274,6 +279,31 @@ export class Engine implements EngineSignals {
       await this.watch(ctx);
     } finally {
       clearInterval(stats);
+      clearInterval(guard);
+    }
+  }
+
+  /**
+   * A right withdrawn while the run goes on: the execution stops as a user's stop would (files in
+   * flight finish, nothing new starts) and ends `stopped_by_system`, the reason in `error` and `log`.
+   * Written before it is acted on, so a restart in between still ends it that way.
+   */
+  private async checkAccess(ctx: ExecutionContext): Promise<void> {
+    try {
+      const row = await this.executions.findById(ctx.id);
+      if (!row || !['calculating', 'in_progress', 'paused'].includes(row.state)) return;
+      const refusal = await this.access.refusal(row);
+      if (refusal === undefined) return;
+      const reason = `stopped: a storage right was withdrawn (${refusal})`;
+      const log = JSON.stringify([...JSON.parse(row.log ?? '[]'), reason]);
+      const progress = (Number(row.progress) | Progress.STOPPED) & ~Progress.PAUSED;
+      if (await this.executions.transition(row.id, row.state, { state: 'stopping', progress, error: reason, log, updated_at: this.clock.now().toISOString() }, Number(row.progress))) {
+        this.log.warn({ execution: row.id, reason }, 'execution stopped: storage right withdrawn');
+        await this.refresh(row.id);
+        this.mover.kick();
+      }
+    } catch (err) {
+      this.log.error({ err, execution: ctx.id }, 'storage right check failed');
     }
   }
 
@@ -320,7 +350,8 @@ export class Engine implements EngineSignals {
       const walkDone = (Number(row.progress) & Progress.INIT_DONE) !== 0;
       if (row.state === 'stopping' && open.leased === 0 && this.mover.openBatches(ctx.id) === 0) {
         await this.queue.cancel(ctx.id, this.clock.now());
-        await this.finish(ctx, row, 'stopped_by_user');
+        // A stop the engine decided (a withdrawn right) carries its reason in `error`; a user's does not.
+        await this.finish(ctx, row, row.error !== null ? 'stopped_by_system' : 'stopped_by_user');
         return;
       }
       if (walkDone && open.queued + open.leased === 0 && this.mover.openBatches(ctx.id) === 0 && row.state !== 'stopping') {
@@ -364,7 +395,7 @@ export class Engine implements EngineSignals {
     await this.executions.transition(ctx.id, current.state, {
       state, progress: Number(current.progress) | flags | Progress.FINAL_STARTED, finished_at: now, updated_at: now, log,
       nodes_done: totals.doneFiles, size_done: totals.doneBytes, files_failed: totals.failedFiles, bandwidth, eta_seconds: 0,
-      error: state === 'error' ? 'every file failed; see the execution files' : null,
+      error: state === 'error' ? 'every file failed; see the execution files' : state === 'stopped_by_system' ? current.error : null,
     });
     void row;
   }

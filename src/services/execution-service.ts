@@ -20,6 +20,7 @@ import type { EngineSignals } from '../engine/signals.js';
 import { executionEvents, type ExecutionEvent } from './execution-events.js';
 import { ownerScope, type TaskService } from './task-service.js';
 import { endpointView, executionView, type ExecutionView } from './views.js';
+import { shapeOf, type TaskShape } from './access-service.js';
 
 export const LEDGER_LIST: ListSpec = {
   filters: { status: 'string', src_path: 'string', dst_path: 'string', error_class: 'string', size: 'number', updated_at: 'date' },
@@ -45,6 +46,11 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+/** The storage-privilege check every run passes, with the task owner's rights of that moment. */
+export interface RunAccess {
+  refusal(ownerId: string, task: TaskShape): Promise<string | undefined>;
+}
+
 export class ExecutionService {
   constructor(
     private readonly tasks: TaskService,
@@ -55,6 +61,7 @@ export class ExecutionService {
     private readonly clock: Clock,
     private readonly deferTtlSeconds: number,
     private readonly ledger: LedgerRepository,
+    private readonly access: RunAccess,
     /** Storage kinds this deployment can move data on (nas; cloud once an s3 driver is registered). */
     private readonly supportedKinds: ReadonlySet<string> = new Set(['nas']),
   ) {}
@@ -188,6 +195,9 @@ export class ExecutionService {
       if (!kind) throw new DataManagementError(422, `Task ${task.name} has an endpoint of unknown type ${e.type}`);
       if (!this.supportedKinds.has(kind)) throw new DataManagementError(422, `Task ${task.name} uses a ${kind} storage, which this Barge cannot move data on yet`);
     }
+    // Rights are those of the task's owner now (a right can be withdrawn after the task was made).
+    const refusal = await this.access.refusal(task.user_id, shapeOf(action, options, sources.map(endpointView), destinations.map(endpointView)));
+    if (refusal !== undefined) throw new DataManagementError(403, `Task ${task.name} cannot run: ${refusal}`);
     return endpoints;
   }
 

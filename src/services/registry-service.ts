@@ -18,6 +18,7 @@ import type { ConnectorCredentials, ConnectorTest, MountStatus, StorageProbes } 
 import type { Principal } from './principal.js';
 import { checkFields, type FieldRules } from './registry-fields.js';
 import type { StorageIndex } from './task-service.js';
+import { RIGHTS } from '../domain/privileges.js';
 
 export const NAS_TYPES = ['local', 'nfs_v3', 'nfs_v4', 'smb_v3'] as const;
 export const POOL_TYPES = ['primary', 'active_archive', 'offline_archive', 'data_exchange', 'scratch', 'data_enrichment'] as const;
@@ -46,6 +47,20 @@ interface ResourceDef {
 }
 
 const NAME = { kind: 'string', required: true, max: 255 } as const;
+/** Every authenticated user's right on a storage; new storages start at `none` (domain/privileges.ts). */
+const GUEST = { kind: 'enum', values: RIGHTS } as const;
+
+/**
+ * What a non-admin sees of each resource (only those they may read): never a share's path, a
+ * storage's settings or a connector's endpoint and credentials — those belong to the admins.
+ */
+const PUBLIC_ATTRIBUTES: Record<ResourceName, readonly string[]> = {
+  nas: ['id', 'name', 'type', 'created_at', 'updated_at'],
+  nas_shares: ['id', 'nas_id', 'pool_id', 'name', 'guest_right', 'created_at', 'updated_at'],
+  cloud_connectors: ['id', 'name', 'provider', 'created_at', 'updated_at'],
+  cloud_buckets: ['id', 'cloud_connector_id', 'pool_id', 'name', 'location', 'guest_right', 'created_at', 'updated_at'],
+  pools: ['id', 'name', 'comment', 'type', 'content', 'guest_right', 'created_at', 'updated_at'],
+};
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const DEFS: Record<ResourceName, ResourceDef> = {
@@ -56,7 +71,7 @@ const DEFS: Record<ResourceName, ResourceDef> = {
   },
   nas_shares: {
     table: 'nas_shares', label: 'NAS share', plural: 'nas_shares',
-    rules: { name: NAME, path: { kind: 'absolute_path', required: true }, pool_id: { kind: 'string' }, options: { kind: 'object' } },
+    rules: { name: NAME, path: { kind: 'absolute_path', required: true }, pool_id: { kind: 'string' }, options: { kind: 'object' }, guest_right: GUEST },
     parent: { column: 'nas_id', resource: 'nas', label: 'NAS' }, poolContent: 'nas', usedBy: 'storage_id', json: ['options'],
   },
   cloud_connectors: {
@@ -69,19 +84,20 @@ const DEFS: Record<ResourceName, ResourceDef> = {
   },
   cloud_buckets: {
     table: 'cloud_buckets', label: 'Cloud bucket', plural: 'cloud_buckets',
-    rules: { name: { ...NAME, pattern: BUCKET_NAME, patternMessage: 'must be a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)' }, location: { kind: 'string', max: 64 }, pool_id: { kind: 'string' }, options: { kind: 'object' } },
+    rules: { name: { ...NAME, pattern: BUCKET_NAME, patternMessage: 'must be a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)' }, location: { kind: 'string', max: 64 }, pool_id: { kind: 'string' }, options: { kind: 'object' }, guest_right: GUEST },
     parent: { column: 'cloud_connector_id', resource: 'cloud_connectors', label: 'Cloud connector' }, poolContent: 'cloud', usedBy: 'storage_id', json: ['options'],
   },
   pools: {
     table: 'pools', label: 'Pool', plural: 'pools',
-    rules: { name: NAME, comment: { kind: 'string', max: 4096 }, type: { kind: 'enum', required: true, values: POOL_TYPES }, content: { kind: 'enum', required: true, values: POOL_CONTENTS } },
+    rules: { name: NAME, comment: { kind: 'string', max: 4096 }, type: { kind: 'enum', required: true, values: POOL_TYPES }, content: { kind: 'enum', required: true, values: POOL_CONTENTS }, guest_right: GUEST },
     children: [{ resource: 'nas_shares', column: 'pool_id', label: 'shares' }, { resource: 'cloud_buckets', column: 'pool_id', label: 'buckets' }],
     usedBy: 'pool_id',
   },
 };
 
-function listSpec(table: RegistryTable): ListSpec {
-  const cols = REGISTRY_ATTRIBUTES[table];
+/** Filters and sorts of a list; a non-admin's only on what they may see (a filter on a path would reveal it). */
+function listSpec(table: RegistryTable, admin: boolean): ListSpec {
+  const cols = admin ? REGISTRY_ATTRIBUTES[table] : REGISTRY_ATTRIBUTES[table].filter((c) => PUBLIC_ATTRIBUTES[table].includes(c));
   const filters: Record<string, AttributeType> = {};
   for (const c of cols) filters[c] = c.endsWith('_at') ? 'date' : 'string';
   return { filters, sortable: cols };
@@ -98,8 +114,9 @@ export class RegistryService implements StorageIndex {
     private readonly clock: Clock,
   ) {}
 
-  /** The API view of a row: JSON columns parsed, the connector's secret reduced to "is it set". */
-  view(resource: ResourceName, row: AnyRow): Json {
+  /** The API view of a row: JSON columns parsed, the connector's secret reduced to "is it set"; for a non-admin, the public attributes only. */
+  view(resource: ResourceName, row: AnyRow, admin = true): Json {
+    if (!admin) return Object.fromEntries(PUBLIC_ATTRIBUTES[resource].filter((a) => a in row).map((a) => [a, row[a]]));
     const out: Json = { ...row };
     for (const c of DEFS[resource].json ?? []) out[c] = JSON.parse(String(row[c] ?? '{}'));
     if (resource === 'cloud_connectors') {
@@ -109,22 +126,22 @@ export class RegistryService implements StorageIndex {
     return out;
   }
 
+  /** Admins list everything; other users the storages they may read (and the NAS/connectors holding one). */
   async list(p: Principal, resource: ResourceName, query: Record<string, unknown>, parentId?: string): Promise<Json> {
-    void p;
     const def = DEFS[resource];
-    const q = parseListQuery(query, listSpec(def.table));
+    const q = parseListQuery(query, listSpec(def.table, p.isAdmin));
     let parent: Record<string, string> | undefined;
     if (parentId !== undefined && def.parent) {
-      await this.get(def.parent.resource, parentId);
+      await this.visible(p, def.parent.resource, parentId);
       parent = { [def.parent.column]: parentId };
     }
-    const { count, rows } = await this.repos[resource].list(q, parent);
-    return { count, [def.plural]: rows.map((r: AnyRow) => this.view(resource, r)) };
+    const { count, rows } = await this.repos[resource].list(q, parent, p.isAdmin ? undefined : p.userId);
+    return { count, [def.plural]: rows.map((r: AnyRow) => this.view(resource, r, p.isAdmin)) };
   }
 
+  /** A storage a non-admin may not read is a 404 to them, as if it did not exist. */
   async show(p: Principal, resource: ResourceName, id: string): Promise<Json> {
-    void p;
-    return this.view(resource, await this.get(resource, id));
+    return this.view(resource, await this.visible(p, resource, id), p.isAdmin);
   }
 
   async create(p: Principal, resource: ResourceName, body: unknown, parentId?: string): Promise<Json> {
@@ -134,6 +151,7 @@ export class RegistryService implements StorageIndex {
     const input = unwrap(body, resource);
     const errors = new ValidationErrors();
     const accepted = checkFields(input, def.rules, false, errors);
+    guestNotBlank(accepted, errors);
     if (def.parent && parentId === undefined) errors.add(def.parent.column, { error: 'blank' }, `${def.parent.label} can't be blank`);
     await this.checkPool(def, accepted, errors);
     errors.throwIfAny();
@@ -151,6 +169,7 @@ export class RegistryService implements StorageIndex {
     const input = unwrap(body, resource);
     const errors = new ValidationErrors();
     const accepted = checkFields(input, def.rules, true, errors);
+    guestNotBlank(accepted, errors);
     await this.checkPool(def, accepted, errors);
     if (resource === 'pools' && accepted.content !== undefined && accepted.content !== current.content) {
       const members = (await this.repos.nas_shares.countWhere('pool_id', id)) + (await this.repos.cloud_buckets.countWhere('pool_id', id)) + (await this.tasks.countUsing('pool_id', id));
@@ -178,9 +197,12 @@ export class RegistryService implements StorageIndex {
   }
 
   async mountStatus(p: Principal, shareId: string): Promise<MountStatus> {
-    void p;
-    const share = (await this.get('nas_shares', shareId)) as unknown as NasShareRow;
-    return this.probes.shareStatus(share.path);
+    const share = (await this.visible(p, 'nas_shares', shareId)) as unknown as NasShareRow;
+    const status = await this.probes.shareStatus(share.path);
+    if (p.isAdmin) return status;
+    const { path: _path, ...rest } = status;
+    if (typeof rest.error === 'string') rest.error = rest.error.split(share.path).join(`share ${share.name}`);
+    return rest as MountStatus;
   }
 
   /** Checks credentials given in the body; with an `id` (or `name`) of a stored connector, its stored secret fills the gaps. */
@@ -210,7 +232,7 @@ export class RegistryService implements StorageIndex {
     const now = this.clock.now().toISOString();
     for (const b of remote) {
       if (await this.repos.cloud_buckets.findByName(b.name, { cloud_connector_id: connectorId })) continue;
-      const row: CloudBucketRow = { id: newId(), cloud_connector_id: connectorId, pool_id: null, name: b.name, location: null, options: '{}', created_at: now, updated_at: now };
+      const row: CloudBucketRow = { id: newId(), cloud_connector_id: connectorId, pool_id: null, name: b.name, location: null, options: '{}', guest_right: 'none', created_at: now, updated_at: now };
       await this.repos.cloud_buckets.insert(row);
     }
     const rows = await this.repos.cloud_buckets.all({ cloud_connector_id: connectorId });
@@ -246,6 +268,13 @@ export class RegistryService implements StorageIndex {
 
   // --- helpers
 
+  /** The row, if the principal may see it (admins: any). */
+  private async visible(p: Principal, resource: ResourceName, id: string): Promise<AnyRow> {
+    const row = await this.get(resource, id);
+    if (!p.isAdmin && !(await this.repos[resource].isReadable(id, p.userId))) throw notFound(DEFS[resource].label);
+    return row;
+  }
+
   private async get(resource: ResourceName, id: string): Promise<AnyRow> {
     const row = (await this.repos[resource].findById(id)) as AnyRow | undefined;
     if (!row) throw notFound(DEFS[resource].label);
@@ -266,7 +295,7 @@ export class RegistryService implements StorageIndex {
     for (const attr of Object.keys(def.rules)) {
       if (attr === 'secret_key') continue;
       if (accepted[attr] !== undefined) out[attr] = def.json?.includes(attr) ? JSON.stringify(accepted[attr] ?? {}) : accepted[attr];
-      else if (create) out[attr] = def.json?.includes(attr) ? '{}' : null;
+      else if (create) out[attr] = def.json?.includes(attr) ? '{}' : attr === 'guest_right' ? 'none' : null;
     }
     if (resource === 'cloud_connectors') {
       if (typeof accepted.secret_key === 'string') out.secret_key_enc = this.secrets.seal(accepted.secret_key);
@@ -295,6 +324,11 @@ export class RegistryService implements StorageIndex {
       throw err;
     }
   }
+}
+
+/** `guest_right: null` would mean nothing: the weakest right is `none`, said explicitly. */
+function guestNotBlank(accepted: Json, errors: ValidationErrors): void {
+  if (accepted.guest_right === null) errors.add('guest_right', { error: 'blank' }, `Guest right can't be blank (use none)`);
 }
 
 function requireAdmin(p: Principal): void {

@@ -17,6 +17,8 @@ import type { TaskEndpointRow, TaskRow } from '../store/schema.js';
 import type { Principal } from './principal.js';
 import { endpointView, taskView, type TaskView } from './views.js';
 import type { TaskEndpoint } from '../domain/task.js';
+import { describeMissing, type MissingRight } from '../domain/privileges.js';
+import { shapeOf, type TaskShape } from './access-service.js';
 
 export const TASK_LIST: ListSpec = {
   filters: {
@@ -48,11 +50,17 @@ export function ownerScope(p: Principal, all: boolean): OwnerScope {
   return { userId: p.userId, all };
 }
 
+/** The storage-privilege check a task must pass when it is created or changed (services/access-service.ts). */
+export interface TaskAccess {
+  missing(ownerId: string, task: TaskShape): Promise<MissingRight[]>;
+}
+
 export class TaskService {
   constructor(
     private readonly tasks: TaskRepository,
     private readonly executions: ExecutionRepository,
     private readonly storages: StorageIndex,
+    private readonly access: TaskAccess,
     private readonly clock: Clock,
   ) {}
 
@@ -91,6 +99,7 @@ export class TaskService {
     const destinations = await this.endpoints(input.destinations, 'destinations', workingDir, own);
     const errors = (schemaErrors ?? new ValidationErrors()).mergeFrom(own);
     if (errors.empty) validateActionFit(String(input.workflow_action), sources ?? [], destinations ?? [], errors);
+    if (errors.empty) await this.checkAccess(p.userId, String(input.workflow_action), input.options, sources ?? [], destinations ?? [], errors);
     errors.throwIfAny();
     const now = this.clock.now().toISOString();
     const row: TaskRow = {
@@ -127,7 +136,10 @@ export class TaskService {
     const keep = (role: EndpointRole) => new Set(all.filter((e) => e.role === role).map((e) => e.id));
     if (errors.empty) {
       const existing = (role: EndpointRole) => all.filter((e) => e.role === role).map(endpointView);
-      validateActionFit(String(input.workflow_action ?? current.workflow_action), sources ?? existing('source'), destinations ?? existing('destination'), errors);
+      const action = String(input.workflow_action ?? current.workflow_action);
+      validateActionFit(action, sources ?? existing('source'), destinations ?? existing('destination'), errors);
+      // The owner's rights, whoever edits: the task moves data on the owner's behalf.
+      if (errors.empty) await this.checkAccess(current.user_id, action, options, sources ?? existing('source'), destinations ?? existing('destination'), errors);
     }
     errors.throwIfAny();
     const now = this.clock.now().toISOString();
@@ -213,9 +225,16 @@ export class TaskService {
         return r === role ? [...current, input] : current;
       };
       validateActionFit(task.workflow_action, list('source'), list('destination'), errors);
+      if (errors.empty) await this.checkAccess(task.user_id, task.workflow_action, JSON.parse(task.options), list('source'), list('destination'), errors);
     }
     errors.throwIfAny();
     return input as TaskEndpointInput;
+  }
+
+  /** Adds a 422 error, on the endpoint's storage attribute, for each right the owner lacks. */
+  private async checkAccess(ownerId: string, action: string, options: unknown, sources: TaskEndpointInput[], destinations: TaskEndpointInput[], errors: ValidationErrors): Promise<void> {
+    const missing = await this.access.missing(ownerId, shapeOf(action, isObject(options) ? options : {}, sources, destinations));
+    for (const m of missing) errors.add(m.attribute, { error: 'forbidden', need: m.need, have: m.have }, describeMissing(m));
   }
 
   private workingDir(options: unknown): string | undefined {

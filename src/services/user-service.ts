@@ -12,7 +12,7 @@ import type { ApiKeyRow, UserRow } from '../store/schema.js';
 import { hashPassword, type AuthService } from './auth-service.js';
 import { scopeAllows, type Principal, type Scope } from './principal.js';
 
-export interface UserView { id: string; username: string; email: string | null; is_admin: boolean; created_at: string; updated_at: string }
+export interface UserView { id: string; username: string; email: string | null; is_admin: boolean; groups: string[]; created_at: string; updated_at: string }
 export interface ApiKeyView { id: string; name: string; api_key: string; api_key_scopes: Scope[]; created_at: string; updated_at: string; last_used_at: string | null }
 
 export const USER_LIST: ListSpec = {
@@ -27,8 +27,13 @@ export const API_KEY_LIST: ListSpec = {
 const USERNAME = /^[A-Za-z0-9._@-]{1,255}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-export function userView(u: UserRow): UserView {
-  return { id: u.id, username: u.username, email: u.email, is_admin: u.is_admin === 1, created_at: u.created_at, updated_at: u.updated_at };
+export function userView(u: UserRow, groups: string[] = []): UserView {
+  return { id: u.id, username: u.username, email: u.email, is_admin: u.is_admin === 1, groups, created_at: u.created_at, updated_at: u.updated_at };
+}
+
+/** Where the names of a user's groups come from (store/group-repository.ts). */
+export interface GroupNames {
+  namesOfUsers(userIds: string[]): Promise<Map<string, string[]>>;
 }
 
 function keyView(k: ApiKeyRow, full?: string): ApiKeyView {
@@ -46,8 +51,19 @@ export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly auth: AuthService,
+    private readonly groups: GroupNames,
     private readonly clock: Clock,
   ) {}
+
+  /** Views with each user's groups (one query for the page). */
+  private async views(rows: UserRow[]): Promise<UserView[]> {
+    const names = await this.groups.namesOfUsers(rows.map((r) => r.id));
+    return rows.map((r) => userView(r, names.get(r.id) ?? []));
+  }
+
+  private async viewOf(row: UserRow): Promise<UserView> {
+    return (await this.views([row]))[0]!;
+  }
 
   /** First start: creates `admin` with the configured or a generated password. */
   async ensureAdmin(configured: string | undefined): Promise<{ created: boolean; password?: string; generated: boolean }> {
@@ -61,14 +77,14 @@ export class UserService {
   async list(p: Principal, query: Record<string, unknown>): Promise<{ count: number; users: UserView[] }> {
     requireAdmin(p);
     const { count, rows } = await this.users.list(parseListQuery(query, USER_LIST));
-    return { count, users: rows.map(userView) };
+    return { count, users: await this.views(rows) };
   }
 
   async show(p: Principal, id: string): Promise<UserView> {
     if (!p.isAdmin && id !== p.userId) throw notFound('User');
     const u = await this.users.findById(id);
     if (!u) throw notFound('User');
-    return userView(u);
+    return this.viewOf(u);
   }
 
   async me(p: Principal): Promise<UserView> {
@@ -118,7 +134,7 @@ export class UserService {
       if (err instanceof UniqueTaken) throw invalid('username', { error: 'taken', value: patch.username }, 'Username has already been taken');
       throw err;
     }
-    return userView({ ...current, ...patch });
+    return this.viewOf({ ...current, ...patch });
   }
 
   async destroy(p: Principal, id: string): Promise<void> {
@@ -139,7 +155,7 @@ export class UserService {
     }
     errors.throwIfAny();
     const user = await this.auth.checkPassword(input.username as string, input.password as string);
-    return { user: userView(user), token: await this.auth.issueJwt(user) };
+    return { user: await this.viewOf(user), token: await this.auth.issueJwt(user) };
   }
 
   // --- API keys (always the caller's own)

@@ -3,7 +3,8 @@
  * life cycle, served by one generic repository so that listing, filters and uniqueness behave
  * identically for each of them.
  */
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import { holdsReadable, readableBy } from './privilege-repository.js';
 import type { ListQuery } from '../domain/list-query.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './db.js';
@@ -38,14 +39,31 @@ export class RegistryRepository<Row extends { id: string }> {
     return this.db as unknown as Kysely<any>;
   }
 
-  /** Lists rows, optionally under a parent (`{nas_id: …}`). */
-  async list(query: ListQuery, parent?: Record<string, string>): Promise<{ count: number; rows: Row[] }> {
+  /**
+   * Lists rows, optionally under a parent (`{nas_id: …}`). With `readerId`, only the rows that user
+   * may read: storages by their privileges, NAS and connectors that hold one such storage.
+   */
+  async list(query: ListQuery, parent?: Record<string, string>, readerId?: string): Promise<{ count: number; rows: Row[] }> {
     let base = this.q.selectFrom(this.table);
     for (const [k, v] of Object.entries(parent ?? {})) base = base.where(k, '=', v);
+    if (readerId !== undefined) base = base.where((eb: ExpressionBuilder<any, any>) => this.readable(eb, readerId));
     base = applyFilters(base, query.filters, this.columns, this.dialect);
     const c = await base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow() as { n: number };
     const rows = await applySort(base.selectAll(), query.sort, this.columns, [['name', 'asc'], ['id', 'asc']], this.dialect).limit(query.limit).offset(query.offset).execute();
     return { count: Number(c.n), rows: rows as Row[] };
+  }
+
+  /** Whether `readerId` may read the row in scope (see privilege-repository.ts). */
+  private readable(eb: ExpressionBuilder<any, any>, readerId: string): Expression<SqlBool> {
+    const t = this.table;
+    return t === 'nas' || t === 'cloud_connectors' ? holdsReadable(eb, t, readerId) : readableBy(eb, t, readerId);
+  }
+
+  /** Whether `readerId` may read the row `id` (see list). */
+  async isReadable(id: string, readerId: string): Promise<boolean> {
+    const row = await this.q.selectFrom(this.table).select('id').where('id', '=', id)
+      .where((eb: ExpressionBuilder<any, any>) => this.readable(eb, readerId)).executeTakeFirst();
+    return row !== undefined;
   }
 
   async all(parent?: Record<string, string>): Promise<Row[]> {

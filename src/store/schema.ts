@@ -39,17 +39,24 @@ export interface CatalogEntryRow {
 }
 export interface DeferTokenRow { token_hash: string; task_id: string; user_id: string; trigger: string; created_at: string; expires_at: string; used_at: string | null; execution_id: string | null }
 export interface NasRow { id: string; name: string; host: string | null; type: string; comment: string | null; created_at: string; updated_at: string }
-export interface NasShareRow { id: string; nas_id: string; pool_id: string | null; name: string; path: string; options: string; created_at: string; updated_at: string }
+export interface NasShareRow { id: string; nas_id: string; pool_id: string | null; name: string; path: string; options: string; guest_right: string; created_at: string; updated_at: string }
 export interface CloudConnectorRow {
   id: string; name: string; url: string | null; region: string | null; provider: string; access_key: string | null;
   secret_key_enc: string | null; options: string; created_at: string; updated_at: string;
 }
-export interface CloudBucketRow { id: string; cloud_connector_id: string; pool_id: string | null; name: string; location: string | null; options: string; created_at: string; updated_at: string }
+export interface CloudBucketRow { id: string; cloud_connector_id: string; pool_id: string | null; name: string; location: string | null; options: string; guest_right: string; created_at: string; updated_at: string }
 /** Per owner: the task count, kept by triggers (migration 0004). */
 export interface TaskOwnerStatsRow { user_id: string; task_count: number }
 /** Generations bumped by triggers: `tasks` (anything a task list shows), `auth` (who a credential is). */
 export interface StoreGenerationRow { name: string; value: number }
-export interface PoolRow { id: string; name: string; comment: string | null; type: string; content: string; created_at: string; updated_at: string }
+export interface PoolRow { id: string; name: string; comment: string | null; type: string; content: string; guest_right: string; created_at: string; updated_at: string }
+export interface GroupRow { id: string; name: string; comment: string | null; created_at: string; updated_at: string }
+export interface GroupMemberRow { group_id: string; user_id: string }
+/** A privilege on one storage for one user or group (migration 0006): exactly one storage FK and one grantee FK are set. */
+export interface StoragePrivilegeRow {
+  id: string; resource: string; storage_id: string; nas_share_id: string | null; cloud_bucket_id: string | null; pool_id: string | null;
+  user_id: string | null; group_id: string | null; privilege: string; created_at: string; updated_at: string;
+}
 
 /** The engine's lease on this store (one row, id 1): see engine/engine-lease.ts. */
 export interface EngineLeaseRow {
@@ -71,6 +78,9 @@ export interface Database {
   cloud_connectors: CloudConnectorRow;
   cloud_buckets: CloudBucketRow;
   pools: PoolRow;
+  groups: GroupRow;
+  group_members: GroupMemberRow;
+  storage_privileges: StoragePrivilegeRow;
   work_batches: WorkBatchRow;
   engine_lease: EngineLeaseRow;
   file_ledger: FileLedgerRow;

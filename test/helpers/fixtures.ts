@@ -43,3 +43,11 @@ export function copyTask(src: string, dst: string, extra: Record<string, unknown
     ...extra,
   };
 }
+
+/** Lets every authenticated user use these shares (`guest_right`): new storages start at none. */
+export async function openToAll(admin: Client, shares: Record<string, { id: string }>, right: 'read' | 'read_write' = 'read_write'): Promise<void> {
+  for (const s of Object.values(shares)) {
+    const r = await admin.put(`/nas_shares/${s.id}`, { guest_right: right });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+}

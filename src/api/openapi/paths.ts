@@ -110,6 +110,22 @@ const storages: Record<string, Json> = {
   ...crud({ collection: '/pools', item: '/pools/{pool_id}', itemParam: 'pool_id', controller: 'pools', tag: 'storages', schema: 'pool', plural: 'pools', label: 'pool', filters: ['id', 'name', 'comment', 'type', 'content', 'created_at', 'updated_at'] }),
 };
 
+/** Privileges of one kind of storage: `/nas_shares/{nas_share_id}/privileges[/{privilege_id}]`. */
+function privileges(plural: string, param: string, label: string): Record<string, Json> {
+  return crud({
+    collection: `/${plural}/{${param}}/privileges`, item: `/${plural}/{${param}}/privileges/{privilege_id}`, itemParam: 'privilege_id',
+    controller: 'container_privileges', tag: 'privileges', schema: 'container_privilege', plural: 'privileges', label: `privilege on a ${label}`,
+    filters: ['id', 'type', 'privilege', 'created_at', 'updated_at'], collectionParams: [pathParam(param)], idSuffix: `${param.replace(/_id$/, '')}_privileges`,
+  });
+}
+
+const access: Record<string, Json> = {
+  ...crud({ collection: '/groups', item: '/groups/{group_id}', itemParam: 'group_id', controller: 'groups', tag: 'users', schema: 'group', plural: 'groups', label: 'group', filters: ['id', 'name', 'comment', 'created_at', 'updated_at'] }),
+  ...privileges('nas_shares', 'nas_share_id', 'NAS share'),
+  ...privileges('cloud_buckets', 'cloud_bucket_id', 'cloud bucket'),
+  ...privileges('pools', 'pool_id', 'pool'),
+};
+
 const meta: Record<string, Json> = {
   '/openapi.json': {
     get: { ...op({ operationId: 'openapi_document', summary: 'This OpenAPI document.', tags: ['meta'], scope: ['meta', 'openapi'], security: [], responses: { '200': jsonResponse('The document.', { type: 'object' }) } }) },
@@ -125,5 +141,6 @@ export const ADDED_PATHS: Record<string, Json> = {
   ...executions,
   ...users,
   ...storages,
+  ...access,
   ...meta,
 };

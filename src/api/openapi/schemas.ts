@@ -4,6 +4,7 @@
  */
 import { ENDPOINT_TYPES } from '../../domain/task.js';
 import { EXECUTION_STATES } from '../../domain/execution.js';
+import { GRANTEE_TYPES, RIGHTS } from '../../domain/privileges.js';
 import { ref } from './helpers.js';
 import { CLOUD_PROVIDERS, NAS_TYPES, POOL_CONTENTS, POOL_TYPES } from '../../services/registry-service.js';
 
@@ -47,7 +48,8 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
     type: 'object',
     properties: {
       id: ro(str), username: { type: 'string', maxLength: 255 }, email: { type: 'string', nullable: true },
-      is_admin: { type: 'boolean' }, password: { type: 'string', writeOnly: true }, created_at: date, updated_at: date,
+      is_admin: { type: 'boolean' }, password: { type: 'string', writeOnly: true },
+      groups: ro({ type: 'array', items: str, description: 'Names of the groups the user belongs to (change them through /groups).' }), created_at: date, updated_at: date,
     },
   },
   user_body: { type: 'object', properties: { user: ref('user') }, description: 'Rails style `{user: {...}}`; a bare user object is accepted too.' },
@@ -71,7 +73,7 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
     type: 'object',
     properties: {
       id: ro(str), nas_id: str, pool_id: { type: 'string', nullable: true }, name: str,
-      path: { type: 'string', description: 'Where the share is mounted on the movers (absolute).' }, options: obj, created_at: date, updated_at: date,
+      path: { type: 'string', description: 'Where the share is mounted on the movers (absolute). Shown to admins only.' }, options: obj, guest_right: { type: 'string', enum: [...RIGHTS], description: 'What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.' }, created_at: date, updated_at: date,
     },
   },
   mount_status: {
@@ -95,14 +97,29 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
     type: 'object',
     properties: {
       id: ro(str), cloud_connector_id: ro(str), pool_id: { type: 'string', nullable: true }, name: str,
-      location: { type: 'string', nullable: true }, options: obj, created_at: date, updated_at: date,
+      location: { type: 'string', nullable: true }, options: obj, guest_right: { type: 'string', enum: [...RIGHTS], description: 'What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.' }, created_at: date, updated_at: date,
     },
   },
   pool: {
     type: 'object',
     properties: {
       id: ro(str), name: str, comment: { type: 'string', nullable: true }, type: { type: 'string', enum: [...POOL_TYPES] },
-      content: { type: 'string', enum: [...POOL_CONTENTS] }, created_at: date, updated_at: date,
+      content: { type: 'string', enum: [...POOL_CONTENTS] }, guest_right: { type: 'string', enum: [...RIGHTS], description: 'What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.' }, created_at: date, updated_at: date,
+    },
+  },
+  container_privilege: {
+    type: 'object',
+    description: 'A right on one storage for a user or a group (Nodeum container privilege). The most specific entry wins: the user\'s own, else the best of their groups\', else the storage\'s guest_right.',
+    properties: {
+      id: ro(str), name: { type: 'string', maxLength: 255, description: 'The username or group name.' },
+      type: { type: 'string', enum: [...GRANTEE_TYPES] }, privilege: { type: 'string', enum: [...RIGHTS] }, created_at: date, updated_at: date,
+    },
+  },
+  group: {
+    type: 'object',
+    properties: {
+      id: ro(str), name: { type: 'string', maxLength: 255 }, comment: { type: 'string', nullable: true },
+      users: { type: 'array', items: str, description: 'Usernames of the members; replaces them all when given.' }, created_at: date, updated_at: date,
     },
   },
 };

@@ -922,6 +922,214 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists groups.
+         * @description **API Key Scope**: groups / index
+         */
+        get: operations["index_groups"];
+        put?: never;
+        /**
+         * Creates a group.
+         * @description **API Key Scope**: groups / create
+         */
+        post: operations["create_groups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a group.
+         * @description **API Key Scope**: groups / show
+         */
+        get: operations["show_groups"];
+        /**
+         * Updates a group (partial).
+         * @description **API Key Scope**: groups / update
+         */
+        put: operations["update_groups"];
+        post?: never;
+        /**
+         * Destroys a group.
+         * @description **API Key Scope**: groups / destroy
+         */
+        delete: operations["destroy_groups"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nas_shares/{nas_share_id}/privileges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists privilege on a NAS shares.
+         * @description **API Key Scope**: container_privileges / index
+         */
+        get: operations["index_nas_share_privileges"];
+        put?: never;
+        /**
+         * Creates a privilege on a NAS share.
+         * @description **API Key Scope**: container_privileges / create
+         */
+        post: operations["create_nas_share_privileges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nas_shares/{nas_share_id}/privileges/{privilege_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a privilege on a NAS share.
+         * @description **API Key Scope**: container_privileges / show
+         */
+        get: operations["show_nas_share_privileges"];
+        /**
+         * Updates a privilege on a NAS share (partial).
+         * @description **API Key Scope**: container_privileges / update
+         */
+        put: operations["update_nas_share_privileges"];
+        post?: never;
+        /**
+         * Destroys a privilege on a NAS share.
+         * @description **API Key Scope**: container_privileges / destroy
+         */
+        delete: operations["destroy_nas_share_privileges"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cloud_buckets/{cloud_bucket_id}/privileges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists privilege on a cloud buckets.
+         * @description **API Key Scope**: container_privileges / index
+         */
+        get: operations["index_cloud_bucket_privileges"];
+        put?: never;
+        /**
+         * Creates a privilege on a cloud bucket.
+         * @description **API Key Scope**: container_privileges / create
+         */
+        post: operations["create_cloud_bucket_privileges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cloud_buckets/{cloud_bucket_id}/privileges/{privilege_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a privilege on a cloud bucket.
+         * @description **API Key Scope**: container_privileges / show
+         */
+        get: operations["show_cloud_bucket_privileges"];
+        /**
+         * Updates a privilege on a cloud bucket (partial).
+         * @description **API Key Scope**: container_privileges / update
+         */
+        put: operations["update_cloud_bucket_privileges"];
+        post?: never;
+        /**
+         * Destroys a privilege on a cloud bucket.
+         * @description **API Key Scope**: container_privileges / destroy
+         */
+        delete: operations["destroy_cloud_bucket_privileges"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools/{pool_id}/privileges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists privilege on a pools.
+         * @description **API Key Scope**: container_privileges / index
+         */
+        get: operations["index_pool_privileges"];
+        put?: never;
+        /**
+         * Creates a privilege on a pool.
+         * @description **API Key Scope**: container_privileges / create
+         */
+        post: operations["create_pool_privileges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools/{pool_id}/privileges/{privilege_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a privilege on a pool.
+         * @description **API Key Scope**: container_privileges / show
+         */
+        get: operations["show_pool_privileges"];
+        /**
+         * Updates a privilege on a pool (partial).
+         * @description **API Key Scope**: container_privileges / update
+         */
+        put: operations["update_pool_privileges"];
+        post?: never;
+        /**
+         * Destroys a privilege on a pool.
+         * @description **API Key Scope**: container_privileges / destroy
+         */
+        delete: operations["destroy_pool_privileges"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1155,6 +1363,8 @@ export interface components {
             email?: string | null;
             is_admin?: boolean;
             password?: string;
+            /** @description Names of the groups the user belongs to (change them through /groups). */
+            readonly groups?: string[];
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */
@@ -1204,11 +1414,16 @@ export interface components {
             nas_id?: string;
             pool_id?: string | null;
             name?: string;
-            /** @description Where the share is mounted on the movers (absolute). */
+            /** @description Where the share is mounted on the movers (absolute). Shown to admins only. */
             path?: string;
             options?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * @description What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.
+             * @enum {string}
+             */
+            guest_right?: "none" | "read" | "read_write";
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */
@@ -1253,6 +1468,11 @@ export interface components {
             options?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * @description What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.
+             * @enum {string}
+             */
+            guest_right?: "none" | "read" | "read_write";
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */
@@ -1266,6 +1486,36 @@ export interface components {
             type?: "primary" | "active_archive" | "offline_archive" | "data_exchange" | "scratch" | "data_enrichment";
             /** @enum {string} */
             content?: "nas" | "cloud" | "tape";
+            /**
+             * @description What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.
+             * @enum {string}
+             */
+            guest_right?: "none" | "read" | "read_write";
+            /** Format: date-time */
+            readonly created_at?: string;
+            /** Format: date-time */
+            readonly updated_at?: string;
+        };
+        /** @description A right on one storage for a user or a group (Nodeum container privilege). The most specific entry wins: the user's own, else the best of their groups', else the storage's guest_right. */
+        container_privilege: {
+            readonly id?: string;
+            /** @description The username or group name. */
+            name?: string;
+            /** @enum {string} */
+            type?: "user" | "group";
+            /** @enum {string} */
+            privilege?: "none" | "read" | "read_write";
+            /** Format: date-time */
+            readonly created_at?: string;
+            /** Format: date-time */
+            readonly updated_at?: string;
+        };
+        group: {
+            readonly id?: string;
+            name?: string;
+            comment?: string | null;
+            /** @description Usernames of the members; replaces them all when given. */
+            users?: string[];
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */
@@ -3615,6 +3865,683 @@ export interface operations {
             header?: never;
             path: {
                 pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_groups: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on comment (operators: = != > >= < <= >< !>< ~ !~) */
+                comment?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        groups?: components["schemas"]["group"][];
+                    };
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["group"];
+            };
+        };
+        responses: {
+            /** @description The new group. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["group"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["group"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["group"];
+            };
+        };
+        responses: {
+            /** @description The updated group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["group"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_nas_share_privileges: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on privilege (operators: = != > >= < <= >< !>< ~ !~) */
+                privilege?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path: {
+                nas_share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of privilege on a NAS shares. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        privileges?: components["schemas"]["container_privilege"][];
+                    };
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_nas_share_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nas_share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["container_privilege"];
+            };
+        };
+        responses: {
+            /** @description The new privilege on a NAS share. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_nas_share_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nas_share_id: string;
+                privilege_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A privilege on a NAS share. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_nas_share_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nas_share_id: string;
+                privilege_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["container_privilege"];
+            };
+        };
+        responses: {
+            /** @description The updated privilege on a NAS share. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_nas_share_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nas_share_id: string;
+                privilege_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_cloud_bucket_privileges: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on privilege (operators: = != > >= < <= >< !>< ~ !~) */
+                privilege?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path: {
+                cloud_bucket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of privilege on a cloud buckets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        privileges?: components["schemas"]["container_privilege"][];
+                    };
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_cloud_bucket_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cloud_bucket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["container_privilege"];
+            };
+        };
+        responses: {
+            /** @description The new privilege on a cloud bucket. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_cloud_bucket_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cloud_bucket_id: string;
+                privilege_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A privilege on a cloud bucket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_cloud_bucket_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cloud_bucket_id: string;
+                privilege_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["container_privilege"];
+            };
+        };
+        responses: {
+            /** @description The updated privilege on a cloud bucket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_cloud_bucket_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cloud_bucket_id: string;
+                privilege_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_pool_privileges: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on privilege (operators: = != > >= < <= >< !>< ~ !~) */
+                privilege?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of privilege on a pools. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        privileges?: components["schemas"]["container_privilege"][];
+                    };
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_pool_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["container_privilege"];
+            };
+        };
+        responses: {
+            /** @description The new privilege on a pool. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_pool_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+                privilege_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A privilege on a pool. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_pool_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+                privilege_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["container_privilege"];
+            };
+        };
+        responses: {
+            /** @description The updated privilege on a pool. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["container_privilege"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_pool_privileges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+                privilege_id: string;
             };
             cookie?: never;
         };
