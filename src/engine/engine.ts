@@ -253,6 +253,7 @@ export class Engine implements EngineSignals {
       }
       ctx.state = row.state;
       this.contexts.set(ctx.id, ctx);
+      await this.checkAccess(ctx); // a right withdrawn while it waited (queued, paused, or this process down)
       if (row.state === 'paused' && !engineOwns(Number(row.progress))) return; // paused before it ever started: nothing to resume yet
       if ((Number(row.progress) & Progress.INIT_DONE) === 0) {
         const cursor = row.walk_cursor ? (JSON.parse(row.walk_cursor) as WalkPosition) : undefined;
