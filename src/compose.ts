@@ -18,6 +18,7 @@ import { GenerationReader } from './store/generation-reader.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadOrCreateKey } from './lib/key-file.js';
 import { SecretBox } from './lib/secret-box.js';
+import { privateDir } from './lib/private-files.js';
 import { createLogger } from './lib/logger.js';
 import { AuthService } from './services/auth-service.js';
 import { UserService } from './services/user-service.js';
@@ -82,6 +83,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
   configureSharedCopyPool({ workers: config.copyWorkers, syncfs: config.posixSyncfs });
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  privateDir(config.dataDir);
   const store = await openStore(config.database);
   const closers: Array<() => void> = [];
   try {

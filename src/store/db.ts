@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { ScopedPostgresDialect } from './pg-dialect.js';
+import { privateStoreFile } from '../lib/private-files.js';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 
@@ -33,12 +34,18 @@ export type StoreTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres';
 pg.types.setTypeParser(20, (v: string) => Number(v));
 // float8 is already parsed; numeric (1700) is not used.
 
-/** Opens (and creates if needed) the store and brings its schema up to date. */
-export async function openStore(target: StoreTarget): Promise<Store> {
+/**
+ * Opens (and creates if needed) the store and brings its schema up to date — or, with `migrateTo`,
+ * only up to that migration (tests of an upgrade path: an old schema with data, then the new ones).
+ */
+export async function openStore(target: StoreTarget, opts: { migrateTo?: string } = {}): Promise<Store> {
   let db: Kysely<Database>;
   let raw: SQLite.Database | undefined;
   if (target.kind === 'sqlite') {
-    if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
+    if (target.file !== ':memory:') {
+      mkdirSync(dirname(target.file), { recursive: true, mode: 0o700 });
+      privateStoreFile(target.file);
+    }
     const sqlite = new SQLite(target.file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
@@ -59,7 +66,7 @@ export async function openStore(target: StoreTarget): Promise<Store> {
     migrationTableSchema = r.rows[0]?.s ?? undefined;
   }
   const migrator = new Migrator({ db, provider: migrationProvider(target.kind), migrationTableName: 'barge_migrations', migrationLockTableName: 'barge_migrations_lock', migrationTableSchema });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = opts.migrateTo ? await migrator.migrateTo(opts.migrateTo) : await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === 'Error');

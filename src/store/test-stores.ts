@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openStore, type Dialect, type Store } from './db.js';
+import { openStore, type Dialect, type Store, type StoreTarget } from './db.js';
 
 export const TEST_PG_URL = process.env.BARGE_TEST_PG_URL;
 
@@ -30,15 +30,20 @@ export async function onBase(statement: string): Promise<void> {
 
 /** A fresh migrated store; `done()` closes it and removes its file or schema. */
 export async function openTestStore(dialect: Dialect, prefix: string): Promise<{ store: Store; done: () => Promise<void> }> {
+  const { target, remove } = await testTarget(dialect, prefix);
+  const store = await openStore(target);
+  return { store, done: async () => { await store.close(); await remove(); } };
+}
+
+/** Where a fresh test store lives (a temporary file, or a schema of its own), opened as often as a test likes. */
+export async function testTarget(dialect: Dialect, prefix: string): Promise<{ target: StoreTarget; remove: () => Promise<void> }> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `barge-${prefix}-`));
-    const store = await openStore({ kind: 'sqlite', file: join(dir, 'barge.sqlite') });
-    return { store, done: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return { target: { kind: 'sqlite', file: join(dir, 'barge.sqlite') }, remove: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const schema = `${prefix}_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
   await onBase(`CREATE SCHEMA ${schema}`);
   const url = new URL(TEST_PG_URL!);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  const store = await openStore({ kind: 'postgres', url: url.toString() });
-  return { store, done: async () => { await store.close(); await onBase(`DROP SCHEMA ${schema} CASCADE`); } };
+  return { target: { kind: 'postgres', url: url.toString() }, remove: () => onBase(`DROP SCHEMA ${schema} CASCADE`) };
 }
