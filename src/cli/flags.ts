@@ -39,14 +39,17 @@ export interface ListFlags {
   all?: boolean;
 }
 
-/** Adds the list flags to a command. */
-export function addListFlags(cmd: Command, what: string): Command {
-  return cmd
+/**
+ * Adds the list flags to a command. `all: false` leaves out `--all` for resources that have no owner
+ * (groups), where the API would refuse the parameter.
+ */
+export function addListFlags(cmd: Command, what: string, opts: { all?: boolean } = {}): Command {
+  cmd
     .option('--filter <attr=value>', `filter ${what}, repeatable (e.g. name=~%raw%, created_at>=2025-01-01)`, collect)
     .option('--sort <spec>', 'sort: attribute[:asc|:desc], several joined by | (e.g. "workflow_action:desc|name")')
     .option('--limit <n>', 'page size (API default 100, max 1000)', intArg)
-    .option('--offset <n>', 'rows to skip', intArg)
-    .option('--all', "admins: include other users' resources");
+    .option('--offset <n>', 'rows to skip', intArg);
+  return opts.all === false ? cmd : cmd.option('--all', "admins: include other users' resources");
 }
 
 /** The query of a list request from its flags. */

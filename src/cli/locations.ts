@@ -38,8 +38,64 @@ export function parseLocation(raw: string): Location {
 interface Named {
   id: string;
   name: string;
-  nas_id?: string;
-  cloud_connector_id?: string;
+  [attr: string]: unknown;
+}
+
+/** The kinds of storage a command can name, by the API collection that holds them. */
+export type StorageKind = 'nas' | 'cloud' | 'pool';
+
+/** Where each kind lives in the API and how messages name it. */
+export const STORAGE_KINDS: Record<StorageKind, { path: string; key: string; label: string; list: string }> = {
+  nas: { path: '/nas_shares', key: 'nas_shares', label: 'NAS share', list: 'barge storage shares list' },
+  cloud: { path: '/cloud_buckets', key: 'cloud_buckets', label: 'cloud bucket', list: 'barge storage buckets list' },
+  pool: { path: '/pools', key: 'pools', label: 'pool', list: 'barge storage pools list' },
+};
+
+/** A storage found by `findStorage`: its kind, id, name and the API's view of it (as the caller may see it). */
+export interface FoundStorage {
+  kind: StorageKind;
+  id: string;
+  name: string;
+  view: Record<string, unknown>;
+}
+
+/**
+ * Finds one storage among `kinds` by exact name, else by id. Shared by copy/move (shares and buckets)
+ * and the privilege commands (which also name pools), so that both refuse unknown and ambiguous
+ * names with the same words.
+ */
+export async function findStorage(client: ApiClient, kinds: StorageKind[], name: string): Promise<FoundStorage> {
+  // `=` first: a name that starts with an operator character is still compared as a plain value.
+  const lists = await Promise.all(
+    kinds.map(async (kind) => {
+      const k = STORAGE_KINDS[kind];
+      const body = await client.get<Record<string, Named[]>>(k.path, { name: `=${name}`, limit: 10 });
+      return (body[k.key] ?? []).map((s) => ({ kind, id: s.id, name: s.name, view: s }));
+    }),
+  );
+  const found: FoundStorage[] = lists.flat();
+  if (found.length === 1) return found[0] as FoundStorage;
+  if (found.length > 1) {
+    const list = found.map((f) => `${STORAGE_KINDS[f.kind].label} ${f.id}`).join(', ');
+    throw new CliError(`storage name "${name}" is ambiguous (${list}); use the id instead of the name`);
+  }
+  for (const kind of kinds) {
+    const byId = await storageById(client, kind, name);
+    if (byId) return byId;
+  }
+  const labels = kinds.map((k) => STORAGE_KINDS[k].label).join(' or ');
+  const see = kinds.map((k) => STORAGE_KINDS[k].list).join(', ');
+  throw new CliError(`unknown storage "${name}": no ${labels} has this name or id (see ${see})`);
+}
+
+async function storageById(client: ApiClient, kind: StorageKind, id: string): Promise<FoundStorage | undefined> {
+  try {
+    const s = await client.get<Named>(`${STORAGE_KINDS[kind].path}/${encodeURIComponent(id)}`);
+    return { kind, id: s.id, name: s.name, view: s };
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 422)) return undefined;
+    throw err;
+  }
 }
 
 /** Resolves storage names through the API, once per name per run. */
@@ -51,40 +107,10 @@ export class StorageResolver {
   resolve(nameOrId: string): Promise<ResolvedStorage> {
     let p = this.cache.get(nameOrId);
     if (!p) {
-      p = this.lookup(nameOrId);
+      p = findStorage(this.client, ['nas', 'cloud'], nameOrId).then((s) => ({ type: s.kind === 'nas' ? ('nas' as const) : ('cloud' as const), id: s.id, name: s.name }));
       this.cache.set(nameOrId, p);
     }
     return p;
-  }
-
-  private async lookup(name: string): Promise<ResolvedStorage> {
-    // `=` first: a name that starts with an operator character is still compared as a plain value.
-    const [shares, buckets] = await Promise.all([
-      this.client.get<{ nas_shares: Named[] }>('/nas_shares', { name: `=${name}`, limit: 10 }),
-      this.client.get<{ cloud_buckets: Named[] }>('/cloud_buckets', { name: `=${name}`, limit: 10 }),
-    ]);
-    const found: ResolvedStorage[] = [
-      ...shares.nas_shares.map((s) => ({ type: 'nas' as const, id: s.id, name: s.name })),
-      ...buckets.cloud_buckets.map((b) => ({ type: 'cloud' as const, id: b.id, name: b.name })),
-    ];
-    if (found.length === 1) return found[0] as ResolvedStorage;
-    if (found.length > 1) {
-      const list = found.map((f) => `${f.type === 'nas' ? 'NAS share' : 'cloud bucket'} ${f.id}`).join(', ');
-      throw new CliError(`storage name "${name}" is ambiguous (${list}); use the id instead of the name`);
-    }
-    const byId = (await this.byId('nas', `/nas_shares/${encodeURIComponent(name)}`)) ?? (await this.byId('cloud', `/cloud_buckets/${encodeURIComponent(name)}`));
-    if (byId) return byId;
-    throw new CliError(`unknown storage "${name}": no NAS share or cloud bucket has this name or id (see barge storage shares list, barge storage buckets list)`);
-  }
-
-  private async byId(type: 'nas' | 'cloud', path: string): Promise<ResolvedStorage | undefined> {
-    try {
-      const s = await this.client.get<Named>(path);
-      return { type, id: s.id, name: s.name };
-    } catch (err) {
-      if (err instanceof ApiError && (err.status === 404 || err.status === 422)) return undefined;
-      throw err;
-    }
   }
 }
 

@@ -16,6 +16,7 @@ import { registerTransfer } from './commands/transfer.js';
 import { registerExecs } from './commands/execs.js';
 import { registerStorage } from './commands/storage.js';
 import { registerUsers } from './commands/users.js';
+import { registerGroups } from './commands/groups.js';
 import { registerCompletion } from './commands/completion.js';
 
 /** What the launcher provides beyond the API: starting the server in this process. */
@@ -61,6 +62,7 @@ export function buildProgram(run: Runner, hooks: Hooks = {}): Command {
   registerExecs(program, run);
   registerStorage(program, run);
   registerUsers(program, run);
+  registerGroups(program, run);
   registerCompletion(program, run);
   return program;
 }

@@ -9,9 +9,11 @@ import { SessionProvider, useSession } from './lib/session';
 import { ApiKeysPage } from './pages/api-keys';
 import { ExecutionPage } from './pages/execution';
 import { ExecutionsPage } from './pages/executions';
+import { GroupsPage } from './pages/groups';
 import { SignIn } from './pages/sign-in';
 import { CloudPage } from './pages/storage-cloud';
 import { NasPage } from './pages/storage-nas';
+import { StorageDetailPage } from './pages/storage-detail';
 import { PoolsPage } from './pages/storage-pools';
 import { TaskDetailPage } from './pages/task-detail';
 import { TaskEditorPage } from './pages/task-editor';
@@ -27,9 +29,13 @@ const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
   ['/executions', () => <ExecutionsPage />],
   ['/executions/:id', (p) => <ExecutionPage key={p.id} id={p.id as string} />],
   ['/storages/nas', () => <NasPage />],
+  ['/storages/nas/shares/:id', (p) => <StorageDetailPage key={p.id} kind="nas_shares" id={p.id as string} />],
   ['/storages/cloud', () => <CloudPage />],
+  ['/storages/cloud/buckets/:id', (p) => <StorageDetailPage key={p.id} kind="cloud_buckets" id={p.id as string} />],
   ['/storages/pools', () => <PoolsPage />],
+  ['/storages/pools/:id', (p) => <StorageDetailPage key={p.id} kind="pools" id={p.id as string} />],
   ['/users', () => <UsersPage />],
+  ['/groups', () => <GroupsPage />],
   ['/account', () => <ApiKeysPage />],
 ];
 

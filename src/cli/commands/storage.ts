@@ -1,7 +1,8 @@
 /**
  * `barge storage nas|shares|connectors|buckets|pools …`: the storage registry. The five resources
  * share one shape (list/show/create/update/delete), so they are described as data and built by one
- * function; the extras (`shares mount`, `connectors test|sync`) are added beside.
+ * function; the extras (`shares mount`, `connectors test|sync`) are added beside, and the privilege
+ * commands (`grant`, `revoke`, `privileges`, `guest`) live in privileges.ts.
  */
 import { Option, type Command } from 'commander';
 import type { Context, Runner } from '../context.js';
@@ -10,6 +11,7 @@ import { addListFlags, listQuery, type ListFlags } from '../flags.js';
 import { formatDate, printList, printOne, renderTable, type Column } from '../output.js';
 import { readJsonFile, readStdin } from '../prompt.js';
 import { StorageResolver } from '../locations.js';
+import { RIGHTS, registerPrivileges } from './privileges.js';
 
 type Row = Record<string, any>;
 
@@ -35,6 +37,9 @@ interface ResourceSpec {
 }
 
 const updated: Column<Row> = { head: 'updated', get: (r) => formatDate(r.updated_at) };
+/** Every authenticated user's right on a storage (barge storage guest), shown where it applies. */
+const guest: Column<Row> = { head: 'guest', get: (r) => r.guest_right };
+const guestField: Field = { flag: '--guest-right <right>', attr: 'guest_right', help: "every user's right without a privilege of their own (default none)", choices: [...RIGHTS] };
 
 const SPECS: ResourceSpec[] = [
   {
@@ -49,11 +54,12 @@ const SPECS: ResourceSpec[] = [
   },
   {
     command: 'shares', path: '/nas_shares', key: 'nas_shares', label: 'NAS share',
-    columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'nas', get: (r) => r.nas_id }, { head: 'path', get: (r) => r.path }, { head: 'pool', get: (r) => r.pool_id }, updated],
+    columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'nas', get: (r) => r.nas_id }, { head: 'path', get: (r) => r.path }, { head: 'pool', get: (r) => r.pool_id }, guest, updated],
     fields: [
       { flag: '--name <name>', attr: 'name', help: 'name (what copy/move use as STORAGE)', requiredOnCreate: true },
       { flag: '--path <path>', attr: 'path', help: 'absolute directory on the movers', requiredOnCreate: true },
       { flag: '--pool <id>', attr: 'pool_id', help: 'pool id' },
+      guestField,
     ],
     parent: { flag: '--nas <id>', attr: 'nas_id', path: (id) => `/nas/${encodeURIComponent(id)}/nas_shares`, help: 'the NAS the share belongs to' },
   },
@@ -71,22 +77,24 @@ const SPECS: ResourceSpec[] = [
   },
   {
     command: 'buckets', path: '/cloud_buckets', key: 'cloud_buckets', label: 'cloud bucket',
-    columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'connector', get: (r) => r.cloud_connector_id }, { head: 'location', get: (r) => r.location }, { head: 'pool', get: (r) => r.pool_id }, updated],
+    columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'connector', get: (r) => r.cloud_connector_id }, { head: 'location', get: (r) => r.location }, { head: 'pool', get: (r) => r.pool_id }, guest, updated],
     fields: [
       { flag: '--name <name>', attr: 'name', help: 'bucket name', requiredOnCreate: true },
       { flag: '--location <location>', attr: 'location', help: 'location' },
       { flag: '--pool <id>', attr: 'pool_id', help: 'pool id' },
+      guestField,
     ],
     parent: { flag: '--connector <id>', attr: 'cloud_connector_id', path: (id) => `/cloud_connectors/${encodeURIComponent(id)}/cloud_buckets`, help: 'the cloud connector of the bucket' },
   },
   {
     command: 'pools', path: '/pools', key: 'pools', label: 'pool',
-    columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'type', get: (r) => r.type }, { head: 'content', get: (r) => r.content }, { head: 'comment', get: (r) => r.comment }, updated],
+    columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'type', get: (r) => r.type }, { head: 'content', get: (r) => r.content }, { head: 'comment', get: (r) => r.comment }, guest, updated],
     fields: [
       { flag: '--name <name>', attr: 'name', help: 'name', requiredOnCreate: true },
       { flag: '--type <type>', attr: 'type', help: 'pool type', choices: ['primary', 'active_archive', 'offline_archive', 'data_exchange', 'scratch', 'data_enrichment'], requiredOnCreate: true },
       { flag: '--content <content>', attr: 'content', help: 'what the pool holds', choices: ['nas', 'cloud', 'tape'], requiredOnCreate: true },
       { flag: '--comment <text>', attr: 'comment', help: 'comment' },
+      guestField,
     ],
   },
 ];
@@ -173,7 +181,7 @@ function build(storage: Command, run: Runner, spec: ResourceSpec): Command {
 
 /** Registers `barge storage …`. */
 export function registerStorage(program: Command, run: Runner): void {
-  const storage = program.command('storage').description('storages: NAS, shares, cloud connectors and buckets, pools');
+  const storage = program.command('storage').description('storages: NAS, shares, cloud connectors and buckets, pools; who may use them (grant, revoke, privileges, guest)');
   const groups = new Map(SPECS.map((s) => [s.command, build(storage, run, s)]));
 
   groups.get('shares')?.command('mount <share>').description('is the share (id or name) reachable, readable and writable on this host?').action(
@@ -203,4 +211,5 @@ export function registerStorage(program: Command, run: Runner): void {
       ctx.out(buckets.length ? renderTable(['id', 'name', 'location'], buckets.map((b) => [b.id, b.name, b.location])) : 'no buckets');
     }),
   );
+  registerPrivileges(storage, run);
 }

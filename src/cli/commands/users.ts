@@ -11,12 +11,18 @@ import { ask, readStdin } from '../prompt.js';
 
 type Row = Record<string, any>;
 
-const USER_KEYS = ['id', 'username', 'email', 'is_admin', 'created_at', 'updated_at'];
+const USER_KEYS = ['id', 'username', 'email', 'is_admin', 'groups', 'created_at', 'updated_at'];
+
+/** One user for people: `groups` (what storage privileges may name them by) as a plain list. */
+function printUser(ctx: Context, u: Row): void {
+  printOne(ctx, ctx.json ? u : { ...u, groups: Array.isArray(u.groups) ? (u.groups as string[]).join(', ') : u.groups }, USER_KEYS);
+}
 const USER_COLUMNS: Column<Row>[] = [
   { head: 'id', get: (u) => u.id },
   { head: 'username', get: (u) => u.username },
   { head: 'email', get: (u) => u.email },
   { head: 'admin', get: (u) => (u.is_admin ? 'yes' : 'no') },
+  { head: 'groups', get: (u) => (Array.isArray(u.groups) ? (u.groups as string[]).join(',') : u.groups) },
   { head: 'created', get: (u) => formatDate(u.created_at) },
 ];
 
@@ -63,10 +69,10 @@ export function registerUsers(program: Command, run: Runner): void {
     run.action<ListFlags>(async (ctx, _a, f) => printList(ctx, await (await ctx.client()).get('/users', listQuery(f)), 'users', USER_COLUMNS, f.offset)),
   );
   user.command('me').description('the user these credentials belong to').action(
-    run.action(async (ctx) => printOne(ctx, await (await ctx.client()).get('/users/me'), USER_KEYS)),
+    run.action(async (ctx) => printUser(ctx, await (await ctx.client()).get('/users/me'))),
   );
   user.command('show <id>').description('show a user').action(
-    run.action(async (ctx, [id]) => printOne(ctx, await (await ctx.client()).get(`/users/${encodeURIComponent(id)}`), USER_KEYS)),
+    run.action(async (ctx, [id]) => printUser(ctx, await (await ctx.client()).get(`/users/${encodeURIComponent(id)}`))),
   );
   const passwordFlags = (c: Command) =>
     c
@@ -86,7 +92,7 @@ export function registerUsers(program: Command, run: Runner): void {
     run.action<UserFlags>(async (ctx, [id], f, cmd) => {
       const body = await userBody(ctx, f, cmd, false);
       if (Object.keys(body.user as Row).length === 0) throw new UsageError('nothing to update (barge user update --help)');
-      printOne(ctx, await (await ctx.client()).put(`/users/${encodeURIComponent(id)}`, body), USER_KEYS);
+      printUser(ctx, await (await ctx.client()).put(`/users/${encodeURIComponent(id)}`, body));
     }),
   );
   user.command('delete <id>').description('delete a user (admins)').action(

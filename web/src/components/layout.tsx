@@ -39,6 +39,7 @@ const SECTIONS: Array<{ title: string; items: NavItem[] }> = [
     title: 'Access',
     items: [
       { to: '/users', label: 'Users', icon: I('M16 19v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1M9.5 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM21 19v-1a4 4 0 0 0-3-3.87M15 4.13a3 3 0 0 1 0 5.74'), admin: true },
+      { to: '/groups', label: 'Groups', icon: I('M16 20v-1a3 3 0 0 0-3-3h-2a3 3 0 0 0-3 3v1M12 12.5a3 3 0 1 0 0-6 3 3 0 0 0 0 6M6 10.5a2 2 0 1 0 0-4M18 10.5a2 2 0 1 0 0-4M3 19v-.5A2.5 2.5 0 0 1 5.5 16M21 19v-.5a2.5 2.5 0 0 0-2.5-2.5'), admin: true },
       { to: '/account', label: 'API keys', icon: I('M15 7a4 4 0 1 1-3.9 4.9L4 19v-3h3v-3h3l1.1-1.1A4 4 0 0 1 15 7zM16 9h.01') },
     ],
   },

@@ -4,22 +4,37 @@
  * by a task…) in the dialog.
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError } from '../lib/errors';
+import { ApiError, humanAttribute } from '../lib/errors';
 import { humanize } from '../lib/format';
 import { Button, ErrorBanner, Field, Modal } from './ui';
 
 export interface FieldSpec {
   key: string;
   label: string;
-  kind?: 'text' | 'password' | 'select' | 'checkbox' | 'textarea';
+  /** `checklist`: several of `choices` (an array in the body, e.g. a group's members). */
+  kind?: 'text' | 'password' | 'select' | 'checkbox' | 'textarea' | 'checklist';
   choices?: Array<string | { value: string; label: string }>;
+  /** Values to suggest while typing in a text field (names that exist), from the form's values. */
+  suggestions?: (values: FormValues) => string[];
   hint?: string;
   placeholder?: string;
   /** Leave out of the body when empty (optional fields, write-only secrets). */
   omitEmpty?: boolean;
 }
 
-type Values = Record<string, string | boolean>;
+export type FormValues = Record<string, string | boolean | string[]>;
+type Values = FormValues;
+
+const choiceOf = (c: string | { value: string; label: string }) => (typeof c === 'string' ? { value: c, label: humanize(c) } : c);
+
+/**
+ * The API's messages that no field quotes: a field shows the API's "Name can't be blank" as "can't
+ * be blank"; a message that does not start with its attribute ("No user named bob") is shown whole.
+ */
+export function unquotedMessages(error: ApiError): string[] {
+  const prefixes = Object.keys(error.fields).map((k) => humanAttribute(k).toLowerCase() + ' ');
+  return error.messages.filter((m) => !prefixes.some((p) => m.toLowerCase().startsWith(p)));
+}
 
 interface FormProps {
   title: string;
@@ -51,7 +66,7 @@ export function FormModal({ title, open, fields, initial = {}, submitLabel, onCl
     e.preventDefault();
     const body: Record<string, unknown> = {};
     for (const f of fields) {
-      const v = values[f.key] ?? (f.kind === 'checkbox' ? false : '');
+      const v = values[f.key] ?? (f.kind === 'checkbox' ? false : f.kind === 'checklist' ? [] : '');
       if (f.omitEmpty && v === '') continue;
       body[f.key] = v;
     }
@@ -69,11 +84,14 @@ export function FormModal({ title, open, fields, initial = {}, submitLabel, onCl
 
   const errs = (key: string) => [...(error?.fields[key] ?? []), ...(errorPrefix ? error?.fields[errorPrefix + key] ?? [] : [])];
   const id = (k: string) => `f-${title.replace(/\W+/g, '-').toLowerCase()}-${k}`;
+  const fieldErrorsShown = error !== undefined && fields.some((f) => errs(f.key).length > 0);
+  const unquoted = fieldErrorsShown ? unquotedMessages(error) : [];
   return (
     <Modal title={title} open={open} onClose={onClose}>
       <form onSubmit={submit} noValidate className="modal-form">
         {intro}
         <ErrorBanner error={error && Object.keys(error.fields).length === 0 ? error : undefined} />
+        {unquoted.length > 0 && <ErrorBanner error={new ApiError(error?.status ?? 422, unquoted.join('. '), {}, unquoted)} title="Not saved" />}
         {fields.map((f) => {
           const v = values[f.key];
           if (f.kind === 'checkbox') {
@@ -84,18 +102,41 @@ export function FormModal({ title, open, fields, initial = {}, submitLabel, onCl
               </label>
             );
           }
+          if (f.kind === 'checklist') {
+            const chosen = Array.isArray(v) ? v : [];
+            const toggle = (value: string, on: boolean) => setValues({ ...values, [f.key]: on ? [...chosen, value] : chosen.filter((x) => x !== value) });
+            return (
+              <fieldset key={f.key} className={`field checklist ${errs(f.key).length > 0 ? 'field-invalid' : ''}`}>
+                <legend>{f.label}</legend>
+                <div className="checklist-box">
+                  {(f.choices ?? []).map(choiceOf).map((c) => (
+                    <label key={c.value} className="checklist-item">
+                      <input type="checkbox" name={f.key} value={c.value} checked={chosen.includes(c.value)} onChange={(e) => toggle(c.value, e.target.checked)} />
+                      <span>{c.label}</span>
+                    </label>
+                  ))}
+                  {(f.choices ?? []).length === 0 && <span className="muted">Nothing to choose from.</span>}
+                </div>
+                {errs(f.key).length > 0 ? errs(f.key).map((m) => <div className="field-error" key={m}>{m}</div>) : f.hint && <div className="field-hint">{f.hint}</div>}
+              </fieldset>
+            );
+          }
           const common = { id: id(f.key), name: f.key, value: typeof v === 'string' ? v : '', placeholder: f.placeholder };
+          const suggestions = f.suggestions?.(values) ?? [];
           return (
             <Field key={f.key} label={f.label} hint={f.hint} errors={errs(f.key)} htmlFor={id(f.key)}>
               {f.kind === 'select' ? (
                 <select {...common} onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}>
                   {f.omitEmpty && <option value="">—</option>}
-                  {(f.choices ?? []).map((c) => (typeof c === 'string' ? <option key={c} value={c}>{humanize(c)}</option> : <option key={c.value} value={c.value}>{c.label}</option>))}
+                  {(f.choices ?? []).map(choiceOf).map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
                 </select>
               ) : f.kind === 'textarea' ? (
                 <textarea {...common} rows={3} onChange={(e) => setValues({ ...values, [f.key]: e.target.value })} />
               ) : (
-                <input {...common} type={f.kind === 'password' ? 'password' : 'text'} autoComplete={f.kind === 'password' ? 'new-password' : 'off'} onChange={(e) => setValues({ ...values, [f.key]: e.target.value })} />
+                <>
+                  <input {...common} type={f.kind === 'password' ? 'password' : 'text'} autoComplete={f.kind === 'password' ? 'new-password' : 'off'} list={suggestions.length > 0 ? `${id(f.key)}-list` : undefined} onChange={(e) => setValues({ ...values, [f.key]: e.target.value })} />
+                  {suggestions.length > 0 && <datalist id={`${id(f.key)}-list`}>{suggestions.map((x) => <option key={x} value={x} />)}</datalist>}
+                </>
               )}
             </Field>
           );

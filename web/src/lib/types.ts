@@ -71,6 +71,32 @@ export interface User {
   username: string;
   email: string | null;
   is_admin: boolean;
+  /** Names of the groups the user belongs to. */
+  groups?: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** A right on a storage (Nodeum's `privilege` and `guest_right`), weakest first in RIGHTS. */
+export type Right = 'none' | 'read' | 'read_write';
+
+/** A user's or a group's right on one storage (`…/{id}/privileges`, admins only). */
+export interface Privilege {
+  id: string;
+  /** The username or the group's name. */
+  name: string;
+  type: 'user' | 'group';
+  privilege: Right;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  comment: string | null;
+  /** Usernames of the members. */
+  users: string[];
   created_at: string;
   updated_at: string;
 }
@@ -87,9 +113,10 @@ export interface ApiKey {
 export interface Nas {
   id: string;
   name: string;
-  host: string | null;
+  /** Host and comment are shown to admins only. */
+  host?: string | null;
   type: string;
-  comment: string | null;
+  comment?: string | null;
   created_at: string;
 }
 
@@ -98,7 +125,9 @@ export interface NasShare {
   nas_id: string;
   pool_id: string | null;
   name: string;
-  path: string;
+  /** Shown to admins only. */
+  path?: string;
+  guest_right?: Right;
   created_at: string;
 }
 
@@ -106,17 +135,19 @@ export interface MountStatus {
   mounted: boolean;
   readable: boolean;
   writable: boolean;
-  path: string;
+  /** Shown to admins only. */
+  path?: string;
   error: string | null;
 }
 
 export interface CloudConnector {
   id: string;
   name: string;
-  url: string | null;
-  region: string | null;
+  /** Endpoint, region and credentials are shown to admins only. */
+  url?: string | null;
+  region?: string | null;
   provider: string;
-  access_key: string | null;
+  access_key?: string | null;
   created_at: string;
 }
 
@@ -126,6 +157,7 @@ export interface CloudBucket {
   pool_id: string | null;
   name: string;
   location: string | null;
+  guest_right?: Right;
   created_at: string;
 }
 
@@ -135,6 +167,7 @@ export interface Pool {
   comment: string | null;
   type: string;
   content: string;
+  guest_right?: Right;
   created_at: string;
 }
 

@@ -7,10 +7,13 @@ import { useCallback, useState } from 'react';
 import { PageHeader } from '../components/layout';
 import { ConfirmDelete, FormModal } from '../components/resource-form';
 import { DataTable, type Column } from '../components/table';
+import { RightBadge } from '../components/privileges-editor';
 import { Badge, Button, Card, Empty, ErrorBanner, RelativeTime } from '../components/ui';
 import { del, getPage, post, put, type ListParams } from '../lib/api';
 import { ApiError } from '../lib/errors';
 import { humanize } from '../lib/format';
+import { storageRoute } from '../lib/privileges';
+import { Link, navigate } from '../lib/router';
 import { useEnums } from '../lib/schema';
 import { useSession } from '../lib/session';
 import { useStorageIndex } from '../lib/storages';
@@ -81,17 +84,21 @@ export function CloudPage() {
   const connectorColumns: Array<Column<CloudConnector>> = [
     { key: 'name', label: 'Name', sortKey: 'name', render: (c) => <strong>{c.name}</strong> },
     { key: 'provider', label: 'Provider', sortKey: 'provider', render: (c) => <span className="chip">{providerLabel(c.provider)}</span> },
-    { key: 'url', label: 'Endpoint', sortKey: 'url', className: 'mono', render: (c) => c.url ?? <span className="muted">provider default</span> },
-    { key: 'region', label: 'Region', sortKey: 'region', render: (c) => c.region ?? <span className="muted">—</span> },
-    { key: 'key', label: 'Access key', render: (c) => (c.access_key ? <span className="mono">{c.access_key}</span> : <span className="muted">none</span>) },
-    { key: 'test', label: 'Connection', render: (c) => <TestButton id={c.id} /> },
+    // Endpoint, region and credentials are the admins' business: the API leaves them out for others.
+    ...(admin ? ([
+      { key: 'url', label: 'Endpoint', sortKey: 'url', className: 'mono', render: (c) => c.url ?? <span className="muted">provider default</span> },
+      { key: 'region', label: 'Region', sortKey: 'region', render: (c) => c.region ?? <span className="muted">—</span> },
+      { key: 'key', label: 'Access key', render: (c) => (c.access_key ? <span className="mono">{c.access_key}</span> : <span className="muted">none</span>) },
+      { key: 'test', label: 'Connection', render: (c) => <TestButton id={c.id} /> },
+    ] satisfies Array<Column<CloudConnector>>) : []),
     ...(admin ? [{ key: 'x', label: '', align: 'right' as const, render: (c: CloudConnector) => <span className="row-actions"><Button variant="ghost" onClick={() => sync(c.id)}>Sync buckets</Button><Button variant="ghost" className="text-red" onClick={() => setDeleting({ kind: 'cloud_connectors', id: c.id, name: c.name })}>Delete</Button></span> }] : []),
   ];
   const bucketColumns: Array<Column<CloudBucket>> = [
-    { key: 'name', label: 'Bucket', sortKey: 'name', render: (b) => <strong className="mono">{b.name}</strong> },
+    { key: 'name', label: 'Bucket', sortKey: 'name', render: (b) => <Link to={storageRoute('cloud_buckets', b.id)} className="strong-link mono">{b.name}</Link> },
     { key: 'connector', label: 'Connector', sortKey: 'cloud_connector_id', render: (b) => connectorNames.get(b.cloud_connector_id) ?? '—' },
     { key: 'location', label: 'Location', sortKey: 'location', render: (b) => b.location ?? <span className="muted">—</span> },
     { key: 'pool', label: 'Pool', render: (b) => index.data?.pools.find((p) => p.id === b.pool_id)?.name ?? <span className="muted">—</span> },
+    { key: 'guest', label: 'Guest right', render: (b) => <RightBadge right={b.guest_right} /> },
     { key: 'created', label: 'Added', sortKey: 'created_at', render: (b) => <RelativeTime iso={b.created_at} /> },
     ...(admin ? [{ key: 'x', label: '', align: 'right' as const, render: (b: CloudBucket) => <Button variant="ghost" className="text-red" onClick={() => setDeleting({ kind: 'cloud_buckets', id: b.id, name: b.name })}>Delete</Button> }] : []),
   ];
@@ -109,7 +116,7 @@ export function CloudPage() {
           empty={<Empty title="No cloud connector">{admin ? 'Add a connector with an endpoint URL and credentials.' : 'An administrator adds connectors.'}</Empty>} />
       </Card>
       <Card title="Buckets">
-        <DataTable label="buckets" columns={bucketColumns} load={loadBuckets} rowKey={(b) => b.id} initialSort={{ key: 'name', dir: 'asc' }} filterKey={String(version)}
+        <DataTable label="buckets" columns={bucketColumns} load={loadBuckets} rowKey={(b) => b.id} onRowClick={(b) => navigate(storageRoute('cloud_buckets', b.id))} initialSort={{ key: 'name', dir: 'asc' }} filterKey={String(version)}
           empty={<Empty title="No buckets">Add one, or use "Sync buckets" on a connector to import the existing ones.</Empty>} />
       </Card>
       <FormModal title="Add a cloud connector" open={dialog === 'connector'} onClose={() => setDialog(null)} submitLabel="Add connector" initial={{ provider: 'generic_s3' }}

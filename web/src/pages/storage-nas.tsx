@@ -6,27 +6,20 @@ import { useCallback, useState } from 'react';
 import { PageHeader } from '../components/layout';
 import { ConfirmDelete, FormModal } from '../components/resource-form';
 import { DataTable, type Column } from '../components/table';
-import { Badge, Button, Card, Empty, RelativeTime } from '../components/ui';
-import { del, get, getPage, post, type ListParams } from '../lib/api';
+import { MountBadge } from '../components/mount-badge';
+import { RightBadge } from '../components/privileges-editor';
+import { Button, Card, Empty, RelativeTime } from '../components/ui';
+import { del, getPage, post, type ListParams } from '../lib/api';
 import { humanize } from '../lib/format';
-import { useAsync } from '../lib/hooks';
+import { storageRoute } from '../lib/privileges';
+import { Link, navigate } from '../lib/router';
 import { useEnums } from '../lib/schema';
 import { useSession } from '../lib/session';
 import { useStorageIndex } from '../lib/storages';
-import type { MountStatus, Nas, NasShare } from '../lib/types';
+import type { Nas, NasShare } from '../lib/types';
 
 const PROTOCOL: Record<string, string> = { local: 'Local', nfs_v3: 'NFS v3', nfs_v4: 'NFS v4', smb_v3: 'SMB 3' };
 const protocol = (t: string) => PROTOCOL[t] ?? humanize(t);
-
-function MountBadge({ shareId }: { shareId: string }) {
-  const m = useAsync((signal) => get<MountStatus>(`/nas_shares/${encodeURIComponent(shareId)}/mount`, signal), [shareId]);
-  if (m.loading) return <span className="muted">checking…</span>;
-  if (m.error || !m.data) return <Badge tone="gray" title={m.error?.message}>Unknown</Badge>;
-  const s = m.data;
-  if (!s.mounted) return <span data-mount="missing"><Badge tone="red" title={s.error ?? undefined}>Not mounted</Badge></span>;
-  if (!s.writable) return <span data-mount="ro"><Badge tone="amber" title={s.error ?? 'Barge cannot write here'}>Read-only</Badge></span>;
-  return <span data-mount="ok"><Badge tone="green" title="Readable and writable">Mounted</Badge></span>;
-}
 
 export function NasPage() {
   const { user } = useSession();
@@ -46,17 +39,19 @@ export function NasPage() {
   const nasColumns: Array<Column<Nas>> = [
     { key: 'name', label: 'Name', sortKey: 'name', render: (n) => <span className="cell-main"><strong>{n.name}</strong>{n.comment && <span className="cell-sub">{n.comment}</span>}</span> },
     { key: 'type', label: 'Protocol', sortKey: 'type', render: (n) => <span className="chip">{protocol(n.type)}</span> },
-    { key: 'host', label: 'Host', sortKey: 'host', render: (n) => n.host ?? <span className="muted">this machine</span> },
+    ...(admin ? [{ key: 'host', label: 'Host', sortKey: 'host', render: (n: Nas) => n.host ?? <span className="muted">this machine</span> }] : []),
     { key: 'shares', label: 'Shares', align: 'right', render: (n) => String((index.data?.shares ?? []).filter((s) => s.nas_id === n.id).length) },
     { key: 'created', label: 'Added', sortKey: 'created_at', render: (n) => <RelativeTime iso={n.created_at} /> },
     ...(admin ? [{ key: 'x', label: '', align: 'right' as const, render: (n: Nas) => <Button variant="ghost" className="text-red" onClick={() => setDeleting({ kind: 'nas', id: n.id, name: n.name })}>Delete</Button> }] : []),
   ];
   const shareColumns: Array<Column<NasShare>> = [
-    { key: 'name', label: 'Share', sortKey: 'name', render: (s) => <strong>{s.name}</strong> },
+    { key: 'name', label: 'Share', sortKey: 'name', render: (s) => <Link to={storageRoute('nas_shares', s.id)} className="strong-link">{s.name}</Link> },
     { key: 'nas', label: 'NAS', sortKey: 'nas_id', render: (s) => nasName.get(s.nas_id) ?? '—' },
-    { key: 'path', label: 'Mount path', sortKey: 'path', className: 'mono', render: (s) => s.path },
+    // A share's path is the admins' business: the API leaves it out for others.
+    ...(admin ? [{ key: 'path', label: 'Mount path', sortKey: 'path', className: 'mono', render: (s: NasShare) => s.path ?? '' }] : []),
     { key: 'pool', label: 'Pool', render: (s) => (s.pool_id ? poolName.get(s.pool_id) ?? '—' : <span className="muted">—</span>) },
     { key: 'mount', label: 'Status', render: (s) => <MountBadge shareId={s.id} /> },
+    { key: 'guest', label: 'Guest right', render: (s) => <RightBadge right={s.guest_right} /> },
     ...(admin ? [{ key: 'x', label: '', align: 'right' as const, render: (s: NasShare) => <Button variant="ghost" className="text-red" onClick={() => setDeleting({ kind: 'nas_shares', id: s.id, name: s.name })}>Delete</Button> }] : []),
   ];
 
@@ -68,7 +63,7 @@ export function NasPage() {
         actions={admin && <><Button onClick={() => setDialog('nas')}>+ Add NAS</Button><Button variant="primary" onClick={() => setDialog('share')} disabled={(index.data?.nas.length ?? 0) === 0}>+ Add share</Button></>}
       />
       <Card title="Shares">
-        <DataTable label="shares" columns={shareColumns} load={loadShares} rowKey={(s) => s.id} initialSort={{ key: 'name', dir: 'asc' }} filterKey={String(version)}
+        <DataTable label="shares" columns={shareColumns} load={loadShares} rowKey={(s) => s.id} onRowClick={(s) => navigate(storageRoute('nas_shares', s.id))} initialSort={{ key: 'name', dir: 'asc' }} filterKey={String(version)}
           empty={<Empty title="No shares">{admin ? 'Add a NAS, then a share: a directory on it.' : 'An administrator adds shares.'}</Empty>} />
       </Card>
       <Card title="NAS">

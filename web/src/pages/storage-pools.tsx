@@ -3,9 +3,12 @@ import { useCallback, useState } from 'react';
 import { PageHeader } from '../components/layout';
 import { ConfirmDelete, FormModal } from '../components/resource-form';
 import { DataTable, type Column } from '../components/table';
+import { RightBadge } from '../components/privileges-editor';
 import { Button, Card, Empty, RelativeTime } from '../components/ui';
 import { del, getPage, post, type ListParams } from '../lib/api';
 import { humanize } from '../lib/format';
+import { storageRoute } from '../lib/privileges';
+import { Link, navigate } from '../lib/router';
 import { useEnums } from '../lib/schema';
 import { useSession } from '../lib/session';
 import { useStorageIndex } from '../lib/storages';
@@ -24,10 +27,11 @@ export function PoolsPage() {
   const members = (p: Pool) => (index.data?.shares.filter((s) => s.pool_id === p.id).length ?? 0) + (index.data?.buckets.filter((b) => b.pool_id === p.id).length ?? 0);
 
   const columns: Array<Column<Pool>> = [
-    { key: 'name', label: 'Name', sortKey: 'name', render: (p) => <span className="cell-main"><strong>{p.name}</strong>{p.comment && <span className="cell-sub">{p.comment}</span>}</span> },
+    { key: 'name', label: 'Name', sortKey: 'name', render: (p) => <span className="cell-main"><Link to={storageRoute('pools', p.id)} className="strong-link">{p.name}</Link>{p.comment && <span className="cell-sub">{p.comment}</span>}</span> },
     { key: 'content', label: 'Content', sortKey: 'content', render: (p) => <span className="chip">{p.content === 'nas' ? 'NAS' : humanize(p.content)}</span> },
     { key: 'type', label: 'Role', sortKey: 'type', render: (p) => humanize(p.type) },
     { key: 'members', label: 'Members', align: 'right', render: (p) => String(members(p)) },
+    { key: 'guest', label: 'Guest right', render: (p) => <RightBadge right={p.guest_right} /> },
     { key: 'created', label: 'Added', sortKey: 'created_at', render: (p) => <RelativeTime iso={p.created_at} /> },
     ...(admin ? [{ key: 'x', label: '', align: 'right' as const, render: (p: Pool) => <Button variant="ghost" className="text-red" onClick={() => setDeleting(p)}>Delete</Button> }] : []),
   ];
@@ -35,7 +39,7 @@ export function PoolsPage() {
     <>
       <PageHeader title="Pools" subtitle="Groups of storages a task can target as one." actions={admin && <Button variant="primary" onClick={() => setAdding(true)}>+ Add pool</Button>} />
       <Card>
-        <DataTable label="pools" columns={columns} load={load} rowKey={(p) => p.id} initialSort={{ key: 'name', dir: 'asc' }} filterKey={String(version)}
+        <DataTable label="pools" columns={columns} load={load} rowKey={(p) => p.id} onRowClick={(p) => navigate(storageRoute('pools', p.id))} initialSort={{ key: 'name', dir: 'asc' }} filterKey={String(version)}
           empty={<Empty title="No pools">Pools are optional: tasks can point at one share or bucket directly.</Empty>} />
       </Card>
       <FormModal title="Add a pool" open={adding} onClose={() => setAdding(false)} submitLabel="Add pool" initial={{ type: 'primary', content: 'nas' }}

@@ -5,6 +5,7 @@ import { ConfirmDelete, FormModal } from '../components/resource-form';
 import { DataTable, type Column } from '../components/table';
 import { Badge, Button, Card, Empty, Notice, RelativeTime } from '../components/ui';
 import { del, getPage, post, put, type ListParams } from '../lib/api';
+import { Link } from '../lib/router';
 import { useSession } from '../lib/session';
 import type { User } from '../lib/types';
 
@@ -25,6 +26,9 @@ export function UsersPage() {
     ) },
     { key: 'email', label: 'Email', sortKey: 'email', render: (u) => u.email ?? <span className="muted">—</span> },
     { key: 'role', label: 'Role', sortKey: 'is_admin', render: (u) => (u.is_admin ? <Badge tone="indigo">Administrator</Badge> : <Badge tone="gray">User</Badge>) },
+    { key: 'groups', label: 'Groups', className: 'cell-wrap', render: (u) => (u.groups && u.groups.length > 0
+      ? <span className="chips">{u.groups.map((g) => <span key={g} className="chip">{g}</span>)}</span>
+      : <span className="muted">—</span>) },
     { key: 'created', label: 'Created', sortKey: 'created_at', render: (u) => <RelativeTime iso={u.created_at} /> },
     { key: 'x', label: '', align: 'right', render: (u) => (
       <span className="row-actions">
@@ -35,7 +39,8 @@ export function UsersPage() {
   ];
   return (
     <>
-      <PageHeader title="Users" subtitle="People and automations that sign in to Barge." actions={<Button variant="primary" onClick={() => setAdding(true)}>+ Add user</Button>} />
+      <PageHeader title="Users" subtitle={<>People and automations that sign in to Barge. Teams are managed on the <Link to="/groups">Groups</Link> page.</>}
+        actions={<Button variant="primary" onClick={() => setAdding(true)}>+ Add user</Button>} />
       <Card>
         <DataTable label="users" columns={columns} load={load} rowKey={(u) => u.id} initialSort={{ key: 'username', dir: 'asc' }} filterKey={String(version)} empty={<Empty title="No users" />} />
       </Card>
