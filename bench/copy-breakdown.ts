@@ -20,10 +20,10 @@
 import { join, dirname } from 'node:path';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { PosixDriver } from '../src/storage/posix/posix-driver.js';
-import { transferFile } from '../src/engine/transfer.js';
-import { walk } from '../src/engine/walker.js';
+import { transferFile } from '../src/engine/mover/transfer.js';
+import { walk } from '../src/engine/dispatcher/walker.js';
 import { createHasher } from '../src/lib/hashing.js';
-import type { WorkItem } from '../src/engine/work-item.js';
+import type { WorkItem } from '../src/engine/queue/work-item.js';
 import { table, markdownTable } from './lib/load.js';
 import { envNumber, fmt, machineLine, runBenchmark, workDir } from './lib/session.js';
 import { syncDisks, checkCopy } from './lib/tools.js';

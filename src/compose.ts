@@ -32,7 +32,10 @@ import { realProbes, type StorageProbes } from './storage/probes/probes.js';
 import { buildServer } from './api/server.js';
 import { SqlWorkQueue } from './store/work-queue-repository.js';
 import { LedgerRepository } from './store/ledger-repository.js';
-import { Engine, defaultEngineConfig, type EngineConfig } from './engine/engine.js';
+import type { EngineConfig } from './engine/in-process.js';
+import { createEngine } from './compose-engine.js';
+import { EngineThread } from './engine-host.js';
+import type { EngineSignals } from './engine/signals.js';
 import { ShareResolver } from './engine/share-resolver.js';
 import { SqlEngineLease } from './store/engine-lease-repository.js';
 import { createDriver, driverKinds } from './storage/registry.js';
@@ -55,6 +58,13 @@ import { GroupService } from './services/group-service.js';
 import { privilegeHandlers } from './api/handlers/privilege-handlers.js';
 import { groupHandlers } from './api/handlers/group-handlers.js';
 
+/** The engine as the server sees it: signals in, start and stop, whether it holds the lease. */
+export interface EngineHandle extends EngineSignals {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly isActive: boolean;
+}
+
 export interface Barge {
   app: FastifyInstance;
   store: Store;
@@ -63,8 +73,8 @@ export interface Barge {
     users: UserService; tasks: TaskService; taskLists: TaskListCache; executions: ExecutionService; registry: RegistryService; auth: AuthService;
     generations: GenerationSource; access: AccessService; privileges: PrivilegeService; groups: GroupService;
   };
-  /** The engine of this process, when `config.engine` is on. */
-  engine: Engine | undefined;
+  /** The engine of this process, when `config.engine` is on: inline (tests) or in its own thread (`npm start`). */
+  engine: EngineHandle | undefined;
   /** What first start did about the admin account (to print it once). */
   admin: { created: boolean; password?: string; generated: boolean };
   close(): Promise<void>;
@@ -75,6 +85,8 @@ export interface BargeOverrides {
   logger?: Logger;
   probes?: StorageProbes;
   engine?: Partial<EngineConfig>;
+  /** Runs the engine in a worker thread, off the API's event loop (what `npm start` does). */
+  engineThread?: boolean;
   /** `false` turns the `GET /tasks` body cache off (tests compare both ways). */
   taskListCache?: boolean;
 }
@@ -121,28 +133,9 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       if (!conn) return undefined;
       return { id: b.id, version: `${b.updated_at}|${conn.updated_at}`, config: s3DriverConfig(b, registry.credentials(conn)) };
     };
-    const engine = config.engine
-      ? new Engine(
-          defaultEngineConfig({ slots: config.moverSlots, ...overrides.engine }),
-          execRepo,
-          new SqlWorkQueue(db, dialect),
-          ledger,
-          new ShareResolver({
-            share: async (id) => (await registryRepos.nas_shares.findById(id)) as NasShareRow | undefined,
-            poolShares: async (poolId) => (await registryRepos.nas_shares.all({ pool_id: poolId })) as NasShareRow[],
-            bucket: async (id) => bucketTarget((await registryRepos.cloud_buckets.findById(id)) as CloudBucketRow | undefined),
-            poolBuckets: async (poolId) => {
-              const rows = (await registryRepos.cloud_buckets.all({ pool_id: poolId })) as CloudBucketRow[];
-              return (await Promise.all(rows.map(bucketTarget))).filter((b): b is BucketTarget => b !== undefined);
-            },
-            openDriver: createDriver,
-          }),
-          new SqlEngineLease(db),
-          clock,
-          logger,
-          { refusal: (row) => access.refusal(row.user_id, snapshotShape(row)) },
-        )
-      : undefined;
+    const engine: EngineHandle | undefined = !config.engine ? undefined
+      : overrides.engineThread ? new EngineThread(config, logger)
+      : createEngine(config, store, clock, logger, overrides.engine);
     // What the registered drivers can serve: a kind of endpoint is runnable only if its driver exists.
     const kinds = new Set<string>([...(driverKinds().includes('posix') ? ['nas'] : []), ...(driverKinds().includes('s3') ? ['cloud'] : [])]);
     const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds);

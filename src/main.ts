@@ -29,7 +29,8 @@ export async function serve(env: Record<string, string | undefined> = process.en
     }
     throw err;
   }
-  const barge = await createBarge(config);
+  // The engine runs in a worker thread: walks, plans and store writes never delay an API response.
+  const barge = await createBarge(config, { engineThread: true });
   const address = await barge.app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
   const lines = [
@@ -38,6 +39,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     `  Console:  ${url}/console/`,
     `  Store:    ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'}`,
     `  Data dir: ${config.dataDir}`,
+    `  Engine:   ${config.engine ? 'dispatcher and mover in a worker thread of this process' : 'off (API only; BARGE_ENGINE=off)'}`,
   ];
   if (barge.admin.created && barge.admin.generated) {
     lines.push(`  Log in as "admin" with the generated password: ${barge.admin.password}`, `  (shown once; set BARGE_ADMIN_PASSWORD before the first start to choose it)`);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { boot, dialects, pgSkipReason, type Booted } from './helpers/barge.js';
 import { copyTask, nasWithShares } from './helpers/fixtures.js';
 import { SqlWorkQueue } from '../src/store/work-queue-repository.js';
-import type { NewBatch } from '../src/engine/work-queue.js';
+import type { NewBatch } from '../src/engine/queue/work-queue.js';
 import type { ExecutionState } from '../src/domain/execution.js';
 
 if (pgSkipReason()) console.log(`# ${pgSkipReason()}`);
@@ -90,7 +90,7 @@ for (const dialect of dialects()) {
       assert.equal(again?.attempts, 2);
       assert.deepEqual(again?.persisted, { doneFiles: 1, doneBytes: 10, failedFiles: 0 });
       await queue.complete(again!.id, { doneFiles: 1, doneBytes: 10, failedFiles: 1 }, at(7000));
-      assert.deepEqual(await queue.totals(id), { doneFiles: 1, doneBytes: 10, failedFiles: 1 });
+      assert.deepEqual(await queue.totals(id), { doneFiles: 1, doneBytes: 10, failedFiles: 1, inflightBytes: 0 });
       assert.deepEqual(await queue.openCount(id), { queued: 0, leased: 1 });
     });
 
@@ -100,7 +100,10 @@ for (const dialect of dialects()) {
       const a = await queue.claim(id, 'alive', 1000, T0);
       const d = await queue.claim(id, 'dead', 1000, T0);
       const other = await queue.claim(id, 'other', 10_000, T0);
-      await queue.heartbeat('alive', [a!.id, d!.id], 1000, at(900)); // d is not alive's: untouched
+      const progress = (id: string) => ({ id, doneFiles: 1, doneBytes: 7, failedFiles: 0, inflightBytes: 3 });
+      await queue.heartbeat('alive', [progress(a!.id), progress(d!.id)], 1000, at(900)); // d is not alive's: untouched
+      // The heartbeat carried a's progress (a dispatcher elsewhere reads it from the store), not d's.
+      assert.deepEqual(await queue.totals(id), { doneFiles: 1, doneBytes: 7, failedFiles: 0, inflightBytes: 3 });
       // (Counts include other tests' leases on this store: the batches themselves are checked.)
       assert.ok((await queue.requeueExpired(at(1500), 'alive', false)) >= 1);
       assert.equal((await queue.claim(id, 'x', 1000, at(1500)))?.id, d!.id, 'the dead lease came back; the renewed one did not');
@@ -121,13 +124,33 @@ for (const dialect of dialects()) {
       assert.deepEqual(keys, Array.from({ length: 250 }, (_, i) => `k${i}`), 'all of them, across pages, in order');
     });
 
-    it('cancel ends what is queued or leased', async () => {
+    it('cancel ends what is queued or leased; a cancelled batch stays held until its mover lets go or its lease ends', async () => {
       const id = await execution('in_progress');
       await queue.enqueue(id, batches(0, 3), { cursor: 'c', addFiles: 3, addBytes: 30, batchesPlanned: 3 }, T0);
-      await queue.claim(id, 'm', 30_000, T0);
+      const held = await queue.claim(id, 'm', 30_000, T0);
       await queue.cancel(id, T0);
       assert.deepEqual(await queue.openCount(id), { queued: 0, leased: 0 });
       assert.equal(await queue.claim(id, 'm', 30_000, T0), undefined);
+      assert.equal(await queue.heldAfterCancel(id, at(1000)), 1, 'its mover may still be writing ledger rows');
+      assert.equal(await queue.heldAfterCancel(id, at(31_000)), 0, 'a mover that died does not hold it past its lease');
+      await queue.abandon(held!.id, 'someone-else', at(1000));
+      assert.equal(await queue.heldAfterCancel(id, at(1000)), 1, 'only its own mover lets go');
+      await queue.abandon(held!.id, 'm', at(1000));
+      assert.equal(await queue.heldAfterCancel(id, at(1000)), 0);
+    });
+
+    it('the owners of leased batches are listed; a gone owner\'s batches all return at once', async () => {
+      const id = await execution('in_progress');
+      await queue.enqueue(id, batches(0, 3), { cursor: 'c', addFiles: 3, addBytes: 30, batchesPlanned: 3 }, T0);
+      const gone = `gone-${id}`;
+      await queue.claim(id, gone, 60_000, T0);
+      await queue.claim(id, gone, 60_000, T0);
+      await queue.claim(id, `alive-${id}`, 60_000, T0);
+      const owners = await queue.leaseOwners();
+      assert.ok(owners.includes(gone) && owners.includes(`alive-${id}`), JSON.stringify(owners));
+      assert.equal(await queue.requeueOwner(gone, at(10)), 2);
+      assert.deepEqual(await queue.openCount(id), { queued: 2, leased: 1 });
+      assert.ok(!(await queue.leaseOwners()).includes(gone));
     });
   });
 }

@@ -29,6 +29,12 @@ export interface Config {
   readonly copyWorkers: number;
   /** Group commit of small posix copies with syncfs where the kernel reports its errors (fs-sync.ts). */
   readonly posixSyncfs: boolean;
+  /** This process's name as a mover (and dispatcher): `host:pid` unless set. */
+  readonly moverName: string | undefined;
+  /** What a `barge mover` reaches: storage names, or `*` (every storage whose path exists here). */
+  readonly moverStorages: readonly string[] | '*';
+  /** How long a mover told to stop lets its files in flight finish before aborting them. */
+  readonly moverDrainSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -38,6 +44,17 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function moverName(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length > 200 || !/^[\w.:@-]+$/.test(raw)) problems.push(`BARGE_MOVER_NAME=${JSON.stringify(raw)} must be up to 200 letters, digits and . : @ _ -`);
+  return raw;
+}
+
+function storageList(raw: string | undefined): readonly string[] | '*' {
+  const names = (raw ?? '*').split(',').map((s) => s.trim()).filter(Boolean);
+  return names.length === 0 || names.includes('*') ? '*' : Object.freeze(names);
+}
 
 /** Reads and validates the configuration from an environment (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -93,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     moverSlots: int('BARGE_MOVER_SLOTS', 8, 1, 256),
     copyWorkers: int('BARGE_COPY_WORKERS', 4, 1, 64),
     posixSyncfs: bool('BARGE_POSIX_SYNCFS', true),
+    moverName: moverName(env.BARGE_MOVER_NAME, problems),
+    moverStorages: storageList(env.BARGE_MOVER_STORAGES),
+    moverDrainSeconds: int('BARGE_MOVER_DRAIN_SECONDS', 60, 0, 86400),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -1,7 +1,7 @@
 /**
  * Everything this process holds about one running execution: its frozen task snapshot, parsed
- * options, open drivers, abort controller (force_stop), and live accounting. Shared by the
- * dispatcher and the movers of this process.
+ * options, open drivers, abort controller (force_stop), and live accounting. The dispatcher and
+ * each mover open their own (context-loader.ts), in one process or several.
  */
 import type { TaskEndpoint } from '../domain/task.js';
 import type { ExecutionState } from '../domain/execution.js';
@@ -33,8 +33,6 @@ export class ExecutionContext {
   state: ExecutionState;
   /** Notes for the execution log (ignored options, skipped kinds). */
   readonly notes: string[] = [];
-  /** Speedtest results measured in this process (bytes/s). */
-  readonly speedtests: Array<{ writeBps: number; readBps: number }> = [];
   private wakeWatcher: (() => void) | undefined;
 
   /**

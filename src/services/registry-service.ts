@@ -18,6 +18,7 @@ import type { ConnectorCredentials, ConnectorTest, MountStatus, StorageProbes } 
 import type { Principal } from './principal.js';
 import { checkFields, type FieldRules } from './registry-fields.js';
 import type { StorageIndex } from './task-service.js';
+import { connectorCredentials } from './bucket-config.js';
 import { RIGHTS } from '../domain/privileges.js';
 
 export const NAS_TYPES = ['local', 'nfs_v3', 'nfs_v4', 'smb_v3'] as const;
@@ -241,12 +242,7 @@ export class RegistryService implements StorageIndex {
 
   /** Decrypted credentials of a stored connector, for drivers (never for the API). */
   credentials(conn: CloudConnectorRow): ConnectorCredentials {
-    const options = JSON.parse(conn.options) as Json;
-    return {
-      url: conn.url, region: conn.region, accessKey: conn.access_key,
-      secretKey: conn.secret_key_enc ? this.secrets.open(conn.secret_key_enc) : null,
-      forcePathStyle: options.force_path_style !== false,
-    };
+    return connectorCredentials(conn, this.secrets);
   }
 
   // --- StorageIndex (task validation)

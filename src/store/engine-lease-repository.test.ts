@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from './db.js';
 import { SqlEngineLease } from './engine-lease-repository.js';
-import { isDeadLocalHolder } from '../engine/engine-lease.js';
+import { isDeadLocalHolder } from '../engine/dispatcher/engine-lease.js';
 import { openTestStore, testDialects } from './test-stores.js';
 
 async function withStore(dialect: Store['dialect'], fn: (store: Store) => Promise<void>): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import type { EngineLease } from '../engine/engine-lease.js';
+import type { EngineLease } from '../engine/dispatcher/engine-lease.js';
 
 const ROW = 1;
 

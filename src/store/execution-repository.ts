@@ -102,6 +102,25 @@ export class ExecutionRepository {
   }
 
   /** Active executions (finished_at IS NULL), oldest first: what the engine runs or resumes. */
+  /** The current state of each execution that still exists (movers poll this). */
+  async states(ids: string[]): Promise<Map<string, ExecutionState>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('task_executions').select(['id', 'state']).where('id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, r.state]));
+  }
+
+  /** Adds `name` to the execution's `movers` once (compare-and-set: movers on other hosts add theirs too). */
+  async addMover(id: string, name: string): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const row = await this.db.selectFrom('task_executions').select('movers').where('id', '=', id).executeTakeFirst();
+      if (!row) return;
+      const movers = JSON.parse(row.movers || '[]') as string[];
+      if (movers.includes(name)) return;
+      const r = await this.db.updateTable('task_executions').set({ movers: JSON.stringify([...movers, name]) }).where('id', '=', id).where('movers', '=', row.movers).executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) return;
+    }
+  }
+
   async listActive(): Promise<ExecutionRow[]> {
     return this.db.selectFrom('task_executions').selectAll().where('finished_at', 'is', null).orderBy('created_at').orderBy('id').execute();
   }

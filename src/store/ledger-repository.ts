@@ -88,6 +88,11 @@ export class LedgerRepository {
     return this.db.selectFrom('file_ledger').selectAll().where('execution_id', '=', executionId).where('status', '=', 'failed').orderBy('updated_at', 'desc').limit(limit).execute();
   }
 
+  /** Rows whose key starts with `prefix` (a speedtest's iterations). */
+  async withKeyPrefix(executionId: string, prefix: string): Promise<FileLedgerRow[]> {
+    return this.db.selectFrom('file_ledger').selectAll().where('execution_id', '=', executionId).where('item_key', 'like', `${prefix}%`).orderBy('item_key').execute();
+  }
+
   /** Without `full_report`, only failures are kept once an execution ends. */
   async pruneSuccesses(executionId: string): Promise<void> {
     await this.db.deleteFrom('file_ledger').where('execution_id', '=', executionId).where('status', '<>', 'failed').execute();

@@ -27,6 +27,8 @@ export interface WorkBatchRow {
   id: string; execution_id: string; seq: number; state: BatchState; items: string; files: number; bytes: number;
   done_files: number; done_bytes: number; failed_files: number; lease_owner: string | null; lease_until: string | null;
   attempts: number; available_at: string; created_at: string; updated_at: string;
+  /** Bytes of files in flight, as the batch's mover last reported (progress only). */
+  inflight_bytes: number;
 }
 export interface FileLedgerRow {
   execution_id: string; item_key: string; src_path: string | null; dst_path: string | null; size: number; checksum: string | null;
@@ -66,6 +68,12 @@ export interface EngineLeaseRow {
   expires_at: string;
 }
 
+/** A mover process (migration 0007): a row per `BARGE_MOVER_NAME`, refreshed by its heartbeat. */
+export interface MoverRow {
+  name: string; host: string; pid: number; slots: number; storages: string; state: string;
+  started_at: string; last_heartbeat_at: string; bandwidth: number; files_done: number; bytes_done: number;
+}
+
 export interface Database {
   users: UserRow;
   api_keys: ApiKeyRow;
@@ -83,6 +91,7 @@ export interface Database {
   storage_privileges: StoragePrivilegeRow;
   work_batches: WorkBatchRow;
   engine_lease: EngineLeaseRow;
+  movers: MoverRow;
   file_ledger: FileLedgerRow;
   catalog_entries: CatalogEntryRow;
   task_owner_stats: TaskOwnerStatsRow;

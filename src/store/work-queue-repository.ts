@@ -6,8 +6,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, WorkBatchRow } from './schema.js';
 import type { Dialect } from './db.js';
-import type { BatchCounts, NewBatch, WalkCheckpoint, WorkQueue } from '../engine/work-queue.js';
-import type { Batch, WorkItem } from '../engine/work-item.js';
+import type { BatchCounts, BatchProgress, BatchTotals, NewBatch, WalkCheckpoint, WorkQueue } from '../engine/queue/work-queue.js';
+import type { Batch, WorkItem } from '../engine/queue/work-item.js';
 import { newId } from '../lib/tokens.js';
 
 /** Executions whose batches may be claimed. */
@@ -29,7 +29,7 @@ export class SqlWorkQueue implements WorkQueue {
       if (batches.length > 0) {
         await trx.insertInto('work_batches').values(batches.map((b): WorkBatchRow => ({
           id: newId(), execution_id: executionId, seq: b.seq, state: 'queued', items: JSON.stringify(b.items), files: b.files, bytes: b.bytes,
-          done_files: 0, done_bytes: 0, failed_files: 0, lease_owner: null, lease_until: null, attempts: 0, available_at: now, created_at: now, updated_at: now,
+          done_files: 0, done_bytes: 0, failed_files: 0, lease_owner: null, lease_until: null, attempts: 0, available_at: now, created_at: now, updated_at: now, inflight_bytes: 0,
         }))).execute();
       }
       await trx.updateTable('task_executions').set((eb) => ({
@@ -71,27 +71,33 @@ export class SqlWorkQueue implements WorkQueue {
     };
   }
 
-  async heartbeat(owner: string, batchIds: string[], leaseMs: number, now: Date): Promise<void> {
-    if (batchIds.length === 0) return;
-    await this.db.updateTable('work_batches').set({ lease_until: iso(new Date(now.getTime() + leaseMs)) })
-      .where('id', 'in', batchIds).where('lease_owner', '=', owner).where('state', '=', 'leased').execute();
+  async heartbeat(owner: string, batches: BatchProgress[], leaseMs: number, now: Date): Promise<void> {
+    if (batches.length === 0) return;
+    const until = iso(new Date(now.getTime() + leaseMs));
+    await this.db.transaction().execute(async (trx) => {
+      for (const b of batches) {
+        await trx.updateTable('work_batches')
+          .set({ lease_until: until, done_files: b.doneFiles, done_bytes: b.doneBytes, failed_files: b.failedFiles, inflight_bytes: b.inflightBytes })
+          .where('id', '=', b.id).where('lease_owner', '=', owner).where('state', '=', 'leased').execute();
+      }
+    });
   }
 
   async complete(batchId: string, c: BatchCounts, now: Date): Promise<void> {
     await this.db.updateTable('work_batches').set({
-      state: 'done', done_files: c.doneFiles, done_bytes: c.doneBytes, failed_files: c.failedFiles, lease_owner: null, lease_until: null, updated_at: iso(now),
+      state: 'done', done_files: c.doneFiles, done_bytes: c.doneBytes, failed_files: c.failedFiles, lease_owner: null, lease_until: null, inflight_bytes: 0, updated_at: iso(now),
     }).where('id', '=', batchId).where('state', '=', 'leased').execute();
   }
 
   async release(batchId: string, c: BatchCounts, now: Date, retryAt?: Date): Promise<void> {
     await this.db.updateTable('work_batches').set({
       state: 'queued', done_files: c.doneFiles, done_bytes: c.doneBytes, failed_files: c.failedFiles, lease_owner: null, lease_until: null,
-      available_at: iso(retryAt ?? now), updated_at: iso(now),
+      inflight_bytes: 0, available_at: iso(retryAt ?? now), updated_at: iso(now),
     }).where('id', '=', batchId).where('state', '=', 'leased').execute();
   }
 
   async requeueExpired(now: Date, owner: string, allOtherOwners: boolean): Promise<number> {
-    let q = this.db.updateTable('work_batches').set({ state: 'queued', lease_owner: null, lease_until: null, updated_at: iso(now) }).where('state', '=', 'leased');
+    let q = this.db.updateTable('work_batches').set({ state: 'queued', lease_owner: null, lease_until: null, inflight_bytes: 0, updated_at: iso(now) }).where('state', '=', 'leased');
     q = allOtherOwners
       ? q.where((eb) => eb.or([eb('lease_owner', '<>', owner), eb('lease_until', '<', iso(now))]))
       : q.where('lease_until', '<', iso(now));
@@ -100,8 +106,32 @@ export class SqlWorkQueue implements WorkQueue {
   }
 
   async cancel(executionId: string, now: Date): Promise<void> {
-    await this.db.updateTable('work_batches').set({ state: 'cancelled', lease_owner: null, lease_until: null, updated_at: iso(now) })
+    // Leased batches keep owner and lease: their mover may still be writing ledger rows (see abandon).
+    await this.db.updateTable('work_batches').set({ state: 'cancelled', inflight_bytes: 0, updated_at: iso(now) })
       .where('execution_id', '=', executionId).where('state', 'in', ['queued', 'leased']).execute();
+  }
+
+  async abandon(batchId: string, owner: string, now: Date): Promise<void> {
+    await this.db.updateTable('work_batches').set({ lease_owner: null, lease_until: null, inflight_bytes: 0, updated_at: iso(now) })
+      .where('id', '=', batchId).where('lease_owner', '=', owner).where('state', '=', 'cancelled').execute();
+  }
+
+  async heldAfterCancel(executionId: string, now: Date): Promise<number> {
+    const r = await this.db.selectFrom('work_batches').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('execution_id', '=', executionId).where('state', '=', 'cancelled').where('lease_owner', 'is not', null).where('lease_until', '>=', iso(now))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    const rows = await this.db.selectFrom('work_batches').select('lease_owner').distinct().where('state', '=', 'leased').where('lease_owner', 'is not', null).execute();
+    return rows.map((r) => r.lease_owner as string);
+  }
+
+  async requeueOwner(owner: string, now: Date): Promise<number> {
+    const r = await this.db.updateTable('work_batches').set({ state: 'queued', lease_owner: null, lease_until: null, inflight_bytes: 0, updated_at: iso(now) })
+      .where('state', '=', 'leased').where('lease_owner', '=', owner).executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async openCount(executionId: string): Promise<{ queued: number; leased: number }> {
@@ -111,15 +141,16 @@ export class SqlWorkQueue implements WorkQueue {
     return { queued: get('queued'), leased: get('leased') };
   }
 
-  async totals(executionId: string): Promise<BatchCounts> {
+  async totals(executionId: string): Promise<BatchTotals> {
     const r = await this.db.selectFrom('work_batches')
       .select([
         sql<number>`COALESCE(SUM(done_files), 0)`.as('f'),
         sql<number>`COALESCE(SUM(done_bytes), 0)`.as('b'),
         sql<number>`COALESCE(SUM(failed_files), 0)`.as('x'),
+        sql<number>`COALESCE(SUM(inflight_bytes), 0)`.as('i'),
       ])
       .where('execution_id', '=', executionId).executeTakeFirstOrThrow();
-    return { doneFiles: Number(r.f), doneBytes: Number(r.b), failedFiles: Number(r.x) };
+    return { doneFiles: Number(r.f), doneBytes: Number(r.b), failedFiles: Number(r.x), inflightBytes: Number(r.i) };
   }
 
   async *plannedItems(executionId: string): AsyncIterable<WorkItem[]> {

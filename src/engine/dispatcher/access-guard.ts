@@ -4,7 +4,7 @@
  * the engine asks rather than the API telling it: a right can be withdrawn by any Barge process, or
  * by a group change, and the store is the only place that knows.
  */
-import type { ExecutionRow } from '../store/schema.js';
+import type { ExecutionRow } from '../../store/schema.js';
 
 export interface AccessGuard {
   /** Why the execution may not go on (every missing right named), or undefined when it may. */

@@ -1,63 +1,65 @@
 /**
- * The engine of one process: a dispatcher for each active execution (walk, then watch the queue
- * drain, then finalize) and a mover pool, all driven by execution state in the store. Every state
- * change is written to the store before it is acted on, so a restart after a crash resumes: expired
- * leases go back to the queue, temporary files of the dead attempt are removed, walks continue after
- * their checkpoint, finished files are not redone.
+ * The dispatcher: one per store (it holds the engine lease, engine-lease.ts). For each active
+ * execution it walks the sources and writes batches to the work queue (walk.ts), watches them drain —
+ * movers, in this process or on other hosts, carry them out (../mover) — and finalizes. Everything
+ * it knows comes from the store, never from a mover's memory: progress from the batches' rows,
+ * failures and speedtest results from the ledger. Every state change is written to the store before
+ * it is acted on, so a restart after a crash resumes: stale leases go back to the queue, temporary
+ * files of the dead attempt are removed, walks continue after their checkpoint.
  */
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
-import { Progress, engineOwns, isActive, type ControlAction, type ExecutionState } from '../domain/execution.js';
-import type { Clock } from '../lib/clock.js';
-import type { ExecutionRepository } from '../store/execution-repository.js';
-import type { LedgerRepository } from '../store/ledger-repository.js';
-import type { ExecutionRow } from '../store/schema.js';
-import type { EngineSignals } from './signals.js';
-import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
-import { dispatchWalk, type PlanSource } from './dispatcher.js';
-import { finalizeTree } from './finalize.js';
+import { Progress, engineOwns, isActive, type ControlAction, type ExecutionState } from '../../domain/execution.js';
+import type { Clock } from '../../lib/clock.js';
+import type { ExecutionRepository } from '../../store/execution-repository.js';
+import type { LedgerRepository } from '../../store/ledger-repository.js';
+import type { ExecutionRow } from '../../store/schema.js';
+import type { EngineSignals } from '../signals.js';
+import type { ExecutionContext, TaskSnapshot } from '../execution-context.js';
+import { loadContext, restoreSource } from '../context-loader.js';
+import { dispatchWalk, type PlanSource } from './walk.js';
 import { destinationBases } from './planner.js';
-import { Mover } from './mover.js';
-import type { StorageResolver } from './storage-resolver.js';
-import type { WorkQueue } from './work-queue.js';
+import type { StorageResolver } from '../storage-resolver.js';
+import type { WorkQueue } from '../queue/work-queue.js';
 import { isDeadLocalHolder, type EngineLease } from './engine-lease.js';
 import type { WalkPosition } from './plan.js';
-import { Accounting } from './accounting.js';
+import { Accounting } from '../accounting.js';
 import { OPEN_ACCESS, type AccessGuard } from './access-guard.js';
+import { finishExecution } from './finish.js';
 
-export interface EngineConfig {
-  /** This process's name in `dispatcher`/`movers` (`host:pid` by default). */
+export interface DispatcherConfig {
+  /** This process's name in an execution's `dispatcher` (`host:pid` by default). */
   name: string;
-  /** Concurrent transfers of large files (BARGE_MOVER_SLOTS). */
-  slots: number;
-  /** Small files in flight per slot (see MoverConfig.smallPerSlot). */
-  smallPerSlot: number;
   leaseMs: number;
+  /** How often the engine lease is renewed and stale batch leases of dead movers are requeued. */
   heartbeatMs: number;
   batchFiles: number;
   batchBytes: number;
   statsIntervalMs: number;
   /** Executions dispatched at once. */
   maxExecutions: number;
-  /** Embedded mode: at start every lease belongs to a dead process. */
+  /**
+   * This process also runs the only mover (`npm start`): at start every batch lease belongs to a dead
+   * process. Otherwise only expired leases and those of dead processes of this host are requeued.
+   */
   embedded: boolean;
-  fileAttempts: number;
-  backoffMs: number;
   /** How often a running execution's storage rights are checked again (a withdrawn right stops it). */
   accessCheckMs: number;
 }
 
-export function defaultEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
-  return {
-    name: `${hostname()}:${process.pid}`, slots: 8, smallPerSlot: 8, leaseMs: 30_000, heartbeatMs: 10_000, batchFiles: 256, batchBytes: 64 * 1024 * 1024,
-    statsIntervalMs: 1000, maxExecutions: 8, embedded: true, fileAttempts: 3, backoffMs: 250, accessCheckMs: 2000, ...overrides,
-  };
+/** What the dispatcher may tell movers of its own process (none when they run elsewhere). */
+export interface LocalMovers {
+  /** New work, or a changed state: look now rather than at the next poll. */
+  kick(): void;
+  /** The dispatcher holds the lease (movers of an embedded engine run only then). */
+  activeChanged(active: boolean): Promise<void>;
 }
 
-export class Engine implements EngineSignals {
+const NO_LOCAL_MOVERS: LocalMovers = { kick: () => {}, activeChanged: async () => {} };
+
+export class Dispatcher implements EngineSignals {
   private readonly contexts = new Map<string, ExecutionContext>();
   private readonly runs = new Map<string, Promise<void>>();
-  private readonly mover: Mover;
   private running = false;
   /** Holds the engine lease and runs executions (see start). */
   private active = false;
@@ -68,7 +70,7 @@ export class Engine implements EngineSignals {
   private ticking = false;
 
   constructor(
-    private readonly cfg: EngineConfig,
+    private readonly cfg: DispatcherConfig,
     private readonly executions: ExecutionRepository,
     private readonly queue: WorkQueue,
     private readonly ledger: LedgerRepository,
@@ -77,17 +79,13 @@ export class Engine implements EngineSignals {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly access: AccessGuard = OPEN_ACCESS,
-  ) {
-    this.mover = new Mover(
-      { owner: cfg.name, slots: cfg.slots, smallPerSlot: cfg.smallPerSlot, leaseMs: cfg.leaseMs, heartbeatMs: cfg.heartbeatMs, attempts: cfg.fileAttempts, backoffMs: cfg.backoffMs },
-      queue, ledger, (id) => this.contexts.get(id), clock, log,
-    );
-  }
+    private readonly movers: LocalMovers = NO_LOCAL_MOVERS,
+  ) {}
 
   /**
-   * Starts the engine once this process holds the store's engine lease (engine-lease.ts); until then —
-   * another engine runs on the store — it waits, checking every heartbeat, and takes over when the
-   * holder stops or dies. The API of this process serves either way.
+   * Starts once this process holds the store's engine lease (engine-lease.ts); until then — another
+   * dispatcher runs on the store — it waits, checking every heartbeat, and takes over when the holder
+   * stops or dies. The API of this process serves either way.
    */
   async start(): Promise<void> {
     this.running = true;
@@ -95,19 +93,23 @@ export class Engine implements EngineSignals {
     await this.keepLease();
   }
 
-  /** Stops claiming, aborts in-flight work of this process (their batches return to the queue on restart). */
+  /** Stops dispatching; executions resume from the store when a dispatcher starts again. */
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.leaseTimer);
     await this.leasing;
     if (this.active) await this.halt();
     await this.lease.release(this.cfg.name).catch((err) => this.log.error({ err }, 'engine lease release failed'));
-    await this.resolver.close();
   }
 
-  /** True while this process holds the lease and runs the engine. */
+  /** True while this process holds the lease and dispatches. */
   get isActive(): boolean {
     return this.active;
+  }
+
+  /** A batch of the execution settled (a mover of this process): finish it without waiting for a poll. */
+  batchSettled(executionId: string): void {
+    this.contexts.get(executionId)?.changed();
   }
 
   private keepLease(): Promise<void> {
@@ -123,6 +125,7 @@ export class Engine implements EngineSignals {
           }
         }
         if (held && !this.active) await this.begin();
+        else if (held) await this.requeueStale(false);
         else if (!held && this.active) {
           this.log.error({ holder: await this.lease.holder(this.clock.now()) }, 'engine lease lost (this process stalled longer than the lease?): stopping this engine');
           await this.halt();
@@ -142,19 +145,34 @@ export class Engine implements EngineSignals {
     // Holding the lease, this is the only engine on the store and nothing runs here yet: every batch
     // lease is stale — this process's own too, after a lost lease (owner '' is nobody: all are others').
     // (Should this fail, the engine stays inactive and the next heartbeat tries again.)
-    const requeued = await this.queue.requeueExpired(this.clock.now(), this.cfg.embedded ? '' : this.cfg.name, this.cfg.embedded);
-    if (requeued > 0) this.log.info({ requeued }, 'returned batches of a previous run to the queue');
+    await this.requeueStale(this.cfg.embedded);
     this.active = true;
-    this.mover.start();
+    await this.movers.activeChanged(true);
     this.tickTimer = setInterval(() => void this.tick(), 250).unref();
     void this.tick();
+  }
+
+  /**
+   * Returns to the queue the batches whose mover is gone: leases past their deadline, leases of
+   * processes of this host that no longer exist, and — `all` (an embedded engine starting: the only
+   * mover is this process's, just started) — every lease.
+   */
+  private async requeueStale(all: boolean): Promise<void> {
+    const now = this.clock.now();
+    let requeued = await this.queue.requeueExpired(now, all ? '' : this.cfg.name, all);
+    if (!all) {
+      for (const owner of await this.queue.leaseOwners()) {
+        if (isDeadLocalHolder(owner, hostname())) requeued += await this.queue.requeueOwner(owner, now);
+      }
+    }
+    if (requeued > 0) this.log.info({ requeued }, 'returned batches of movers that are gone to the queue');
   }
 
   private async halt(): Promise<void> {
     this.active = false;
     clearInterval(this.tickTimer);
     for (const ctx of this.contexts.values()) ctx.abort.abort(new Error('engine shutting down'));
-    await this.mover.stop();
+    await this.movers.activeChanged(false);
     await Promise.allSettled(this.runs.values());
   }
 
@@ -166,7 +184,7 @@ export class Engine implements EngineSignals {
     const ctx = this.contexts.get(executionId);
     if (ctx && action === 'force_stop') ctx.abort.abort(new Error('force_stop'));
     void this.refresh(executionId).then(() => {
-      this.mover.kick();
+      this.movers.kick();
       void this.tick();
     });
   }
@@ -205,21 +223,15 @@ export class Engine implements EngineSignals {
   }
 
   private async run(initial: ExecutionRow): Promise<void> {
-    const snapshot = JSON.parse(initial.task_snapshot) as TaskSnapshot;
     let ctx: ExecutionContext;
-    const restoreFrom = snapshot.workflow_action === 'restore' && typeof snapshot.options?.execution_task_id === 'string' ? snapshot.options.execution_task_id : null;
-    let restoreStorages: string[] = [];
+    let restoreStorages: string[];
     try {
-      // A restore from a backup reads from the storages that hold the backup's snapshots.
-      if (restoreFrom) restoreStorages = await this.ledger.catalogStorages(restoreFrom);
-      const sourceEndpoints = restoreFrom ? restoreStorages.map((id) => ({ id, type: 'nas', storage_id: id, pool_id: null, node_paths: ['/'], range: null })) : snapshot.sources;
-      const sources = await Promise.all(sourceEndpoints.map((e) => this.resolver.resolve(e)));
-      const destinations = await Promise.all(snapshot.destinations.map((e) => this.resolver.resolve(e)));
-      ctx = new ExecutionContext(initial.id, initial.task_id, snapshot, sources, destinations, initial.state);
+      ({ ctx, restoreStorages } = await loadContext(initial, this.resolver, this.ledger));
     } catch (err) {
       await this.fail(initial, `cannot open the task's storages: ${(err as Error).message}`);
       return;
     }
+    const restoreFrom = restoreSource(ctx.snapshot);
     const stats = setInterval(() => void this.writeStats(ctx), this.cfg.statsIntervalMs).unref();
     const guard = setInterval(() => void this.checkAccess(ctx), this.cfg.accessCheckMs).unref();
     try {
@@ -227,14 +239,14 @@ export class Engine implements EngineSignals {
       if (row.state === 'in_queue' && !engineOwns(Number(row.progress))) {
         const now = this.clock.now().toISOString();
         const log = JSON.stringify([...JSON.parse(row.log ?? '[]'), ...ctx.notes]);
-        if (!(await this.executions.transition(row.id, 'in_queue', { state: 'calculating', progress: Number(row.progress) | Progress.INIT_STARTED, started_at: now, updated_at: now, dispatcher: this.cfg.name, movers: JSON.stringify([this.cfg.name]), log }))) {
+        if (!(await this.executions.transition(row.id, 'in_queue', { state: 'calculating', progress: Number(row.progress) | Progress.INIT_STARTED, started_at: now, updated_at: now, dispatcher: this.cfg.name, log }))) {
           return; // changed meanwhile (paused/stopped before start): the next tick sees the new state
         }
         row = (await this.refresh(row.id)) as ExecutionRow;
       } else {
-        // Resumed by this process (after a restart or a takeover): it is the dispatcher and mover now.
+        // Resumed by this process (after a restart or a takeover): it is the dispatcher now.
         if (row.dispatcher !== this.cfg.name) {
-          await this.executions.update(row.id, { dispatcher: this.cfg.name, movers: JSON.stringify([this.cfg.name]), updated_at: this.clock.now().toISOString() });
+          await this.executions.update(row.id, { dispatcher: this.cfg.name, updated_at: this.clock.now().toISOString() });
         }
         // Resuming after a restart: remove what a dead writer left behind in the destinations, before
         // this process's movers may write there (the context is registered only afterwards).
@@ -275,7 +287,7 @@ export class Engine implements EngineSignals {
           await this.executions.addProgress(ctx.id, Progress.INIT_DONE | Progress.PROCESS_STARTED, { updated_at: this.clock.now().toISOString() });
           await this.executions.transition(ctx.id, 'calculating', { state: 'in_progress', updated_at: this.clock.now().toISOString() });
         }
-        this.mover.kick();
+        this.movers.kick();
       }
       await this.watch(ctx);
     } finally {
@@ -301,7 +313,7 @@ export class Engine implements EngineSignals {
       if (await this.executions.transition(row.id, row.state, { state: 'stopping', progress, error: reason, log, updated_at: this.clock.now().toISOString() }, Number(row.progress))) {
         this.log.warn({ execution: row.id, reason }, 'execution stopped: storage right withdrawn');
         await this.refresh(row.id);
-        this.mover.kick();
+        this.movers.kick();
       }
     } catch (err) {
       this.log.error({ err, execution: ctx.id }, 'storage right check failed');
@@ -340,8 +352,8 @@ export class Engine implements EngineSignals {
         // force_stop (or stopped while never started): nothing more may happen.
         await this.queue.cancel(ctx.id, this.clock.now());
         if (!ctx.opts.fullReport) {
-          // The ledger keeps failures only — once the aborted batches have flushed their last rows.
-          for (let waited = 0; this.mover.openBatches(ctx.id) > 0 && waited < 30_000; waited += 100) await ctx.waitForChange(100);
+          // The ledger keeps failures only — once the movers of the aborted batches wrote their last rows.
+          for (let waited = 0; (await this.queue.heldAfterCancel(ctx.id, this.clock.now())) > 0 && waited < 30_000; waited += 100) await ctx.waitForChange(100);
           await this.ledger.pruneSuccesses(ctx.id);
         }
         await this.writeStats(ctx);
@@ -349,14 +361,14 @@ export class Engine implements EngineSignals {
       }
       const open = await this.queue.openCount(ctx.id);
       const walkDone = (Number(row.progress) & Progress.INIT_DONE) !== 0;
-      if (row.state === 'stopping' && open.leased === 0 && this.mover.openBatches(ctx.id) === 0) {
+      if (row.state === 'stopping' && open.leased === 0) {
         await this.queue.cancel(ctx.id, this.clock.now());
-        // A stop the engine decided (a withdrawn right) carries its reason in `error`; a user's does not.
-        await this.finish(ctx, row, row.error !== null ? 'stopped_by_system' : 'stopped_by_user');
+        // A stop the dispatcher decided (a withdrawn right) carries its reason in `error`; a user's does not.
+        await this.finish(ctx, row.error !== null ? 'stopped_by_system' : 'stopped_by_user');
         return;
       }
-      if (walkDone && open.queued + open.leased === 0 && this.mover.openBatches(ctx.id) === 0 && row.state !== 'stopping') {
-        await this.finish(ctx, row, null);
+      if (walkDone && open.queued + open.leased === 0 && row.state !== 'stopping') {
+        await this.finish(ctx, null);
         return;
       }
       if (!this.running || !this.active) return; // shutting down, or the lease was lost (halt)
@@ -364,41 +376,8 @@ export class Engine implements EngineSignals {
     }
   }
 
-  /**
-   * FINAL step: tree cleanup and dates, ledger pruning, final counters and state. A graceful stop
-   * finalizes too (folders a move emptied are removed with remove_root_folder, folder dates reset):
-   * only what was moved is affected, as `remove` refuses a folder that still holds anything.
-   */
-  private async finish(ctx: ExecutionContext, row: ExecutionRow, forced: ExecutionState | null): Promise<void> {
-    await this.executions.addProgress(ctx.id, Progress.FINAL_STARTED);
-    if (forced === null || forced === 'stopped_by_user') {
-      try {
-        await finalizeTree(ctx);
-      } catch (err) {
-        ctx.notes.push(`finalization: ${(err as Error).message}`);
-      }
-    }
-    let bandwidth = 0;
-    if (ctx.speedtests.length > 0) {
-      const avg = (f: (r: { writeBps: number; readBps: number }) => number) => ctx.speedtests.reduce((a, r) => a + f(r), 0) / ctx.speedtests.length;
-      bandwidth = avg((r) => r.writeBps);
-      ctx.notes.push(`speedtest: ${ctx.speedtests.length} run(s), write ${(bandwidth / 1048576).toFixed(1)} MiB/s, read ${(avg((r) => r.readBps) / 1048576).toFixed(1)} MiB/s (averages)`);
-    }
-    if (!ctx.opts.fullReport) await this.ledger.pruneSuccesses(ctx.id);
-    const totals = await this.queue.totals(ctx.id);
-    let state: ExecutionState = forced ?? 'done';
-    if (forced === null && totals.failedFiles > 0) state = totals.doneFiles > 0 ? 'finished_with_warnings' : 'error';
-    const now = this.clock.now().toISOString();
-    const flags = Progress.FINAL_DONE | (forced === null ? Progress.PROCESS_DONE : 0) | (totals.failedFiles > 0 ? Progress.HAS_ERROR : 0);
-    const current = (await this.executions.findById(ctx.id)) as ExecutionRow;
-    if (!isActive(current.state)) return;
-    const log = JSON.stringify([...JSON.parse(current.log ?? '[]').filter((l: string) => !ctx.notes.includes(l)), ...ctx.notes]);
-    await this.executions.transition(ctx.id, current.state, {
-      state, progress: Number(current.progress) | flags | Progress.FINAL_STARTED, finished_at: now, updated_at: now, log,
-      nodes_done: totals.doneFiles, size_done: totals.doneBytes, files_failed: totals.failedFiles, bandwidth, eta_seconds: 0,
-      error: state === 'error' ? 'every file failed; see the execution files' : state === 'stopped_by_system' ? current.error : null,
-    });
-    void row;
+  private finish(ctx: ExecutionContext, forced: ExecutionState | null): Promise<void> {
+    return finishExecution(ctx, forced, { executions: this.executions, queue: this.queue, ledger: this.ledger, clock: this.clock });
   }
 
   private async fail(row: ExecutionRow, message: string): Promise<void> {
@@ -409,17 +388,17 @@ export class Engine implements EngineSignals {
     this.log.warn({ execution: row.id, message }, 'execution failed');
   }
 
+  /** Progress from the store: the batches' counts (partial ones of batches in work) and bytes in flight. */
   private async writeStats(ctx: ExecutionContext): Promise<void> {
     try {
       const totals = await this.queue.totals(ctx.id);
-      const live = this.mover.liveDelta(ctx.id);
-      const doneBytes = totals.doneBytes + live.doneBytes + ctx.accounting.inflightBytes;
+      const doneBytes = totals.doneBytes + totals.inflightBytes;
       const row = await this.executions.findById(ctx.id);
       if (!row || !isActive(row.state)) return;
       const bandwidth = ctx.accounting.sample(this.clock.now().getTime(), doneBytes);
       const walkDone = (Number(row.progress) & Progress.INIT_DONE) !== 0;
       await this.executions.update(ctx.id, {
-        nodes_done: totals.doneFiles + live.doneFiles, size_done: doneBytes, files_failed: totals.failedFiles + live.failedFiles,
+        nodes_done: totals.doneFiles, size_done: doneBytes, files_failed: totals.failedFiles,
         bandwidth, eta_seconds: walkDone ? Accounting.eta(Number(row.size_todo), doneBytes, bandwidth) : null, updated_at: this.clock.now().toISOString(),
       });
     } catch (err) {

@@ -4,7 +4,7 @@
  * folders the run emptied — only below the task's selected paths (data-safety rule 4), bottom-up,
  * and never a folder that still holds anything.
  */
-import type { ExecutionContext } from './execution-context.js';
+import type { ExecutionContext } from '../execution-context.js';
 import { destinationBases, sourceRoots } from './planner.js';
 import { commonParent, destinationPath, joinPath } from './plan.js';
 import { walk } from './walker.js';

@@ -5,13 +5,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StorageError, isStorageError } from '../storage/errors.js';
-import { MemoryDriver } from '../storage/memory/memory-driver.js';
-import type { Entry } from '../storage/driver.js';
-import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
+import { StorageError, isStorageError } from '../../storage/errors.js';
+import { MemoryDriver } from '../../storage/memory/memory-driver.js';
+import type { Entry } from '../../storage/driver.js';
+import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
 import { Planner, destinationBases, sourceRoots } from './planner.js';
 import type { WalkEntry } from './walker.js';
-import type { WorkItem } from './work-item.js';
+import type { WorkItem } from '../queue/work-item.js';
 
 function endpoint(id: string): TaskSnapshot['sources'][number] {
   return { id, type: 'nas', storage_id: id, node_paths: ['/'] };

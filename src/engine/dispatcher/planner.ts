@@ -12,14 +12,14 @@
  * With several roots, trees can merge into one destination directory at any time: names given out
  * are then kept for the whole execution (listings are re-read when evicted from a small cache).
  */
-import type { Entry, StorageDriver } from '../storage/driver.js';
-import type { CatalogEntryRow } from '../store/schema.js';
-import type { ExecutionContext } from './execution-context.js';
+import type { Entry, StorageDriver } from '../../storage/driver.js';
+import type { CatalogEntryRow } from '../../store/schema.js';
+import type { ExecutionContext } from '../execution-context.js';
 import { baseName, commonParent, destinationPath, joinPath, parentOf, renamed } from './plan.js';
 import type { WalkEntry } from './walker.js';
-import type { WorkItem } from './work-item.js';
-import { normalizeNodePath } from '../domain/storage-path.js';
-import { StorageError, toStorageError } from '../storage/errors.js';
+import type { WorkItem } from '../queue/work-item.js';
+import { normalizeNodePath } from '../../domain/storage-path.js';
+import { StorageError, toStorageError } from '../../storage/errors.js';
 
 const COPY_LIKE = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'duplication']);
 export const BACKUP_ACTIONS = new Set(['full_backup', 'incremental_backup']);

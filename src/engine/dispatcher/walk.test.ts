@@ -5,11 +5,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Entry, SignalOptions, StorageDriver } from '../storage/driver.js';
-import { MemoryDriver } from '../storage/memory/memory-driver.js';
-import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
-import { dispatchWalk } from './dispatcher.js';
-import type { NewBatch, WalkCheckpoint, WorkQueue } from './work-queue.js';
+import type { Entry, SignalOptions, StorageDriver } from '../../storage/driver.js';
+import { MemoryDriver } from '../../storage/memory/memory-driver.js';
+import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
+import { dispatchWalk } from './walk.js';
+import type { NewBatch, WalkCheckpoint, WorkQueue } from '../queue/work-queue.js';
 
 async function put(d: StorageDriver, path: string): Promise<void> {
   const w = await d.openWrite(path);

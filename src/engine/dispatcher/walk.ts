@@ -3,14 +3,15 @@
  * N files or M bytes) and writes them to the work queue together with a checkpoint, so movers start
  * copying while the walk goes on and a crash resumes the walk right after the last planned entry.
  */
-import type { WorkQueue, NewBatch } from './work-queue.js';
-import type { ExecutionContext } from './execution-context.js';
+import type { WorkQueue, NewBatch } from '../queue/work-queue.js';
+import type { ExecutionContext } from '../execution-context.js';
 import { Planner, sourceRoots, type PreviousBackup } from './planner.js';
-import type { CatalogEntryRow } from '../store/schema.js';
+import type { CatalogEntryRow } from '../../store/schema.js';
 import { walk } from './walker.js';
 import { joinPath, type WalkPosition } from './plan.js';
-import type { WorkItem } from './work-item.js';
-import type { Clock } from '../lib/clock.js';
+import type { WorkItem } from '../queue/work-item.js';
+import type { Clock } from '../../lib/clock.js';
+import { SPEEDTEST_KEY_PREFIX } from '../mover/speedtest.js';
 
 export interface DispatchLimits {
   batchFiles: number;
@@ -89,7 +90,7 @@ export async function dispatchWalk(
     const targets = ctx.snapshot.destinations.length > 0 ? ctx.destinations : ctx.sources;
     for (let ep = 0; ep < targets.length; ep++) {
       for (let i = 0; i < iterations; i++) {
-        current.push({ key: `speedtest:${ep}:${i}`, op: 'speedtest', src: { ep, path: `/.barge-speedtest/${ctx.id}/${i}.bin` }, size, mtimeMs: 0 });
+        current.push({ key: `${SPEEDTEST_KEY_PREFIX}${ep}:${i}`, op: 'speedtest', src: { ep, path: `/.barge-speedtest/${ctx.id}/${i}.bin` }, size, mtimeMs: 0 });
         currentFiles += 1;
         currentBytes += size;
         last = { ep, np: 0, path: [String(i)] };

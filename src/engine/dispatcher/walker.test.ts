@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryDriver } from '../storage/memory/memory-driver.js';
-import type { Entry, SignalOptions, StorageDriver } from '../storage/driver.js';
-import { StorageError } from '../storage/errors.js';
+import { createMemoryDriver } from '../../storage/memory/memory-driver.js';
+import type { Entry, SignalOptions, StorageDriver } from '../../storage/driver.js';
+import { StorageError } from '../../storage/errors.js';
 import { walk, type WalkOptions } from './walker.js';
 
 async function tree(): Promise<StorageDriver> {

@@ -8,8 +8,8 @@
  * ledger and the counters — and the walk goes on. Only the node path itself failing ends it.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Entry, StorageDriver } from '../storage/driver.js';
-import { StorageError, toStorageError } from '../storage/errors.js';
+import type { Entry, StorageDriver } from '../../storage/driver.js';
+import { StorageError, toStorageError } from '../../storage/errors.js';
 import { comparePositions, compareNames, isAncestor, joinPath, type WalkPosition } from './plan.js';
 
 export interface WalkEntry {

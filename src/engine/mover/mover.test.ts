@@ -6,16 +6,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { StorageDriver } from '../storage/driver.js';
-import { MemoryDriver } from '../storage/memory/memory-driver.js';
-import { StorageError } from '../storage/errors.js';
-import { systemClock } from '../lib/clock.js';
-import type { LedgerRepository } from '../store/ledger-repository.js';
-import type { FileLedgerRow } from '../store/schema.js';
-import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
-import { Mover } from './mover.js';
-import type { BatchCounts, WorkQueue } from './work-queue.js';
-import type { Batch, WorkItem } from './work-item.js';
+import type { StorageDriver } from '../../storage/driver.js';
+import { MemoryDriver } from '../../storage/memory/memory-driver.js';
+import { StorageError } from '../../storage/errors.js';
+import { systemClock } from '../../lib/clock.js';
+import type { LedgerRepository } from '../../store/ledger-repository.js';
+import type { FileLedgerRow } from '../../store/schema.js';
+import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
+import { Mover, type ContextSource } from './mover.js';
+import type { BatchCounts, WorkQueue } from '../queue/work-queue.js';
+import type { Batch, WorkItem } from '../queue/work-item.js';
 
 async function put(d: StorageDriver, path: string, text: string): Promise<void> {
   const w = await d.openWrite(path);
@@ -37,6 +37,7 @@ function oneBatchQueue(executionId: string, items: WorkItem[]) {
     heartbeat: async () => {},
     complete: async (_id: string, counts: BatchCounts) => void completed.push(counts),
     release: async () => assert.fail('the batch is completed, not released'),
+    abandon: async () => assert.fail('the batch is completed, not abandoned'),
   } as unknown as WorkQueue;
   return { queue, completed };
 }
@@ -74,7 +75,8 @@ describe('mover: per-file errors', () => {
     const item = (path: string, size: number): WorkItem => ({ key: path, op: 'copy', src: { ep: 0, path }, dst: { ep: 0, path }, size, mtimeMs: 0 });
     const { queue, completed } = oneBatchQueue('e1', [item('/flaky.txt', 5), item('/full.txt', 4), item('/fine.txt', 4)]);
     const { ledger, rows } = memoryLedger();
-    const mover = new Mover({ owner: 'm', slots: 2, leaseMs: 10_000, heartbeatMs: 10_000, attempts: 3, backoffMs: 1 }, queue, ledger, (id) => (id === 'e1' ? ctx : undefined), systemClock, pino({ level: 'silent' }));
+    const contexts: ContextSource = { get: async (id) => (id === 'e1' ? ctx : undefined), open: [ctx], refresh: async () => {}, abortAll: () => {}, clear: () => {} };
+    const mover = new Mover({ owner: 'm', slots: 2, leaseMs: 10_000, heartbeatMs: 10_000, attempts: 3, backoffMs: 1 }, queue, ledger, contexts, systemClock, pino({ level: 'silent' }));
     mover.start();
     const deadline = Date.now() + 10_000;
     while (completed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));

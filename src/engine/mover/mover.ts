@@ -6,17 +6,17 @@
  */
 import type { Logger } from 'pino';
 import { setTimeout as delay } from 'node:timers/promises';
-import { toStorageError } from '../storage/errors.js';
-import type { Clock } from '../lib/clock.js';
-import type { LedgerRepository } from '../store/ledger-repository.js';
-import type { FileLedgerRow, CatalogEntryRow } from '../store/schema.js';
-import type { BatchCounts, WorkQueue } from './work-queue.js';
-import type { ExecutionContext } from './execution-context.js';
-import type { Batch, LedgerStatus, WorkItem } from './work-item.js';
+import { toStorageError } from '../../storage/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import type { LedgerRepository } from '../../store/ledger-repository.js';
+import type { FileLedgerRow, CatalogEntryRow } from '../../store/schema.js';
+import type { BatchCounts, WorkQueue } from '../queue/work-queue.js';
+import type { ExecutionContext } from '../execution-context.js';
+import type { Batch, LedgerStatus, WorkItem } from '../queue/work-item.js';
 import { Semaphore } from './semaphore.js';
 import { runItem, type ItemOutcome } from './item-runner.js';
-import { BACKUP_ACTIONS } from './planner.js';
-import { parentOf } from './plan.js';
+import { BACKUP_ACTIONS } from '../dispatcher/planner.js';
+import { parentOf } from '../dispatcher/plan.js';
 
 export interface MoverConfig {
   owner: string;
@@ -30,16 +30,30 @@ export interface MoverConfig {
   /** Default 1 MiB, as the posix copy pool's batching limit. */
   smallFileBytes?: number;
   leaseMs: number;
+  /** How often leases are extended and progress is written (the dispatcher reads progress from the store). */
   heartbeatMs: number;
+  /** How often the state of the executions worked on here is read (pause, stop, force_stop). */
+  stateMs?: number;
   /** Attempts per file for retryable errors. */
   attempts: number;
   backoffMs: number;
 }
 
-/** A batch being worked on here: its live counts, for progress between completions. */
+/** The executions this mover works on (mover-contexts.ts: opened from the store, states polled). */
+export interface ContextSource {
+  get(executionId: string): Promise<ExecutionContext | undefined>;
+  readonly open: ExecutionContext[];
+  refresh(inUse: (executionId: string) => boolean): Promise<void>;
+  abortAll(reason: string): void;
+  /** Forgets every context (a stopped mover opens them anew when it starts again). */
+  clear(): void;
+}
+
+/** A batch being worked on here: its live counts and bytes in flight, reported by the heartbeat. */
 export interface OpenBatch {
   batch: Batch;
   counts: BatchCounts;
+  inflightBytes: number;
 }
 
 export class Mover {
@@ -59,13 +73,21 @@ export class Mover {
   /** Per execution: batches waiting for one of its files to finish (its `parallel` limit is reached). */
   private readonly fileWaiters = new Map<string, Array<() => void>>();
 
+  private stateTimer: NodeJS.Timeout | undefined;
+  /** Shutting down: no new file starts; batches are handed back. */
+  private draining = false;
+  /** What this mover moved since it started (its `GET /movers` row). */
+  readonly totals = { filesDone: 0, bytesDone: 0 };
+
   constructor(
     private readonly cfg: MoverConfig,
     private readonly queue: WorkQueue,
     private readonly ledger: LedgerRepository,
-    private readonly contextOf: (executionId: string) => ExecutionContext | undefined,
+    private readonly contexts: ContextSource,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Told when a batch of an execution settles (in one process, the dispatcher waits on it). */
+    private readonly onSettled: (executionId: string) => void = () => {},
   ) {
     this.smallPerSlot = Math.max(1, cfg.smallPerSlot ?? 8);
     this.smallFileBytes = cfg.smallFileBytes ?? 1 << 20;
@@ -84,36 +106,57 @@ export class Mover {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.draining = false;
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.cfg.heartbeatMs).unref();
     this.flushTimer = setInterval(() => void this.flushLedger().catch((err) => this.log.error({ err }, 'ledger flush failed')), 250).unref();
+    this.stateTimer = setInterval(() => void this.refreshStates(), this.cfg.stateMs ?? 250).unref();
     this.loop = this.claimLoop();
   }
 
-  /** Stops claiming; in-flight batches are released by their runs (contexts are aborted by the engine). */
-  async stop(): Promise<void> {
+  /**
+   * Stops: claims nothing more, lets the files in flight finish for up to `drainMs` (then aborts
+   * them), and hands every batch not finished back to the queue with its counts.
+   */
+  async stop(drainMs = 0): Promise<void> {
     this.running = false;
+    this.draining = true;
     this.wake?.();
     await this.loop;
+    if (this.open.size > 0) {
+      const drained = this.settled();
+      const timer = setTimeout(() => this.contexts.abortAll('mover shutting down'), drainMs);
+      await drained;
+      clearTimeout(timer);
+    }
     clearInterval(this.heartbeatTimer);
     clearInterval(this.flushTimer);
+    clearInterval(this.stateTimer);
     await this.flushLedger();
+    this.contexts.clear();
   }
 
-  /** Something changed (a new batch, a resume): look for work now. */
+  /** Resolves once no batch is open here. */
+  private async settled(): Promise<void> {
+    while (this.open.size > 0) await delay(20);
+  }
+
+  /** Something changed (a new batch, a resume, a pause): read states and look for work now. */
   kick(): void {
-    this.wake?.();
+    void this.refreshStates().finally(() => this.wake?.());
   }
 
-  /** Live counts of this execution's open batches minus what their rows already hold. */
-  liveDelta(executionId: string): BatchCounts {
-    const d = { doneFiles: 0, doneBytes: 0, failedFiles: 0 };
-    for (const o of this.open.values()) {
-      if (o.batch.executionId !== executionId) continue;
-      d.doneFiles += o.counts.doneFiles - o.batch.persisted.doneFiles;
-      d.doneBytes += o.counts.doneBytes - o.batch.persisted.doneBytes;
-      d.failedFiles += o.counts.failedFiles - o.batch.persisted.failedFiles;
-    }
-    return d;
+  /** Batches open here, and files in flight, for the mover's own report. */
+  get load(): { batches: number; files: number } {
+    return { batches: this.open.size, files: this.contexts.open.reduce((n, c) => n + c.inflight, 0) };
+  }
+
+  private refreshing: Promise<void> | undefined;
+
+  private refreshStates(): Promise<void> {
+    this.refreshing ??= this.contexts.refresh((id) => this.openBatches(id) > 0)
+      .catch((err) => this.log.error({ err }, 'execution state refresh failed'))
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 
   openBatches(executionId: string): number {
@@ -145,8 +188,8 @@ export class Mover {
   private async claimOne(): Promise<boolean> {
     const now = this.clock.now();
     const ids = await this.queue.runnable(now);
-    const candidates = ids
-      .map((id) => this.contextOf(id))
+    const contexts = await Promise.all(ids.map((id) => this.contexts.get(id)));
+    const candidates = contexts
       .filter((c): c is ExecutionContext => c !== undefined && c.runnable && (c.opts.parallel === null || c.inflight < c.opts.parallel || this.openBatches(c.id) === 0))
       .sort((a, b) => a.claimed / a.opts.priority - b.claimed / b.opts.priority);
     for (const ctx of candidates) {
@@ -173,20 +216,20 @@ export class Mover {
       } else if (prev?.status === 'failed') counts.failedFiles++;
       else todo.push({ item, previous: prev?.status as LedgerStatus | undefined });
     }
-    const entry: OpenBatch = { batch, counts };
+    const entry: OpenBatch = { batch, counts, inflightBytes: 0 };
     this.open.set(batch.id, entry);
     this.backlog += todo.length;
     const started: Array<Promise<void>> = [];
     let next = 0;
     try {
       for (; next < todo.length; next++) {
-        if (!ctx.runnable) break;
+        if (!ctx.runnable || this.draining) break;
         const parallel = ctx.opts.parallel;
         const { item, previous: prev } = todo[next] as { item: WorkItem; previous?: LedgerStatus };
         const units = this.weight(item);
         // A wait cancelled by force_stop holds no slot: leave without releasing one.
         if (!(await this.slots.acquire(ctx.abort.signal, units).then(() => true, () => false))) break;
-        if (!ctx.runnable) {
+        if (!ctx.runnable || this.draining) {
           this.slots.release(units);
           break;
         }
@@ -201,7 +244,7 @@ export class Mover {
         }
         this.backlog--;
         ctx.inflight++;
-        started.push(this.runOne(ctx, item, prev, counts).finally(() => {
+        started.push(this.runOne(ctx, item, prev, entry).finally(() => {
           ctx.inflight--;
           this.slots.release(units);
           const waiting = this.fileWaiters.get(ctx.id);
@@ -215,25 +258,28 @@ export class Mover {
       await this.flushLedger().catch((err) => this.log.error({ err }, 'ledger flush failed'));
       const now = this.clock.now();
       try {
-        if (ctx.abort.signal.aborted) {
-          // force_stop: the engine cancels the execution's batches; nothing to hand back.
-        } else if (next >= todo.length) await this.queue.complete(batch.id, counts, now);
-        else await this.queue.release(batch.id, counts, now);
+        if (next >= todo.length && !ctx.abort.signal.aborted) await this.queue.complete(batch.id, counts, now);
+        else {
+          // Paused, stopping, shutting down: back to the queue with its counts (a no-op once cancelled).
+          await this.queue.release(batch.id, counts, now);
+          // force_stop cancelled it under us: let go, now that its ledger rows are written.
+          await this.queue.abandon(batch.id, this.cfg.owner, now);
+        }
       } finally {
-        // Only now: until the row holds the counts, progress reads them from this open batch.
         this.open.delete(batch.id);
         this.wake?.(); // a slot's worth of work just ended: claim the next batch without waiting
-        ctx.changed(); // and the engine may have an execution to finish
+        this.onSettled(ctx.id); // the dispatcher may have an execution to finish
       }
     }
   }
 
-  private async runOne(ctx: ExecutionContext, item: WorkItem, previous: LedgerStatus | undefined, counts: BatchCounts): Promise<void> {
+  private async runOne(ctx: ExecutionContext, item: WorkItem, previous: LedgerStatus | undefined, entry: OpenBatch): Promise<void> {
+    const counts = entry.counts;
     let inflight = 0;
     const hooks = {
       onBytes: (n: number) => {
         inflight += n;
-        ctx.accounting.inflightBytes += n;
+        entry.inflightBytes += n;
       },
       recordNow: (it: WorkItem, status: LedgerStatus, size: number, checksum: string | null) =>
         this.ledger.record([this.row(ctx, it, status, size, checksum, null, null, 1)]),
@@ -244,6 +290,8 @@ export class Mover {
         if (item.op !== 'mkdir') {
           counts.doneFiles++;
           counts.doneBytes += out.size;
+          this.totals.filesDone++;
+          this.totals.bytesDone += out.size;
         }
         const cat = catalogRow(ctx, item, out, this.clock.now().toISOString());
         if (cat) this.catalogBuffer.push(cat);
@@ -263,7 +311,7 @@ export class Mover {
         this.buffer(this.row(ctx, item, 'failed', item.size, null, e.code, e.message, attempt));
         return;
       } finally {
-        ctx.accounting.inflightBytes -= inflight;
+        entry.inflightBytes -= inflight;
         inflight = 0;
       }
     }
@@ -296,9 +344,11 @@ export class Mover {
     return this.flushing;
   }
 
+  /** Extends this mover's leases and writes each open batch's progress (counts, bytes in flight). */
   private async heartbeat(): Promise<void> {
     try {
-      await this.queue.heartbeat(this.cfg.owner, [...this.open.keys()], this.cfg.leaseMs, this.clock.now());
+      const progress = [...this.open.values()].map((o) => ({ id: o.batch.id, ...o.counts, inflightBytes: o.inflightBytes }));
+      await this.queue.heartbeat(this.cfg.owner, progress, this.cfg.leaseMs, this.clock.now());
     } catch (err) {
       this.log.error({ err }, 'heartbeat failed');
     }

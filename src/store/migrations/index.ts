@@ -11,6 +11,7 @@ import * as m0003 from './0003-backup-catalog.js';
 import * as m0004 from './0004-list-versions.js';
 import * as m0005 from './0005-engine-lease.js';
 import * as m0006 from './0006-privileges.js';
+import * as m0007 from './0007-movers.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -20,6 +21,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004-list-versions': { up: (db) => m0004.up(db, dialect) },
     '0005-engine-lease': m0005,
     '0006-privileges': m0006,
+    '0007-movers': m0007,
   };
 }
 

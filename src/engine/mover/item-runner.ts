@@ -2,13 +2,13 @@
  * Carries out one planned item (copy, move, erase, scan, verify, mkdir, skip) idempotently: a redo
  * after a crash or a pause reaches the same end state. Returns what the ledger should record.
  */
-import type { StorageDriver } from '../storage/driver.js';
-import { StorageError } from '../storage/errors.js';
+import type { StorageDriver } from '../../storage/driver.js';
+import { StorageError } from '../../storage/errors.js';
 import { checksumOf, transferFile } from './transfer.js';
-import { speedtest } from './speedtest.js';
-import type { ExecutionContext } from './execution-context.js';
-import type { LedgerStatus, WorkItem } from './work-item.js';
-import { joinPath } from './plan.js';
+import { speedtest, speedtestNote } from './speedtest.js';
+import type { ExecutionContext } from '../execution-context.js';
+import type { LedgerStatus, WorkItem } from '../queue/work-item.js';
+import { joinPath } from '../dispatcher/plan.js';
 
 export interface ItemOutcome {
   status: LedgerStatus;
@@ -101,8 +101,7 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
     case 'speedtest': {
       const targets = ctx.snapshot.destinations.length > 0 ? ctx.destinations : ctx.sources;
       const r = await speedtest(driverAt(targets, item.src.ep), item.src.path, item.size, signal, hooks.onBytes);
-      ctx.speedtests.push(r);
-      return { status: 'done', size: item.size, checksum: null, note: `write ${mib(r.writeBps)} MiB/s, read ${mib(r.readBps)} MiB/s` };
+      return { status: 'done', size: item.size, checksum: null, note: speedtestNote(r) };
     }
     case 'verify': {
       const src = driverAt(ctx.sources, item.src.ep);
@@ -131,8 +130,4 @@ async function ensureReadable(src: StorageDriver, path: string, ctx: ExecutionCo
   if (r.state === 'restoring') {
     throw new StorageError('restoring', `${path} is archived in a cold tier: a restore for ${days} day(s) is in progress; run the task again once it is readable`, { path, retryable: false });
   }
-}
-
-function mib(bps: number): string {
-  return (bps / 1024 / 1024).toFixed(1);
 }

@@ -27,6 +27,17 @@ export interface BatchCounts {
   failedFiles: number;
 }
 
+/** What a mover reports of a batch it works on: its counts so far and the bytes of files in flight. */
+export interface BatchProgress extends BatchCounts {
+  id: string;
+  inflightBytes: number;
+}
+
+/** The sums over an execution's batches, with the in-flight bytes its movers last reported. */
+export interface BatchTotals extends BatchCounts {
+  inflightBytes: number;
+}
+
 export interface WorkQueue {
   /**
    * Stores batches and the checkpoint atomically; the batches become claimable at `now`. Why `now`
@@ -38,20 +49,34 @@ export interface WorkQueue {
   runnable(now: Date): Promise<string[]>;
   /** Leases the next batch of an execution to `owner`, or undefined. */
   claim(executionId: string, owner: string, leaseMs: number, now: Date): Promise<Batch | undefined>;
-  /** Extends the leases of `owner`'s batches. */
-  heartbeat(owner: string, batchIds: string[], leaseMs: number, now: Date): Promise<void>;
+  /**
+   * Extends the leases of `owner`'s batches and records their progress. Why progress rides on the
+   * heartbeat: a dispatcher in another process learns what a mover did only from the store.
+   */
+  heartbeat(owner: string, batches: BatchProgress[], leaseMs: number, now: Date): Promise<void>;
   /** Marks a batch done with its final counts. */
   complete(batchId: string, counts: BatchCounts, now: Date): Promise<void>;
   /** Gives a batch back (pause, stop, shutdown) keeping its counts; finished items are skipped on re-claim via the ledger. */
   release(batchId: string, counts: BatchCounts, now: Date, retryAt?: Date): Promise<void>;
   /** Returns expired leases to the queue (all leases of other owners when `allOtherOwners`: embedded restart). */
   requeueExpired(now: Date, owner: string, allOtherOwners: boolean): Promise<number>;
-  /** Cancels what is not done (force_stop, stop). */
+  /**
+   * Cancels what is not done (force_stop, stop). A leased batch keeps its owner until that mover has
+   * written its last ledger rows and calls `abandon` (or its lease runs out): see `heldAfterCancel`.
+   */
   cancel(executionId: string, now: Date): Promise<void>;
+  /** The mover is done with a batch it held (cancelled under it, or given up): clears its lease. */
+  abandon(batchId: string, owner: string, now: Date): Promise<void>;
+  /** Cancelled batches whose mover has not let go yet (lease still running). */
+  heldAfterCancel(executionId: string, now: Date): Promise<number>;
+  /** Distinct owners of leased batches (a dispatcher starting up requeues those of dead processes). */
+  leaseOwners(): Promise<string[]>;
+  /** Returns every batch leased by `owner` to the queue (that process is gone). */
+  requeueOwner(owner: string, now: Date): Promise<number>;
   /** Batches not yet done (queued or leased). */
   openCount(executionId: string): Promise<{ queued: number; leased: number }>;
-  /** Sums of the batches' counts. */
-  totals(executionId: string): Promise<BatchCounts>;
+  /** Sums of the batches' counts (partial ones of batches in work included), and bytes in flight. */
+  totals(executionId: string): Promise<BatchTotals>;
   /**
    * Every item planned so far for an execution, batch by batch in walk order, whatever the batches'
    * state. Why: a walk resumed after a crash must know the destination names already handed out.

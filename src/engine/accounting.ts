@@ -3,8 +3,6 @@
  * for bandwidth (bytes/s over the last few seconds) and ETA.
  */
 export class Accounting {
-  /** Bytes of files currently being transferred (not yet in a completed batch). */
-  inflightBytes = 0;
   private samples: Array<{ t: number; bytes: number }> = [];
 
   constructor(private readonly windowMs = 5000) {}

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DriverFeatures, Entry, RestoreResult, StorageDriver, WriteOptions } from '../storage/driver.js';
-import { MEMORY_FEATURES, createMemoryDriver } from '../storage/memory/memory-driver.js';
-import { isStorageError } from '../storage/errors.js';
-import { ExecutionContext, type TaskSnapshot } from './execution-context.js';
+import type { DriverFeatures, Entry, RestoreResult, StorageDriver, WriteOptions } from '../../storage/driver.js';
+import { MEMORY_FEATURES, createMemoryDriver } from '../../storage/memory/memory-driver.js';
+import { isStorageError } from '../../storage/errors.js';
+import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
 import { runItem } from './item-runner.js';
-import type { WorkItem } from './work-item.js';
+import type { WorkItem } from '../queue/work-item.js';
 
 /** A memory driver that declares more features than it has, with some methods replaced. */
 function dressed(base: StorageDriver, features: Partial<DriverFeatures>, methods: Partial<Record<keyof StorageDriver, unknown>>): StorageDriver {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDriver } from '../storage/registry.js';
-import type { StorageDriver } from '../storage/driver.js';
+import { createDriver } from '../../storage/registry.js';
+import type { StorageDriver } from '../../storage/driver.js';
 import { transferFile } from './transfer.js';
 
 describe('transferFile', () => {

@@ -3,10 +3,10 @@
  * through the destination's atomic writer, and verify the stored bytes before they become visible.
  */
 import { pipeline } from 'node:stream/promises';
-import type { StorageDriver, WriteOptions } from '../storage/driver.js';
-import { StorageError, toStorageError } from '../storage/errors.js';
-import { HashingStream, createHasher, hashStream, type ChecksumAlgorithm } from '../lib/hashing.js';
-import type { WorkItem } from './work-item.js';
+import type { StorageDriver, WriteOptions } from '../../storage/driver.js';
+import { StorageError, toStorageError } from '../../storage/errors.js';
+import { HashingStream, createHasher, hashStream, type ChecksumAlgorithm } from '../../lib/hashing.js';
+import type { WorkItem } from '../queue/work-item.js';
 
 export interface TransferOptions {
   checksum: ChecksumAlgorithm | null;

@@ -13,7 +13,7 @@
  *  whose listing a conflict decision needed): recorded as a failed file with its `error`, not retried. */
 export type WorkOp = 'copy' | 'move' | 'erase' | 'scan' | 'verify' | 'mkdir' | 'skip' | 'speedtest' | 'fail';
 
-import type { StorageErrorCode } from '../storage/errors.js';
+import type { StorageErrorCode } from '../../storage/errors.js';
 
 /** A path on one of the execution's endpoints (index into the snapshot's sources or destinations). */
 export interface EndpointPath {

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { StorageDriver } from '../storage/driver.js';
-import { toStorageError } from '../storage/errors.js';
+import type { StorageDriver } from '../../storage/driver.js';
+import { toStorageError } from '../../storage/errors.js';
 
 const CHUNK = randomBytes(4 * 1024 * 1024);
 
@@ -47,4 +47,22 @@ export async function speedtest(driver: StorageDriver, path: string, size: numbe
   } finally {
     await driver.remove(path).catch(() => false);
   }
+}
+
+/** Item keys of speedtest iterations (walk.ts plans them, the dispatcher reads their results). */
+export const SPEEDTEST_KEY_PREFIX = 'speedtest:';
+
+/**
+ * The ledger note of one iteration, e.g. `write 812.40 MiB/s, read 2301.07 MiB/s`. Why the note
+ * carries the result: the dispatcher that averages the runs may be another process than the mover
+ * that measured them, and the ledger is what both share.
+ */
+export function speedtestNote(r: { writeBps: number; readBps: number }): string {
+  return `write ${(r.writeBps / 1048576).toFixed(2)} MiB/s, read ${(r.readBps / 1048576).toFixed(2)} MiB/s`;
+}
+
+/** The result in a note written by {@link speedtestNote}, or undefined. */
+export function parseSpeedtestNote(note: string | null): { writeBps: number; readBps: number } | undefined {
+  const m = /^write ([\d.]+) MiB\/s, read ([\d.]+) MiB\/s$/.exec(note ?? '');
+  return m ? { writeBps: Number(m[1]) * 1048576, readBps: Number(m[2]) * 1048576 } : undefined;
 }

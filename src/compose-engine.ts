@@ -1,0 +1,91 @@
+/**
+ * The composition root of the engine's roles: everything a dispatcher or a mover needs, built from
+ * the configuration and an open store. Used by the server (the engine inline in tests, or in its own
+ * thread for `npm start`: engine-thread.ts) and, as they come, by `barge dispatcher` / `barge mover`
+ * on other hosts. Only this file and compose.ts know the concrete classes.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { Store } from './store/db.js';
+import type { Clock } from './lib/clock.js';
+import { loadOrCreateKey } from './lib/key-file.js';
+import { SecretBox } from './lib/secret-box.js';
+import { ExecutionRepository } from './store/execution-repository.js';
+import { UserRepository } from './store/user-repository.js';
+import { RegistryRepository } from './store/registry-repository.js';
+import { PrivilegeRepository } from './store/privilege-repository.js';
+import { SqlWorkQueue } from './store/work-queue-repository.js';
+import { LedgerRepository } from './store/ledger-repository.js';
+import { SqlEngineLease } from './store/engine-lease-repository.js';
+import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
+import { AccessService, snapshotShape } from './services/access-service.js';
+import { connectorCredentials, s3DriverConfig } from './services/bucket-config.js';
+import { ShareResolver, type BucketTarget } from './engine/share-resolver.js';
+import { InProcessEngine, defaultEngineConfig, type EngineConfig } from './engine/in-process.js';
+import { createDriver } from './storage/registry.js';
+import { MoverRepository } from './store/mover-repository.js';
+import type { AccessGuard } from './engine/dispatcher/access-guard.js';
+import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
+
+/** The secret-box key every Barge process of a store shares (it unseals connector secrets). */
+export function secretBox(config: Config): SecretBox {
+  return new SecretBox(loadOrCreateKey(join(config.dataDir, 'keys', 'secret-box.key')));
+}
+
+/** What the engine's roles are built from, on `store`. */
+export interface EngineParts {
+  executions: ExecutionRepository;
+  queue: SqlWorkQueue;
+  ledger: LedgerRepository;
+  resolver: ShareResolver;
+  lease: SqlEngineLease;
+  access: AccessGuard;
+  movers: MoverRepository;
+  /** The shares of the store with their paths (a mover checks which it reaches). */
+  shares: () => Promise<NasShareRow[]>;
+  buckets: () => Promise<CloudBucketRow[]>;
+}
+
+export function engineParts(config: Config, store: Store): EngineParts {
+  configureSharedCopyPool({ workers: config.copyWorkers, syncfs: config.posixSyncfs });
+  const { db, dialect } = store;
+  const secrets = secretBox(config);
+  const executions = new ExecutionRepository(db, dialect);
+  const repo = (table: 'nas_shares' | 'cloud_buckets' | 'pools' | 'cloud_connectors') => new RegistryRepository<any>(db, dialect, table);
+  const guarded = { nas_shares: repo('nas_shares'), cloud_buckets: repo('cloud_buckets'), pools: repo('pools') };
+  const connectors = repo('cloud_connectors');
+  const access = new AccessService(new PrivilegeRepository(db, dialect), new UserRepository(db, dialect), guarded, executions);
+  /** A bucket's s3 driver config: its connector's endpoint and (unsealed) credentials, plus bucket options. */
+  const bucketTarget = async (b: CloudBucketRow | undefined): Promise<BucketTarget | undefined> => {
+    if (!b) return undefined;
+    const conn = (await connectors.findById(b.cloud_connector_id)) as CloudConnectorRow | undefined;
+    if (!conn) return undefined;
+    return { id: b.id, version: `${b.updated_at}|${conn.updated_at}`, config: s3DriverConfig(b, connectorCredentials(conn, secrets)) };
+  };
+  const resolver = new ShareResolver({
+    share: async (id) => (await guarded.nas_shares.findById(id)) as NasShareRow | undefined,
+    poolShares: async (poolId) => (await guarded.nas_shares.all({ pool_id: poolId })) as NasShareRow[],
+    bucket: async (id) => bucketTarget((await guarded.cloud_buckets.findById(id)) as CloudBucketRow | undefined),
+    poolBuckets: async (poolId) => {
+      const rows = (await guarded.cloud_buckets.all({ pool_id: poolId })) as CloudBucketRow[];
+      return (await Promise.all(rows.map(bucketTarget))).filter((b): b is BucketTarget => b !== undefined);
+    },
+    openDriver: createDriver,
+  });
+  return {
+    executions, queue: new SqlWorkQueue(db, dialect), ledger: new LedgerRepository(db, dialect, store.sqlite), resolver,
+    lease: new SqlEngineLease(db), movers: new MoverRepository(db, dialect),
+    access: { refusal: (row) => access.refusal(row.user_id, snapshotShape(row)) },
+    shares: async () => (await guarded.nas_shares.all()) as NasShareRow[],
+    buckets: async () => (await guarded.cloud_buckets.all()) as CloudBucketRow[],
+  };
+}
+
+/** A dispatcher and a mover for this process, on `store`. */
+export function createEngine(config: Config, store: Store, clock: Clock, logger: Logger, overrides: Partial<EngineConfig> = {}): InProcessEngine {
+  const p = engineParts(config, store);
+  return new InProcessEngine(defaultEngineConfig({ slots: config.moverSlots, ...overrides }), {
+    executions: p.executions, queue: p.queue, ledger: p.ledger, resolver: p.resolver, lease: p.lease, clock, log: logger, access: p.access,
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * A dispatcher and a mover in one process: what `npm start` runs (in a worker thread, off the API's
+ * event loop: engine-thread.ts) and what the tests boot in process. The two share nothing but the
+ * store — the mover opens its own execution contexts — so the same code runs them as separate
+ * processes (`barge dispatcher`, `barge mover`) on several hosts. In one process the dispatcher also
+ * nudges the mover (new work, a changed state) and the mover tells the dispatcher when a batch
+ * settles, which only saves them a polling interval.
+ */
+import type { Logger } from 'pino';
+import { hostname } from 'node:os';
+import type { ControlAction } from '../domain/execution.js';
+import type { Clock } from '../lib/clock.js';
+import type { ExecutionRepository } from '../store/execution-repository.js';
+import type { LedgerRepository } from '../store/ledger-repository.js';
+import type { EngineSignals } from './signals.js';
+import type { StorageResolver } from './storage-resolver.js';
+import type { WorkQueue } from './queue/work-queue.js';
+import type { EngineLease } from './dispatcher/engine-lease.js';
+import type { AccessGuard } from './dispatcher/access-guard.js';
+import { Dispatcher, type DispatcherConfig } from './dispatcher/dispatcher.js';
+import { Mover } from './mover/mover.js';
+import { MoverContexts } from './mover/mover-contexts.js';
+
+export interface EngineConfig extends DispatcherConfig {
+  /** Concurrent transfers of large files (BARGE_MOVER_SLOTS). */
+  slots: number;
+  /** Small files in flight per slot (see MoverConfig.smallPerSlot). */
+  smallPerSlot: number;
+  fileAttempts: number;
+  backoffMs: number;
+  /** How often the mover extends its leases and writes progress. */
+  moverHeartbeatMs: number;
+}
+
+export function defaultEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    name: `${hostname()}:${process.pid}`, slots: 8, smallPerSlot: 8, leaseMs: 30_000, heartbeatMs: 10_000, batchFiles: 256, batchBytes: 64 * 1024 * 1024,
+    statsIntervalMs: 1000, maxExecutions: 8, embedded: true, fileAttempts: 3, backoffMs: 250, accessCheckMs: 2000, moverHeartbeatMs: 1000, ...overrides,
+  };
+}
+
+export interface EngineDeps {
+  executions: ExecutionRepository;
+  queue: WorkQueue;
+  ledger: LedgerRepository;
+  resolver: StorageResolver;
+  lease: EngineLease;
+  clock: Clock;
+  log: Logger;
+  access?: AccessGuard;
+}
+
+export class InProcessEngine implements EngineSignals {
+  readonly dispatcher: Dispatcher;
+  readonly mover: Mover;
+
+  constructor(cfg: EngineConfig, private readonly d: EngineDeps) {
+    const contexts = new MoverContexts(d.executions, d.ledger, d.resolver, d.log, cfg.name);
+    this.mover = new Mover(
+      { owner: cfg.name, slots: cfg.slots, smallPerSlot: cfg.smallPerSlot, leaseMs: cfg.leaseMs, heartbeatMs: Math.min(cfg.moverHeartbeatMs, cfg.statsIntervalMs), attempts: cfg.fileAttempts, backoffMs: cfg.backoffMs },
+      d.queue, d.ledger, contexts, d.clock, d.log, (id) => this.dispatcher.batchSettled(id),
+    );
+    const mover = this.mover;
+    this.dispatcher = new Dispatcher(cfg, d.executions, d.queue, d.ledger, d.resolver, d.lease, d.clock, d.log, d.access, {
+      kick: () => mover.kick(),
+      // The embedded mover moves only while this process dispatches: a standby process stays idle.
+      activeChanged: async (active) => (active ? mover.start() : await mover.stop()),
+    });
+  }
+
+  start(): Promise<void> {
+    return this.dispatcher.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.dispatcher.stop();
+    await this.mover.stop();
+    await this.d.resolver.close();
+  }
+
+  /** True while this process holds the engine lease. */
+  get isActive(): boolean {
+    return this.dispatcher.isActive;
+  }
+
+  executionQueued(executionId: string): void {
+    this.dispatcher.executionQueued();
+    this.mover.kick();
+  }
+
+  executionChanged(executionId: string, action: ControlAction): void {
+    this.dispatcher.executionChanged(executionId, action);
+    this.mover.kick();
+  }
+}
