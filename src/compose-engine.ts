@@ -22,10 +22,11 @@ import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/sch
 import { AccessService, snapshotShape } from './services/access-service.js';
 import { connectorCredentials, s3DriverConfig } from './services/bucket-config.js';
 import { ShareResolver, type BucketTarget } from './engine/share-resolver.js';
-import { InProcessEngine, defaultEngineConfig, type EngineConfig } from './engine/in-process.js';
+import { InProcessEngine, defaultEngineConfig, leaseTimes, type EngineConfig } from './engine/in-process.js';
 import { createDriver } from './storage/registry.js';
 import { MoverRepository } from './store/mover-repository.js';
 import type { AccessGuard } from './engine/dispatcher/access-guard.js';
+import type { MoverDirectory } from './engine/dispatcher/dispatcher.js';
 import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
 
 /** The secret-box key every Barge process of a store shares (it unseals connector secrets). */
@@ -42,6 +43,8 @@ export interface EngineParts {
   lease: SqlEngineLease;
   access: AccessGuard;
   movers: MoverRepository;
+  /** What the dispatcher reads of movers, to say why a run waits. */
+  moverDirectory: MoverDirectory;
   /** The shares of the store with their paths (a mover checks which it reaches). */
   shares: () => Promise<NasShareRow[]>;
   buckets: () => Promise<CloudBucketRow[]>;
@@ -63,6 +66,7 @@ export function engineParts(config: Config, store: Store): EngineParts {
     if (!conn) return undefined;
     return { id: b.id, version: `${b.updated_at}|${conn.updated_at}`, config: s3DriverConfig(b, connectorCredentials(conn, secrets)) };
   };
+  const movers = new MoverRepository(db, dialect);
   const resolver = new ShareResolver({
     share: async (id) => (await guarded.nas_shares.findById(id)) as NasShareRow | undefined,
     poolShares: async (poolId) => (await guarded.nas_shares.all({ pool_id: poolId })) as NasShareRow[],
@@ -75,7 +79,18 @@ export function engineParts(config: Config, store: Store): EngineParts {
   });
   return {
     executions, queue: new SqlWorkQueue(db, dialect), ledger: new LedgerRepository(db, dialect, store.sqlite), resolver,
-    lease: new SqlEngineLease(db), movers: new MoverRepository(db, dialect),
+    lease: new SqlEngineLease(db), movers,
+    moverDirectory: {
+      live: (since) => movers.live(since),
+      storageNames: async (ids) => {
+        const out = new Map<string, string>();
+        for (const id of ids) {
+          const row = ((await guarded.nas_shares.findById(id)) ?? (await guarded.cloud_buckets.findById(id))) as { name: string } | undefined;
+          if (row) out.set(id, row.name);
+        }
+        return out;
+      },
+    },
     access: { refusal: (row) => access.refusal(row.user_id, snapshotShape(row)) },
     shares: async () => (await guarded.nas_shares.all()) as NasShareRow[],
     buckets: async () => (await guarded.cloud_buckets.all()) as CloudBucketRow[],
@@ -85,7 +100,8 @@ export function engineParts(config: Config, store: Store): EngineParts {
 /** A dispatcher and a mover for this process, on `store`. */
 export function createEngine(config: Config, store: Store, clock: Clock, logger: Logger, overrides: Partial<EngineConfig> = {}): InProcessEngine {
   const p = engineParts(config, store);
-  return new InProcessEngine(defaultEngineConfig({ slots: config.moverSlots, ...overrides }), {
+  return new InProcessEngine(defaultEngineConfig({ slots: config.moverSlots, ...leaseTimes(config.leaseSeconds), ...overrides }), {
     executions: p.executions, queue: p.queue, ledger: p.ledger, resolver: p.resolver, lease: p.lease, clock, log: logger, access: p.access,
+    movers: p.movers, moverDirectory: p.moverDirectory,
   });
 }

@@ -57,6 +57,9 @@ import { PrivilegeService } from './services/privilege-service.js';
 import { GroupService } from './services/group-service.js';
 import { privilegeHandlers } from './api/handlers/privilege-handlers.js';
 import { groupHandlers } from './api/handlers/group-handlers.js';
+import { moverHandlers } from './api/handlers/mover-handlers.js';
+import { MoverService } from './services/mover-service.js';
+import { MoverRepository } from './store/mover-repository.js';
 
 /** The engine as the server sees it: signals in, start and stop, whether it holds the lease. */
 export interface EngineHandle extends EngineSignals {
@@ -154,6 +157,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
         ...storageHandlers(registry),
         ...privilegeHandlers(privileges),
         ...groupHandlers(groups),
+        ...moverHandlers(new MoverService(new MoverRepository(db, dialect), clock)),
         ...metaHandlers(document, async () => void (await sql`SELECT 1`.execute(db))),
       },
     });

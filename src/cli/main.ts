@@ -18,9 +18,10 @@ import { registerStorage } from './commands/storage.js';
 import { registerUsers } from './commands/users.js';
 import { registerGroups } from './commands/groups.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerRoles, type RoleHooks } from './commands/movers.js';
 
-/** What the launcher provides beyond the API: starting the server in this process. */
-export interface Hooks {
+/** What the launcher provides beyond the API: starting the server, a dispatcher or a mover in this process. */
+export interface Hooks extends RoleHooks {
   serve?: () => Promise<void>;
 }
 
@@ -56,6 +57,7 @@ export function buildProgram(run: Runner, hooks: Hooks = {}): Command {
       if (!hooks.serve) throw new CliError('this launcher cannot start the server; run npm start');
       await hooks.serve();
     });
+  registerRoles(program, run, hooks);
   registerAuth(program, run);
   registerTransfer(program, run);
   registerTasks(program, run);

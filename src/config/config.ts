@@ -35,6 +35,11 @@ export interface Config {
   readonly moverStorages: readonly string[] | '*';
   /** How long a mover told to stop lets its files in flight finish before aborting them. */
   readonly moverDrainSeconds: number;
+  /**
+   * Lease of the engine (dispatcher) and of batches (movers): a dead dispatcher is replaced, and a
+   * dead mover's batches return to the queue, this long after its last heartbeat (renewed every third).
+   */
+  readonly leaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     moverName: moverName(env.BARGE_MOVER_NAME, problems),
     moverStorages: storageList(env.BARGE_MOVER_STORAGES),
     moverDrainSeconds: int('BARGE_MOVER_DRAIN_SECONDS', 60, 0, 86400),
+    leaseSeconds: int('BARGE_LEASE_SECONDS', 30, 3, 3600),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

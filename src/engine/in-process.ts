@@ -20,6 +20,8 @@ import type { AccessGuard } from './dispatcher/access-guard.js';
 import { Dispatcher, type DispatcherConfig } from './dispatcher/dispatcher.js';
 import { Mover } from './mover/mover.js';
 import { MoverContexts } from './mover/mover-contexts.js';
+import { MoverPresence, type MoverRegistry } from './mover/presence.js';
+import type { MoverDirectory } from './dispatcher/dispatcher.js';
 
 export interface EngineConfig extends DispatcherConfig {
   /** Concurrent transfers of large files (BARGE_MOVER_SLOTS). */
@@ -30,6 +32,11 @@ export interface EngineConfig extends DispatcherConfig {
   backoffMs: number;
   /** How often the mover extends its leases and writes progress. */
   moverHeartbeatMs: number;
+}
+
+/** The lease and its heartbeat from `BARGE_LEASE_SECONDS` (heartbeat: a third of the lease). */
+export function leaseTimes(leaseSeconds: number): Pick<EngineConfig, 'leaseMs' | 'heartbeatMs'> {
+  return { leaseMs: leaseSeconds * 1000, heartbeatMs: Math.max(1000, Math.floor((leaseSeconds * 1000) / 3)) };
 }
 
 export function defaultEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -48,6 +55,9 @@ export interface EngineDeps {
   clock: Clock;
   log: Logger;
   access?: AccessGuard;
+  /** Where the mover makes itself known (`GET /movers`), and where the dispatcher reads movers. */
+  movers?: MoverRegistry;
+  moverDirectory?: MoverDirectory;
 }
 
 export class InProcessEngine implements EngineSignals {
@@ -61,11 +71,20 @@ export class InProcessEngine implements EngineSignals {
       d.queue, d.ledger, contexts, d.clock, d.log, (id) => this.dispatcher.batchSettled(id),
     );
     const mover = this.mover;
+    const presence = d.movers ? new MoverPresence(d.movers, { name: cfg.name, slots: cfg.slots }, () => mover.totals, d.clock, d.log, cfg.moverHeartbeatMs) : undefined;
     this.dispatcher = new Dispatcher(cfg, d.executions, d.queue, d.ledger, d.resolver, d.lease, d.clock, d.log, d.access, {
       kick: () => mover.kick(),
       // The embedded mover moves only while this process dispatches: a standby process stays idle.
-      activeChanged: async (active) => (active ? mover.start() : await mover.stop()),
-    });
+      activeChanged: async (active) => {
+        if (active) {
+          await presence?.start('*').catch((err) => d.log.error({ err }, 'mover registration failed'));
+          mover.start();
+        } else {
+          await mover.stop();
+          await presence?.set('offline');
+        }
+      },
+    }, d.moverDirectory);
   }
 
   start(): Promise<void> {

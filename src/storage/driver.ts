@@ -233,6 +233,12 @@ export interface TempCleanupOptions extends SignalOptions {
   readonly minAgeMs?: number;
   /** Report what would be removed without removing it. */
   readonly dryRun?: boolean;
+  /**
+   * Only temporary files of writes to these file names (directly in `dir`; give `recursive: false`).
+   * Why: a mover redoing a batch whose previous mover died removes that mover's leftovers of the same
+   * targets while other writers, on other hosts, may be writing other files of the directory.
+   */
+  readonly names?: readonly string[];
 }
 
 /** Result of `cleanupTemp`. */

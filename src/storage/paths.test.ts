@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isStorageError } from './errors.js';
 import {
+  isTempFor,
   MAX_NAME_BYTES, assertNotTempPath, assertSegmentName, baseStorageName, childStoragePath, isHiddenName, isHiddenPath,
   isTempName, joinStoragePath, makeTempName, newTempId, normalizeStoragePath, parentStoragePath, splitStoragePath,
 } from './paths.js';
@@ -102,6 +103,16 @@ describe('temporary names', () => {
       assert.ok(!temp.includes('\uFFFD'));
       assert.equal(Buffer.from(temp).toString(), temp, 'valid UTF-8, no split character');
     }
+  });
+
+  it('tell which target they were made for, long names shortened included', () => {
+    assert.equal(isTempFor(makeTempName('a.txt'), 'a.txt'), true);
+    assert.equal(isTempFor(makeTempName('a.txt'), 'b.txt'), false);
+    assert.equal(isTempFor(makeTempName('a.txt'), 'a.txt.more'), false, 'a longer name is another target');
+    assert.equal(isTempFor('a.txt', 'a.txt'), false, 'not a temporary name');
+    const long = 'é'.repeat(120);
+    assert.equal(isTempFor(makeTempName(long), long), true);
+    assert.equal(isTempFor(makeTempName(long), 'é'.repeat(10)), false);
   });
 
   it('are refused as object paths', () => {

@@ -157,6 +157,19 @@ export function isTempName(name: string): boolean {
   return TEMP_NAME_RE.test(name);
 }
 
+const TEMP_PARTS_RE = /^\.([\s\S]*)\.barge-[0-9a-z]{8,32}\.part$/;
+
+/**
+ * Whether `tempName` is the temporary file of a write to `name` (made by {@link makeTempName}, whose
+ * embedded name may have been shortened). Why: a redo of a batch whose mover died removes that mover's
+ * temporary files of the same targets, and only those (other writers may work in the same directory).
+ */
+export function isTempFor(tempName: string, name: string): boolean {
+  const kept = TEMP_PARTS_RE.exec(tempName)?.[1];
+  if (kept === undefined) return false;
+  return kept === name || (kept.length > 0 && name.startsWith(kept) && Buffer.byteLength(tempName) >= MAX_NAME_BYTES - 4);
+}
+
 /**
  * Refuse a path whose last segment is a reserved temporary name. Why: a user object with such a name would
  * be invisible to `list()` and deletable by crash recovery, so it must never be created through a driver.

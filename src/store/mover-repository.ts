@@ -27,7 +27,7 @@ export class MoverRepository {
   }
 
   /** The mover is alive: its counters so far and its state. */
-  async heartbeat(name: string, patch: Pick<MoverRow, 'last_heartbeat_at' | 'bandwidth' | 'files_done' | 'bytes_done' | 'state'>): Promise<void> {
+  async heartbeat(name: string, patch: Pick<MoverRow, 'last_heartbeat_at' | 'bandwidth' | 'files_done' | 'bytes_done' | 'state' | 'storages'>): Promise<void> {
     await this.db.updateTable('movers').set(patch).where('name', '=', name).execute();
   }
 
@@ -40,6 +40,15 @@ export class MoverRepository {
     const c = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await applySort(base.selectAll(), query.sort, MOVER_COLUMNS, [['name', 'asc']], this.dialect).limit(query.limit).offset(query.offset).execute();
     return { count: Number(c.n), rows };
+  }
+
+  /** Movers not heard of since `since` are offline (killed, host down): says so in their rows. */
+  async markSilent(since: string): Promise<void> {
+    await this.db.updateTable('movers').set({ state: 'offline', bandwidth: 0 }).where('last_heartbeat_at', '<', since).where('state', '<>', 'offline').execute();
+  }
+
+  async find(name: string): Promise<MoverRow | undefined> {
+    return this.db.selectFrom('movers').selectAll().where('name', '=', name).executeTakeFirst();
   }
 
   /** Movers heard of since `since` and not stopped (online or draining). */

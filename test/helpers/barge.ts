@@ -32,6 +32,8 @@ export interface Booted {
   api: Client;
   admin: Client;
   dataDir: string;
+  /** The store's URL (PostgreSQL) or undefined (SQLite in the data dir): what other processes of this Barge use. */
+  databaseUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -74,7 +76,7 @@ export async function boot(opts: { dialect?: DialectName; env?: Record<string, s
   const address = await barge.app.listen({ host: '127.0.0.1', port: 0 });
   const api = new Client(address + '/api/v2');
   return {
-    barge, url: address, api, dataDir,
+    barge, url: address, api, dataDir, databaseUrl: env.BARGE_DATABASE_URL,
     admin: api.withBasic('admin', ADMIN_PASSWORD),
     async stop() {
       await barge.close();

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_PASSWORD, Client } from './barge.js';
 import { compiledServer } from '../../scripts/compiled-server.js';
+import { clockEnv } from './role-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -40,6 +41,7 @@ export async function startChild(dataDir: string, env: Record<string, string> = 
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      ...clockEnv(),
       BARGE_DATA_DIR: dataDir,
       BARGE_PORT: '0',
       BARGE_HOST: '127.0.0.1',

@@ -126,6 +126,11 @@ const access: Record<string, Json> = {
   ...privileges('pools', 'pool_id', 'pool'),
 };
 
+const movers: Record<string, Json> = crud({
+  collection: '/movers', item: '/movers/{mover_name}', itemParam: 'mover_name', controller: 'movers', tag: 'movers', schema: 'mover', plural: 'movers',
+  label: 'mover', filters: ['name', 'host', 'state', 'last_heartbeat_at', 'started_at'], ops: ['index', 'show'],
+});
+
 const meta: Record<string, Json> = {
   '/openapi.json': {
     get: { ...op({ operationId: 'openapi_document', summary: 'This OpenAPI document.', tags: ['meta'], scope: ['meta', 'openapi'], security: [], responses: { '200': jsonResponse('The document.', { type: 'object' }) } }) },
@@ -142,5 +147,6 @@ export const ADDED_PATHS: Record<string, Json> = {
   ...users,
   ...storages,
   ...access,
+  ...movers,
   ...meta,
 };

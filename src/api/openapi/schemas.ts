@@ -115,6 +115,16 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
       type: { type: 'string', enum: [...GRANTEE_TYPES] }, privilege: { type: 'string', enum: [...RIGHTS] }, created_at: date, updated_at: date,
     },
   },
+  mover: {
+    type: 'object',
+    description: 'A mover process (`barge mover`, or the one inside `npm start`).',
+    properties: {
+      name: ro(str), host: ro(str), pid: ro({ type: 'integer' }), slots: ro({ type: 'integer' }),
+      storages: ro({ description: 'Names of the storages it reaches, or "*" (every storage).', oneOf: [{ type: 'array', items: str }, { type: 'string', enum: ['*'] }] }),
+      state: ro({ type: 'string', enum: ['online', 'draining', 'offline'] }), started_at: date, last_heartbeat_at: date,
+      bandwidth: ro({ type: 'integer', description: 'Bytes per second over the last seconds.' }), files_done: ro({ type: 'integer', format: 'int64' }), bytes_done: ro({ type: 'integer', format: 'int64' }),
+    },
+  },
   group: {
     type: 'object',
     properties: {

@@ -1130,6 +1130,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/movers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists movers.
+         * @description **API Key Scope**: movers / index
+         */
+        get: operations["index_movers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/movers/{mover_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a mover.
+         * @description **API Key Scope**: movers / show
+         */
+        get: operations["show_movers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1509,6 +1549,27 @@ export interface components {
             readonly created_at?: string;
             /** Format: date-time */
             readonly updated_at?: string;
+        };
+        /** @description A mover process (`barge mover`, or the one inside `npm start`). */
+        mover: {
+            readonly name?: string;
+            readonly host?: string;
+            readonly pid?: number;
+            readonly slots?: number;
+            /** @description Names of the storages it reaches, or "*" (every storage). */
+            readonly storages?: string[] | "*";
+            /** @enum {string} */
+            readonly state?: "online" | "draining" | "offline";
+            /** Format: date-time */
+            readonly started_at?: string;
+            /** Format: date-time */
+            readonly last_heartbeat_at?: string;
+            /** @description Bytes per second over the last seconds. */
+            readonly bandwidth?: number;
+            /** Format: int64 */
+            readonly files_done?: number;
+            /** Format: int64 */
+            readonly bytes_done?: number;
         };
         group: {
             readonly id?: string;
@@ -4553,6 +4614,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_movers: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on host (operators: = != > >= < <= >< !>< ~ !~) */
+                host?: string;
+                /** @description Filter on state (operators: = != > >= < <= >< !>< ~ !~) */
+                state?: string;
+                /** @description Filter on last_heartbeat_at (operators: = != > >= < <= >< !>< ~ !~) */
+                last_heartbeat_at?: string;
+                /** @description Filter on started_at (operators: = != > >= < <= >< !>< ~ !~) */
+                started_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of movers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        movers?: components["schemas"]["mover"][];
+                    };
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_movers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mover_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A mover. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["mover"];
+                };
             };
             400: components["responses"]["bad_request"];
             401: components["responses"]["unauthorized"];

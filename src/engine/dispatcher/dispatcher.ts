@@ -57,6 +57,16 @@ export interface LocalMovers {
 
 const NO_LOCAL_MOVERS: LocalMovers = { kick: () => {}, activeChanged: async () => {} };
 
+/** What the dispatcher knows of movers (their rows: mover/presence.ts), to say why a run waits. */
+export interface MoverDirectory {
+  /** Movers heard of since `since` and not stopped; `storages` is their JSON list of `{id, name}`, or `"*"`. */
+  live(since: string): Promise<Array<{ name: string; storages: string }>>;
+  storageNames(ids: string[]): Promise<Map<string, string>>;
+}
+
+/** How long queued batches may wait unclaimed before the dispatcher looks for a reason. */
+const WAIT_CHECK_MS = 5_000;
+
 export class Dispatcher implements EngineSignals {
   private readonly contexts = new Map<string, ExecutionContext>();
   private readonly runs = new Map<string, Promise<void>>();
@@ -80,6 +90,7 @@ export class Dispatcher implements EngineSignals {
     private readonly log: Logger,
     private readonly access: AccessGuard = OPEN_ACCESS,
     private readonly movers: LocalMovers = NO_LOCAL_MOVERS,
+    private readonly moverDirectory?: MoverDirectory,
   ) {}
 
   /**
@@ -343,8 +354,35 @@ export class Dispatcher implements EngineSignals {
     return { snapshotDir, previous: { executionId: prev.id, dir: (sid, parent) => this.ledger.catalogDir(prev.id, sid, parent) } };
   }
 
+  /**
+   * Batches wait and no mover takes them: if no live mover reaches every storage of the execution,
+   * say so in its log (once) — the run waits for one; it does not fail.
+   */
+  private async explainWait(ctx: ExecutionContext, noted: Set<string>): Promise<void> {
+    if (!this.moverDirectory) return;
+    const now = this.clock.now();
+    const live = await this.moverDirectory.live(new Date(now.getTime() - 3 * WAIT_CHECK_MS).toISOString());
+    const needed = [...new Set([...ctx.sources, ...ctx.destinations].map((s) => s.storageId))];
+    const reaches = (m: { storages: string }) => {
+      const list = JSON.parse(m.storages) as Array<{ id: string }> | '*';
+      return list === '*' || needed.every((id) => list.some((s) => s.id === id));
+    };
+    if (live.some(reaches)) return;
+    const names = await this.moverDirectory.storageNames(needed);
+    const note = live.length === 0
+      ? 'waiting: no mover is running'
+      : `waiting: no live mover reaches every storage of this run (${needed.map((id) => names.get(id) ?? id).join(', ')}); movers: ${live.map((m) => m.name).join(', ')}`;
+    if (noted.has(note)) return;
+    noted.add(note);
+    this.log.warn({ execution: ctx.id }, note);
+    const row = await this.executions.findById(ctx.id);
+    if (row) await this.executions.update(ctx.id, { log: JSON.stringify([...JSON.parse(row.log ?? '[]'), note]) });
+  }
+
   /** Waits for the queue to drain (or for stop/force_stop), then finalizes. */
   private async watch(ctx: ExecutionContext): Promise<void> {
+    const noted = new Set<string>();
+    let waitingSince: number | undefined;
     for (;;) {
       const row = await this.refresh(ctx.id);
       if (!row) return;
@@ -371,6 +409,13 @@ export class Dispatcher implements EngineSignals {
         await this.finish(ctx, null);
         return;
       }
+      if (open.queued > 0 && open.leased === 0 && (row.state === 'calculating' || row.state === 'in_progress')) {
+        waitingSince ??= Date.now();
+        if (Date.now() - waitingSince >= WAIT_CHECK_MS) {
+          waitingSince = Date.now();
+          await this.explainWait(ctx, noted).catch((err) => this.log.debug({ err }, 'mover check failed'));
+        }
+      } else waitingSince = undefined;
       if (!this.running || !this.active) return; // shutting down, or the lease was lost (halt)
       await ctx.waitForChange(100);
     }

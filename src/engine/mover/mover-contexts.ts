@@ -34,7 +34,7 @@ export class MoverContexts implements ContextSource {
     /** This mover's name, recorded in the `movers` of each execution it works on. */
     private readonly name: string,
     /** Whether this mover reaches these storages (reach.ts); every storage when absent. */
-    private readonly reaches: (storageIds: string[]) => boolean = () => true,
+    private readonly reaches: (storageIds: string[]) => boolean | Promise<boolean> = () => true,
     private readonly retryMs = 5_000,
   ) {}
 
@@ -92,14 +92,14 @@ export class MoverContexts implements ContextSource {
     if (!row || !isActive(row.state)) return undefined;
     const snapshot = JSON.parse(row.task_snapshot) as TaskSnapshot;
     const named = [...snapshot.sources, ...snapshot.destinations].map((e) => e.storage_id).filter((s): s is string => typeof s === 'string');
-    if (!this.reaches(named)) {
+    if (!(await this.reaches(named))) {
       this.unreachable.set(id, Date.now() + this.retryMs);
       return undefined;
     }
     try {
       const { ctx } = await loadContext(row, this.resolver, this.catalog);
       const storages = [...ctx.sources, ...ctx.destinations].map((s) => s.storageId);
-      if (!this.reaches(storages)) {
+      if (!(await this.reaches(storages))) {
         // Another mover will take it; look again later (this mover's reach may change).
         this.unreachable.set(id, Date.now() + this.retryMs);
         return undefined;

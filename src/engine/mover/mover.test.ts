@@ -24,7 +24,7 @@ async function put(d: StorageDriver, path: string, text: string): Promise<void> 
 }
 
 /** One batch to hand out; what the mover reports back is kept. */
-function oneBatchQueue(executionId: string, items: WorkItem[]) {
+function oneBatchQueue(executionId: string, items: WorkItem[], attempts = 1) {
   let claimed = false;
   const completed: BatchCounts[] = [];
   const queue = {
@@ -32,7 +32,7 @@ function oneBatchQueue(executionId: string, items: WorkItem[]) {
     claim: async (): Promise<Batch | undefined> => {
       if (claimed) return undefined;
       claimed = true;
-      return { id: 'b1', executionId, seq: 0, items, attempts: 1, persisted: { doneFiles: 0, doneBytes: 0, failedFiles: 0 } };
+      return { id: 'b1', executionId, seq: 0, items, attempts, persisted: { doneFiles: 0, doneBytes: 0, failedFiles: 0 } };
     },
     heartbeat: async () => {},
     complete: async (_id: string, counts: BatchCounts) => void completed.push(counts),
@@ -92,4 +92,37 @@ describe('mover: per-file errors', () => {
     for await (const e of base.list('/')) stored.push(e.name);
     assert.deepEqual(stored.sort(), ['fine.txt', 'flaky.txt'], 'nothing of the failed file');
   });
+
+  for (const attempts of [1, 2]) {
+    it(`${attempts === 1 ? 'a first attempt leaves other writers\' temporary files alone' : 'a redo removes the temporary files an earlier attempt left for its targets, folder by folder'}`, async () => {
+      const src = new MemoryDriver();
+      for (const p of ['/a/x.txt', '/a/y.txt', '/b/z.txt']) await put(src, p, p);
+      const cleaned: Array<{ dir: string; names: readonly string[] | undefined; recursive: boolean | undefined }> = [];
+      const dst = new Proxy(new MemoryDriver(), {
+        get(target, prop, receiver) {
+          if (prop !== 'cleanupTemp') return Reflect.get(target, prop, receiver);
+          return async (dir: string, options: { names?: readonly string[]; recursive?: boolean } = {}) => {
+            cleaned.push({ dir, names: options.names, recursive: options.recursive });
+            return target.cleanupTemp(dir, options);
+          };
+        },
+      }) as StorageDriver;
+      const snapshot: TaskSnapshot = { id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'copy', options: {}, metadata: {}, sources: [], destinations: [] };
+      const ctx = new ExecutionContext('e2', 't', snapshot, [{ storageId: 's', driver: src }], [{ storageId: 'd', driver: dst }], 'in_progress');
+      const item = (path: string): WorkItem => ({ key: path, op: 'copy', src: { ep: 0, path }, dst: { ep: 0, path: `/out${path}` }, size: path.length, mtimeMs: 0 });
+      const { queue, completed } = oneBatchQueue('e2', [item('/a/x.txt'), item('/a/y.txt'), item('/b/z.txt')], attempts);
+      const contexts: ContextSource = { get: async (id) => (id === 'e2' ? ctx : undefined), open: [ctx], refresh: async () => {}, abortAll: () => {}, clear: () => {} };
+      const mover = new Mover({ owner: 'm', slots: 2, leaseMs: 10_000, heartbeatMs: 10_000, attempts: 1, backoffMs: 1 }, queue, memoryLedger().ledger, contexts, systemClock, pino({ level: 'silent' }));
+      mover.start();
+      const deadline = Date.now() + 10_000;
+      while (completed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await mover.stop();
+      assert.equal(completed.length, 1);
+      const expected = attempts === 1 ? [] : [
+        { dir: '/out/a', names: ['x.txt', 'y.txt'], recursive: false },
+        { dir: '/out/b', names: ['z.txt'], recursive: false },
+      ];
+      assert.deepEqual(cleaned, expected);
+    });
+  }
 });

@@ -16,7 +16,7 @@ import type { Batch, LedgerStatus, WorkItem } from '../queue/work-item.js';
 import { Semaphore } from './semaphore.js';
 import { runItem, type ItemOutcome } from './item-runner.js';
 import { BACKUP_ACTIONS } from '../dispatcher/planner.js';
-import { parentOf } from '../dispatcher/plan.js';
+import { baseName, parentOf } from '../dispatcher/plan.js';
 
 export interface MoverConfig {
   owner: string;
@@ -216,6 +216,8 @@ export class Mover {
       } else if (prev?.status === 'failed') counts.failedFiles++;
       else todo.push({ item, previous: prev?.status as LedgerStatus | undefined });
     }
+    // A redo (its previous mover died or stalled): remove that mover's temporary files of these targets.
+    if (batch.attempts > 1) await this.removeLeftovers(ctx, todo.map((t) => t.item));
     const entry: OpenBatch = { batch, counts, inflightBytes: 0 };
     this.open.set(batch.id, entry);
     this.backlog += todo.length;
@@ -269,6 +271,29 @@ export class Mover {
         this.open.delete(batch.id);
         this.wake?.(); // a slot's worth of work just ended: claim the next batch without waiting
         this.onSettled(ctx.id); // the dispatcher may have an execution to finish
+      }
+    }
+  }
+
+  /** Temporary files of writes to these items' targets, per destination folder (one listing each). */
+  private async removeLeftovers(ctx: ExecutionContext, items: WorkItem[]): Promise<void> {
+    const groups = new Map<string, { ep: number; dir: string; names: string[] }>();
+    for (const item of items) {
+      if (!item.dst || (item.op !== 'copy' && item.op !== 'move')) continue;
+      const dir = parentOf(item.dst.path);
+      const key = `${item.dst.ep}\0${dir}`;
+      const g = groups.get(key) ?? { ep: item.dst.ep, dir, names: [] };
+      g.names.push(baseName(item.dst.path));
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) {
+      const driver = ctx.destinations[g.ep]?.driver;
+      if (!driver) continue;
+      try {
+        const r = await driver.cleanupTemp(g.dir, { recursive: false, names: g.names, signal: ctx.abort.signal });
+        if (r.paths.length > 0) this.log.info({ execution: ctx.id, removed: r.paths.length, dir: g.dir }, 'removed temporary files of an earlier attempt');
+      } catch {
+        // The folder does not exist yet (nothing was written), or cannot be listed: the copies report it.
       }
     }
   }

@@ -13,7 +13,7 @@ import { Accounting } from '../accounting.js';
 /** Where movers are recorded (store/mover-repository.ts). */
 export interface MoverRegistry {
   register(row: MoverRow): Promise<void>;
-  heartbeat(name: string, patch: Pick<MoverRow, 'last_heartbeat_at' | 'bandwidth' | 'files_done' | 'bytes_done' | 'state'>): Promise<void>;
+  heartbeat(name: string, patch: Pick<MoverRow, 'last_heartbeat_at' | 'bandwidth' | 'files_done' | 'bytes_done' | 'state' | 'storages'>): Promise<void>;
 }
 
 export type MoverState = 'online' | 'draining' | 'offline';
@@ -43,6 +43,7 @@ export class MoverPresence {
   async start(storages: Array<{ id: string; name: string }> | '*'): Promise<void> {
     this.storages = storages;
     this.state = 'online';
+    clearInterval(this.timer);
     const now = this.clock.now().toISOString();
     await this.registry.register({
       name: this.who.name, host: hostname(), pid: process.pid, slots: this.who.slots, storages: JSON.stringify(storages), state: 'online',
@@ -51,11 +52,11 @@ export class MoverPresence {
     this.timer = setInterval(() => void this.beat(), this.intervalMs).unref();
   }
 
-  /** What the mover reaches changed (a share created or gone). */
+  /** What the mover reaches changed (a share created or gone): the next heartbeat says so. */
   async reach(storages: Array<{ id: string; name: string }> | '*'): Promise<void> {
     if (JSON.stringify(storages) === JSON.stringify(this.storages)) return;
     this.storages = storages;
-    await this.start(storages).catch((err) => this.log.error({ err }, 'mover registration failed'));
+    await this.beat();
   }
 
   /** Draining (SIGTERM: no new batch), then offline (stopped). */
@@ -70,8 +71,8 @@ export class MoverPresence {
       const t = this.totals();
       const now = this.clock.now();
       await this.registry.heartbeat(this.who.name, {
-        last_heartbeat_at: now.toISOString(), state: this.state, files_done: t.filesDone, bytes_done: t.bytesDone,
-        bandwidth: this.state === 'offline' ? 0 : this.accounting.sample(now.getTime(), t.bytesDone),
+        last_heartbeat_at: now.toISOString(), state: this.state, files_done: t.filesDone, bytes_done: t.bytesDone, storages: JSON.stringify(this.storages),
+        bandwidth: this.state === 'offline' ? 0 : Math.round(this.accounting.sample(now.getTime(), t.bytesDone)),
       });
     } catch (err) {
       this.log.warn({ err }, 'mover heartbeat failed (the store is unreachable?); retrying');

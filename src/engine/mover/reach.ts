@@ -28,8 +28,12 @@ export class MoverReach {
     private readonly pathExists: (path: string) => boolean = existsSync,
   ) {}
 
+  /** Told what the mover reaches after each look (its presence row shows it). */
+  onChange: ((storages: StorageRef[]) => void) | undefined;
+
   /** Reads the storages again; returns what this mover reaches now. */
   async refresh(): Promise<StorageRef[]> {
+    this.refreshedAt = Date.now();
     const wanted = (name: string) => this.spec === '*' || this.spec.includes(name);
     const refs: StorageRef[] = [];
     const leftOut = new Set<string>();
@@ -47,7 +51,21 @@ export class MoverReach {
     this.leftOut = leftOut;
     this.refs = refs.sort((a, b) => a.name.localeCompare(b.name));
     this.ids = new Set(refs.map((r) => r.id));
+    this.onChange?.(this.refs);
     return this.refs;
+  }
+
+  private refreshedAt = 0;
+
+  /**
+   * Whether this mover reaches every one of these storages, looking again (at most every `minMs`)
+   * when one is unknown: a share created after the mover started is taken within seconds.
+   */
+  async reaches(storageIds: readonly string[], minMs = 5_000): Promise<boolean> {
+    if (this.allows(storageIds)) return true;
+    if (Date.now() - this.refreshedAt < minMs) return false;
+    await this.refresh();
+    return this.allows(storageIds);
   }
 
   /** Whether this mover reaches every one of these storages (by id). */

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runConformance } from '../conformance/conformance.js';
 import { collect, listNames, readBytes, rejectsWithCode, writeBytes } from '../conformance/helpers.js';
-import { isTempName } from '../paths.js';
+import { isTempName, makeTempName } from '../paths.js';
 import { PosixDriver, createPosixDriver } from './posix-driver.js';
 import { CopyPool } from './copy-pool.js';
 
@@ -96,6 +96,18 @@ describe('posix driver specifics', () => {
     assert.equal(removed.bytes, (1 << 20) + 5);
     assert.deepEqual((await fs.readdir(join(root, 'crash'))).sort(), ['.user.barge-x.part', 'nested']);
     assert.deepEqual(await fs.readdir(join(root, 'crash/nested')), []);
+  });
+
+  it('cleanupTemp with names removes the leftovers of those targets only (a redo of a dead mover\'s batch)', async () => {
+    await fs.mkdir(join(root, 'redo'));
+    const mine = join(root, 'redo', makeTempName('a.txt'));
+    const other = join(root, 'redo', makeTempName('b.txt'));
+    await fs.writeFile(mine, 'dead attempt');
+    await fs.writeFile(other, 'someone else');
+    await fs.writeFile(join(root, 'redo', 'a.txt'), 'a visible file is never a leftover');
+    const r = await d.cleanupTemp('redo', { recursive: false, names: ['a.txt'] });
+    assert.deepEqual(r.paths, [`redo/${basename(mine)}`]);
+    assert.deepEqual((await fs.readdir(join(root, 'redo'))).sort(), [basename(other), 'a.txt'].sort());
   });
 
   it('symlinks to files outside the root are refused; writes and setMeta never go through them', async () => {

@@ -22,7 +22,7 @@ import type {
 } from '../driver.js';
 import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } from '../driver-support.js';
 import { StorageError, classifyFsError, throwIfAborted } from '../errors.js';
-import { ROOT_PATH, assertNotTempPath, baseStorageName, childStoragePath, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
+import { ROOT_PATH, assertNotTempPath, baseStorageName, childStoragePath, isTempFor, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
 import { PosixRoot } from './posix-root.js';
 import { PosixWriter } from './posix-writer.js';
 import { DirSyncer } from './dir-sync.js';
@@ -282,7 +282,8 @@ export class PosixDriver implements StorageDriver {
 
   async cleanupTemp(dir = ROOT_PATH, options: TempCleanupOptions = {}): Promise<TempCleanupResult> {
     const norm = this.begin(dir, options.signal);
-    const { recursive = true, minAgeMs = 0, dryRun = false, signal } = options;
+    const { recursive = true, minAgeMs = 0, dryRun = false, signal, names } = options;
+    const wanted = (tempName: string) => names === undefined || names.some((n) => isTempFor(tempName, n));
     const stack: { real: string; path: string }[] = [{ real: await this.root.resolveInside(norm), path: norm }];
     const paths: string[] = [];
     let bytes = 0;
@@ -301,7 +302,7 @@ export class PosixDriver implements StorageDriver {
         const full = join(real, d.name);
         if (d.isDirectory()) {
           if (recursive) stack.push({ real: full, path: childStoragePath(dirPath, d.name) });
-        } else if (d.isFile() && isTempName(d.name) && !this.liveTemps.has(full) && !this.liveTempNames.has(d.name)) {
+        } else if (d.isFile() && isTempName(d.name) && wanted(d.name) && !this.liveTemps.has(full) && !this.liveTempNames.has(d.name)) {
           const st = await fs.lstat(full).catch(() => null);
           if (st === null || now - st.mtimeMs < minAgeMs) continue;
           if (!dryRun) {

@@ -6,7 +6,7 @@
 import { RestoreObjectCommand } from '@aws-sdk/client-s3';
 import type { RestoreResult, SignalOptions, TempCleanupOptions, TempCleanupResult } from '../driver.js';
 import { StorageError, throwIfAborted } from '../errors.js';
-import { ROOT_PATH, isTempName } from '../paths.js';
+import { ROOT_PATH, isTempFor, isTempName } from '../paths.js';
 import { classifyS3Error, s3ErrorCode, s3HttpStatus } from './s3-errors.js';
 import { COLD_STORAGE_CLASSES, parseRestoreHeader } from './s3-meta.js';
 import type { S3Objects } from './s3-objects.js';
@@ -39,7 +39,8 @@ async function missingDirectoryError(ctx: MaintenanceContext, norm: string, sign
  * crash recovery is after.
  */
 export async function cleanupTemp(ctx: MaintenanceContext, norm: string, root: string, options: TempCleanupOptions): Promise<TempCleanupResult> {
-  const { recursive = true, minAgeMs = 0, dryRun = false, signal } = options;
+  const { recursive = true, minAgeMs = 0, dryRun = false, signal, names } = options;
+  const wanted = (base: string) => names === undefined || names.some((n) => isTempFor(base, n) || base === n);
   const { objects } = ctx;
   const prefix = ctx.dirPrefix(norm);
   const now = Date.now();
@@ -53,7 +54,8 @@ export async function cleanupTemp(ctx: MaintenanceContext, norm: string, root: s
     for (const o of page.objects) {
       throwIfAborted(signal, norm);
       const rel = o.key.slice(root.length);
-      if (!isTempName(rel.slice(rel.lastIndexOf('/') + 1)) || ctx.liveTemps.has(o.key)) continue;
+      const base = rel.slice(rel.lastIndexOf('/') + 1);
+      if (!isTempName(base) || !wanted(base) || ctx.liveTemps.has(o.key)) continue;
       if (o.lastModified !== undefined && now - o.lastModified.getTime() < minAgeMs) continue;
       if (!dryRun) await objects.deleteKey(o.key, rel, (await objects.head(o.key, rel, signal))?.VersionId);
       paths.push(rel);
@@ -65,6 +67,7 @@ export async function cleanupTemp(ctx: MaintenanceContext, norm: string, root: s
     seen = true;
     const rel = u.key.slice(root.length);
     if (!recursive && u.key.slice(prefix.length).includes('/')) continue;
+    if (!wanted(u.key.slice(u.key.lastIndexOf('/') + 1))) continue;
     if (ctx.liveTemps.has(u.key) || objects.liveUploads.has(u.uploadId)) continue;
     if (u.initiated !== undefined && now - u.initiated.getTime() < minAgeMs) continue;
     const uploaded = await objects.uploadedBytes(u.key, u.uploadId, rel).catch(() => 0);
