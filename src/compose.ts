@@ -60,6 +60,9 @@ import { groupHandlers } from './api/handlers/group-handlers.js';
 import { moverHandlers } from './api/handlers/mover-handlers.js';
 import { MoverService } from './services/mover-service.js';
 import { MoverRepository } from './store/mover-repository.js';
+import { MetricsRepository } from './store/metrics-repository.js';
+import { MetricsService } from './services/metrics-service.js';
+import { metricsPlugin } from './api/metrics-plugin.js';
 
 /** The engine as the server sees it: signals in, start and stop, whether it holds the lease. */
 export interface EngineHandle extends EngineSignals {
@@ -150,7 +153,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       generations,
       logger,
       corsOrigins: config.corsOrigins,
-      extras: [consolePlugin(), docsPage(document)],
+      extras: [consolePlugin(), docsPage(document), ...(config.metrics ? [metricsPlugin(new MetricsService(new MetricsRepository(db), clock))] : [])],
       handlers: {
         ...taskHandlers(tasks, executions, taskLists),
         ...userHandlers(users),

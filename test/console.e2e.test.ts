@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
@@ -325,6 +326,20 @@ describe('web console (browser)', { skip }, () => {
     assert.equal(await page.getByText(share.path).count(), 0);
     assert.equal(await page.getByRole('button', { name: '+ Add privilege' }).count(), 0);
     assert.equal(await page.getByLabel('Every signed-in user').count(), 0);
+    assert.deepEqual(problems, []);
+  });
+
+  it("shows the movers: the server's own engine has one, online", async () => {
+    await freshPage();
+    await signIn(page, b.url);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Movers' }).click();
+    await page.getByRole('heading', { name: 'Movers', level: 1 }).waitFor();
+    // The in-process engine's mover is named host:pid of this process (BARGE_MOVER_NAME unset).
+    const name = `${hostname()}:${process.pid}`;
+    const row = page.getByRole('table', { name: 'movers' }).locator('tr', { hasText: name });
+    await row.locator('[data-mover-state="online"]').waitFor();
+    await row.getByText('All storages').waitFor();
+    assert.equal(await page.getByRole('table', { name: 'movers' }).locator('tbody tr').count(), 1);
     assert.deepEqual(problems, []);
   });
 });

@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ BARGE_POSIX_SYNCFS: 'sometimes' }), (err: unknown) => err instanceof ConfigError && /BARGE_POSIX_SYNCFS/.test(err.message));
   });
 
+  it('BARGE_METRICS is on by default, turns off, and refuses anything but on/off', () => {
+    assert.equal(loadConfig({}).metrics, true);
+    assert.equal(loadConfig({ BARGE_METRICS: 'off' }).metrics, false);
+    assert.throws(() => loadConfig({ BARGE_METRICS: 'maybe' }), (err: unknown) => err instanceof ConfigError && /BARGE_METRICS/.test(err.message));
+  });
+
   it('reads PORT when BARGE_PORT is unset, and a postgres URL switches the store', () => {
     assert.equal(loadConfig({ PORT: '9000' }).port, 9000);
     assert.equal(loadConfig({ PORT: '9000', BARGE_PORT: '9001' }).port, 9001);

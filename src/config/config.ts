@@ -40,6 +40,11 @@ export interface Config {
    * dead mover's batches return to the queue, this long after its last heartbeat (renewed every third).
    */
   readonly leaseSeconds: number;
+  /**
+   * `GET /metrics` (Prometheus text, no credentials, like most scrape targets): on by default, and
+   * off for a site that exposes the API's port to people who should not see its activity.
+   */
+  readonly metrics: boolean;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     moverStorages: storageList(env.BARGE_MOVER_STORAGES),
     moverDrainSeconds: int('BARGE_MOVER_DRAIN_SECONDS', 60, 0, 86400),
     leaseSeconds: int('BARGE_LEASE_SECONDS', 30, 3, 3600),
+    metrics: bool('BARGE_METRICS', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -10,6 +10,7 @@ import { ApiKeysPage } from './pages/api-keys';
 import { ExecutionPage } from './pages/execution';
 import { ExecutionsPage } from './pages/executions';
 import { GroupsPage } from './pages/groups';
+import { MoversPage } from './pages/movers';
 import { SignIn } from './pages/sign-in';
 import { CloudPage } from './pages/storage-cloud';
 import { NasPage } from './pages/storage-nas';
@@ -28,6 +29,7 @@ const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
   ['/tasks/:id/edit', (p) => <TaskEditorPage key={p.id} id={p.id as string} />],
   ['/executions', () => <ExecutionsPage />],
   ['/executions/:id', (p) => <ExecutionPage key={p.id} id={p.id as string} />],
+  ['/movers', () => <MoversPage />],
   ['/storages/nas', () => <NasPage />],
   ['/storages/nas/shares/:id', (p) => <StorageDetailPage key={p.id} kind="nas_shares" id={p.id as string} />],
   ['/storages/cloud', () => <CloudPage />],

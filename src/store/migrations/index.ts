@@ -12,6 +12,7 @@ import * as m0004 from './0004-list-versions.js';
 import * as m0005 from './0005-engine-lease.js';
 import * as m0006 from './0006-privileges.js';
 import * as m0007 from './0007-movers.js';
+import * as m0008 from './0008-metrics.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -22,6 +23,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0005-engine-lease': m0005,
     '0006-privileges': m0006,
     '0007-movers': m0007,
+    '0008-metrics': m0008,
   };
 }
 

@@ -171,6 +171,25 @@ export interface Pool {
   created_at: string;
 }
 
+/** A mover process (`GET /movers`, admins): what it is, what it reaches, what it moved. */
+export interface Mover {
+  name: string;
+  host: string;
+  pid: number;
+  slots: number;
+  /** Share and bucket names it reaches, or `*` for every storage whose path exists on its host. */
+  storages: string[] | '*';
+  state: MoverState;
+  started_at: string;
+  last_heartbeat_at: string;
+  /** Bytes per second over the last few seconds. */
+  bandwidth: number;
+  files_done: number;
+  bytes_done: number;
+}
+
+export type MoverState = 'online' | 'draining' | 'offline';
+
 /** A page of a collection: the API names the array after the resource (`{count, tasks: [...]}`). */
 export interface Page<T> {
   count: number;
