@@ -25,6 +25,7 @@ import { ShareResolver, type BucketTarget } from './engine/share-resolver.js';
 import { InProcessEngine, defaultEngineConfig, leaseTimes, type EngineConfig } from './engine/in-process.js';
 import { createDriver } from './storage/registry.js';
 import { MoverRepository } from './store/mover-repository.js';
+import { BullmqTransport } from './engine/queue/bullmq-transport.js';
 import type { AccessGuard } from './engine/dispatcher/access-guard.js';
 import type { MoverDirectory } from './engine/dispatcher/dispatcher.js';
 import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
@@ -48,9 +49,11 @@ export interface EngineParts {
   /** The shares of the store with their paths (a mover checks which it reaches). */
   shares: () => Promise<NasShareRow[]>;
   buckets: () => Promise<CloudBucketRow[]>;
+  /** BullMQ on Redis when `BARGE_REDIS_URL` is set: batches travel through it to the movers. */
+  transport: BullmqTransport | undefined;
 }
 
-export function engineParts(config: Config, store: Store): EngineParts {
+export function engineParts(config: Config, store: Store, log?: Logger): EngineParts {
   configureSharedCopyPool({ workers: config.copyWorkers, syncfs: config.posixSyncfs });
   const { db, dialect } = store;
   const secrets = secretBox(config);
@@ -92,6 +95,7 @@ export function engineParts(config: Config, store: Store): EngineParts {
       },
     },
     access: { refusal: (row) => access.refusal(row.user_id, snapshotShape(row)) },
+    transport: config.redisUrl && log ? new BullmqTransport({ url: config.redisUrl, prefix: config.redisPrefix, lockMs: config.leaseSeconds * 1000 }, log) : undefined,
     shares: async () => (await guarded.nas_shares.all()) as NasShareRow[],
     buckets: async () => (await guarded.cloud_buckets.all()) as CloudBucketRow[],
   };
@@ -99,9 +103,9 @@ export function engineParts(config: Config, store: Store): EngineParts {
 
 /** A dispatcher and a mover for this process, on `store`. */
 export function createEngine(config: Config, store: Store, clock: Clock, logger: Logger, overrides: Partial<EngineConfig> = {}): InProcessEngine {
-  const p = engineParts(config, store);
+  const p = engineParts(config, store, logger);
   return new InProcessEngine(defaultEngineConfig({ slots: config.moverSlots, ...leaseTimes(config.leaseSeconds), ...overrides }), {
     executions: p.executions, queue: p.queue, ledger: p.ledger, resolver: p.resolver, lease: p.lease, clock, log: logger, access: p.access,
-    movers: p.movers, moverDirectory: p.moverDirectory,
+    movers: p.movers, moverDirectory: p.moverDirectory, transport: p.transport,
   });
 }

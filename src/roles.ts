@@ -17,6 +17,8 @@ import { Mover } from './engine/mover/mover.js';
 import { MoverContexts } from './engine/mover/mover-contexts.js';
 import { MoverReach } from './engine/mover/reach.js';
 import { MoverPresence } from './engine/mover/presence.js';
+import { LaneConsumers } from './engine/mover/lane-consumers.js';
+import { checkRedis } from './engine/queue/bullmq-transport.js';
 
 /** How often a mover looks again at what it reaches (new shares, mounts that came or went). */
 const REACH_REFRESH_MS = 30_000;
@@ -36,6 +38,14 @@ async function boot(env: Env, role: string): Promise<{ config: Config; store: St
     throw err;
   }
   const log = createLogger(config.logLevel).child({ role });
+  if (config.redisUrl) {
+    try {
+      await checkRedis(config.redisUrl);
+    } catch (err) {
+      console.error(`barge ${role}: cannot reach Redis (BARGE_REDIS_URL): ${(err as Error).message}`);
+      process.exit(1);
+    }
+  }
   try {
     const store = await openStore(config.database);
     return { config, store, log };
@@ -64,15 +74,16 @@ function onStop(stop: (signal: string) => Promise<void>): void {
 
 export async function dispatcherMain(env: Env = process.env): Promise<void> {
   const { config, store, log } = await boot(env, 'dispatcher');
-  const parts = engineParts(config, store);
+  const parts = engineParts(config, store, log);
   const name = config.moverName ?? `${hostname()}:${process.pid}`;
   const cfg = defaultEngineConfig({ name, embedded: false, ...leaseTimes(config.leaseSeconds) });
-  const dispatcher = new Dispatcher(cfg, parts.executions, parts.queue, parts.ledger, parts.resolver, parts.lease, systemClock, log, parts.access, undefined, parts.moverDirectory);
+  const dispatcher = new Dispatcher(cfg, parts.executions, parts.queue, parts.ledger, parts.resolver, parts.lease, systemClock, log, parts.access, undefined, parts.moverDirectory, parts.transport);
   await dispatcher.start();
   process.stdout.write(`Barge dispatcher ${name} started (store: ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'}); ${dispatcher.isActive ? 'it holds the engine lease' : 'standing by: another dispatcher holds the engine lease'}\n`);
   onStop(async (signal) => {
     log.info({ signal }, 'dispatcher stopping');
     await dispatcher.stop();
+    await parts.transport?.close();
     await parts.resolver.close();
     await store.close();
   });
@@ -80,7 +91,7 @@ export async function dispatcherMain(env: Env = process.env): Promise<void> {
 
 export async function moverMain(env: Env = process.env): Promise<void> {
   const { config, store, log } = await boot(env, 'mover');
-  const parts = engineParts(config, store);
+  const parts = engineParts(config, store, log);
   const name = config.moverName ?? `${hostname()}:${process.pid}`;
   const d = defaultEngineConfig({ name, slots: config.moverSlots, ...leaseTimes(config.leaseSeconds) });
   const reach = new MoverReach(config.moverStorages, { shares: parts.shares, buckets: parts.buckets }, log);
@@ -93,18 +104,24 @@ export async function moverMain(env: Env = process.env): Promise<void> {
   const presence = new MoverPresence(parts.movers, { name, slots: d.slots }, () => mover.totals, systemClock, log);
   await presence.start(reach.storages);
   reach.onChange = (now) => void presence.reach(now);
-  mover.start();
+  // With BullMQ batches are delivered per lane; without, the mover claims them from the store.
+  const lanes = parts.transport
+    ? new LaneConsumers({ owner: name, leaseMs: d.leaseMs, concurrency: d.slots }, parts.transport, parts.queue, parts.executions, contexts, mover, systemClock, log)
+    : undefined;
+  mover.start({ pull: lanes === undefined });
+  lanes?.start();
   const refresher = setInterval(() => void reach.refresh().catch((err) => log.warn({ err }, 'reach refresh failed')), REACH_REFRESH_MS);
   refresher.unref();
   const reached = reach.storages.map((s) => s.name);
-  process.stdout.write(`Barge mover ${name} started: ${d.slots} slots, reaches ${reached.length > 0 ? reached.join(', ') : 'no storage yet'} (store: ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'})\n`);
+  process.stdout.write(`Barge mover ${name} started: ${d.slots} slots, batches ${lanes ? 'from BullMQ (Redis)' : 'from the store'}, reaches ${reached.length > 0 ? reached.join(', ') : 'no storage yet'} (store: ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'})\n`);
   onStop(async (signal) => {
     // SIGTERM: no new batch; files in flight finish (up to BARGE_MOVER_DRAIN_SECONDS); the rest goes back to the queue.
     log.info({ signal, drainSeconds: config.moverDrainSeconds }, 'mover draining');
     clearInterval(refresher);
     await presence.set('draining');
-    await mover.stop(config.moverDrainSeconds * 1000);
+    await Promise.all([lanes?.stop(), mover.stop(config.moverDrainSeconds * 1000)]);
     await presence.set('offline');
+    await parts.transport?.close();
     await parts.resolver.close();
     await store.close();
   });

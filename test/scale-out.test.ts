@@ -14,15 +14,25 @@ import { nasWithShares, unique } from './helpers/fixtures.js';
 import { hashTree, makeTree, partFiles } from './helpers/trees.js';
 import { startRole, type RoleProcess } from './helpers/role-process.js';
 
-const skip = PG_URL ? false : 'BARGE_TEST_PG_URL is not set: scale-out tests (dispatcher and movers as processes on PostgreSQL) skipped';
-if (skip) console.log(`# ${skip}`);
+const REDIS_URL = process.env.BARGE_TEST_REDIS_URL;
+const skipPg = PG_URL ? false : 'BARGE_TEST_PG_URL is not set: scale-out tests (dispatcher and movers as processes on PostgreSQL) skipped';
+const skipRedis = skipPg || (REDIS_URL ? false : 'BARGE_TEST_REDIS_URL is not set: the BullMQ variant of the scale-out tests skipped');
+if (skipPg) console.log(`# ${skipPg}`);
+else if (skipRedis) console.log(`# ${skipRedis}`);
+
+/** A database of the test Redis of its own (FLUSHDB in a test must not touch anything else). */
+function testRedisUrl(): string {
+  const u = new URL(REDIS_URL as string);
+  u.pathname = '/9';
+  return u.toString();
+}
 
 const SMALL = 2000;
 /** A few large files: a kill then often lands in the middle of writing one (a temporary file left). */
 const LARGE = 6;
 const FILES = SMALL + LARGE;
 
-describe('dispatcher and movers as processes (postgres)', { skip }, () => {
+for (const transport of ['sql', 'bullmq'] as const) describe(`dispatcher and movers as processes (postgres, batches through ${transport === 'sql' ? 'the store' : 'BullMQ on Redis'})`, { skip: transport === 'sql' ? skipPg : skipRedis }, () => {
   let b: Booted;
   let env: Record<string, string>;
   const running = new Set<RoleProcess>();
@@ -43,6 +53,10 @@ describe('dispatcher and movers as processes (postgres)', { skip }, () => {
     b = await boot({ dialect: 'postgres' });
     // Short leases: a killed mover's batches come back (and a standby dispatcher takes over) in seconds.
     env = { BARGE_DATABASE_URL: b.databaseUrl as string, BARGE_DATA_DIR: b.dataDir, BARGE_LEASE_SECONDS: '3', BARGE_MOVER_SLOTS: '2', BARGE_MOVER_DRAIN_SECONDS: '10' };
+    if (transport === 'bullmq') {
+      env.BARGE_REDIS_URL = testRedisUrl();
+      env.BARGE_REDIS_PREFIX = `barge-test-${process.pid}`;
+    }
     src = (await nasWithShares(b.admin, ['src'])).src!;
     const files: Record<string, number> = {};
     for (let i = 0; i < SMALL; i++) files[`d${i % 20}/f${i}.bin`] = 1024 + (i % 7) * 512;
@@ -136,4 +150,28 @@ describe('dispatcher and movers as processes (postgres)', { skip }, () => {
     running.delete(limited);
     assert.equal((await b.admin.get('/movers/mover-limited')).body.state, 'offline');
   });
+
+  if (transport === 'bullmq') {
+    it('Redis restarted empty mid-run (FLUSHDB): every unfinished batch is published again from the store, the run finishes', async () => {
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+      try {
+        const run = await copyRun({ parallel: 2 });
+        await waitFor(async () => (await exec(run.id)).nodes_done >= 200 || undefined, 'copying under way', 60_000, 20);
+        assert.equal(await redis.flushdb(), 'OK');
+        await assertCopied(run);
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it('a bad or unreachable BARGE_REDIS_URL: one line on stderr and a non-zero exit', async () => {
+      for (const url of ['http://nope', 'redis://127.0.0.1:1']) {
+        const err = await startRole('mover', 'mover-bad', { ...env, BARGE_REDIS_URL: url }, 20_000).then(() => undefined, (e: Error) => e.message);
+        assert.ok(err?.includes('exited before starting'), String(err));
+        assert.match(err!, /BARGE_REDIS_URL/);
+        assert.ok(!err!.includes('    at '), `no stack trace: ${err}`);
+      }
+    });
+  }
 });

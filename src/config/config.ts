@@ -45,6 +45,10 @@ export interface Config {
    * off for a site that exposes the API's port to people who should not see its activity.
    */
   readonly metrics: boolean;
+  /** Redis for BullMQ: batches travel through it to the movers (scale-out); the store stays the record. */
+  readonly redisUrl: string | undefined;
+  /** Prefix of Barge's keys in Redis (several installations may share one). */
+  readonly redisPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +62,20 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function moverName(raw: string | undefined, problems: string[]): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length > 200 || !/^[\w.:@-]+$/.test(raw)) problems.push(`BARGE_MOVER_NAME=${JSON.stringify(raw)} must be up to 200 letters, digits and . : @ _ -`);
+  return raw;
+}
+
+function redisUrl(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let ok = false;
+  try {
+    const u = new URL(raw);
+    ok = (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  // Never echo the URL: it may hold a password.
+  if (!ok) problems.push('BARGE_REDIS_URL must be a redis:// or rediss:// URL (redis://[:password@]host[:port][/db])');
   return raw;
 }
 
@@ -124,6 +142,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     moverStorages: storageList(env.BARGE_MOVER_STORAGES),
     moverDrainSeconds: int('BARGE_MOVER_DRAIN_SECONDS', 60, 0, 86400),
     leaseSeconds: int('BARGE_LEASE_SECONDS', 30, 3, 3600),
+    redisUrl: redisUrl(env.BARGE_REDIS_URL, problems),
+    redisPrefix: env.BARGE_REDIS_PREFIX || 'barge',
     metrics: bool('BARGE_METRICS', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);

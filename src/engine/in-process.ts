@@ -22,6 +22,7 @@ import { Mover } from './mover/mover.js';
 import { MoverContexts } from './mover/mover-contexts.js';
 import { MoverPresence, type MoverRegistry } from './mover/presence.js';
 import type { MoverDirectory } from './dispatcher/dispatcher.js';
+import type { BatchTransport } from './queue/transport.js';
 
 export interface EngineConfig extends DispatcherConfig {
   /** Concurrent transfers of large files (BARGE_MOVER_SLOTS). */
@@ -58,6 +59,8 @@ export interface EngineDeps {
   /** Where the mover makes itself known (`GET /movers`), and where the dispatcher reads movers. */
   movers?: MoverRegistry;
   moverDirectory?: MoverDirectory;
+  /** The dispatcher also publishes batches there (BullMQ) for movers of other processes; this mover pulls from the store. */
+  transport?: BatchTransport;
 }
 
 export class InProcessEngine implements EngineSignals {
@@ -84,7 +87,7 @@ export class InProcessEngine implements EngineSignals {
           await presence?.set('offline');
         }
       },
-    }, d.moverDirectory);
+    }, d.moverDirectory, d.transport);
   }
 
   start(): Promise<void> {
@@ -94,6 +97,7 @@ export class InProcessEngine implements EngineSignals {
   async stop(): Promise<void> {
     await this.dispatcher.stop();
     await this.mover.stop();
+    await this.d.transport?.close();
     await this.d.resolver.close();
   }
 

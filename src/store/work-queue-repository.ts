@@ -17,18 +17,26 @@ function iso(d: Date): string {
   return d.toISOString();
 }
 
+function toBatch(row: WorkBatchRow): Batch {
+  return {
+    id: row.id, executionId: row.execution_id, seq: Number(row.seq), items: JSON.parse(row.items) as WorkItem[], attempts: Number(row.attempts),
+    persisted: { doneFiles: Number(row.done_files), doneBytes: Number(row.done_bytes), failedFiles: Number(row.failed_files) },
+  };
+}
+
 export class SqlWorkQueue implements WorkQueue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
   ) {}
 
-  async enqueue(executionId: string, batches: NewBatch[], cp: WalkCheckpoint, at: Date): Promise<void> {
+  async enqueue(executionId: string, batches: NewBatch[], cp: WalkCheckpoint, at: Date): Promise<string[]> {
     const now = iso(at);
+    const ids = batches.map(() => newId());
     await this.db.transaction().execute(async (trx) => {
       if (batches.length > 0) {
-        await trx.insertInto('work_batches').values(batches.map((b): WorkBatchRow => ({
-          id: newId(), execution_id: executionId, seq: b.seq, state: 'queued', items: JSON.stringify(b.items), files: b.files, bytes: b.bytes,
+        await trx.insertInto('work_batches').values(batches.map((b, i): WorkBatchRow => ({
+          id: ids[i] as string, execution_id: executionId, seq: b.seq, state: 'queued', items: JSON.stringify(b.items), files: b.files, bytes: b.bytes,
           done_files: 0, done_bytes: 0, failed_files: 0, lease_owner: null, lease_until: null, attempts: 0, available_at: now, created_at: now, updated_at: now, inflight_bytes: 0,
         }))).execute();
       }
@@ -39,6 +47,33 @@ export class SqlWorkQueue implements WorkQueue {
         batches_planned: cp.batchesPlanned,
       })).where('id', '=', executionId).execute();
     });
+    return ids;
+  }
+
+  async claimById(batchId: string, owner: string, leaseMs: number, now: Date): Promise<Batch | 'held' | 'gone'> {
+    const row = await this.db.updateTable('work_batches')
+      .set((eb) => ({ state: 'leased', lease_owner: owner, lease_until: iso(new Date(now.getTime() + leaseMs)), attempts: eb('attempts', '+', 1), updated_at: iso(now) }))
+      .where('id', '=', batchId)
+      .where((eb) => eb.or([
+        eb.and([eb('state', '=', 'queued'), eb('available_at', '<=', iso(now))]),
+        // Its mover died: its lease ran out (the transport gave the batch back after as long).
+        eb.and([eb('state', '=', 'leased'), eb('lease_until', '<', iso(now))]),
+      ]))
+      .where((eb) => eb.exists(eb.selectFrom('task_executions as e').select('e.id').whereRef('e.id', '=', 'work_batches.execution_id').where('e.state', 'in', RUNNABLE_STATES)))
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return toBatch(row);
+    const current = await this.db.selectFrom('work_batches as b').innerJoin('task_executions as e', 'e.id', 'b.execution_id')
+      .select(['b.state', 'e.state as execution_state']).where('b.id', '=', batchId).executeTakeFirst();
+    if (!current || !(RUNNABLE_STATES as readonly string[]).includes(current.execution_state)) return 'gone';
+    return current.state === 'leased' || current.state === 'queued' ? 'held' : 'gone';
+  }
+
+  async queuedIds(executionId: string, now: Date, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('work_batches').select('id')
+      .where('execution_id', '=', executionId).where('state', '=', 'queued').where('available_at', '<=', iso(now))
+      .orderBy('seq').limit(limit).execute();
+    return rows.map((r) => r.id);
   }
 
   async runnable(now: Date): Promise<string[]> {
@@ -64,11 +99,7 @@ export class SqlWorkQueue implements WorkQueue {
       .where((eb) => eb.exists(eb.selectFrom('task_executions as e').select('e.id').whereRef('e.id', '=', 'work_batches.execution_id').where('e.state', 'in', RUNNABLE_STATES)))
       .returningAll()
       .executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      id: row.id, executionId: row.execution_id, seq: Number(row.seq), items: JSON.parse(row.items) as WorkItem[], attempts: Number(row.attempts),
-      persisted: { doneFiles: Number(row.done_files), doneBytes: Number(row.done_bytes), failedFiles: Number(row.failed_files) },
-    };
+    return row ? toBatch(row) : undefined;
   }
 
   async heartbeat(owner: string, batches: BatchProgress[], leaseMs: number, now: Date): Promise<void> {

@@ -26,6 +26,8 @@ import type { WalkPosition } from './plan.js';
 import { Accounting } from '../accounting.js';
 import { OPEN_ACCESS, type AccessGuard } from './access-guard.js';
 import { finishExecution } from './finish.js';
+import { Publisher } from './publisher.js';
+import type { BatchTransport } from '../queue/transport.js';
 
 export interface DispatcherConfig {
   /** This process's name in an execution's `dispatcher` (`host:pid` by default). */
@@ -64,6 +66,9 @@ export interface MoverDirectory {
   storageNames(ids: string[]): Promise<Map<string, string>>;
 }
 
+/** How often, with a transport, what the store has queued is published again if the transport lost it. */
+const RECONCILE_MS = 2_000;
+
 /** How long queued batches may wait unclaimed before the dispatcher looks for a reason. */
 const WAIT_CHECK_MS = 5_000;
 
@@ -91,6 +96,8 @@ export class Dispatcher implements EngineSignals {
     private readonly access: AccessGuard = OPEN_ACCESS,
     private readonly movers: LocalMovers = NO_LOCAL_MOVERS,
     private readonly moverDirectory?: MoverDirectory,
+    /** How batches travel besides the store (BullMQ), when configured. */
+    private readonly transport?: BatchTransport,
   ) {}
 
   /**
@@ -245,6 +252,8 @@ export class Dispatcher implements EngineSignals {
     const restoreFrom = restoreSource(ctx.snapshot);
     const stats = setInterval(() => void this.writeStats(ctx), this.cfg.statsIntervalMs).unref();
     const guard = setInterval(() => void this.checkAccess(ctx), this.cfg.accessCheckMs).unref();
+    const publisher = this.transport ? new Publisher(ctx, this.transport, this.queue, this.clock, this.log) : undefined;
+    const reconcile = publisher ? setInterval(() => void publisher.reconcile(), RECONCILE_MS).unref() : undefined;
     try {
       let row = initial;
       if (row.state === 'in_queue' && !engineOwns(Number(row.progress))) {
@@ -282,7 +291,7 @@ export class Dispatcher implements EngineSignals {
         const cursor = row.walk_cursor ? (JSON.parse(row.walk_cursor) as WalkPosition) : undefined;
         let walked;
         try {
-          walked = await dispatchWalk(ctx, this.queue, this.clock, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted, await this.planSource(ctx, row, restoreFrom, restoreStorages));
+          walked = await dispatchWalk(ctx, publisher?.publishing() ?? this.queue, this.clock, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted, await this.planSource(ctx, row, restoreFrom, restoreStorages));
         } catch (err) {
           if (!ctx.abort.signal.aborted) {
             await this.fail(row, `walk failed: ${(err as Error).message}`);
@@ -304,6 +313,7 @@ export class Dispatcher implements EngineSignals {
     } finally {
       clearInterval(stats);
       clearInterval(guard);
+      clearInterval(reconcile);
     }
   }
 

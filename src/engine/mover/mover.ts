@@ -103,14 +103,27 @@ export class Mover {
     return this.cfg.owner;
   }
 
-  start(): void {
+  /**
+   * Starts working. `pull` (default): the mover claims batches from the store itself. Without it
+   * batches come from a transport (lane-consumers.ts), which hands each to {@link runClaimed}.
+   */
+  start(options: { pull?: boolean } = {}): void {
     if (this.running) return;
     this.running = true;
     this.draining = false;
+    this.pulling = options.pull ?? true;
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.cfg.heartbeatMs).unref();
     this.flushTimer = setInterval(() => void this.flushLedger().catch((err) => this.log.error({ err }, 'ledger flush failed')), 250).unref();
     this.stateTimer = setInterval(() => void this.refreshStates(), this.cfg.stateMs ?? 250).unref();
-    this.loop = this.claimLoop();
+    if (this.pulling) this.loop = this.claimLoop();
+  }
+
+  private pulling = true;
+
+  /** Runs a batch a transport delivered and this mover claimed; resolves once it is completed or handed back. */
+  async runClaimed(ctx: ExecutionContext, batch: Batch): Promise<void> {
+    ctx.claimed++;
+    await this.runBatch(ctx, batch);
   }
 
   /**

@@ -44,9 +44,17 @@ export interface WorkQueue {
    * comes from the caller: every time the store records is the engine's clock, so a test (or a
    * process whose clock is injected) never mixes it with the wall clock.
    */
-  enqueue(executionId: string, batches: NewBatch[], checkpoint: WalkCheckpoint, now: Date): Promise<void>;
+  enqueue(executionId: string, batches: NewBatch[], checkpoint: WalkCheckpoint, now: Date): Promise<string[]>;
   /** Executions that have claimable batches and may run now (not paused/stopping/finished). */
   runnable(now: Date): Promise<string[]>;
+  /**
+   * Leases one batch by id (a transport delivered it): `held` when another mover's lease still runs
+   * or it is not due yet (try later), `gone` when it is finished, cancelled, or its execution does
+   * not run now (paused, stopping: it is delivered again when it does).
+   */
+  claimById(batchId: string, owner: string, leaseMs: number, now: Date): Promise<Batch | 'held' | 'gone'>;
+  /** Ids of an execution's batches that are queued and due, in order (a transport's reconciliation). */
+  queuedIds(executionId: string, now: Date, limit: number): Promise<string[]>;
   /** Leases the next batch of an execution to `owner`, or undefined. */
   claim(executionId: string, owner: string, leaseMs: number, now: Date): Promise<Batch | undefined>;
   /**
