@@ -27,6 +27,8 @@ import { Accounting } from '../accounting.js';
 import { OPEN_ACCESS, type AccessGuard } from './access-guard.js';
 import { finishExecution } from './finish.js';
 import { Publisher } from './publisher.js';
+import { WAIT_CHECK_MS, explainWait, stopIfAccessWithdrawn, type MoverDirectory, type OversightDeps } from './oversight.js';
+export type { MoverDirectory } from './oversight.js';
 import type { BatchTransport } from '../queue/transport.js';
 
 export interface DispatcherConfig {
@@ -59,18 +61,8 @@ export interface LocalMovers {
 
 const NO_LOCAL_MOVERS: LocalMovers = { kick: () => {}, activeChanged: async () => {} };
 
-/** What the dispatcher knows of movers (their rows: mover/presence.ts), to say why a run waits. */
-export interface MoverDirectory {
-  /** Movers heard of since `since` and not stopped; `storages` is their JSON list of `{id, name}`, or `"*"`. */
-  live(since: string): Promise<Array<{ name: string; storages: string }>>;
-  storageNames(ids: string[]): Promise<Map<string, string>>;
-}
-
 /** How often, with a transport, what the store has queued is published again if the transport lost it. */
 const RECONCILE_MS = 2_000;
-
-/** How long queued batches may wait unclaimed before the dispatcher looks for a reason. */
-const WAIT_CHECK_MS = 5_000;
 
 export class Dispatcher implements EngineSignals {
   private readonly contexts = new Map<string, ExecutionContext>();
@@ -317,28 +309,9 @@ export class Dispatcher implements EngineSignals {
     }
   }
 
-  /**
-   * A right withdrawn while the run goes on: the execution stops as a user's stop would (files in
-   * flight finish, nothing new starts) and ends `stopped_by_system`, the reason in `error` and `log`.
-   * Written before it is acted on, so a restart in between still ends it that way.
-   */
-  private async checkAccess(ctx: ExecutionContext): Promise<void> {
-    try {
-      const row = await this.executions.findById(ctx.id);
-      if (!row || !['calculating', 'in_progress', 'paused'].includes(row.state)) return;
-      const refusal = await this.access.refusal(row);
-      if (refusal === undefined) return;
-      const reason = `stopped: a storage right was withdrawn (${refusal})`;
-      const log = JSON.stringify([...JSON.parse(row.log ?? '[]'), reason]);
-      const progress = (Number(row.progress) | Progress.STOPPED) & ~Progress.PAUSED;
-      if (await this.executions.transition(row.id, row.state, { state: 'stopping', progress, error: reason, log, updated_at: this.clock.now().toISOString() }, Number(row.progress))) {
-        this.log.warn({ execution: row.id, reason }, 'execution stopped: storage right withdrawn');
-        await this.refresh(row.id);
-        this.movers.kick();
-      }
-    } catch (err) {
-      this.log.error({ err, execution: ctx.id }, 'storage right check failed');
-    }
+  /** A right withdrawn while the run goes on stops it (oversight.ts). */
+  private checkAccess(ctx: ExecutionContext): Promise<void> {
+    return stopIfAccessWithdrawn(ctx, this.oversight());
   }
 
   /**
@@ -364,29 +337,13 @@ export class Dispatcher implements EngineSignals {
     return { snapshotDir, previous: { executionId: prev.id, dir: (sid, parent) => this.ledger.catalogDir(prev.id, sid, parent) } };
   }
 
-  /**
-   * Batches wait and no mover takes them: if no live mover reaches every storage of the execution,
-   * say so in its log (once) — the run waits for one; it does not fail.
-   */
-  private async explainWait(ctx: ExecutionContext, noted: Set<string>): Promise<void> {
-    if (!this.moverDirectory) return;
-    const now = this.clock.now();
-    const live = await this.moverDirectory.live(new Date(now.getTime() - 3 * WAIT_CHECK_MS).toISOString());
-    const needed = [...new Set([...ctx.sources, ...ctx.destinations].map((s) => s.storageId))];
-    const reaches = (m: { storages: string }) => {
-      const list = JSON.parse(m.storages) as Array<{ id: string }> | '*';
-      return list === '*' || needed.every((id) => list.some((s) => s.id === id));
-    };
-    if (live.some(reaches)) return;
-    const names = await this.moverDirectory.storageNames(needed);
-    const note = live.length === 0
-      ? 'waiting: no mover is running'
-      : `waiting: no live mover reaches every storage of this run (${needed.map((id) => names.get(id) ?? id).join(', ')}); movers: ${live.map((m) => m.name).join(', ')}`;
-    if (noted.has(note)) return;
-    noted.add(note);
-    this.log.warn({ execution: ctx.id }, note);
-    const row = await this.executions.findById(ctx.id);
-    if (row) await this.executions.update(ctx.id, { log: JSON.stringify([...JSON.parse(row.log ?? '[]'), note]) });
+  /** Says in the run's log why its batches wait, when no live mover reaches its storages (oversight.ts). */
+  private explainWait(ctx: ExecutionContext, noted: Set<string>): Promise<void> {
+    return this.moverDirectory ? explainWait(ctx, noted, this.moverDirectory, this.oversight()) : Promise.resolve();
+  }
+
+  private oversight(): OversightDeps {
+    return { executions: this.executions, access: this.access, clock: this.clock, log: this.log, refresh: (id) => this.refresh(id), kickMovers: () => this.movers.kick() };
   }
 
   /** Waits for the queue to drain (or for stop/force_stop), then finalizes. */
