@@ -19,6 +19,8 @@ import { MoverReach } from './engine/mover/reach.js';
 import { MoverPresence } from './engine/mover/presence.js';
 import { LaneConsumers } from './engine/mover/lane-consumers.js';
 import { checkRedis } from './engine/queue/bullmq-transport.js';
+import { moverRegistry, serveMetrics } from './engine/mover/metrics.js';
+import type { AddressInfo } from 'node:net';
 
 /** How often a mover looks again at what it reaches (new shares, mounts that came or went). */
 const REACH_REFRESH_MS = 30_000;
@@ -110,10 +112,12 @@ export async function moverMain(env: Env = process.env): Promise<void> {
     : undefined;
   mover.start({ pull: lanes === undefined });
   lanes?.start();
+  const metrics = config.metricsPort !== undefined ? await serveMetrics(moverRegistry(mover, name), config.host, config.metricsPort) : undefined;
+  const metricsAt = metrics ? ` metrics on http://${config.host}:${(metrics.address() as AddressInfo).port}/metrics;` : '';
   const refresher = setInterval(() => void reach.refresh().catch((err) => log.warn({ err }, 'reach refresh failed')), REACH_REFRESH_MS);
   refresher.unref();
   const reached = reach.storages.map((s) => s.name);
-  process.stdout.write(`Barge mover ${name} started: ${d.slots} slots, batches ${lanes ? 'from BullMQ (Redis)' : 'from the store'}, reaches ${reached.length > 0 ? reached.join(', ') : 'no storage yet'} (store: ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'})\n`);
+  process.stdout.write(`Barge mover ${name} started: ${d.slots} slots, batches ${lanes ? 'from BullMQ (Redis)' : 'from the store'};${metricsAt} reaches ${reached.length > 0 ? reached.join(', ') : 'no storage yet'} (store: ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'})\n`);
   onStop(async (signal) => {
     // SIGTERM: no new batch; files in flight finish (up to BARGE_MOVER_DRAIN_SECONDS); the rest goes back to the queue.
     log.info({ signal, drainSeconds: config.moverDrainSeconds }, 'mover draining');
@@ -121,6 +125,7 @@ export async function moverMain(env: Env = process.env): Promise<void> {
     await presence.set('draining');
     await Promise.all([lanes?.stop(), mover.stop(config.moverDrainSeconds * 1000)]);
     await presence.set('offline');
+    metrics?.close();
     await parts.transport?.close();
     await parts.resolver.close();
     await store.close();

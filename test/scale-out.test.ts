@@ -13,6 +13,7 @@ import { boot, waitFor, PG_URL, type Booted } from './helpers/barge.js';
 import { nasWithShares, unique } from './helpers/fixtures.js';
 import { hashTree, makeTree, partFiles } from './helpers/trees.js';
 import { startRole, type RoleProcess } from './helpers/role-process.js';
+import { parseExposition } from './helpers/prometheus.js';
 
 const REDIS_URL = process.env.BARGE_TEST_REDIS_URL;
 const skipPg = PG_URL ? false : 'BARGE_TEST_PG_URL is not set: scale-out tests (dispatcher and movers as processes on PostgreSQL) skipped';
@@ -52,7 +53,8 @@ for (const transport of ['sql', 'bullmq'] as const) describe(`dispatcher and mov
   before(async () => {
     b = await boot({ dialect: 'postgres' });
     // Short leases: a killed mover's batches come back (and a standby dispatcher takes over) in seconds.
-    env = { BARGE_DATABASE_URL: b.databaseUrl as string, BARGE_DATA_DIR: b.dataDir, BARGE_LEASE_SECONDS: '3', BARGE_MOVER_SLOTS: '2', BARGE_MOVER_DRAIN_SECONDS: '10' };
+    // Each mover serves its own /metrics on an ephemeral port (printed in its start line).
+    env = { BARGE_DATABASE_URL: b.databaseUrl as string, BARGE_DATA_DIR: b.dataDir, BARGE_LEASE_SECONDS: '3', BARGE_MOVER_SLOTS: '2', BARGE_MOVER_DRAIN_SECONDS: '10', BARGE_METRICS_PORT: '0' };
     if (transport === 'bullmq') {
       env.BARGE_REDIS_URL = testRedisUrl();
       env.BARGE_REDIS_PREFIX = `barge-test-${process.pid}`;
@@ -145,6 +147,15 @@ for (const transport of ['sql', 'bullmq'] as const) describe(`dispatcher and mov
     assert.equal(row?.files_done, 0);
     assert.equal(row?.state, 'online');
     assert.ok(movers.filter((m) => m.name.startsWith('mover-') && m.name !== 'mover-limited' && m.state === 'online').length >= 3, JSON.stringify(movers));
+    // Each mover's own /metrics: the limited one moved nothing; together the others moved the run.
+    const moved = async (p: RoleProcess) => {
+      const url = /metrics on (http:\/\/\S+\/metrics);/.exec(p.output())?.[1];
+      assert.ok(url, `a metrics address in: ${p.output()}`);
+      return parseExposition(await (await fetch(url)).text()).value('barge_mover_files_total', { mover: p.name });
+    };
+    assert.equal(await moved(limited), 0);
+    const others = [...running].filter((p) => p.name.startsWith('mover-') && p !== limited);
+    assert.ok((await Promise.all(others.map(moved))).reduce((a, n) => a + n, 0) >= FILES, 'the run\'s files are counted by the movers that moved them');
     // SIGTERM: it drains and says so, then it is offline.
     assert.equal(await limited.stop(), 0);
     running.delete(limited);

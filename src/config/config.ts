@@ -45,6 +45,8 @@ export interface Config {
    * off for a site that exposes the API's port to people who should not see its activity.
    */
   readonly metrics: boolean;
+  /** `barge mover`: the port of its own `GET /metrics` (off when unset), on BARGE_HOST. */
+  readonly metricsPort: number | undefined;
   /** Redis for BullMQ: batches travel through it to the movers (scale-out); the store stays the record. */
   readonly redisUrl: string | undefined;
   /** Prefix of Barge's keys in Redis (several installations may share one). */
@@ -142,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     moverStorages: storageList(env.BARGE_MOVER_STORAGES),
     moverDrainSeconds: int('BARGE_MOVER_DRAIN_SECONDS', 60, 0, 86400),
     leaseSeconds: int('BARGE_LEASE_SECONDS', 30, 3, 3600),
+    metricsPort: env.BARGE_METRICS_PORT ? int('BARGE_METRICS_PORT', 0, 0, 65535) : undefined,
     redisUrl: redisUrl(env.BARGE_REDIS_URL, problems),
     redisPrefix: env.BARGE_REDIS_PREFIX || 'barge',
     metrics: bool('BARGE_METRICS', true),

@@ -76,8 +76,10 @@ export class Mover {
   private stateTimer: NodeJS.Timeout | undefined;
   /** Shutting down: no new file starts; batches are handed back. */
   private draining = false;
-  /** What this mover moved since it started (its `GET /movers` row). */
+  /** What this mover moved since it started (its `GET /movers` row, its metrics). */
   readonly totals = { filesDone: 0, bytesDone: 0 };
+  /** Files that failed here since it started, by error class (its metrics). */
+  readonly failures = new Map<string, number>();
 
   constructor(
     private readonly cfg: MoverConfig,
@@ -346,6 +348,7 @@ export class Mover {
           continue;
         }
         counts.failedFiles++;
+        this.failures.set(e.code, (this.failures.get(e.code) ?? 0) + 1);
         this.buffer(this.row(ctx, item, 'failed', item.size, null, e.code, e.message, attempt));
         return;
       } finally {
