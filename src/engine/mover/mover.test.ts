@@ -125,4 +125,52 @@ describe('mover: per-file errors', () => {
       assert.deepEqual(cleaned, expected);
     });
   }
+
+  it('claims large files one round of slots ahead, leaving the rest to other movers', async () => {
+    const src = new MemoryDriver();
+    const big = 2 << 20;
+    const items: WorkItem[] = [];
+    for (let i = 0; i < 32; i++) {
+      const w = await src.openWrite(`/f${i}`);
+      w.stream.end(Buffer.alloc(big, i));
+      await w.commit();
+      items.push({ key: `/f${i}`, op: 'copy', src: { ep: 0, path: `/f${i}` }, dst: { ep: 0, path: `/f${i}` }, size: big, mtimeMs: 0 });
+    }
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const dst = new Proxy(new MemoryDriver(), {
+      get(target, prop, receiver) {
+        if (prop !== 'openWrite') return Reflect.get(target, prop, receiver);
+        return async (path: string, options?: object) => {
+          await gate; // every transfer waits: what the mover claims meanwhile is what it holds back from others
+          return target.openWrite(path, options);
+        };
+      },
+    }) as StorageDriver;
+    const snapshot: TaskSnapshot = { id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'copy', options: {}, metadata: {}, sources: [], destinations: [] };
+    const ctx = new ExecutionContext('e3', 't', snapshot, [{ storageId: 's', driver: src }], [{ storageId: 'd', driver: dst }], 'in_progress');
+    let claims = 0;
+    const batches = Array.from({ length: 8 }, (_, b) => items.slice(b * 4, b * 4 + 4));
+    const queue = {
+      runnable: async () => (claims < batches.length ? ['e3'] : []),
+      claim: async (): Promise<Batch | undefined> => {
+        const next = batches[claims];
+        if (!next) return undefined;
+        return { id: `b${claims++}`, executionId: 'e3', seq: claims, items: next, attempts: 1, persisted: { doneFiles: 0, doneBytes: 0, failedFiles: 0 } };
+      },
+      heartbeat: async () => {}, complete: async () => {}, release: async () => {}, abandon: async () => {},
+    } as unknown as WorkQueue;
+    const contexts: ContextSource = { get: async (id) => (id === 'e3' ? ctx : undefined), open: [ctx], refresh: async () => {}, abortAll: () => {}, clear: () => {} };
+    const mover = new Mover({ owner: 'm', slots: 4, leaseMs: 10_000, heartbeatMs: 10_000, attempts: 1, backoffMs: 1 }, queue, memoryLedger().ledger, contexts, systemClock, pino({ level: 'silent' }));
+    mover.start();
+    const deadline = Date.now() + 5_000;
+    while (mover.load.files < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(mover.load.files, 4, 'four large files in flight on four slots');
+    // Give the claim loop time to take what it would (it polls every 200 ms when it takes nothing).
+    const settleUntil = Date.now() + 600;
+    while (Date.now() < settleUntil) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(claims, 2, 'the batch being worked on and one round ahead, not all eight');
+    release();
+    await mover.stop();
+  });
 });

@@ -68,7 +68,12 @@ export class Mover {
   private wake: (() => void) | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Items claimed but not started, across open batches: claim more when it runs low. */
+  /**
+   * Work claimed but not started, in slot units (a large file a whole slot, a small one its share),
+   * across open batches: claim more only when it runs below one round of the slots. Why units, not
+   * files: counting files, a mover took every batch of large files there was while it could start
+   * four, and the other movers of a scale-out had nothing to do.
+   */
   private backlog = 0;
   /** Per execution: batches waiting for one of its files to finish (its `parallel` limit is reached). */
   private readonly fileWaiters = new Map<string, Array<() => void>>();
@@ -182,7 +187,7 @@ export class Mover {
     while (this.running) {
       let claimed = false;
       try {
-        if (this.backlog < this.cfg.slots * this.smallPerSlot * 2) claimed = await this.claimOne();
+        if (this.backlog < this.cfg.slots * this.smallPerSlot) claimed = await this.claimOne();
       } catch (err) {
         this.log.error({ err }, 'claim failed');
       }
@@ -235,7 +240,8 @@ export class Mover {
     if (batch.attempts > 1) await this.removeLeftovers(ctx, todo.map((t) => t.item));
     const entry: OpenBatch = { batch, counts, inflightBytes: 0 };
     this.open.set(batch.id, entry);
-    this.backlog += todo.length;
+    const weights = todo.map((t) => this.weight(t.item));
+    this.backlog += weights.reduce((a, w) => a + w, 0);
     const started: Array<Promise<void>> = [];
     let next = 0;
     try {
@@ -259,7 +265,7 @@ export class Mover {
           next--;
           continue;
         }
-        this.backlog--;
+        this.backlog -= units;
         ctx.inflight++;
         started.push(this.runOne(ctx, item, prev, entry).finally(() => {
           ctx.inflight--;
@@ -271,7 +277,7 @@ export class Mover {
       }
       await Promise.allSettled(started);
     } finally {
-      this.backlog -= todo.length - next;
+      this.backlog -= weights.slice(next).reduce((a, w) => a + w, 0);
       await this.flushLedger().catch((err) => this.log.error({ err }, 'ledger flush failed'));
       const now = this.clock.now();
       try {
