@@ -19,17 +19,10 @@ import { call, signIn } from './lib/barge-copy.js';
 import { makeSmallTree } from './lib/trees.js';
 import { markdownTable, measure, statusText, table, type Measured } from './lib/load.js';
 import { cpuSecondsOf } from './lib/rss.js';
+import { envNumber } from './lib/session.js';
 
 const PASSWORD = 'bench-admin-password';
 const TARGET_P99_MS = 100;
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name}=${raw} must be a number ≥ ${min}`);
-  return n;
-}
 
 const settings = {
   duration: envNumber('BENCH_DURATION', 60, 1),

@@ -3,7 +3,7 @@
  * to log in, and shuts down cleanly on SIGINT/SIGTERM.
  */
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, loadConfig } from './config/config.js';
+import { loadConfigOrExit } from './config/config.js';
 import { createBarge } from './compose.js';
 
 /**
@@ -19,16 +19,7 @@ const HEAP_GROWING_PERCENT = 50;
 export async function serve(env: Record<string, string | undefined> = process.env): Promise<void> {
   const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--heap-growing-percent'));
   if (!chosen) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(env);
   // The engine runs in a worker thread: walks, plans and store writes never delay an API response.
   const barge = await createBarge(config, { engineThread: true });
   const address = await barge.app.listen({ host: config.host, port: config.port });

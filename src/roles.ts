@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { loadConfigOrExit, type Config } from './config/config.js';
 import { openStore, type Store } from './store/db.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
@@ -29,16 +29,7 @@ type Env = Record<string, string | undefined>;
 
 /** Config and store, or a one-line reason and a non-zero exit. */
 async function boot(env: Env, role: string): Promise<{ config: Config; store: Store; log: Logger }> {
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(env);
   const log = createLogger(config.logLevel).child({ role });
   if (config.redisUrl) {
     try {

@@ -12,6 +12,7 @@ import type { UserRepository } from '../store/user-repository.js';
 import type { GroupRow } from '../store/schema.js';
 import type { Principal } from './principal.js';
 import { checkFields, type FieldRules } from './registry-fields.js';
+import { unwrapBody } from './request-body.js';
 
 export interface GroupView { id: string; name: string; comment: string | null; users: string[]; created_at: string; updated_at: string }
 
@@ -24,12 +25,6 @@ const RULES: FieldRules = {
   name: { kind: 'string', required: true, max: 255 },
   comment: { kind: 'string', max: 4096 },
 };
-
-function unwrap(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
-  const inner = (body as Record<string, unknown>).group;
-  return typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>) : (body as Record<string, unknown>);
-}
 
 export class GroupService {
   constructor(
@@ -51,7 +46,7 @@ export class GroupService {
 
   async create(p: Principal, body: unknown): Promise<GroupView> {
     requireAdmin(p);
-    const input = unwrap(body);
+    const input = unwrapBody(body, 'group');
     const errors = new ValidationErrors();
     const accepted = checkFields(input, RULES, false, errors);
     const members = await this.members(input.users, errors);
@@ -66,7 +61,7 @@ export class GroupService {
   async update(p: Principal, id: string, body: unknown): Promise<GroupView> {
     requireAdmin(p);
     await this.get(id);
-    const input = unwrap(body);
+    const input = unwrapBody(body, 'group');
     const errors = new ValidationErrors();
     const accepted = checkFields(input, RULES, true, errors);
     const members = await this.members(input.users, errors);

@@ -16,6 +16,7 @@ import type { UserRepository } from '../store/user-repository.js';
 import type { GroupRepository } from '../store/group-repository.js';
 import type { Principal } from './principal.js';
 import { checkFields, type FieldRules } from './registry-fields.js';
+import { unwrapBody } from './request-body.js';
 
 export interface PrivilegeView { id: string; name: string; type: 'user' | 'group'; privilege: Right; created_at: string; updated_at: string }
 
@@ -34,13 +35,6 @@ const LABELS: Record<GuardedResource, string> = { nas_shares: 'NAS share', cloud
 
 function view(r: PrivilegeWithName): PrivilegeView {
   return { id: r.id, name: r.name, type: r.user_id !== null ? 'user' : 'group', privilege: r.privilege as Right, created_at: r.created_at, updated_at: r.updated_at };
-}
-
-/** Accepts `{container_privilege: {...}}` (Rails style, Nodeum's model name) and bare bodies. */
-function unwrap(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
-  const inner = (body as Record<string, unknown>).container_privilege;
-  return typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>) : (body as Record<string, unknown>);
 }
 
 export class PrivilegeService {
@@ -67,7 +61,7 @@ export class PrivilegeService {
   async create(p: Principal, resource: GuardedResource, storageId: string, body: unknown): Promise<PrivilegeView> {
     await this.storage(p, resource, storageId);
     const errors = new ValidationErrors();
-    const input = checkFields(unwrap(body), RULES, false, errors);
+    const input = checkFields(unwrapBody(body, 'container_privilege'), RULES, false, errors);
     errors.throwIfAny();
     const name = input.name as string;
     const grantee = input.type === 'user' ? (await this.users.findByUsername(name))?.id : (await this.groups.findByName(name))?.id;
@@ -91,7 +85,7 @@ export class PrivilegeService {
   async update(p: Principal, resource: GuardedResource, storageId: string, id: string, body: unknown): Promise<PrivilegeView> {
     await this.storage(p, resource, storageId);
     const current = await this.find(storageId, id);
-    const input = unwrap(body);
+    const input = unwrapBody(body, 'container_privilege');
     const errors = new ValidationErrors();
     const accepted = checkFields({ privilege: input.privilege }, { privilege: RULES.privilege! }, false, errors);
     for (const fixed of ['name', 'type'] as const) {

@@ -20,6 +20,7 @@ import { checkFields, type FieldRules } from './registry-fields.js';
 import type { StorageIndex } from './task-service.js';
 import { connectorCredentials } from './bucket-config.js';
 import { RIGHTS } from '../domain/privileges.js';
+import { unwrapBody } from './request-body.js';
 
 export const NAS_TYPES = ['local', 'nfs_v3', 'nfs_v4', 'smb_v3'] as const;
 export const POOL_TYPES = ['primary', 'active_archive', 'offline_archive', 'data_exchange', 'scratch', 'data_enrichment'] as const;
@@ -333,10 +334,8 @@ function requireAdmin(p: Principal): void {
 
 const ROOTS: Record<ResourceName, string> = { nas: 'nas', nas_shares: 'nas_share', cloud_connectors: 'cloud_connector', cloud_buckets: 'cloud_bucket', pools: 'pool' };
 
-/** Accepts Rails-wrapped (`{nas_share: {...}}`) and bare bodies. */
+/** The attributes of a body, wrapped in the resource's model name (Rails style) or bare. */
 function unwrap(body: unknown, resource: ResourceName): Json {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
-  const inner = (body as Json)[ROOTS[resource]];
-  return typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Json) : (body as Json);
+  return unwrapBody(body, ROOTS[resource]);
 }
 

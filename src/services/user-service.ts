@@ -11,6 +11,7 @@ import { UniqueTaken } from '../domain/conflicts.js';
 import type { ApiKeyRow, UserRow } from '../store/schema.js';
 import { hashPassword, type AuthService } from './auth-service.js';
 import { scopeAllows, type Principal, type Scope } from './principal.js';
+import { unwrapBody } from './request-body.js';
 
 export interface UserView { id: string; username: string; email: string | null; is_admin: boolean; groups: string[]; created_at: string; updated_at: string }
 export interface ApiKeyView { id: string; name: string; api_key: string; api_key_scopes: Scope[]; created_at: string; updated_at: string; last_used_at: string | null }
@@ -93,7 +94,7 @@ export class UserService {
 
   async create(p: Principal, body: unknown): Promise<UserView> {
     requireAdmin(p);
-    const input = unwrap(body, 'user');
+    const input = unwrapBody(body, 'user');
     const errors = new ValidationErrors();
     checkUser(input, false, errors);
     errors.throwIfAny();
@@ -115,7 +116,7 @@ export class UserService {
     if (!p.isAdmin && id !== p.userId) throw notFound('User');
     const current = await this.users.findById(id);
     if (!current) throw notFound('User');
-    const input = unwrap(body, 'user');
+    const input = unwrapBody(body, 'user');
     const errors = new ValidationErrors();
     checkUser(input, true, errors);
     if (input.is_admin !== undefined && !p.isAdmin) errors.add('is_admin', { error: 'forbidden' }, 'Only an admin can change is_admin');
@@ -148,7 +149,7 @@ export class UserService {
 
   /** Sign-in: `{user: {username, password}}` → the user and a JWT. */
   async signIn(body: unknown): Promise<{ user: UserView; token: string }> {
-    const input = unwrap(body, 'user');
+    const input = unwrapBody(body, 'user');
     const errors = new ValidationErrors();
     for (const f of ['username', 'password'] as const) {
       if (typeof input[f] !== 'string' || input[f] === '') errors.add(f, { error: 'blank' }, `${f === 'username' ? 'Username' : 'Password'} can't be blank`);
@@ -172,7 +173,7 @@ export class UserService {
   }
 
   async createKey(p: Principal, body: unknown): Promise<ApiKeyView> {
-    const input = unwrap(body, 'api_key');
+    const input = unwrapBody(body, 'api_key');
     const errors = new ValidationErrors();
     const name = checkKeyName(input.name, false, errors);
     const scopes = checkScopes(input.api_key_scopes, false, errors) ?? [];
@@ -188,7 +189,7 @@ export class UserService {
   async updateKey(p: Principal, id: string, body: unknown): Promise<ApiKeyView> {
     const k = await this.users.findKey(p.userId, id);
     if (!k) throw notFound('Api key');
-    const input = unwrap(body, 'api_key');
+    const input = unwrapBody(body, 'api_key');
     const errors = new ValidationErrors();
     const name = checkKeyName(input.name, true, errors);
     const scopes = checkScopes(input.api_key_scopes, true, errors);
@@ -223,12 +224,6 @@ function requireAdmin(p: Principal): void {
 }
 
 /** Accepts both Rails-wrapped (`{user: {...}}`) and bare bodies. */
-function unwrap(body: unknown, root: string): Record<string, unknown> {
-  if (!isObject(body)) return {};
-  const inner = body[root];
-  return isObject(inner) ? inner : body;
-}
-
 function checkUser(input: Record<string, unknown>, partial: boolean, errors: ValidationErrors): void {
   const { username, password, email, is_admin } = input;
   if (username === undefined ? !partial : typeof username !== 'string' || username === '') {
