@@ -30,9 +30,12 @@ import type { AccessGuard } from './engine/dispatcher/access-guard.js';
 import type { MoverDirectory } from './engine/dispatcher/dispatcher.js';
 import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
 
-/** The secret-box key every Barge process of a store shares (it unseals connector secrets). */
+/**
+ * The secret-box key every Barge process of a store shares (it unseals connector secrets):
+ * `BARGE_SECRET_KEY`, else `keys/secret-box.key` of the data dir (created on first start).
+ */
 export function secretBox(config: Config): SecretBox {
-  return new SecretBox(loadOrCreateKey(join(config.dataDir, 'keys', 'secret-box.key')));
+  return new SecretBox(config.secretKey ?? loadOrCreateKey(join(config.dataDir, 'keys', 'secret-box.key')));
 }
 
 /** What the engine's roles are built from, on `store`. */

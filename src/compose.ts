@@ -17,7 +17,6 @@ import { RegistryRepository } from './store/registry-repository.js';
 import { GenerationReader } from './store/generation-reader.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loadOrCreateKey } from './lib/key-file.js';
-import { SecretBox } from './lib/secret-box.js';
 import { privateDir } from './lib/private-files.js';
 import { createLogger } from './lib/logger.js';
 import { AuthService } from './services/auth-service.js';
@@ -33,7 +32,7 @@ import { buildServer } from './api/server.js';
 import { SqlWorkQueue } from './store/work-queue-repository.js';
 import { LedgerRepository } from './store/ledger-repository.js';
 import type { EngineConfig } from './engine/in-process.js';
-import { createEngine } from './compose-engine.js';
+import { createEngine, secretBox } from './compose-engine.js';
 import { EngineThread } from './engine-host.js';
 import type { EngineSignals } from './engine/signals.js';
 import { ShareResolver } from './engine/share-resolver.js';
@@ -107,7 +106,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
   try {
     const { db, dialect } = store;
     const jwtKey = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : loadOrCreateKey(join(config.dataDir, 'keys', 'jwt.key'));
-    const secrets = new SecretBox(loadOrCreateKey(join(config.dataDir, 'keys', 'secret-box.key')));
+    const secrets = secretBox(config);
     const taskRepo = new TaskRepository(db, dialect);
     const execRepo = new ExecutionRepository(db, dialect);
     const userRepo = new UserRepository(db, dialect);

@@ -36,6 +36,25 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig({ BARGE_DATABASE_URL: 'postgres://u@h/db' }).database, { kind: 'postgres', url: 'postgres://u@h/db' });
   });
 
+  it('the scale-out variables: mover name, storages, drain, lease, Redis, secret key — validated, secrets never echoed', () => {
+    const d = loadConfig({});
+    assert.deepEqual([d.moverName, d.moverStorages, d.moverDrainSeconds, d.leaseSeconds, d.redisUrl, d.redisPrefix, d.secretKey], [undefined, '*', 60, 30, undefined, 'barge', undefined]);
+    const key = Buffer.alloc(32, 7).toString('base64url');
+    const c = loadConfig({
+      BARGE_MOVER_NAME: 'mover-a', BARGE_MOVER_STORAGES: 'src, dst', BARGE_MOVER_DRAIN_SECONDS: '5', BARGE_LEASE_SECONDS: '3',
+      BARGE_REDIS_URL: 'rediss://:pw@redis.example:6380/2', BARGE_REDIS_PREFIX: 'site-a', BARGE_SECRET_KEY: key,
+    });
+    assert.deepEqual([c.moverName, c.moverStorages, c.moverDrainSeconds, c.leaseSeconds, c.redisUrl, c.redisPrefix], ['mover-a', ['src', 'dst'], 5, 3, 'rediss://:pw@redis.example:6380/2', 'site-a']);
+    assert.deepEqual(c.secretKey, Buffer.alloc(32, 7));
+    assert.equal(loadConfig({ BARGE_MOVER_STORAGES: 'src,*' }).moverStorages, '*');
+    assert.throws(() => loadConfig({ BARGE_REDIS_URL: 'http://:hunter2@redis', BARGE_SECRET_KEY: 'c2hvcnQ', BARGE_MOVER_NAME: 'a b', BARGE_LEASE_SECONDS: '1' }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of ['BARGE_REDIS_URL', 'BARGE_SECRET_KEY', 'BARGE_MOVER_NAME', 'BARGE_LEASE_SECONDS']) assert.match(err.message, new RegExp(name));
+      assert.ok(!err.message.includes('hunter2') && !err.message.includes('c2hvcnQ'), 'no secret in the message');
+      return true;
+    });
+  });
+
   it('lists every bad variable at once', () => {
     try {
       loadConfig({ BARGE_PORT: 'eighty', BARGE_DATABASE_URL: 'mysql://x', BARGE_ADMIN_PASSWORD: 'short', BARGE_LOG_LEVEL: 'loud', BARGE_JWT_SECRET: 'tiny', BARGE_COPY_WORKERS: '0' });

@@ -51,6 +51,11 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefix of Barge's keys in Redis (several installations may share one). */
   readonly redisPrefix: string;
+  /**
+   * The key that seals cloud connector secrets (32 bytes, base64url), when given by the environment
+   * rather than `keys/secret-box.key` of the data dir: what mover hosts without the data dir use.
+   */
+  readonly secretKey: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +84,14 @@ function redisUrl(raw: string | undefined, problems: string[]): string | undefin
   // Never echo the URL: it may hold a password.
   if (!ok) problems.push('BARGE_REDIS_URL must be a redis:// or rediss:// URL (redis://[:password@]host[:port][/db])');
   return raw;
+}
+
+function secretKey(raw: string | undefined, problems: string[]): Buffer | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const key = Buffer.from(raw.trim(), 'base64url');
+  // Never echo it: it is a secret.
+  if (key.length !== 32) problems.push('BARGE_SECRET_KEY must be 32 bytes in base64url (the content of keys/secret-box.key)');
+  return key;
 }
 
 function storageList(raw: string | undefined): readonly string[] | '*' {
@@ -147,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsPort: env.BARGE_METRICS_PORT ? int('BARGE_METRICS_PORT', 0, 0, 65535) : undefined,
     redisUrl: redisUrl(env.BARGE_REDIS_URL, problems),
     redisPrefix: env.BARGE_REDIS_PREFIX || 'barge',
+    secretKey: secretKey(env.BARGE_SECRET_KEY, problems),
     metrics: bool('BARGE_METRICS', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
