@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStorageError } from '../errors.js';
@@ -12,11 +12,15 @@ import type { CopyJob } from './copy-job.js';
 let src: string;
 let dst: string;
 const BIG = 48 << 20;
+const HUGE = 4 * 1024 ** 3;
 
 before(() => {
   src = mkdtempSync(join(tmpdir(), 'barge-pool-src-'));
   dst = mkdtempSync(join(tmpdir(), 'barge-pool-dst-'));
   writeFileSync(join(src, 'big.bin'), Buffer.alloc(BIG, 1));
+  // Sparse, so it costs no disk: a copy that cannot end before the test acts on it (48 MiB once did, under load).
+  writeFileSync(join(src, 'huge.bin'), '');
+  truncateSync(join(src, 'huge.bin'), HUGE);
   for (let i = 0; i < 20; i++) writeFileSync(join(src, `s${i}`), `small ${i}`);
 });
 after(() => {
@@ -82,7 +86,7 @@ describe('CopyPool', () => {
     const pool = new CopyPool({ workers: 1, chunkBytes: 64 * 1024 });
     let started!: () => void;
     const progressed = new Promise<void>((r) => (started = r));
-    const run = pool.run(job('big.bin', 'closed/big.bin'), { onBytes: () => started() });
+    const run = pool.run(job('huge.bin', 'closed/huge.bin'), { onBytes: () => started() });
     const outcome = run.then(() => 'resolved', (err: unknown) => err);
     await progressed;
     await pool.close();
