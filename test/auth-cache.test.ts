@@ -31,7 +31,7 @@ for (const dialect of dialects()) {
     async function newKey(owner: Client, scopes = [{ controller: 'tasks', action: 'index' }]): Promise<{ id: string; key: string }> {
       const r = await owner.post('/users/me/api_keys', { name: unique('key'), api_key_scopes: scopes });
       assert.equal(r.status, 201, JSON.stringify(r.body));
-      return { id: r.body.id, key: r.body.api_key };
+      return { id: r.body.id, key: r.body.key };
     }
 
     it('a revoked API key stops working at once, whichever server revoked it', async () => {

@@ -77,13 +77,13 @@ describe('barge CLI: login, aliases, errors', { concurrency: true }, () => {
   it('creates an API key shown once and logs in with it; admins create users', async () => {
     const cli = await signedInSandbox(b.url);
     const created = await cli.json(['key', 'create', '--name', unique('ci'), '--scope', 'tasks/index', '--scope', 'users/me']);
-    assert.match(created.api_key, /^brg_/);
+    assert.match(created.key, /^brg_/);
     const listed = await cli.json(['key', 'list']);
     const again = listed.api_keys.find((k: any) => k.id === created.id);
-    assert.ok(again.api_key.startsWith('****') && again.api_key.endsWith(created.api_key.slice(-4)), 'masked afterwards');
-    await cli.ok(['login', '--alias', 'keyed', '--url', b.url, '--api-key', created.api_key]);
+    assert.ok(again.key.startsWith('****') && again.key.endsWith(created.key.slice(-4)), 'masked afterwards');
+    await cli.ok(['login', '--alias', 'keyed', '--url', b.url, '--api-key', created.key]);
     const config = JSON.parse(await readFile(cli.configPath, 'utf8'));
-    assert.deepEqual(config.aliases.keyed.auth, { type: 'api_key', key: created.api_key });
+    assert.deepEqual(config.aliases.keyed.auth, { type: 'api_key', key: created.key });
     assert.equal((await cli.json(['--alias', 'keyed', 'task', 'list'])).count >= 0, true);
     // The key's scopes are the server's business: outside them, the API's 403 message comes through.
     assertFailure(await cli.run(['--alias', 'keyed', 'storage', 'nas', 'list']), 1, 'This API key lacks the scope nas/index');
@@ -104,7 +104,7 @@ describe('barge CLI: login, aliases, errors', { concurrency: true }, () => {
     const empty = await cliSandbox();
     try {
       assertFailure(await empty.run(['task', 'list']), 1, 'no Barge server configured');
-      const me = await empty.json(['user', 'me'], { env: { BARGE_URL: b.url, BARGE_TOKEN: key.body.api_key } });
+      const me = await empty.json(['user', 'me'], { env: { BARGE_URL: b.url, BARGE_TOKEN: key.body.key } });
       assert.equal(me.username, 'admin');
     } finally {
       await empty.cleanup();

@@ -145,7 +145,7 @@ for (const dialect of dialects()) {
       assert.equal((await p.a.api.get('/tasks?limit=50')).status, 401);
       assert.equal((await p.a.api.withBasic('admin', 'wrong-password').get('/tasks?limit=50')).status, 401);
       const key = await p.a.admin.post('/users/me/api_keys', { name: unique('k'), api_key_scopes: [{ controller: 'task_executions', action: 'index' }] });
-      assert.equal((await p.a.api.withAuth(key.body.api_key).get('/tasks?limit=50')).status, 403, 'a key without tasks/index');
+      assert.equal((await p.a.api.withAuth(key.body.key).get('/tasks?limit=50')).status, 403, 'a key without tasks/index');
     });
   });
 }

@@ -163,7 +163,7 @@ for (const dialect of dialects()) {
       const signIn = await b.api.post('/users/sign_in', { user: { username: u.username, password: 'user-password-1' } });
       const jwt = b.api.withAuth(`Bearer ${signIn.body.token}`);
       const k = await u.client.post('/users/me/api_keys', { name: 'k', api_key_scopes: [{ controller: 'tasks', action: '*' }] });
-      const key = b.api.withAuth(k.body.api_key);
+      const key = b.api.withAuth(k.body.key);
       for (const c of [u.client, jwt, key]) assert.equal((await c.get('/tasks')).status, 200);
       assert.equal((await b.admin.delete(`/users/${u.id}`)).status, 204);
       for (const c of [u.client, jwt, key]) assertModelError(await c.get('/tasks'), 401);

@@ -14,7 +14,7 @@ import { scopeAllows, type Principal, type Scope } from './principal.js';
 import { unwrapBody } from './request-body.js';
 
 export interface UserView { id: string; username: string; email: string | null; is_admin: boolean; groups: string[]; created_at: string; updated_at: string }
-export interface ApiKeyView { id: string; name: string; api_key: string; api_key_scopes: Scope[]; created_at: string; updated_at: string; last_used_at: string | null }
+export interface ApiKeyView { id: string; name: string; key: string; api_key_scopes: Scope[]; created_at: string; updated_at: string; last_used_at: string | null }
 
 export const USER_LIST: ListSpec = {
   filters: { id: 'string', username: 'string', email: 'string', is_admin: 'boolean', created_at: 'date', updated_at: 'date' },
@@ -39,7 +39,7 @@ export interface GroupNames {
 
 function keyView(k: ApiKeyRow, full?: string): ApiKeyView {
   return {
-    id: k.id, name: k.name, api_key: full ?? `****${k.key_last4}`, api_key_scopes: JSON.parse(k.scopes) as Scope[],
+    id: k.id, name: k.name, key: full ?? `****${k.key_last4}`, api_key_scopes: JSON.parse(k.scopes) as Scope[],
     created_at: k.created_at, updated_at: k.updated_at, last_used_at: k.last_used_at,
   };
 }

@@ -61,7 +61,7 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
   api_key: {
     type: 'object',
     properties: {
-      id: ro(str), name: str, api_key: ro({ type: 'string', description: 'In full once, at creation; masked afterwards.' }),
+      id: ro(str), name: str, key: ro({ type: 'string', description: 'In full once, at creation; masked afterwards.' }),
       api_key_scopes: { type: 'array', items: ref('api_key_scope') }, created_at: date, updated_at: date, last_used_at: { ...date, nullable: true },
     },
   },

@@ -1428,7 +1428,7 @@ export interface components {
             readonly id?: string;
             name?: string;
             /** @description In full once, at creation; masked afterwards. */
-            readonly api_key?: string;
+            readonly key?: string;
             api_key_scopes?: components["schemas"]["api_key_scope"][];
             /** Format: date-time */
             readonly created_at?: string;

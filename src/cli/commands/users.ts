@@ -30,7 +30,7 @@ const KEY_KEYS = ['id', 'name', 'api_key', 'api_key_scopes', 'created_at', 'upda
 const KEY_COLUMNS: Column<Row>[] = [
   { head: 'id', get: (k) => k.id },
   { head: 'name', get: (k) => k.name },
-  { head: 'key', get: (k) => k.api_key },
+  { head: 'key', get: (k) => k.key },
   { head: 'scopes', get: (k) => (k.api_key_scopes as Array<{ controller: string; action: string }>).map((s) => `${s.controller}/${s.action}`).join(' ') },
   { head: 'last used', get: (k) => formatDate(k.last_used_at) },
 ];

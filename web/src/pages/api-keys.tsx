@@ -34,7 +34,7 @@ export function ApiKeysPage() {
 
   const columns: Array<Column<ApiKey>> = [
     { key: 'name', label: 'Name', sortKey: 'name', render: (k) => <strong>{k.name}</strong> },
-    { key: 'key', label: 'Key', className: 'mono', render: (k) => k.api_key },
+    { key: 'key', label: 'Key', className: 'mono', render: (k) => k.key },
     { key: 'scopes', label: 'Scopes', render: (k) => <Badge tone={scopeText(k) === 'Full access' ? 'indigo' : 'gray'}>{scopeText(k)}</Badge> },
     { key: 'created', label: 'Created', sortKey: 'created_at', render: (k) => <RelativeTime iso={k.created_at} /> },
     { key: 'used', label: 'Last used', sortKey: 'last_used_at', render: (k) => (k.last_used_at ? <RelativeTime iso={k.last_used_at} /> : <span className="muted">never</span>) },
@@ -44,7 +44,7 @@ export function ApiKeysPage() {
   async function copy() {
     if (!created) return;
     try {
-      await navigator.clipboard.writeText(created.api_key);
+      await navigator.clipboard.writeText(created.key);
       setCopied(true);
     } catch {
       /* clipboard refused (insecure context): the key is selectable */
@@ -59,7 +59,7 @@ export function ApiKeysPage() {
         <Card className="key-once" title="Copy your new key now">
           <p>This is the only time the full key is shown. Store it in your secret manager.</p>
           <div className="key-box">
-            <code data-testid="new-key">{created.api_key}</code>
+            <code data-testid="new-key">{created.key}</code>
             <Button onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>
           </div>
           <Facts items={[['Name', created.name], ['Scopes', scopeText(created)]]} />
