@@ -1,6 +1,12 @@
 /**
  * Rows → the API's JSON. One place, so that a task looks the same in a list, in `show`, embedded in
  * an execution, and in the events stream.
+ *
+ * Where the seed types a field and does not make it nullable (a task's `comment` and
+ * `last_execution`, an execution's `finished_at` and `dispatcher`), a missing value is left out
+ * rather than sent as `null`: clients generated from the seed reject a `null` there
+ * (test/seed-schemas.test.ts holds every seed answer to the seed's schemas). Barge's own additions
+ * (`started_at`, `eta_seconds`, `error`) are nullable in Barge's document and stay `null`.
  */
 import type { ExecutionRow, TaskEndpointRow, TaskRow } from '../store/schema.js';
 import type { TaskEndpoint } from '../domain/task.js';
@@ -18,13 +24,13 @@ export interface ExecutionView {
   files_failed: number;
   bandwidth: number;
   eta_seconds: number | null;
-  dispatcher: string | null;
+  dispatcher?: string;
   movers: string[];
   error: string | null;
   trigger: Record<string, unknown>;
   created_at: string;
   started_at: string | null;
-  finished_at: string | null;
+  finished_at?: string;
   updated_at: string;
   task?: { id: string; name: string; workflow_type: string; workflow_action: string };
 }
@@ -32,7 +38,7 @@ export interface ExecutionView {
 export interface TaskView {
   id: string;
   name: string;
-  comment: string | null;
+  comment?: string;
   workflow_type: string;
   workflow_action: string;
   options: Record<string, unknown>;
@@ -44,7 +50,7 @@ export interface TaskView {
   updated_at: string;
   sources: TaskEndpoint[];
   destinations: TaskEndpoint[];
-  last_execution: ExecutionView | null;
+  last_execution?: ExecutionView;
 }
 
 export function endpointView(e: TaskEndpointRow): TaskEndpoint {
@@ -71,24 +77,23 @@ export function executionView(e: ExecutionRow, task?: Pick<TaskRow, 'id' | 'name
     files_failed: Number(e.files_failed),
     bandwidth: Number(e.bandwidth),
     eta_seconds: e.eta_seconds === null ? null : Number(e.eta_seconds),
-    dispatcher: e.dispatcher,
     movers: JSON.parse(e.movers) as string[],
     error: e.error,
     trigger: JSON.parse(e.trigger) as Record<string, unknown>,
     created_at: e.created_at,
     started_at: e.started_at,
-    finished_at: e.finished_at,
     updated_at: e.updated_at,
   };
+  if (e.dispatcher !== null) v.dispatcher = e.dispatcher;
+  if (e.finished_at !== null) v.finished_at = e.finished_at;
   if (task) v.task = { id: task.id, name: task.name, workflow_type: task.workflow_type, workflow_action: task.workflow_action };
   return v;
 }
 
 export function taskView(t: TaskRow, owner: string, endpoints: TaskEndpointRow[], last: ExecutionRow | undefined): TaskView {
-  return {
+  const v: TaskView = {
     id: t.id,
     name: t.name,
-    comment: t.comment,
     workflow_type: t.workflow_type,
     workflow_action: t.workflow_action,
     options: JSON.parse(t.options) as Record<string, unknown>,
@@ -100,6 +105,8 @@ export function taskView(t: TaskRow, owner: string, endpoints: TaskEndpointRow[]
     updated_at: t.updated_at,
     sources: endpoints.filter((e) => e.role === 'source').map(endpointView),
     destinations: endpoints.filter((e) => e.role === 'destination').map(endpointView),
-    last_execution: last ? executionView(last) : null,
   };
+  if (t.comment !== null) v.comment = t.comment;
+  if (last) v.last_execution = executionView(last);
+  return v;
 }

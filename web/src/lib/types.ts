@@ -104,7 +104,7 @@ export interface Group {
 export interface ApiKey {
   id: string;
   name: string;
-  api_key: string;
+  key: string;
   api_key_scopes: Array<{ controller: string; action: string }>;
   created_at: string;
   last_used_at: string | null;
