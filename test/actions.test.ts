@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { boot, dialects, pgSkipReason, type Booted } from './helpers/barge.js';
-import { copyTask, makeUser, nasWithShares } from './helpers/fixtures.js';
+import { copyTask, makeUser, nasWithShares, openToAll } from './helpers/fixtures.js';
 
 if (pgSkipReason()) console.log(`# ${pgSkipReason()}`);
 
@@ -85,6 +85,37 @@ for (const dialect of dialects()) {
       const list = await b.admin.get(`/tasks/${id}/task_executions?sort_by=created_at:desc`);
       assert.equal(list.body.count, 2);
       assert.deepEqual(list.body.task_executions.map((x: any) => x.status), ['stopped_by_user', 'stopped_by_user']);
+    });
+
+    it('GET /task_executions?task_id= lists one task\'s executions, as older Nodeum clients ask', async () => {
+      const user = await makeUser(b.admin);
+      const owner = await makeUser(b.admin);
+      await openToAll(b.admin, shares);
+      const created = await owner.client.post('/tasks', copyTask(shares.src!.id, shares.dst!.id));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const mine = created.body.id as string;
+      const other = await newTask();
+      for (const id of [mine, other, mine]) {
+        assert.equal((await b.admin.put(`/tasks/${id}/action/run`)).status, 200);
+        assert.equal((await b.admin.put(`/tasks/${id}/action/force_stop`)).status, 200);
+      }
+      // The admin lists the executions of a task another user owns, as through the nested route.
+      const list = await b.admin.get(`/task_executions?task_id=${mine}`);
+      assert.equal(list.status, 200, JSON.stringify(list.body));
+      assert.equal(list.body.count, 2);
+      assert.deepEqual(list.body.task_executions.map((x: any) => x.task_id), [mine, mine]);
+      const nested = await b.admin.get(`/tasks/${mine}/task_executions`);
+      assert.deepEqual(list.body.task_executions.map((x: any) => x.id).sort(), nested.body.task_executions.map((x: any) => x.id).sort());
+      // Another user cannot list them through the filter: an empty list, as for a task that does not exist.
+      const theirs = await user.client.get(`/task_executions?task_id=${mine}`);
+      assert.equal(theirs.status, 200);
+      assert.deepEqual([theirs.body.count, theirs.body.task_executions], [0, []]);
+      assert.equal((await b.admin.get('/task_executions?task_id=no-such-task')).body.count, 0);
+      assert.equal((await owner.client.get(`/task_executions?task_id=${mine}`)).body.count, 2, 'the owner too');
+      // With an operator it is an ordinary filter on the caller's own executions.
+      const notMine = await b.admin.get(`/task_executions?task_id=!=${mine}`);
+      assert.ok(notMine.body.task_executions.every((x: any) => x.task_id !== mine));
+      assert.ok(notMine.body.task_executions.some((x: any) => x.task_id === other));
     });
 
     it('a task that cannot run says why (422) and an unknown task is a 404, in the action error shape', async () => {

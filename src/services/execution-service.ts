@@ -3,7 +3,7 @@
  * Every transition is written to the store (compare-and-set on the state) before anybody acts on
  * it; the engine, when present, is told through `EngineSignals` and reads the new state from the store.
  */
-import { DataManagementError, notFound } from '../domain/errors.js';
+import { DataManagementError, ModelError, notFound } from '../domain/errors.js';
 import { applyControl, assertCanRun, isActive, type ControlAction, type ExecutionState } from '../domain/execution.js';
 import { parseListQuery, type ListSpec } from '../domain/list-query.js';
 import { endpointKind } from '../domain/task.js';
@@ -83,12 +83,21 @@ export class ExecutionService {
     const q = parseListQuery(query, EXECUTION_LIST);
     let scope = ownerScope(p, q.all);
     let id: string | undefined;
-    if (taskId !== undefined) {
-      const task = await this.tasks.resolve(p, taskId);
+    // `?task_id=X` is how older Nodeum clients list a task's executions: the same answer as the
+    // nested route (an admin sees the executions of any user's task), an empty list for a task the
+    // caller cannot see.
+    const filtered = taskId === undefined ? q.filters.find((f) => f.attribute === 'task_id' && f.op === '=' && f.values.length === 1) : undefined;
+    const target = taskId ?? (filtered ? String(filtered.values[0]) : undefined);
+    if (target !== undefined) {
+      const task = await this.tasks.resolve(p, target).catch((e: unknown) => {
+        if (taskId === undefined && e instanceof ModelError && e.status === 404) return undefined;
+        throw e;
+      });
+      if (!task) return { count: 0, task_executions: [] };
       id = task.id;
       scope = { userId: task.user_id, all: p.isAdmin };
     }
-    const { count, rows } = await this.executions.list(q, scope, id);
+    const { count, rows } = await this.executions.list(filtered ? { ...q, filters: q.filters.filter((f) => f !== filtered) } : q, scope, id);
     const names = await this.taskNames(rows);
     return { count, task_executions: rows.map((r) => executionView(r, names.get(r.task_id))) };
   }
