@@ -64,18 +64,71 @@ describe('engine: workflow actions on NAS shares', () => {
     const s = await shares();
     await makeTree(s.src!.path, { 'r.txt': 'new' });
     await makeTree(s.dst!.path, { 'r.txt': 'old' });
+    // Older than the source: another file, not an earlier copy of it.
+    await utimes(join(s.dst!.path, 'r.txt'), new Date(1_500_000_000_000), new Date(1_500_000_000_000));
     const base = { workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] };
     const ign = await runTask({ ...base, options: { conflict_resolution: 'ignore', full_report: true } });
     assert.equal(ign.status, 'done');
     assert.equal(await readFile(join(s.dst!.path, 'r.txt'), 'utf8'), 'old');
     assert.equal((await b.admin.get(`/task_executions/${ign.id}/files`)).body.files[0].status, 'skipped');
     await runTask({ ...base, options: { conflict_resolution: 'rename' } });
-    await runTask({ ...base, options: { conflict_resolution: 'rename' } });
     assert.equal(await readFile(join(s.dst!.path, 'r (1).txt'), 'utf8'), 'new');
-    assert.equal(await readFile(join(s.dst!.path, 'r (2).txt'), 'utf8'), 'new');
     assert.equal(await readFile(join(s.dst!.path, 'r.txt'), 'utf8'), 'old');
+    // The source changed: the next rename run keeps every version.
+    await writeFile(join(s.src!.path, 'r.txt'), 'newer');
+    await runTask({ ...base, options: { conflict_resolution: 'rename' } });
+    assert.equal(await readFile(join(s.dst!.path, 'r (2).txt'), 'utf8'), 'newer');
+    assert.equal(await readFile(join(s.dst!.path, 'r (1).txt'), 'utf8'), 'new');
     await runTask({ ...base, options: { conflict_resolution: 'overwrite' } });
-    assert.equal(await readFile(join(s.dst!.path, 'r.txt'), 'utf8'), 'new');
+    assert.equal(await readFile(join(s.dst!.path, 'r.txt'), 'utf8'), 'newer');
+  });
+
+  it('a re-run with rename or ignore leaves unchanged files alone (skipped), and copies what changed', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'same.txt': 'same bytes', 'docs/also.md': 'also same', 'changed.bin': 'version one', 'touched.txt': 'touched' });
+    const base = { workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] };
+    const first = await runTask({ ...base, options: { conflict_resolution: 'rename' } });
+    assert.equal(first.status, 'done');
+    const before = await hashTree(s.dst!.path);
+    // One file changes (same size, new mtime); one keeps its bytes but its copy is now older than it.
+    await writeFile(join(s.src!.path, 'changed.bin'), 'version two');
+    const earlier = new Date((await stat(join(s.src!.path, 'touched.txt'))).mtimeMs - 60_000);
+    await utimes(join(s.dst!.path, 'touched.txt'), earlier, earlier);
+    const ledger = async (id: string) => (await b.admin.get(`/task_executions/${id}/files?limit=100&sort_by=src_path`)).body.files.map((f: any) => [f.src_path, f.status, f.dst_path]);
+    for (const conflict of ['rename', 'ignore'] as const) {
+      const again = await runTask({ ...base, options: { conflict_resolution: conflict, full_report: true } });
+      assert.equal(again.status, 'done', JSON.stringify(again));
+      const rows = await ledger(again.id);
+      const status = Object.fromEntries(rows.map((r: any[]) => [r[0], r[1]]));
+      assert.equal(status['/same.txt'], 'skipped', JSON.stringify(rows));
+      assert.equal(status['/docs/also.md'], 'skipped', JSON.stringify(rows));
+      if (conflict === 'rename') {
+        assert.equal(status['/changed.bin'], 'done', 'a changed file is written beside the old one');
+        assert.equal(status['/touched.txt'], 'done', 'a source changed after its copy was written is a change without file_checksum');
+      }
+    }
+    const after = await hashTree(s.dst!.path);
+    assert.deepEqual(Object.keys(after).sort(), [...Object.keys(before), 'changed (1).bin', 'touched (1).txt'].sort(), 'nothing duplicated but what changed');
+    assert.equal(await readFile(join(s.dst!.path, 'changed (1).bin'), 'utf8'), 'version two');
+    // A third rename run: every file, renamed ones included, is now at the destination unchanged.
+    const third = await runTask({ ...base, options: { conflict_resolution: 'rename', full_report: true } });
+    assert.ok((await ledger(third.id)).filter((r: any[]) => r[0] !== '/docs').every((r: any[]) => r[1] === 'skipped'), JSON.stringify(await ledger(third.id)));
+    assert.deepEqual(Object.keys(await hashTree(s.dst!.path)).sort(), Object.keys(after).sort());
+  });
+
+  it('with file_checksum, rename compares content: same size and mtime but other bytes is a new version', async () => {
+    const s = await shares();
+    await makeTree(s.src!.path, { 'a.txt': 'AAAA', 'b.txt': 'BBBB' });
+    await makeTree(s.dst!.path, { 'a.txt': 'AAAA', 'b.txt': 'XXXX' });
+    const when = new Date(1_700_000_000_000);
+    for (const root of [s.src!.path, s.dst!.path]) for (const f of ['a.txt', 'b.txt']) await utimes(join(root, f), when, when);
+    const e = await runTask({ workflow_action: 'copy', options: { conflict_resolution: 'rename', file_checksum: 'md5', full_report: true }, sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id)] });
+    assert.equal(e.status, 'done', JSON.stringify(e));
+    const files = (await b.admin.get(`/task_executions/${e.id}/files?limit=10&sort_by=src_path`)).body.files;
+    assert.deepEqual(files.map((f: any) => [f.src_path, f.status]), [['/a.txt', 'skipped'], ['/b.txt', 'done']]);
+    assert.equal(await readFile(join(s.dst!.path, 'b (1).txt'), 'utf8'), 'BBBB');
+    assert.equal(await readFile(join(s.dst!.path, 'b.txt'), 'utf8'), 'XXXX');
+    assert.equal(await exists(join(s.dst!.path, 'a (1).txt')), false);
   });
 
   it('rename never hands out one name twice, however many folders the walk visits in between (a move loses nothing)', async () => {

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, stat, utimes } from 'node:fs/promises';
+import { chmod, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectLegalHoldCommand, GetObjectRetentionCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
@@ -152,6 +152,25 @@ if ('skip' in env) {
         await assertClean(bucket.name);
       });
     }
+
+    it('a re-run of POSIX → S3 with rename skips the unchanged objects (their mtime is in metadata) and writes what changed', async () => {
+      const bucket = await s3.bucket('rerun');
+      const s = await nasWithShares(b.admin, ['src']);
+      await makeTree(s.src!.path, { 'keep.txt': 'kept bytes', 'docs/keep.md': 'also kept', 'edit.txt': 'version 1' });
+      const when = new Date(Date.UTC(2021, 5, 1));
+      for (const f of ['keep.txt', 'docs/keep.md', 'edit.txt']) await utimes(join(s.src!.path, f), when, when);
+      const body = { workflow_action: 'copy', options: { conflict_resolution: 'rename', full_report: true }, sources: [nas(s.src!.id)], destinations: [cloud(bucket, '/r')] };
+      assert.equal((await runTask(body)).status, 'done');
+      await writeFile(join(s.src!.path, 'edit.txt'), 'version 2');
+      const again = await runTask(body);
+      assert.equal(again.status, 'done', JSON.stringify(again));
+      const status = Object.fromEntries((await ledger(again.id)).map((r) => [r.src_path, [r.status, r.dst_path]]));
+      assert.deepEqual(status['/keep.txt'], ['skipped', '/r/keep.txt']);
+      assert.deepEqual(status['/docs/keep.md'], ['skipped', '/r/docs/keep.md']);
+      assert.deepEqual(status['/edit.txt'], ['done', '/r/edit (1).txt']);
+      assert.deepEqual(Object.keys(await objectHashes(s3.raw, bucket.name, 'r/')).sort(), ['docs/keep.md', 'edit (1).txt', 'edit.txt', 'keep.txt']);
+      await assertClean(bucket.name);
+    });
 
     it('move from S3: objects are removed after a verified copy, remove_root_folder prunes, nothing else is touched', async () => {
       const bucket = await s3.bucket('move');

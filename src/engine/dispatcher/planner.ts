@@ -58,6 +58,11 @@ function failed(key: string, src: WorkItem['src'], error: StorageError, message:
   return { key, op: 'fail', src, size: 0, mtimeMs: 0, error: { code: error.code, message } };
 }
 
+/** What the planner decided for one destination of a file. */
+type Decision = { path: string; skip?: undefined; unlessSame?: string } | { skip: string; path?: undefined; unlessSame?: undefined };
+
+const UNCHANGED = 'unchanged at the destination (same size and modification time)';
+
 export class Planner {
   private readonly strip: string;
   private readonly dirCache = new Map<string, Map<string, Entry>>();
@@ -124,9 +129,9 @@ export class Planner {
           : { key: k, op: 'copy', src, dst: { ep: i, path: target }, ...meta });
         continue;
       }
-      let decided: string | null;
+      let decided: Decision;
       try {
-        decided = await this.resolveConflict(dst, i, target);
+        decided = await this.resolveConflict(dst, i, target, e.kind === 'file' ? meta : undefined);
       } catch (err) {
         // The destination folder could not be listed: without it no conflict decision is safe.
         if (this.ctx.abort.signal.aborted) throw err;
@@ -134,11 +139,12 @@ export class Planner {
         out.push({ ...failed(k, src, error, `destination folder not listed: ${error.message}`), size: meta.size, dst: { ep: i, path: target } });
         continue;
       }
-      if (decided === null) {
-        out.push({ key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: 'destination exists (conflict_resolution: ignore)' });
+      if (decided.skip !== undefined) {
+        out.push({ key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: decided.skip });
         continue;
       }
-      out.push({ key: k, op: this.action === 'move' ? 'move' : 'copy', src, dst: { ep: i, path: decided }, ...meta });
+      const unlessSame = decided.unlessSame !== undefined ? { unlessSame: decided.unlessSame } : {};
+      out.push({ key: k, op: this.action === 'move' ? 'move' : 'copy', src, dst: { ep: i, path: decided.path }, ...meta, ...unlessSame });
     }
     return out;
   }
@@ -176,11 +182,11 @@ export class Planner {
       if (!dst || entry.stored_path === null) continue;
       const target = destinationPath(entry.path, this.dstBases[i] as string, '/');
       const k = this.dstBases.length > 1 ? `${key}>${i}` : key;
-      const decided = await this.resolveConflict(dst, i, target);
+      const decided = await this.resolveConflict(dst, i, target, meta);
       const src = { ep: srcEp, path: entry.stored_path };
-      out.push(decided === null
-        ? { key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: 'destination exists (conflict_resolution: ignore)' }
-        : { key: k, op: 'copy', src, dst: { ep: i, path: decided }, ...meta });
+      out.push(decided.skip !== undefined
+        ? { key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: decided.skip }
+        : { key: k, op: 'copy', src, dst: { ep: i, path: decided.path }, ...meta, ...(decided.unlessSame !== undefined ? { unlessSame: decided.unlessSame } : {}) });
     }
     return out;
   }
@@ -236,8 +242,16 @@ export class Planner {
     for (const key of this.dirCache.keys()) if (!keep(key)) this.dirCache.delete(key);
   }
 
-  /** The path to write, or null to skip (ignore). */
-  private async resolveConflict(dst: StorageDriver, ep: number, target: string): Promise<string | null> {
+  /**
+   * Where a file goes: its target, a renamed target, or nowhere (`skip`: the reason for the ledger).
+   * Ignore skips whatever is there. With rename, a file already at the destination with the same size
+   * and modification time is the same file (a re-run must not write `name (1).ext` beside every
+   * unchanged file); with
+   * `file_checksum` that is only a presumption, so rename plans the next free name and leaves the
+   * mover to compare checksums (`unlessSame`) before writing it. A move never skips this way: its
+   * source must go, which only a transfer does.
+   */
+  private async resolveConflict(dst: StorageDriver, ep: number, target: string, file?: { size: number; mtimeMs: number }): Promise<Decision> {
     const dir = parentOf(target);
     const name = baseName(target);
     this.enter(ep, dir);
@@ -246,22 +260,52 @@ export class Planner {
     this.planned.set(plannedKey, taken);
     if (this.ctx.opts.conflict === 'overwrite') {
       taken.add(name);
-      return target;
+      return { path: target };
     }
     const existing = await this.listing(dst, ep, dir);
     const exists = (n: string) => existing.has(n) || taken.has(n);
     if (!exists(name)) {
       taken.add(name);
-      return target;
+      return { path: target };
     }
-    if (this.ctx.opts.conflict === 'ignore') return null;
+    if (this.ctx.opts.conflict === 'ignore') return { skip: 'destination exists (conflict_resolution: ignore)' };
+    // The file itself, or its copy under a name an earlier run gave it (`name (n).ext`).
+    let same: string | undefined;
+    const check = async (n: string): Promise<void> => {
+      if (same !== undefined || !file || this.action === 'move' || taken.has(n)) return;
+      const there = existing.get(n);
+      if (there && (await this.sameFile(dst, joinPath(dir, n), there, file))) same = joinPath(dir, n);
+    };
+    await check(name);
     for (let n = 1; ; n++) {
+      if (same !== undefined && !this.ctx.opts.checksum) return { skip: UNCHANGED };
       const candidate = renamed(name, n);
       if (!exists(candidate)) {
         taken.add(candidate);
-        return joinPath(dir, candidate);
+        return { path: joinPath(dir, candidate), ...(same !== undefined ? { unlessSame: same } : {}) };
       }
+      await check(candidate);
     }
+  }
+
+  /**
+   * The file at the destination is taken for this one: same size, and a modification time that
+   * says so. Where copies keep the source's mtime (`reset_file_date`, or object stores that record
+   * it in metadata) it must be the source's (within the destination's precision); where they do not,
+   * a copy's mtime is when it was written, so it must not be older than the source's last change
+   * (rsync's `--update` reading). An object store's listing has upload times (the file's own mtime is
+   * in its metadata): there a same-size file whose listed time disagrees is looked at once more with
+   * `stat`.
+   */
+  private async sameFile(dst: StorageDriver, path: string, there: Entry, file: { size: number; mtimeMs: number }): Promise<boolean> {
+    if (there.kind !== 'file' || there.size !== file.size) return false;
+    const tolerance = Math.max(1, dst.features.mtimePrecisionMs ?? 1);
+    const keeps = this.ctx.opts.resetFileDate || dst.features.attributesAsMetadata;
+    const agrees = (mtimeMs: number): boolean => (keeps ? Math.abs(mtimeMs - file.mtimeMs) < tolerance : mtimeMs + tolerance > file.mtimeMs);
+    if (agrees(there.mtimeMs)) return true;
+    if (!dst.features.attributesAsMetadata) return false;
+    const st = await dst.stat(path, { signal: this.ctx.abort.signal });
+    return st !== null && st.kind === 'file' && st.size === file.size && agrees(st.mtimeMs);
   }
 
   private async listing(dst: StorageDriver, ep: number, dir: string): Promise<Map<string, Entry>> {

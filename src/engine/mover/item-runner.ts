@@ -46,6 +46,10 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
     }
     case 'copy': {
       await ensureReadable(driverAt(ctx.sources, item.src.ep), item.src.path, ctx);
+      if (item.unlessSame !== undefined && opts.checksum) {
+        const same = await sameContent(ctx, item, item.unlessSame, opts.checksum);
+        if (same) return { status: 'skipped', size: item.size, checksum: same, note: `unchanged at the destination (same ${opts.checksum})` };
+      }
       const r = await transferFile(driverAt(ctx.sources, item.src.ep), item.src.path, driverAt(ctx.destinations, item.dst!.ep), item.dst!.path, item, {
         checksum: opts.checksum, resetFileDate: opts.resetFileDate, keepOwnership: opts.keepOwnership, storageClass: opts.storageClass, lock: opts.lock, inheritLock: opts.inheritLock, noReplace: opts.conflict !== 'overwrite', signal, onBytes: hooks.onBytes,
       });
@@ -116,6 +120,23 @@ export async function runItem(ctx: ExecutionContext, item: WorkItem, previous: L
       return { status: 'done', size: a.bytes, checksum: a.digest };
     }
   }
+}
+
+/**
+ * The source's checksum when the file at `path` on the item's destination holds the same bytes
+ * (conflict_resolution rename with file_checksum: the planner saw the same size and mtime), else
+ * null. A destination file that vanished meanwhile is simply not the same.
+ */
+async function sameContent(ctx: ExecutionContext, item: WorkItem, path: string, algorithm: NonNullable<ExecutionContext['opts']['checksum']>): Promise<string | null> {
+  const signal = ctx.abort.signal;
+  const dst = driverAt(ctx.destinations, item.dst!.ep);
+  const there = await checksumOf(dst, path, algorithm, signal).catch((err: unknown) => {
+    if (err instanceof StorageError && err.code === 'not_found') return null;
+    throw err;
+  });
+  if (!there) return null;
+  const here = await checksumOf(driverAt(ctx.sources, item.src.ep), item.src.path, algorithm, signal);
+  return here.digest === there.digest && here.bytes === there.bytes ? here.digest : null;
 }
 
 /**

@@ -37,6 +37,12 @@ export interface WorkItem {
   note?: string;
   /** Backups: where this file's bytes are kept (an earlier snapshot, for an unchanged file). */
   stored?: { storageId: string; path: string };
+  /**
+   * `copy` under conflict_resolution rename with `file_checksum`: the file already at this path has
+   * the same size and mtime; if its checksum equals the source's the item is a skip, else `dst` is
+   * written (a name the planner reserved).
+   */
+  unlessSame?: string;
   /** `fail`: the error to record (a StorageError's code and message). */
   error?: { code: StorageErrorCode; message: string };
 }
