@@ -25,6 +25,7 @@ import { ShareResolver, type BucketTarget } from './engine/share-resolver.js';
 import { InProcessEngine, defaultEngineConfig, leaseTimes, type EngineConfig } from './engine/in-process.js';
 import { createDriver } from './storage/registry.js';
 import { MoverRepository } from './store/mover-repository.js';
+import { PermitRepository } from './store/permit-repository.js';
 import { BullmqTransport } from './engine/queue/bullmq-transport.js';
 import type { AccessGuard } from './engine/dispatcher/access-guard.js';
 import type { MoverDirectory } from './engine/dispatcher/dispatcher.js';
@@ -47,6 +48,8 @@ export interface EngineParts {
   lease: SqlEngineLease;
   access: AccessGuard;
   movers: MoverRepository;
+  /** Shares each execution's `parallel` between the movers. */
+  permits: PermitRepository;
   /** What the dispatcher reads of movers, to say why a run waits. */
   moverDirectory: MoverDirectory;
   /** The shares of the store with their paths (a mover checks which it reaches). */
@@ -85,7 +88,7 @@ export function engineParts(config: Config, store: Store, log?: Logger): EngineP
   });
   return {
     executions, queue: new SqlWorkQueue(db, dialect), ledger: new LedgerRepository(db, dialect, store.sqlite), resolver,
-    lease: new SqlEngineLease(db), movers,
+    lease: new SqlEngineLease(db), movers, permits: new PermitRepository(db, dialect),
     moverDirectory: {
       live: (since) => movers.live(since),
       storageNames: async (ids) => {
@@ -109,6 +112,6 @@ export function createEngine(config: Config, store: Store, clock: Clock, logger:
   const p = engineParts(config, store, logger);
   return new InProcessEngine(defaultEngineConfig({ slots: config.moverSlots, ...leaseTimes(config.leaseSeconds), ...overrides }), {
     executions: p.executions, queue: p.queue, ledger: p.ledger, resolver: p.resolver, lease: p.lease, clock, log: logger, access: p.access,
-    movers: p.movers, moverDirectory: p.moverDirectory, transport: p.transport,
+    movers: p.movers, moverDirectory: p.moverDirectory, transport: p.transport, permits: p.permits,
   });
 }

@@ -20,6 +20,7 @@ import type { AccessGuard } from './dispatcher/access-guard.js';
 import { Dispatcher, type DispatcherConfig } from './dispatcher/dispatcher.js';
 import { Mover } from './mover/mover.js';
 import { MoverContexts } from './mover/mover-contexts.js';
+import type { PermitStore } from './mover/parallel-share.js';
 import { MoverPresence, type MoverRegistry } from './mover/presence.js';
 import type { MoverDirectory } from './dispatcher/dispatcher.js';
 import type { BatchTransport } from './queue/transport.js';
@@ -61,6 +62,8 @@ export interface EngineDeps {
   moverDirectory?: MoverDirectory;
   /** The dispatcher also publishes batches there (BullMQ) for movers of other processes; this mover pulls from the store. */
   transport?: BatchTransport;
+  /** Shares `parallel` with movers of other processes (store/permit-repository.ts). */
+  permits?: PermitStore;
 }
 
 export class InProcessEngine implements EngineSignals {
@@ -71,7 +74,7 @@ export class InProcessEngine implements EngineSignals {
     const contexts = new MoverContexts(d.executions, d.ledger, d.resolver, d.log, cfg.name);
     this.mover = new Mover(
       { owner: cfg.name, slots: cfg.slots, smallPerSlot: cfg.smallPerSlot, leaseMs: cfg.leaseMs, heartbeatMs: Math.min(cfg.moverHeartbeatMs, cfg.statsIntervalMs), attempts: cfg.fileAttempts, backoffMs: cfg.backoffMs },
-      d.queue, d.ledger, contexts, d.clock, d.log, (id) => this.dispatcher.batchSettled(id),
+      d.queue, d.ledger, contexts, d.clock, d.log, (id) => this.dispatcher.batchSettled(id), d.permits,
     );
     const mover = this.mover;
     const presence = d.movers ? new MoverPresence(d.movers, { name: cfg.name, slots: cfg.slots }, () => mover.totals, d.clock, d.log, cfg.moverHeartbeatMs) : undefined;

@@ -74,6 +74,11 @@ export interface MoverRow {
   started_at: string; last_heartbeat_at: string; bandwidth: number; files_done: number; bytes_done: number;
 }
 
+/** Permits of an execution's `parallel` a mover holds (migration 0010), under a lease. */
+export interface ParallelPermitRow {
+  execution_id: string; owner: string; permits: number; expires_at: string;
+}
+
 export interface Database {
   users: UserRow;
   api_keys: ApiKeyRow;
@@ -92,6 +97,7 @@ export interface Database {
   work_batches: WorkBatchRow;
   engine_lease: EngineLeaseRow;
   movers: MoverRow;
+  parallel_permits: ParallelPermitRow;
   file_ledger: FileLedgerRow;
   catalog_entries: CatalogEntryRow;
   task_owner_stats: TaskOwnerStatsRow;

@@ -99,9 +99,13 @@ export class LaneConsumers {
     if (this.stopped) throw new NotYet('this mover is stopping');
     const ctx = await this.contexts.get(executionId);
     if (!ctx) throw new NotYet('the execution cannot run here now');
+    if (!(await this.mover.admit(ctx))) throw new NotYet("other movers hold every permit of the execution's parallel");
     const claimed = await this.queue.claimById(batchId, this.cfg.owner, this.cfg.leaseMs, this.clock.now());
-    if (claimed === 'held') throw new NotYet('another mover holds the batch');
-    if (claimed === 'gone') return;
+    if (claimed === 'held' || claimed === 'gone') {
+      await this.mover.release(ctx.id);
+      if (claimed === 'held') throw new NotYet('another mover holds the batch');
+      return;
+    }
     await this.mover.runClaimed(ctx, claimed);
   }
 }

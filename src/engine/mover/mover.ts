@@ -14,6 +14,7 @@ import type { BatchCounts, WorkQueue } from '../queue/work-queue.js';
 import type { ExecutionContext } from '../execution-context.js';
 import type { Batch, LedgerStatus, WorkItem } from '../queue/work-item.js';
 import { Semaphore } from './semaphore.js';
+import { ParallelShare, type PermitStore } from './parallel-share.js';
 import { runItem } from './item-runner.js';
 import { catalogRow } from './catalog-row.js';
 import { baseName, parentOf } from '../dispatcher/plan.js';
@@ -75,6 +76,8 @@ export class Mover {
    * four, and the other movers of a scale-out had nothing to do.
    */
   private backlog = 0;
+  /** `parallel` shared with the other movers (permits in the store). */
+  private readonly share: ParallelShare;
   /** Per execution: batches waiting for one of its files to finish (its `parallel` limit is reached). */
   private readonly fileWaiters = new Map<string, Array<() => void>>();
 
@@ -95,10 +98,13 @@ export class Mover {
     private readonly log: Logger,
     /** Told when a batch of an execution settles (in one process, the dispatcher waits on it). */
     private readonly onSettled: (executionId: string) => void = () => {},
+    /** Shares `parallel` with the other movers; without it `parallel` holds per mover. */
+    permits?: PermitStore,
   ) {
     this.smallPerSlot = Math.max(1, cfg.smallPerSlot ?? 8);
     this.smallFileBytes = cfg.smallFileBytes ?? 1 << 20;
     this.slots = new Semaphore(cfg.slots * this.smallPerSlot);
+    this.share = new ParallelShare(cfg.owner, cfg.slots * this.smallPerSlot, cfg.leaseMs, clock, log, permits);
   }
 
   /** Units of the slot semaphore an item holds while it runs: a whole slot, or a small file's share. */
@@ -210,11 +216,15 @@ export class Mover {
     const ids = await this.queue.runnable(now);
     const contexts = await Promise.all(ids.map((id) => this.contexts.get(id)));
     const candidates = contexts
-      .filter((c): c is ExecutionContext => c !== undefined && c.runnable && (c.opts.parallel === null || c.inflight < c.opts.parallel || this.openBatches(c.id) === 0))
+      .filter((c): c is ExecutionContext => c !== undefined && c.runnable && (c.opts.parallel === null || c.inflight < this.limitOf(c) || this.openBatches(c.id) === 0))
       .sort((a, b) => a.claimed / a.opts.priority - b.claimed / b.opts.priority);
     for (const ctx of candidates) {
+      if (!(await this.admit(ctx))) continue;
       const batch = await this.queue.claim(ctx.id, this.cfg.owner, this.cfg.leaseMs, now);
-      if (!batch) continue;
+      if (!batch) {
+        await this.letGo(ctx.id);
+        continue;
+      }
       ctx.claimed++;
       void this.runBatch(ctx, batch).catch((err) => this.log.error({ err, batch: batch.id }, 'batch run failed'));
       return true;
@@ -247,7 +257,7 @@ export class Mover {
     try {
       for (; next < todo.length; next++) {
         if (!ctx.runnable || this.draining) break;
-        const parallel = ctx.opts.parallel;
+        const parallel = ctx.opts.parallel === null ? null : this.limitOf(ctx);
         const { item, previous: prev } = todo[next] as { item: WorkItem; previous?: LedgerStatus };
         const units = this.weight(item);
         // A wait cancelled by force_stop holds no slot: leave without releasing one.
@@ -259,6 +269,13 @@ export class Mover {
         if (parallel !== null && ctx.inflight >= parallel) {
           // This execution is at its own limit: give the slot back and wait for one of its files.
           this.slots.release(units);
+          if (ctx.inflight === 0) {
+            // No file of it runs here to wait for: its permits went back to the other movers (another
+            // batch of it closed meanwhile). Ask again; if they hold them all, hand this batch back.
+            if (!(await this.share.admit(ctx))) break;
+            next--;
+            continue;
+          }
           // Not Promise.race(started): a settled promise in it resolves at once (a microtask spin that
           // starves I/O), and the file in flight may belong to another batch of this execution.
           await new Promise<void>((resolve) => this.fileWaiters.set(ctx.id, [...(this.fileWaiters.get(ctx.id) ?? []), resolve]));
@@ -289,6 +306,9 @@ export class Mover {
           await this.queue.abandon(batch.id, this.cfg.owner, now);
         }
       } finally {
+        // The last batch of the execution here gives its permits back before it counts as closed, so
+        // that a stop waiting for open batches finds them returned.
+        if (this.openBatches(ctx.id) === 1) await this.share.letGo(ctx.id);
         this.open.delete(batch.id);
         this.wake?.(); // a slot's worth of work just ended: claim the next batch without waiting
         this.onSettled(ctx.id); // the dispatcher may have an execution to finish
@@ -391,11 +411,30 @@ export class Mover {
     return this.flushing;
   }
 
+  /** See ParallelShare.admit: false when other movers hold every permit of the execution's `parallel`. */
+  admit(ctx: ExecutionContext): Promise<boolean> {
+    return this.share.admit(ctx);
+  }
+
+  private limitOf(ctx: ExecutionContext): number {
+    return this.share.limitOf(ctx);
+  }
+
+  /** A batch admitted for was not claimed after all: gives the permits back if nothing else runs here. */
+  release(executionId: string): Promise<void> {
+    return this.letGo(executionId);
+  }
+
+  private letGo(executionId: string): Promise<void> {
+    return this.openBatches(executionId) > 0 ? Promise.resolve() : this.share.letGo(executionId);
+  }
+
   /** Extends this mover's leases and writes each open batch's progress (counts, bytes in flight). */
   private async heartbeat(): Promise<void> {
     try {
       const progress = [...this.open.values()].map((o) => ({ id: o.batch.id, ...o.counts, inflightBytes: o.inflightBytes }));
       await this.queue.heartbeat(this.cfg.owner, progress, this.cfg.leaseMs, this.clock.now());
+      await this.share.renew();
     } catch (err) {
       this.log.error({ err }, 'heartbeat failed');
     }

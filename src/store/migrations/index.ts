@@ -13,6 +13,7 @@ import * as m0005 from './0005-engine-lease.js';
 import * as m0006 from './0006-privileges.js';
 import * as m0007 from './0007-movers.js';
 import * as m0008 from './0008-metrics.js';
+import * as m0010 from './0010-parallel-permits.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -24,6 +25,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006-privileges': m0006,
     '0007-movers': m0007,
     '0008-metrics': m0008,
+    '0010-parallel-permits': m0010,
   };
 }
 
