@@ -24,27 +24,46 @@ function entry(): { file: URL; workerData: Record<string, unknown> } {
   return { file: new URL('./lib/ts-worker.mjs', import.meta.url), workerData: { entry: pathToFileURL(fileURLToPath(new URL('./engine-thread.ts', import.meta.url))).href } };
 }
 
+/** After an unexpected end, the thread is started again after this long, doubling up to MAX. */
+const RESTART_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+
 export class EngineThread implements EngineSignals {
   private worker: Worker | undefined;
   private active = false;
   private stopped: Promise<void> | undefined;
   private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private backoffMs = RESTART_MS;
+  /** Times the thread was started again after it ended on its own (a crash): operators and tests read it. */
+  restarts = 0;
 
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
   ) {}
 
-  /** Starts the thread; resolves once its engine has started (or rejects with why it could not). */
+  /**
+   * Starts the thread; resolves once its engine has started (or rejects with why it could not). A
+   * thread that ends later on its own (an uncaught error, out of memory) is started again with a
+   * growing delay, so a running server never stays without its engine: the work it had leased
+   * returns through the store's leases, as after a crash of the whole process.
+   */
   async start(): Promise<void> {
     const { file, workerData } = entry();
     const worker = new Worker(file, { workerData: { ...workerData, config: this.config } });
     this.worker = worker;
+    let started = false;
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: EngineThreadReply) => {
-        if (m.type === 'started') resolve();
-        else if (m.type === 'failed') reject(new Error(`engine thread: ${m.message}`));
-        else if (m.type === 'active') this.active = m.active;
+        if (m.type === 'started') {
+          started = true;
+          resolve();
+        } else if (m.type === 'failed') reject(new Error(`engine thread: ${m.message}`));
+        else if (m.type === 'active') {
+          this.active = m.active;
+          if (m.active) this.backoffMs = RESTART_MS; // healthy again: the next crash restarts quickly
+        }
       });
       worker.once('error', (err) => {
         this.log.error({ err }, 'engine thread failed');
@@ -52,17 +71,44 @@ export class EngineThread implements EngineSignals {
       });
       worker.once('exit', (code) => {
         this.active = false;
-        if (!this.stopping) this.log.error({ code }, 'engine thread exited');
+        if (this.worker === worker) this.worker = undefined;
+        if (this.stopping) return;
+        this.log.error({ code }, 'engine thread exited');
         reject(new Error(`engine thread exited with code ${code}`));
+        if (started) this.restartLater();
       });
     });
   }
 
+  private restartLater(): void {
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(RESTART_MAX_MS, this.backoffMs * 2);
+    this.log.warn({ inMs: wait }, 'engine thread ended on its own: starting it again');
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.restarts++;
+      this.start().then(
+        () => this.log.info({ restarts: this.restarts }, 'engine thread started again'),
+        (err: unknown) => {
+          this.log.error({ err }, 'engine thread did not start again');
+          if (!this.stopping) this.restartLater();
+        },
+      );
+    }, wait);
+    this.restartTimer.unref();
+  }
+
+  /** Ends the thread at once, as a crash would (it is started again): tests, and a last resort for a wedged engine. */
+  async kill(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   /** Stops the engine (in-flight work returns to the queue) and ends the thread. */
   stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
     const worker = this.worker;
     if (!worker) return Promise.resolve();
-    this.stopping = true;
     this.stopped ??= new Promise<void>((resolve) => {
       worker.once('exit', () => resolve());
       worker.on('message', (m: EngineThreadReply) => {
