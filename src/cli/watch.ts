@@ -11,30 +11,8 @@ import { sseEvents } from './sse.js';
 import { formatBytes, formatDuration, formatRate } from './output.js';
 
 /** The execution fields the watcher reads (a subset of the API's `task_execution`). */
-export interface Execution {
-  id: string;
-  task_id?: string;
-  status: string;
-  progress?: number;
-  size_todo: number;
-  size_done: number;
-  nodes_todo: number;
-  nodes_done: number;
-  files_failed: number;
-  bandwidth: number;
-  eta_seconds: number | null;
-  error?: string | null;
-  started_at?: string | null;
-  finished_at?: string | null;
-}
-
-/** One `file_failed` event. */
-export interface FailedFile {
-  src_path: string;
-  dst_path?: string | null;
-  error_class?: string | null;
-  error?: string | null;
-}
+import type { Execution, FailedFile } from './api-types.js';
+export type { Execution, FailedFile };
 
 const TERMINAL = new Set(['done', 'finished_with_warnings', 'error', 'stopped_by_user', 'stopped_by_system']);
 

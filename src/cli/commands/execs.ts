@@ -7,23 +7,9 @@ import type { Runner } from '../context.js';
 import { addListFlags, listQuery, type ListFlags } from '../flags.js';
 import { formatBytes, formatDate, formatDuration, formatRate, printList, renderKeyValues, type Column } from '../output.js';
 import { percent, reportWatch, watchExecution, type Execution } from '../watch.js';
+import type { LedgerFile } from '../api-types.js';
 
-interface ExecutionView extends Execution {
-  created_at: string;
-  task?: { id: string; name: string; workflow_action: string };
-  trigger?: Record<string, unknown>;
-  movers?: string[];
-}
-
-interface LedgerFile {
-  src_path: string;
-  dst_path: string | null;
-  size: number;
-  status: string;
-  error_class: string | null;
-  error: string | null;
-  attempts: number;
-}
+type ExecutionView = Execution;
 
 const EXEC_COLUMNS: Column<ExecutionView>[] = [
   { head: 'id', get: (e) => e.id },

@@ -11,34 +11,12 @@ import { StorageResolver, toEndpoints } from '../locations.js';
 import { cell, formatDate, printList, renderKeyValues, type Column } from '../output.js';
 import { readJsonFile } from '../prompt.js';
 import { percent, reportWatch, watchExecution, type Execution } from '../watch.js';
+import type { Endpoint, Task } from '../api-types.js';
 
 // Copies of the API's enums (src/domain/task.ts): the CLI layer may not import the domain (test/architecture.test.ts);
 // they only drive --help and completion, the server validates.
 const ACTIONS = ['copy', 'move', 'erase', 'scan', 'rehydratation', 'format', 'check_consistency', 'duplication', 'cache_cleaning', 'ejection', 'get_index', 'full_backup', 'incremental_backup', 'restore', 'speedtest'];
 const TYPES = ['active_archive', 'offline_archive', 'data_exchange', 'data_migration', 'maintenance', 'data_enrichment'];
-
-interface Endpoint {
-  type: string;
-  storage_id: string | null;
-  pool_id?: string | null;
-  node_paths: string[];
-}
-
-interface Task {
-  id: string;
-  name: string;
-  comment?: string | null;
-  workflow_type: string;
-  workflow_action: string;
-  options: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  user: string;
-  sources: Endpoint[];
-  destinations: Endpoint[];
-  created_at: string;
-  updated_at: string;
-  last_execution: Execution | null;
-}
 
 const COLUMNS: Column<Task>[] = [
   { head: 'id', get: (t) => t.id },
