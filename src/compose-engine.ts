@@ -20,7 +20,7 @@ import { LedgerRepository } from './store/ledger-repository.js';
 import { SqlEngineLease } from './store/engine-lease-repository.js';
 import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
 import { AccessService, snapshotShape } from './services/access-service.js';
-import { connectorCredentials, s3DriverConfig } from './services/bucket-config.js';
+import { bucketDriver, connectorCredentials } from './services/bucket-config.js';
 import { ShareResolver, type BucketTarget } from './engine/share-resolver.js';
 import { InProcessEngine, defaultEngineConfig, leaseTimes, type EngineConfig } from './engine/in-process.js';
 import { createDriver } from './storage/registry.js';
@@ -37,6 +37,36 @@ import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
  */
 export function secretBox(config: Config): SecretBox {
   return new SecretBox(config.secretKey ?? loadOrCreateKey(join(config.dataDir, 'keys', 'secret-box.key')));
+}
+
+/**
+ * How a process opens storages from their rows: NAS shares as posix drivers at their path, cloud
+ * buckets as drivers of their connector's kind (s3, azure) with its unsealed credentials. The engine resolves task
+ * endpoints with it; the API browses storages with its own (`GET /nas_shares/{id}/files`), so both
+ * see a storage through the same driver and the same confinement.
+ */
+export function storageResolver(store: Store, secrets: SecretBox): ShareResolver {
+  const repo = (table: 'nas_shares' | 'cloud_buckets' | 'cloud_connectors') => new RegistryRepository<any>(store.db, store.dialect, table);
+  const shares = repo('nas_shares');
+  const buckets = repo('cloud_buckets');
+  const connectors = repo('cloud_connectors');
+  /** A bucket's driver (by its connector's provider) and config: the connector's endpoint and (unsealed) credentials, plus bucket options. */
+  const bucketTarget = async (b: CloudBucketRow | undefined): Promise<BucketTarget | undefined> => {
+    if (!b) return undefined;
+    const conn = (await connectors.findById(b.cloud_connector_id)) as CloudConnectorRow | undefined;
+    if (!conn) return undefined;
+    return { id: b.id, version: `${b.updated_at}|${conn.updated_at}`, ...bucketDriver(b, connectorCredentials(conn, secrets)) };
+  };
+  return new ShareResolver({
+    share: async (id) => (await shares.findById(id)) as NasShareRow | undefined,
+    poolShares: async (poolId) => (await shares.all({ pool_id: poolId })) as NasShareRow[],
+    bucket: async (id) => bucketTarget((await buckets.findById(id)) as CloudBucketRow | undefined),
+    poolBuckets: async (poolId) => {
+      const rows = (await buckets.all({ pool_id: poolId })) as CloudBucketRow[];
+      return (await Promise.all(rows.map(bucketTarget))).filter((b): b is BucketTarget => b !== undefined);
+    },
+    openDriver: createDriver,
+  });
 }
 
 /** What the engine's roles are built from, on `store`. */
@@ -64,28 +94,11 @@ export function engineParts(config: Config, store: Store, log?: Logger): EngineP
   const { db, dialect } = store;
   const secrets = secretBox(config);
   const executions = new ExecutionRepository(db, dialect);
-  const repo = (table: 'nas_shares' | 'cloud_buckets' | 'pools' | 'cloud_connectors') => new RegistryRepository<any>(db, dialect, table);
+  const repo = (table: 'nas_shares' | 'cloud_buckets' | 'pools') => new RegistryRepository<any>(db, dialect, table);
   const guarded = { nas_shares: repo('nas_shares'), cloud_buckets: repo('cloud_buckets'), pools: repo('pools') };
-  const connectors = repo('cloud_connectors');
   const access = new AccessService(new PrivilegeRepository(db, dialect), new UserRepository(db, dialect), guarded, executions);
-  /** A bucket's s3 driver config: its connector's endpoint and (unsealed) credentials, plus bucket options. */
-  const bucketTarget = async (b: CloudBucketRow | undefined): Promise<BucketTarget | undefined> => {
-    if (!b) return undefined;
-    const conn = (await connectors.findById(b.cloud_connector_id)) as CloudConnectorRow | undefined;
-    if (!conn) return undefined;
-    return { id: b.id, version: `${b.updated_at}|${conn.updated_at}`, config: s3DriverConfig(b, connectorCredentials(conn, secrets)) };
-  };
   const movers = new MoverRepository(db, dialect);
-  const resolver = new ShareResolver({
-    share: async (id) => (await guarded.nas_shares.findById(id)) as NasShareRow | undefined,
-    poolShares: async (poolId) => (await guarded.nas_shares.all({ pool_id: poolId })) as NasShareRow[],
-    bucket: async (id) => bucketTarget((await guarded.cloud_buckets.findById(id)) as CloudBucketRow | undefined),
-    poolBuckets: async (poolId) => {
-      const rows = (await guarded.cloud_buckets.all({ pool_id: poolId })) as CloudBucketRow[];
-      return (await Promise.all(rows.map(bucketTarget))).filter((b): b is BucketTarget => b !== undefined);
-    },
-    openDriver: createDriver,
-  });
+  const resolver = storageResolver(store, secrets);
   return {
     executions, queue: new SqlWorkQueue(db, dialect), ledger: new LedgerRepository(db, dialect, store.sqlite), resolver,
     lease: new SqlEngineLease(db), movers, permits: new PermitRepository(db, dialect),

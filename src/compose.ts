@@ -32,7 +32,7 @@ import { buildServer } from './api/server.js';
 import { SqlWorkQueue } from './store/work-queue-repository.js';
 import { LedgerRepository } from './store/ledger-repository.js';
 import type { EngineConfig } from './engine/in-process.js';
-import { createEngine, secretBox } from './compose-engine.js';
+import { createEngine, secretBox, storageResolver } from './compose-engine.js';
 import { EngineThread } from './engine-host.js';
 import type { EngineSignals } from './engine/signals.js';
 import { ShareResolver } from './engine/share-resolver.js';
@@ -41,7 +41,7 @@ import { createDriver, driverKinds } from './storage/registry.js';
 import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
 import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
 import type { BucketTarget } from './engine/share-resolver.js';
-import { s3DriverConfig } from './services/bucket-config.js';
+import { bucketDriver } from './services/bucket-config.js';
 import { buildOpenApiDocument } from './api/openapi/document.js';
 import { taskHandlers } from './api/handlers/task-handlers.js';
 import { userHandlers } from './api/handlers/user-handlers.js';
@@ -62,6 +62,12 @@ import { MoverRepository } from './store/mover-repository.js';
 import { MetricsRepository } from './store/metrics-repository.js';
 import { MetricsService } from './services/metrics-service.js';
 import { metricsPlugin } from './api/metrics-plugin.js';
+import { CatalogRepository } from './store/catalog-repository.js';
+import { StatisticsRepository } from './store/statistics-repository.js';
+import { BrowseService } from './services/browse-service.js';
+import { CatalogService } from './services/catalog-service.js';
+import { StatisticsService } from './services/statistics-service.js';
+import { catalogHandlers } from './api/handlers/catalog-handlers.js';
 
 /** The engine as the server sees it: signals in, start and stop, whether it holds the lease. */
 export interface EngineHandle extends EngineSignals {
@@ -131,12 +137,12 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
     const tasks = new TaskService(taskRepo, execRepo, registry, access, clock);
     const taskLists = new TaskListCache(tasks, generations, { ...DEFAULT_TASK_LIST_CACHE, enabled: overrides.taskListCache ?? true });
     const ledger = new LedgerRepository(db, dialect, store.sqlite);
-    /** A bucket's s3 driver config: its connector's endpoint and (decrypted) credentials, plus bucket options. */
+    /** A bucket's driver (by its connector's provider) and config: the connector's endpoint and (decrypted) credentials, plus bucket options. */
     const bucketTarget = async (b: CloudBucketRow | undefined): Promise<BucketTarget | undefined> => {
       if (!b) return undefined;
       const conn = (await registryRepos.cloud_connectors.findById(b.cloud_connector_id)) as CloudConnectorRow | undefined;
       if (!conn) return undefined;
-      return { id: b.id, version: `${b.updated_at}|${conn.updated_at}`, config: s3DriverConfig(b, registry.credentials(conn)) };
+      return { id: b.id, version: `${b.updated_at}|${conn.updated_at}`, ...bucketDriver(b, registry.credentials(conn)) };
     };
     const engine: EngineHandle | undefined = !config.engine ? undefined
       : overrides.engineThread ? new EngineThread(config, logger)
@@ -145,6 +151,13 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
     const kinds = new Set<string>([...(driverKinds().includes('posix') ? ['nas'] : []), ...(driverKinds().includes('s3') ? ['cloud'] : [])]);
     const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds);
     const admin = await users.ensureAdmin(config.adminPassword);
+    // What is stored (#13): the API browses storages through drivers of its own, opened as the engine opens them.
+    const browseResolver = storageResolver(store, secrets);
+    closers.push(() => void browseResolver.close());
+    const browsable = { nas_shares: registryRepos.nas_shares, cloud_buckets: registryRepos.cloud_buckets };
+    const catalogRepo = new CatalogRepository(db, dialect);
+    const catalog = new CatalogService(catalogRepo, browsable);
+    const statistics = new StatisticsService(catalog, catalogRepo, new StatisticsRepository(db, dialect), clock);
     const document = buildOpenApiDocument();
     const app = await buildServer({
       document,
@@ -160,6 +173,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
         ...privilegeHandlers(privileges),
         ...groupHandlers(groups),
         ...moverHandlers(new MoverService(new MoverRepository(db, dialect), clock)),
+        ...catalogHandlers(new BrowseService(browsable, browseResolver), catalog, statistics),
         ...metaHandlers(document, async () => void (await sql`SELECT 1`.execute(db))),
       },
     });

@@ -45,8 +45,9 @@ const RULES: Record<string, { runtime: string[]; types?: string[] }> = {
   engine: { runtime: ['engine', 'domain', 'lib', 'storage'], types: ['store'] },
   services: { runtime: ['services', 'domain', 'lib'], types: ['store', 'storage', 'engine'] },
   api: { runtime: ['api', 'services', 'domain', 'lib'], types: ['store'] },
-  // The CLI talks to the API only; it may share the domain's pure constants (enums) but no service or store.
-  cli: { runtime: ['cli', 'lib', 'domain'] },
+  // The CLI talks to the API only; it may share the domain's pure constants (enums) but no service or
+  // store, and it reads the API's answers through the contract's generated types (api/openapi/types.ts).
+  cli: { runtime: ['cli', 'lib', 'domain'], types: ['api'] },
   root: { runtime: ['*'] },
 };
 

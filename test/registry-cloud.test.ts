@@ -80,6 +80,38 @@ for (const dialect of dialects()) {
       assertModelError(await b.admin.post('/cloud_connectors', { name: c.name, provider: 'generic_s3' }), 422, 'name', 'taken');
     });
 
+    it('connector providers: Nodeum\'s nine (azure included) and the ones Barge accepted before', async () => {
+      const nodeum = ['generic_s3', 'amazon_aws_s3', 'cloudian_hyperstore', 'scality_ring', 'dell_emc_ecs', 'azure', 'google_cloud_storage', 'openstack_swift', 'wasabi'];
+      for (const provider of [...nodeum, 'ceph_rgw', 'minio', 'scality', 'ovh']) {
+        const c = await connector({ provider });
+        assert.equal(c.provider, provider);
+      }
+      const filtered = await b.admin.get(`/cloud_connectors${qs({ provider: 'dell_emc_ecs' })}`);
+      assert.ok(filtered.body.cloud_connectors.length >= 1 && filtered.body.cloud_connectors.every((c: any) => c.provider === 'dell_emc_ecs'));
+      const u = await b.admin.put(`/cloud_connectors/${(await connector()).id}`, { provider: 'azure' });
+      assert.equal(u.body.provider, 'azure');
+      assertModelError(await b.admin.post('/cloud_connectors', { name: unique('c'), provider: 'azure_blob' }), 422, 'provider', 'inclusion');
+    });
+
+    it('PUT /cloud_connectors/-/test of an Azure connector: unreachable or incomplete answers ok:false with a reason, never the key', async () => {
+      const key = Buffer.from(`azure-account-key-${unique('k')}`).toString('base64');
+      const r = await b.admin.put('/cloud_connectors/-/test', { provider: 'azure', url: `${UNREACHABLE}/acct`, access_key: 'acct', secret_key: key });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.ok, false);
+      assert.ok(r.body.error.length > 0);
+      assert.ok(!JSON.stringify(r.body).includes(key));
+      const noAccount = await b.admin.put('/cloud_connectors/-/test', { provider: 'azure', url: `${UNREACHABLE}/acct`, secret_key: key });
+      assert.equal(noAccount.body.ok, false);
+      assert.match(noAccount.body.error, /account name/);
+      // A stored azure connector is tested as Azure (its provider decides), its sealed key filling the gap.
+      const stored = await connector({ provider: 'azure', url: `${UNREACHABLE}/acct`, access_key: 'acct', secret_key: key });
+      const byId = await b.admin.put('/cloud_connectors/-/test', { id: stored.id });
+      assert.equal(byId.body.ok, false);
+      assert.doesNotMatch(byId.body.error, /account name/, 'the stored key was used');
+      assert.ok(!JSON.stringify(byId.body).includes(key));
+      assertModelError(await b.admin.put(`/cloud_connectors/${stored.id}/cloud_buckets/-/sync`), 422, 'cloud_connector_id', 'unreachable');
+    });
+
     it('PUT /cloud_connectors/-/test against an unreachable endpoint answers ok:false with a reason', async () => {
       const r = await b.admin.put('/cloud_connectors/-/test', { url: UNREACHABLE, provider: 'generic_s3', access_key: 'a', secret_key: 'b' });
       assert.equal(r.status, 200, JSON.stringify(r.body));

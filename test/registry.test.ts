@@ -9,7 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boot, dialects, pgSkipReason, type Booted } from './helpers/barge.js';
-import { copyTask, unique } from './helpers/fixtures.js';
+import { copyTask, makeUser, unique } from './helpers/fixtures.js';
 import { assertModelError, qs, sorted } from './helpers/lists.js';
 
 if (pgSkipReason()) console.log(`# ${pgSkipReason()}`);
@@ -200,6 +200,54 @@ for (const dialect of dialects()) {
       assert.equal((await b.admin.delete(`/tasks/${t.body.id}`)).status, 204);
       assert.equal((await b.admin.delete(`/tasks/${fmt.body.id}`)).status, 204);
       for (const path of [`/nas_shares/${src.id}`, `/nas_shares/${dst.id}`, `/nas/${n.id}`, `/pools/${tapePool.id}`]) assert.equal((await b.admin.delete(path)).status, 204, path);
+    });
+
+    it('NAS types: Nodeum\'s protocols and Barge\'s local are accepted, anything else is refused', async () => {
+      for (const type of ['local', 'smb_v1', 'smb_v2_1', 'smb_v3', 'nfs_v3', 'nfs_v4', 'storenext_v5']) {
+        const r = await b.admin.post('/nas', { name: unique(type), type });
+        assert.equal(r.status, 201, `${type}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.type, type);
+        const s = await share(r.body.id);
+        assert.equal(s.path.startsWith('/'), true, 'the share\'s path stays its mount point on the movers');
+      }
+      for (const type of ['smb_v4', 'nfs', 'SMB_V3']) assertModelError(await b.admin.post('/nas', { name: unique('n'), type }), 422, 'type', 'inclusion');
+      const filtered = await b.admin.get(`/nas${qs({ type: 'storenext_v5' })}`);
+      assert.ok(filtered.body.nas.length >= 1 && filtered.body.nas.every((n: any) => n.type === 'storenext_v5'));
+    });
+
+    it('a share\'s username and password are sealed at rest: the username shown to admins only, the password never', async () => {
+      const n = await nas({ type: 'smb_v3' });
+      const password = `Pa55-${unique('pw')}-w0rd`;
+      const username = `DOMAIN\\svc-${unique('u')}`;
+      const c = await share(n.id, { username, password });
+      assert.equal(c.username, username);
+      assert.equal(c.password_set, true);
+      for (const k of ['password', 'password_enc', 'username_enc']) assert.ok(!(k in c), `response has ${k}`);
+      const seen = [c, (await b.admin.get(`/nas_shares/${c.id}`)).body, (await b.admin.get('/nas_shares')).body, (await b.admin.get(`/nas/${n.id}/nas_shares`)).body];
+      for (const body of seen) assert.ok(!JSON.stringify(body).includes(password), 'the password leaked in a response');
+      const row = await b.barge.store.db.selectFrom('nas_shares').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
+      assert.ok(typeof row.password_enc === 'string' && typeof row.username_enc === 'string');
+      for (const clear of [password, username, Buffer.from(password).toString('base64')]) assert.ok(!JSON.stringify(row).includes(clear), 'stored in clear');
+      const kept = await b.admin.put(`/nas_shares/${c.id}`, { options: { vers: '3.1.1' } });
+      assert.equal(kept.body.password_set, true, 'a PUT without password keeps it');
+      assert.equal(kept.body.username, username);
+      await b.admin.put(`/nas_shares/${c.id}`, { password: `${password}-2` });
+      const rotated = await b.barge.store.db.selectFrom('nas_shares').select('password_enc').where('id', '=', c.id).executeTakeFirstOrThrow();
+      assert.notEqual(rotated.password_enc, row.password_enc);
+      const cleared = await b.admin.put(`/nas_shares/${c.id}`, { password: null, username: null });
+      assert.equal(cleared.body.password_set, false);
+      assert.equal(cleared.body.username, null);
+      const plain = await share(n.id);
+      assert.equal(plain.username, null);
+      assert.equal(plain.password_set, false);
+      assertModelError(await b.admin.post(`/nas/${n.id}/nas_shares`, { name: unique('s'), path: '/tmp', password: 'x'.repeat(1025) }), 422, 'password', 'too_long');
+      // A non-admin who may read the share sees neither.
+      await b.admin.put(`/nas_shares/${c.id}`, { username, password, guest_right: 'read' });
+      const user = (await makeUser(b.admin)).client;
+      const theirs = await user.get(`/nas_shares/${c.id}`);
+      assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+      for (const k of ['username', 'password', 'password_set']) assert.ok(!(k in theirs.body), `a non-admin sees ${k}`);
+      assert.ok(!JSON.stringify((await user.get('/nas_shares')).body).includes(username.slice(8)));
     });
 
     it('share names are unique (422 taken), on create and on rename', async () => {

@@ -19,6 +19,7 @@ import { registerUsers } from './commands/users.js';
 import { registerGroups } from './commands/groups.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerRoles, type RoleHooks } from './commands/movers.js';
+import { registerBrowse } from './commands/browse.js';
 
 /** What the launcher provides beyond the API: starting the server, a dispatcher or a mover in this process. */
 export interface Hooks extends RoleHooks {
@@ -63,6 +64,7 @@ export function buildProgram(run: Runner, hooks: Hooks = {}): Command {
   registerTasks(program, run);
   registerExecs(program, run);
   registerStorage(program, run);
+  registerBrowse(program, run);
   registerUsers(program, run);
   registerGroups(program, run);
   registerCompletion(program, run);

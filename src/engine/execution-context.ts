@@ -96,6 +96,8 @@ export class ExecutionContext {
     const opt = this.snapshot.options ?? {};
     if ((opt.restoration_expiry_days !== undefined || opt.retrieval_options_glacier !== undefined) && srcs.every((f) => !f.restoreFromCold)) {
       this.notes.push('restoration_expiry_days / retrieval_options_glacier ignored: no source storage archives to a cold tier');
+    } else if (opt.restoration_expiry_days !== undefined && srcs.some((f) => f.restoreFromCold && !f.restoreExpires)) {
+      this.notes.push('restoration_expiry_days ignored on sources whose restores do not expire (Azure rehydrates an archived blob to an online tier for good)');
     }
     for (const key of ['barcodes', 'selected_drive', 'selected_drive_2', 'context_uid', 'context_gid']) {
       const v = this.snapshot.options?.[key];

@@ -1,6 +1,6 @@
 /**
  * The storage resolver for this process: NAS shares become posix drivers rooted at the share's path,
- * cloud buckets become s3 drivers with their connector's credentials (one driver per storage, reused
+ * cloud buckets become drivers of their connector's kind (s3, azure) with its credentials (one driver per storage, reused
  * across executions); a pool endpoint picks the pool's first storage. Tape is refused until its
  * driver exists.
  */
@@ -15,6 +15,8 @@ export interface BucketTarget {
   id: string;
   /** Stable identity of the driver config (changes when the bucket or its connector changes). */
   version: string;
+  /** Driver kind serving the bucket (`s3`, `azure`: from the connector's provider). */
+  kind: string;
   config: Record<string, unknown>;
 }
 
@@ -55,10 +57,10 @@ export class ShareResolver implements StorageResolver {
     if (endpoint.storage_id) bucket = await this.lookup.bucket(endpoint.storage_id);
     else if (endpoint.pool_id) bucket = (await this.lookup.poolBuckets(endpoint.pool_id))[0];
     if (!bucket) throw new StorageError('not_found', `bucket ${endpoint.storage_id ?? endpoint.pool_id} does not exist`);
-    const key = `s3\0${bucket.id}\0${bucket.version}`;
+    const key = `${bucket.kind}\0${bucket.id}\0${bucket.version}`;
     let driver = this.drivers.get(key);
     if (!driver) {
-      driver = this.lookup.openDriver('s3', bucket.config);
+      driver = this.lookup.openDriver(bucket.kind, bucket.config);
       this.drivers.set(key, driver);
       driver.catch(() => this.drivers.delete(key));
     }

@@ -21,11 +21,11 @@ import type { StorageIndex } from './task-service.js';
 import { connectorCredentials } from './bucket-config.js';
 import { RIGHTS } from '../domain/privileges.js';
 import { unwrapBody } from './request-body.js';
+import { CLOUD_PROVIDERS, NAS_TYPES, cloudDriverOf } from '../domain/storage-types.js';
 
-export const NAS_TYPES = ['local', 'nfs_v3', 'nfs_v4', 'smb_v3'] as const;
+export { CLOUD_PROVIDERS, NAS_TYPES } from '../domain/storage-types.js';
 export const POOL_TYPES = ['primary', 'active_archive', 'offline_archive', 'data_exchange', 'scratch', 'data_enrichment'] as const;
 export const POOL_CONTENTS = ['nas', 'cloud', 'tape'] as const;
-export const CLOUD_PROVIDERS = ['generic_s3', 'amazon_aws_s3', 'ceph_rgw', 'minio', 'wasabi', 'scality', 'ovh', 'google_cloud_storage'] as const;
 
 type AnyRow = { id: string; name: string; created_at: string; updated_at: string; [k: string]: unknown };
 type Json = Record<string, unknown>;
@@ -73,7 +73,10 @@ const DEFS: Record<ResourceName, ResourceDef> = {
   },
   nas_shares: {
     table: 'nas_shares', label: 'NAS share', plural: 'nas_shares',
-    rules: { name: NAME, path: { kind: 'absolute_path', required: true }, pool_id: { kind: 'string' }, options: { kind: 'object' }, guest_right: GUEST },
+    rules: {
+      name: NAME, path: { kind: 'absolute_path', required: true }, pool_id: { kind: 'string' }, options: { kind: 'object' }, guest_right: GUEST,
+      username: { kind: 'string', max: 255 }, password: { kind: 'string', max: 1024 },
+    },
     parent: { column: 'nas_id', resource: 'nas', label: 'NAS' }, poolContent: 'nas', usedBy: 'storage_id', json: ['options'],
   },
   cloud_connectors: {
@@ -124,6 +127,13 @@ export class RegistryService implements StorageIndex {
     if (resource === 'cloud_connectors') {
       delete out.secret_key_enc;
       out.secret_key_set = row.secret_key_enc !== null;
+    }
+    if (resource === 'nas_shares') {
+      // Sealed at rest (migration 0011): admins see the username, nobody the password.
+      delete out.username_enc;
+      delete out.password_enc;
+      out.username = typeof row.username_enc === 'string' ? this.unsealed(row.username_enc) : null;
+      out.password_set = typeof row.password_enc === 'string';
     }
     return out;
   }
@@ -217,7 +227,7 @@ export class RegistryService implements StorageIndex {
     let stored: CloudConnectorRow | undefined;
     if (typeof input.id === 'string') stored = (await this.repos.cloud_connectors.findById(input.id)) as CloudConnectorRow | undefined;
     else if (typeof input.name === 'string') stored = (await this.repos.cloud_connectors.findByName(input.name)) as CloudConnectorRow | undefined;
-    const merged = { ...(stored ? this.credentials(stored) : {}), ...this.credentialsFrom(accepted) } as ConnectorCredentials;
+    const merged = { driver: cloudDriverOf(null), ...(stored ? this.credentials(stored) : {}), ...this.credentialsFrom(accepted) } as ConnectorCredentials;
     return this.probes.testConnector(merged);
   }
 
@@ -239,6 +249,15 @@ export class RegistryService implements StorageIndex {
     }
     const rows = await this.repos.cloud_buckets.all({ cloud_connector_id: connectorId });
     return { count: rows.length, cloud_buckets: rows.map((r: AnyRow) => this.view('cloud_buckets', r)) };
+  }
+
+  /** A sealed value in clear, or null when it cannot be opened (sealed with another key): a list must not fail for one row. */
+  private unsealed(sealed: string): string | null {
+    try {
+      return this.secrets.open(sealed);
+    } catch {
+      return null;
+    }
   }
 
   /** Decrypted credentials of a stored connector, for drivers (never for the API). */
@@ -290,15 +309,16 @@ export class RegistryService implements StorageIndex {
     const def = DEFS[resource];
     const out: Json = {};
     for (const attr of Object.keys(def.rules)) {
-      if (attr === 'secret_key') continue;
+      if (SEALED[attr] !== undefined) continue;
       if (accepted[attr] !== undefined) out[attr] = def.json?.includes(attr) ? JSON.stringify(accepted[attr] ?? {}) : accepted[attr];
       else if (create) out[attr] = def.json?.includes(attr) ? '{}' : attr === 'guest_right' ? 'none' : null;
     }
-    if (resource === 'cloud_connectors') {
-      if (typeof accepted.secret_key === 'string') out.secret_key_enc = this.secrets.seal(accepted.secret_key);
-      else if (accepted.secret_key === null || create) out.secret_key_enc = null;
-      if (create && out.provider === null) out.provider = 'generic_s3';
+    for (const [attr, column] of Object.entries(SEALED)) {
+      if (!(attr in def.rules)) continue;
+      if (typeof accepted[attr] === 'string') out[column] = this.secrets.seal(accepted[attr]);
+      else if (accepted[attr] === null || create) out[column] = null;
     }
+    if (resource === 'cloud_connectors' && create && out.provider === null) out.provider = 'generic_s3';
     return out;
   }
 
@@ -308,6 +328,7 @@ export class RegistryService implements StorageIndex {
     if (accepted.region !== undefined) out.region = accepted.region as string | null;
     if (accepted.access_key !== undefined) out.accessKey = accepted.access_key as string | null;
     if (accepted.secret_key !== undefined) out.secretKey = accepted.secret_key as string | null;
+    if (typeof accepted.provider === 'string') out.driver = cloudDriverOf(accepted.provider);
     const options = accepted.options as Json | undefined;
     out.forcePathStyle = options?.force_path_style !== false;
     return out;
@@ -322,6 +343,13 @@ export class RegistryService implements StorageIndex {
     }
   }
 }
+
+/**
+ * Write-only attributes and the column that keeps them sealed with the secret box (never returned, never
+ * logged: the logger redacts `password` and `secret_key`). A share's username is sealed too and shown to
+ * admins (view).
+ */
+const SEALED: Record<string, string> = { secret_key: 'secret_key_enc', username: 'username_enc', password: 'password_enc' };
 
 /** `guest_right: null` would mean nothing: the weakest right is `none`, said explicitly. */
 function guestNotBlank(accepted: Json, errors: ValidationErrors): void {

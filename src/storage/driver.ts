@@ -96,6 +96,12 @@ export interface DriverFeatures {
   readonly objectLock: boolean;
   /** `restore()` exists: objects in a cold class must be restored before `openRead` succeeds. */
   readonly restoreFromCold: boolean;
+  /**
+   * A `restore()` makes a readable copy that expires after `days` (S3 Glacier). False where a restore moves
+   * the object back to an online tier for good (Azure rehydration), or where there is no `restore()`. Why:
+   * `restoration_expiry_days` has no meaning on such storages, and the execution log says so.
+   */
+  readonly restoreExpires: boolean;
   /** Backend is sequential (tape): the engine must not run parallel transfers against it and should order by position. */
   readonly sequentialOnly: boolean;
   /** `setMeta`/`openWrite` may set uid/gid (posix: only as root). Otherwise they are refused with `unsupported`. */

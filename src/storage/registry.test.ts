@@ -9,7 +9,7 @@ import { MemoryDriver } from './memory/memory-driver.js';
 
 describe('driver registry', () => {
   it('creates the built-in drivers by kind', async () => {
-    assert.deepEqual(driverKinds(), ['memory', 'posix', 's3']);
+    assert.deepEqual(driverKinds(), ['azure', 'memory', 'posix', 's3']);
     const mem = await createDriver('memory', {});
     assert.equal(mem.kind, 'memory');
     const root = await fs.mkdtemp(join(tmpdir(), 'barge-registry-'));

@@ -51,9 +51,19 @@ async function createS3DriverLazily(config: unknown): Promise<StorageDriver> {
   return createS3Driver(config);
 }
 
+/**
+ * The azure factory, loaded on first use like s3 (the Azure SDK is only paid for by installations that
+ * have an Azure connector).
+ */
+async function createAzureDriverLazily(config: unknown): Promise<StorageDriver> {
+  const { createAzureDriver } = await import('./azure/azure-driver.js');
+  return createAzureDriver(config);
+}
+
 /** A registry holding every built-in driver. Why a function: each caller gets its own mutable registry. */
 export function builtinDriverRegistry(): DriverRegistry {
-  return new DriverRegistry().register('memory', createMemoryDriver).register('posix', createPosixDriver).register('s3', createS3DriverLazily);
+  return new DriverRegistry().register('memory', createMemoryDriver).register('posix', createPosixDriver).register('s3', createS3DriverLazily)
+    .register('azure', createAzureDriverLazily);
 }
 
 const defaultRegistry = builtinDriverRegistry();

@@ -9,6 +9,7 @@ import type { Database, FileLedgerRow, CatalogEntryRow } from './schema.js';
 import type { Dialect } from './db.js';
 import type { ListQuery } from '../domain/list-query.js';
 import { applyFilters, applySort, type ColumnSpec } from './list-sql.js';
+import { fileNameParts } from '../domain/catalog.js';
 
 export const LEDGER_COLUMNS: ColumnSpec = {
   filters: { status: 'status', src_path: 'src_path', dst_path: 'dst_path', error_class: 'error_class', size: 'size', updated_at: 'updated_at' },
@@ -126,7 +127,7 @@ export class LedgerRepository {
     if (rows.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += 200) {
-        await trx.insertInto('catalog_entries').values(rows.slice(i, i + 200))
+        await trx.insertInto('catalog_entries').values(rows.slice(i, i + 200).map((r) => ({ ...r, ...fileNameParts(r.path) })))
           .onConflict((oc) => oc.columns(['execution_id', 'storage_id', 'path']).doUpdateSet((eb) => ({
             size: eb.ref('excluded.size'), mtime_ms: eb.ref('excluded.mtime_ms'), checksum: eb.ref('excluded.checksum'),
             stored_storage_id: eb.ref('excluded.stored_storage_id'), stored_path: eb.ref('excluded.stored_path'), recorded_at: eb.ref('excluded.recorded_at'),

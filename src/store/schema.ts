@@ -39,9 +39,15 @@ export interface CatalogEntryRow {
   mode: number | null; uid: number | null; gid: number | null; checksum: string | null; algorithm: string | null; recorded_at: string;
   parent: string | null; stored_storage_id: string | null; stored_path: string | null;
 }
+/** The table: a row plus its file name and extension (migration 0009), filled by the repository that writes it. */
+export interface CatalogEntryTable extends CatalogEntryRow { name: string | null; extension: string | null }
 export interface DeferTokenRow { token_hash: string; task_id: string; user_id: string; trigger: string; created_at: string; expires_at: string; used_at: string | null; execution_id: string | null }
 export interface NasRow { id: string; name: string; host: string | null; type: string; comment: string | null; created_at: string; updated_at: string }
-export interface NasShareRow { id: string; nas_id: string; pool_id: string | null; name: string; path: string; options: string; guest_right: string; created_at: string; updated_at: string }
+export interface NasShareRow {
+  id: string; nas_id: string; pool_id: string | null; name: string; path: string; options: string; guest_right: string; created_at: string; updated_at: string;
+  /** Sealed with the secret box (migration 0011); null when not set. */
+  username_enc: string | null; password_enc: string | null;
+}
 export interface CloudConnectorRow {
   id: string; name: string; url: string | null; region: string | null; provider: string; access_key: string | null;
   secret_key_enc: string | null; options: string; created_at: string; updated_at: string;
@@ -99,7 +105,7 @@ export interface Database {
   movers: MoverRow;
   parallel_permits: ParallelPermitRow;
   file_ledger: FileLedgerRow;
-  catalog_entries: CatalogEntryRow;
+  catalog_entries: CatalogEntryTable;
   task_owner_stats: TaskOwnerStatsRow;
   store_generations: StoreGenerationRow;
 }

@@ -7,6 +7,7 @@ import { Empty, Loading } from './components/ui';
 import { Link, match, Redirect, useLocation } from './lib/router';
 import { SessionProvider, useSession } from './lib/session';
 import { ApiKeysPage } from './pages/api-keys';
+import { DashboardPage } from './pages/dashboard';
 import { ExecutionPage } from './pages/execution';
 import { ExecutionsPage } from './pages/executions';
 import { GroupsPage } from './pages/groups';
@@ -23,6 +24,7 @@ import { UsersPage } from './pages/users';
 import type { ReactNode } from 'react';
 
 const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
+  ['/dashboard', () => <DashboardPage />],
   ['/tasks', () => <TasksPage />],
   ['/tasks/new', () => <TaskEditorPage />],
   ['/tasks/:id', (p) => <TaskDetailPage key={p.id} id={p.id as string} />],

@@ -1,5 +1,6 @@
 /** Paths Barge adds to the seed's tasks resource (see docs/api-coverage.md). */
 import { ERRORS, LIST_PARAMS, crud, filterParams, jsonBody, jsonResponse, op, pathParam, ref } from './helpers.js';
+import { CATALOG_PATHS } from './catalog-paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -148,5 +149,6 @@ export const ADDED_PATHS: Record<string, Json> = {
   ...storages,
   ...access,
   ...movers,
+  ...CATALOG_PATHS,
   ...meta,
 };

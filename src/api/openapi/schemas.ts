@@ -6,6 +6,7 @@ import { ENDPOINT_TYPES } from '../../domain/task.js';
 import { EXECUTION_STATES } from '../../domain/execution.js';
 import { GRANTEE_TYPES, RIGHTS } from '../../domain/privileges.js';
 import { ref } from './helpers.js';
+import { CATALOG_SCHEMAS } from './catalog-schemas.js';
 import { CLOUD_PROVIDERS, NAS_TYPES, POOL_CONTENTS, POOL_TYPES } from '../../services/registry-service.js';
 
 const str = { type: 'string' };
@@ -67,13 +68,20 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
   },
   nas: {
     type: 'object',
-    properties: { id: ro(str), name: str, host: { type: 'string', nullable: true }, type: { type: 'string', enum: [...NAS_TYPES] }, comment: { type: 'string', nullable: true }, created_at: date, updated_at: date },
+    properties: {
+      id: ro(str), name: str, host: { type: 'string', nullable: true },
+      type: { type: 'string', enum: [...NAS_TYPES], description: 'What is behind the shares: `local` (directories of the movers\' hosts) or the protocol they are mounted with (Nodeum\'s values). Barge mounts nothing itself: each share\'s `path` is its mount point on the movers\' hosts.' },
+      comment: { type: 'string', nullable: true }, created_at: date, updated_at: date,
+    },
   },
   nas_share: {
     type: 'object',
     properties: {
       id: ro(str), nas_id: str, pool_id: { type: 'string', nullable: true }, name: str,
-      path: { type: 'string', description: 'Where the share is mounted on the movers (absolute). Shown to admins only.' }, options: obj, guest_right: { type: 'string', enum: [...RIGHTS], description: 'What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.' }, created_at: date, updated_at: date,
+      path: { type: 'string', description: 'Where the share is mounted on the movers (absolute). Shown to admins only.' }, options: obj,
+      username: { type: 'string', nullable: true, description: 'Account the share is mounted with (Nodeum\'s nas_share). Stored encrypted; shown to admins only.' },
+      password: { type: 'string', nullable: true, writeOnly: true, description: 'Write-only: stored encrypted, never returned; null clears it.' },
+      password_set: ro({ type: 'boolean', description: 'Whether a password is stored.' }), guest_right: { type: 'string', enum: [...RIGHTS], description: 'What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.' }, created_at: date, updated_at: date,
     },
   },
   mount_status: {
@@ -84,7 +92,8 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
     type: 'object',
     properties: {
       id: ro(str), name: str, url: { type: 'string', nullable: true }, region: { type: 'string', nullable: true },
-      provider: { type: 'string', enum: [...CLOUD_PROVIDERS] }, access_key: { type: 'string', nullable: true },
+      provider: { type: 'string', enum: [...CLOUD_PROVIDERS], description: 'Nodeum\'s providers (then values Barge accepted earlier). `azure` is Azure Blob storage (buckets are containers; `url` the blob endpoint, default https://ACCOUNT.blob.core.windows.net; `access_key` the account name; `secret_key` the account key); every other provider speaks S3.' },
+      access_key: { type: 'string', nullable: true },
       secret_key: { type: 'string', nullable: true, writeOnly: true, description: 'Write-only: stored encrypted, never returned; null clears it.' },
       options: obj, created_at: date, updated_at: date,
     },
@@ -132,6 +141,7 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
       users: { type: 'array', items: str, description: 'Usernames of the members; replaces them all when given.' }, created_at: date, updated_at: date,
     },
   },
+  ...CATALOG_SCHEMAS,
 };
 
 /** New properties for seed schemas (added, never replacing what the seed says). */

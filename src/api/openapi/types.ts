@@ -1170,6 +1170,226 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/nas_shares/{nas_share_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists one folder of a NAS share.
+         * @description **API Key Scope**: nas_shares / files
+         *
+         *     One level, paged (`limit`, `offset`; `count` is every entry of the folder that passes the filters) and sorted (`sort_by` on `name`, `type`, `size`, `mtime`; default `type|name`: folders first, then by name, by code point). Each request reads the folder once, keeping only the best `offset + limit` entries: `offset + limit` may not exceed 100000, and a folder of more than 1000000 entries is cut there (`truncated: true`). A storage the caller may not read is a 404; a path that does not exist is a 404 on `path`; a path leading outside the storage (`..`, a symlink) or to a file is a 422 on `path` (`reason`: `path_escape`, `invalid_path`, `not_a_directory`, `permission_denied`).
+         */
+        get: operations["browse_nas_share_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cloud_buckets/{cloud_bucket_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists one folder of a cloud bucket.
+         * @description **API Key Scope**: cloud_buckets / files
+         *
+         *     One level, paged (`limit`, `offset`; `count` is every entry of the folder that passes the filters) and sorted (`sort_by` on `name`, `type`, `size`, `mtime`; default `type|name`: folders first, then by name, by code point). Each request reads the folder once, keeping only the best `offset + limit` entries: `offset + limit` may not exceed 100000, and a folder of more than 1000000 entries is cut there (`truncated: true`). A storage the caller may not read is a 404; a path that does not exist is a 404 on `path`; a path leading outside the storage (`..`, a symlink) or to a file is a 422 on `path` (`reason`: `path_escape`, `invalid_path`, `not_a_directory`, `permission_denied`).
+         */
+        get: operations["browse_cloud_bucket_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Searches the scan catalog.
+         * @description **API Key Scope**: files / index
+         *
+         *     Files recorded by scan and backup executions, with the list conventions: filters with operators, `sort_by` (default `path`), `limit`/`offset`, `count`. `extension` is compared without the dot, in lower case. A non-admin finds only files of storages they may read; `storage_id=` naming a storage they may not read (or none) is a 404.
+         */
+        get: operations["index_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/statistics/by_date": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics about files, grouped by date.
+         * @description **API Key Scope**: statistics / by_date
+         *
+         *     Over the scan catalog (the rows `GET /files` finds with the same filters; a non-admin counts the storages they may read). Age buckets are disjoint, by modification date: less than 7, 30, 91, 182, 365, 730 days, and more.
+         */
+        get: operations["statistics_by_date"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/statistics/by_size": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics about files, grouped by size.
+         * @description **API Key Scope**: statistics / by_size
+         *
+         *     Over the scan catalog (the rows `GET /files` finds with the same filters; a non-admin counts the storages they may read). Age buckets are disjoint, by modification date: less than 7, 30, 91, 182, 365, 730 days, and more. Size buckets are disjoint, in decimal units (1 kB = 1000 bytes).
+         */
+        get: operations["statistics_by_size"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/statistics/by_file_extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics about files, grouped by file extension.
+         * @description **API Key Scope**: statistics / by_file_extension
+         *
+         *     Over the scan catalog (the rows `GET /files` finds with the same filters; a non-admin counts the storages they may read). Age buckets are disjoint, by modification date: less than 7, 30, 91, 182, 365, 730 days, and more. `val` null gathers files without an extension.
+         */
+        get: operations["statistics_by_file_extension"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/statistics/by_user_owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics about files, grouped by owner (user id).
+         * @description **API Key Scope**: statistics / by_user_owner
+         *
+         *     Over the scan catalog (the rows `GET /files` finds with the same filters; a non-admin counts the storages they may read). Age buckets are disjoint, by modification date: less than 7, 30, 91, 182, 365, 730 days, and more. `val` is the uid; null gathers files without a recorded owner.
+         */
+        get: operations["statistics_by_user_owner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/statistics/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics about storages, grouped by types.
+         * @description **API Key Scope**: statistics / storage
+         *
+         *     The storages the caller may read. `count` is shares plus buckets. `by_storage` (Barge) sums the catalog per storage, with the catalog filters.
+         */
+        get: operations["statistics_storage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/statistics/task_by_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics about task executions, grouped by status.
+         * @description **API Key Scope**: statistics / task_by_status
+         *
+         *     Over executions (a non-admin's own; every user's for an admin). `count` is executions, `tasks_count` distinct tasks, `finalized_files_sum` the files done by ended executions, `bandwidth_avg` the mean of the non-zero bandwidths (bytes/s, `bandwidth_count` of them).
+         */
+        get: operations["statistics_task_by_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/statistics/task_by_workflow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics about task executions, grouped by workflow type and action.
+         * @description **API Key Scope**: statistics / task_by_workflow
+         *
+         *     Over executions (a non-admin's own; every user's for an admin). `count` is executions, `tasks_count` distinct tasks, `finalized_files_sum` the files done by ended executions, `bandwidth_avg` the mean of the non-zero bandwidths (bytes/s, `bandwidth_count` of them).
+         */
+        get: operations["statistics_task_by_workflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1441,8 +1661,11 @@ export interface components {
             readonly id?: string;
             name?: string;
             host?: string | null;
-            /** @enum {string} */
-            type?: "local" | "nfs_v3" | "nfs_v4" | "smb_v3";
+            /**
+             * @description What is behind the shares: `local` (directories of the movers' hosts) or the protocol they are mounted with (Nodeum's values). Barge mounts nothing itself: each share's `path` is its mount point on the movers' hosts.
+             * @enum {string}
+             */
+            type?: "local" | "smb_v1" | "smb_v2_1" | "smb_v3" | "nfs_v3" | "nfs_v4" | "storenext_v5";
             comment?: string | null;
             /** Format: date-time */
             readonly created_at?: string;
@@ -1459,6 +1682,12 @@ export interface components {
             options?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Account the share is mounted with (Nodeum's nas_share). Stored encrypted; shown to admins only. */
+            username?: string | null;
+            /** @description Write-only: stored encrypted, never returned; null clears it. */
+            password?: string | null;
+            /** @description Whether a password is stored. */
+            readonly password_set?: boolean;
             /**
              * @description What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.
              * @enum {string}
@@ -1481,8 +1710,11 @@ export interface components {
             name?: string;
             url?: string | null;
             region?: string | null;
-            /** @enum {string} */
-            provider?: "generic_s3" | "amazon_aws_s3" | "ceph_rgw" | "minio" | "wasabi" | "scality" | "ovh" | "google_cloud_storage";
+            /**
+             * @description Nodeum's providers (then values Barge accepted earlier). `azure` is Azure Blob storage (buckets are containers; `url` the blob endpoint, default https://ACCOUNT.blob.core.windows.net; `access_key` the account name; `secret_key` the account key); every other provider speaks S3.
+             * @enum {string}
+             */
+            provider?: "generic_s3" | "amazon_aws_s3" | "cloudian_hyperstore" | "scality_ring" | "dell_emc_ecs" | "azure" | "google_cloud_storage" | "openstack_swift" | "wasabi" | "ceph_rgw" | "minio" | "scality" | "ovh";
             access_key?: string | null;
             /** @description Write-only: stored encrypted, never returned; null clears it. */
             secret_key?: string | null;
@@ -1581,6 +1813,371 @@ export interface components {
             readonly created_at?: string;
             /** Format: date-time */
             readonly updated_at?: string;
+        };
+        /** @description One entry of a folder; null where the storage records nothing. */
+        browse_entry: {
+            readonly name?: string;
+            /** @description From the storage root (`/a/b`), the form of task node_paths. */
+            readonly path?: string;
+            /**
+             * @description A symlink is a `file` (the engine moves the link, not its target): see link_target.
+             * @enum {string}
+             */
+            readonly type?: "file" | "folder";
+            /**
+             * Format: int64
+             * @description Bytes of a file; null for a folder.
+             */
+            readonly size?: number | null;
+            /** Format: date-time */
+            readonly mtime?: string | null;
+            /** @description Permission bits (0644 is 420). */
+            readonly mode?: number | null;
+            readonly uid?: number | null;
+            readonly gid?: number | null;
+            /** @description The stored target of a symlink. */
+            readonly link_target?: string | null;
+            /** @description S3 storage class (STANDARD, GLACIER…). */
+            readonly storage_class?: string | null;
+        };
+        browse_page: {
+            /** @description Entries of the folder that pass the filters, before paging. */
+            readonly count?: number;
+            /** @description The folder listed, normalized. */
+            readonly path?: string;
+            /** @description The folder holds more entries than one request reads (1000000): count and order cover those only. */
+            readonly truncated?: boolean;
+            files?: components["schemas"]["browse_entry"][];
+        };
+        /** @description A catalog row: Nodeum's nodeum_file_with_path (no numeric id, parent, change or access date: Barge records none) and what Barge knows of the file. */
+        catalog_file: {
+            readonly name?: string;
+            /** @enum {string} */
+            readonly type?: "file";
+            /** @description st_mode in octal digits (100644). */
+            readonly permission?: number | null;
+            /** Format: int64 */
+            readonly size?: number;
+            /** Format: date-time */
+            readonly modification_date?: string;
+            readonly uid?: number | null;
+            readonly gid?: number | null;
+            /** @description From the storage root (`/a/b.txt`). */
+            readonly file_path?: string;
+            /** @description Lower case, without the dot. */
+            readonly extension?: string | null;
+            /** @description Permission bits (0644 is 420). */
+            readonly mode?: number | null;
+            /** @description The NAS share or cloud bucket scanned. */
+            readonly storage_id?: string;
+            readonly task_id?: string;
+            readonly execution_id?: string;
+            readonly checksum?: string | null;
+            readonly checksum_algorithm?: string | null;
+            /**
+             * Format: date-time
+             * @description When the execution recorded the row.
+             */
+            readonly recorded_at?: string;
+            /** @description Backups: the storage holding the bytes. */
+            readonly stored_storage_id?: string | null;
+            /** @description Backups: where the bytes are in that storage. */
+            readonly stored_path?: string | null;
+        };
+        catalog_file_collection: {
+            count?: number;
+            files?: components["schemas"]["catalog_file"][];
+        };
+        file_facet: {
+            /**
+             * Format: int64
+             * @description Files (Barge catalogs files only: the same as files_count).
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly files_count?: number;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            readonly file_size_sum?: number;
+        };
+        by_date_facet: {
+            /**
+             * Format: int64
+             * @description Files (Barge catalogs files only: the same as files_count).
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly files_count?: number;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            readonly file_size_sum?: number;
+            less_1_week?: components["schemas"]["file_facet"];
+            less_1_month?: components["schemas"]["file_facet"];
+            less_3_months?: components["schemas"]["file_facet"];
+            less_6_months?: components["schemas"]["file_facet"];
+            less_1_year?: components["schemas"]["file_facet"];
+            less_2_years?: components["schemas"]["file_facet"];
+            more_2_years?: components["schemas"]["file_facet"];
+        };
+        by_date_facet_bucket: {
+            /** @description The value of the bucket (an extension, a uid); null for files without one. */
+            val?: unknown;
+            /**
+             * Format: int64
+             * @description Files (Barge catalogs files only: the same as files_count).
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly files_count?: number;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            readonly file_size_sum?: number;
+            less_1_week?: components["schemas"]["file_facet"];
+            less_1_month?: components["schemas"]["file_facet"];
+            less_3_months?: components["schemas"]["file_facet"];
+            less_6_months?: components["schemas"]["file_facet"];
+            less_1_year?: components["schemas"]["file_facet"];
+            less_2_years?: components["schemas"]["file_facet"];
+            more_2_years?: components["schemas"]["file_facet"];
+        };
+        by_date_facet_buckets: {
+            buckets?: components["schemas"]["by_date_facet_bucket"][];
+        };
+        by_size_facet: {
+            /**
+             * Format: int64
+             * @description Files (Barge catalogs files only: the same as files_count).
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly files_count?: number;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            readonly file_size_sum?: number;
+            less_100_kb?: components["schemas"]["by_date_facet"];
+            less_1_mb?: components["schemas"]["by_date_facet"];
+            less_10_mb?: components["schemas"]["by_date_facet"];
+            less_100_mb?: components["schemas"]["by_date_facet"];
+            less_1_gb?: components["schemas"]["by_date_facet"];
+            less_10_gb?: components["schemas"]["by_date_facet"];
+            less_100_gb?: components["schemas"]["by_date_facet"];
+            more_100_gb?: components["schemas"]["by_date_facet"];
+        };
+        by_file_extension_facet: {
+            /**
+             * Format: int64
+             * @description Files (Barge catalogs files only: the same as files_count).
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly files_count?: number;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            readonly file_size_sum?: number;
+            file_extension_s?: components["schemas"]["by_date_facet_buckets"];
+        };
+        by_user_owner_facet: {
+            /**
+             * Format: int64
+             * @description Files (Barge catalogs files only: the same as files_count).
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly files_count?: number;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            readonly file_size_sum?: number;
+            user_owner_id_l?: components["schemas"]["by_date_facet_buckets"];
+        };
+        by_type_facet_bucket: {
+            val?: string;
+            /** Format: int64 */
+            readonly count?: number;
+        };
+        by_type_facet_buckets: {
+            buckets?: components["schemas"]["by_type_facet_bucket"][];
+        };
+        storage_facet: {
+            /** @description NAS shares and cloud buckets. */
+            readonly count?: number;
+            nas_share?: {
+                /** Format: int64 */
+                readonly count?: number;
+                nas_type_i?: components["schemas"]["by_type_facet_buckets"];
+                pool_type_i?: components["schemas"]["by_type_facet_buckets"];
+            };
+            cloud_bucket?: {
+                /** Format: int64 */
+                readonly count?: number;
+                cloud_connector_type_i?: components["schemas"]["by_type_facet_buckets"];
+                pool_type_i?: components["schemas"]["by_type_facet_buckets"];
+            };
+            pool?: {
+                /** Format: int64 */
+                readonly count?: number;
+                pool_type_i?: components["schemas"]["by_type_facet_buckets"];
+                pool_content_i?: components["schemas"]["by_type_facet_buckets"];
+            };
+            /** @description Barge: the catalog per storage, largest first. */
+            by_storage?: {
+                buckets?: {
+                    /** @description Storage id. */
+                    readonly val?: string;
+                    readonly name?: string | null;
+                    /** @enum {string|null} */
+                    readonly type?: "nas" | "cloud" | null;
+                    /**
+                     * Format: int64
+                     * @description Files (Barge catalogs files only: the same as files_count).
+                     */
+                    readonly count?: number;
+                    /** Format: int64 */
+                    readonly files_count?: number;
+                    /**
+                     * Format: int64
+                     * @description Bytes.
+                     */
+                    readonly file_size_sum?: number;
+                }[];
+            };
+        };
+        task_facet: {
+            /**
+             * Format: int64
+             * @description Executions.
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly to_process_size_sum?: number;
+            /** Format: int64 */
+            readonly processed_size_sum?: number;
+            /** Format: int64 */
+            readonly to_process_files_sum?: number;
+            /** Format: int64 */
+            readonly processed_files_sum?: number;
+            /** Format: int64 */
+            readonly finalized_files_sum?: number;
+            /** @description Bytes per second. */
+            readonly bandwidth_avg?: number;
+            /** Format: int64 */
+            readonly bandwidth_count?: number;
+            /** Format: int64 */
+            readonly tasks_count?: number;
+        };
+        task_facet_bucket: {
+            readonly val?: string;
+            /**
+             * Format: int64
+             * @description Executions.
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly to_process_size_sum?: number;
+            /** Format: int64 */
+            readonly processed_size_sum?: number;
+            /** Format: int64 */
+            readonly to_process_files_sum?: number;
+            /** Format: int64 */
+            readonly processed_files_sum?: number;
+            /** Format: int64 */
+            readonly finalized_files_sum?: number;
+            /** @description Bytes per second. */
+            readonly bandwidth_avg?: number;
+            /** Format: int64 */
+            readonly bandwidth_count?: number;
+            /** Format: int64 */
+            readonly tasks_count?: number;
+        };
+        task_facet_buckets: {
+            buckets?: components["schemas"]["task_facet_bucket"][];
+        };
+        by_task_status_facet: {
+            /**
+             * Format: int64
+             * @description Executions.
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly to_process_size_sum?: number;
+            /** Format: int64 */
+            readonly processed_size_sum?: number;
+            /** Format: int64 */
+            readonly to_process_files_sum?: number;
+            /** Format: int64 */
+            readonly processed_files_sum?: number;
+            /** Format: int64 */
+            readonly finalized_files_sum?: number;
+            /** @description Bytes per second. */
+            readonly bandwidth_avg?: number;
+            /** Format: int64 */
+            readonly bandwidth_count?: number;
+            /** Format: int64 */
+            readonly tasks_count?: number;
+            status?: components["schemas"]["task_facet_buckets"];
+        };
+        task_by_workflow_bucket: {
+            readonly val?: string;
+            /**
+             * Format: int64
+             * @description Executions.
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly to_process_size_sum?: number;
+            /** Format: int64 */
+            readonly processed_size_sum?: number;
+            /** Format: int64 */
+            readonly to_process_files_sum?: number;
+            /** Format: int64 */
+            readonly processed_files_sum?: number;
+            /** Format: int64 */
+            readonly finalized_files_sum?: number;
+            /** @description Bytes per second. */
+            readonly bandwidth_avg?: number;
+            /** Format: int64 */
+            readonly bandwidth_count?: number;
+            /** Format: int64 */
+            readonly tasks_count?: number;
+            action?: components["schemas"]["task_facet_buckets"];
+        };
+        task_by_workflow_buckets: {
+            buckets?: components["schemas"]["task_by_workflow_bucket"][];
+        };
+        by_task_workflow_facet: {
+            /**
+             * Format: int64
+             * @description Executions.
+             */
+            readonly count?: number;
+            /** Format: int64 */
+            readonly to_process_size_sum?: number;
+            /** Format: int64 */
+            readonly processed_size_sum?: number;
+            /** Format: int64 */
+            readonly to_process_files_sum?: number;
+            /** Format: int64 */
+            readonly processed_files_sum?: number;
+            /** Format: int64 */
+            readonly finalized_files_sum?: number;
+            /** @description Bytes per second. */
+            readonly bandwidth_avg?: number;
+            /** Format: int64 */
+            readonly bandwidth_count?: number;
+            /** Format: int64 */
+            readonly tasks_count?: number;
+            type?: components["schemas"]["task_by_workflow_buckets"];
         };
     };
     responses: {
@@ -4692,6 +5289,551 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["mover"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    browse_nas_share_files: {
+        parameters: {
+            query?: {
+                /** @description The folder to list, from the storage root (`/`, the default; `/a/b`; a bucket prefix `photos/2024/`). `..` may not leave the root. */
+                path?: string;
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on mtime (operators: = != > >= < <= >< !>< ~ !~) */
+                mtime?: string;
+            };
+            header?: never;
+            path: {
+                nas_share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the folder. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["browse_page"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    browse_cloud_bucket_files: {
+        parameters: {
+            query?: {
+                /** @description The folder to list, from the storage root (`/`, the default; `/a/b`; a bucket prefix `photos/2024/`). `..` may not leave the root. */
+                path?: string;
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on mtime (operators: = != > >= < <= >< !>< ~ !~) */
+                mtime?: string;
+            };
+            header?: never;
+            path: {
+                cloud_bucket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the folder. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["browse_page"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_files: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description Only the latest row of each storage and path (default true): what each storage held at its last scan or backup, among the executions of the `task_id`/`execution_id` filters when given. `false`: every recorded row. */
+                latest?: boolean;
+                /** @description Filter on path (operators: = != > >= < <= >< !>< ~ !~) */
+                path?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on extension (operators: = != > >= < <= >< !>< ~ !~) */
+                extension?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on modification_date (operators: = != > >= < <= >< !>< ~ !~) */
+                modification_date?: string;
+                /** @description Filter on recorded_at (operators: = != > >= < <= >< !>< ~ !~) */
+                recorded_at?: string;
+                /** @description Filter on storage_id (operators: = != > >= < <= >< !>< ~ !~) */
+                storage_id?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on uid (operators: = != > >= < <= >< !>< ~ !~) */
+                uid?: string;
+                /** @description Filter on gid (operators: = != > >= < <= >< !>< ~ !~) */
+                gid?: string;
+                /** @description Filter on checksum (operators: = != > >= < <= >< !>< ~ !~) */
+                checksum?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of catalog files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["catalog_file_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    statistics_by_date: {
+        parameters: {
+            query?: {
+                /** @description Nodeum's Solr query: refused (422), use the filters. */
+                q?: string;
+                /** @description Nodeum's Solr filter query: refused (422), use the filters. */
+                fq?: string;
+                /** @description The date the age buckets use: the modification date (the only one Barge records). */
+                date_attr?: "file_modification_dt";
+                /** @description Only the latest row of each storage and path (default true): what each storage held at its last scan or backup, among the executions of the `task_id`/`execution_id` filters when given. `false`: every recorded row. */
+                latest?: boolean;
+                /** @description Filter on path (operators: = != > >= < <= >< !>< ~ !~) */
+                path?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on extension (operators: = != > >= < <= >< !>< ~ !~) */
+                extension?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on modification_date (operators: = != > >= < <= >< !>< ~ !~) */
+                modification_date?: string;
+                /** @description Filter on recorded_at (operators: = != > >= < <= >< !>< ~ !~) */
+                recorded_at?: string;
+                /** @description Filter on storage_id (operators: = != > >= < <= >< !>< ~ !~) */
+                storage_id?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on uid (operators: = != > >= < <= >< !>< ~ !~) */
+                uid?: string;
+                /** @description Filter on gid (operators: = != > >= < <= >< !>< ~ !~) */
+                gid?: string;
+                /** @description Filter on checksum (operators: = != > >= < <= >< !>< ~ !~) */
+                checksum?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["by_date_facet"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    statistics_by_size: {
+        parameters: {
+            query?: {
+                /** @description Nodeum's Solr query: refused (422), use the filters. */
+                q?: string;
+                /** @description Nodeum's Solr filter query: refused (422), use the filters. */
+                fq?: string;
+                /** @description The date the age buckets use: the modification date (the only one Barge records). */
+                date_attr?: "file_modification_dt";
+                /** @description Only the latest row of each storage and path (default true): what each storage held at its last scan or backup, among the executions of the `task_id`/`execution_id` filters when given. `false`: every recorded row. */
+                latest?: boolean;
+                /** @description Filter on path (operators: = != > >= < <= >< !>< ~ !~) */
+                path?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on extension (operators: = != > >= < <= >< !>< ~ !~) */
+                extension?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on modification_date (operators: = != > >= < <= >< !>< ~ !~) */
+                modification_date?: string;
+                /** @description Filter on recorded_at (operators: = != > >= < <= >< !>< ~ !~) */
+                recorded_at?: string;
+                /** @description Filter on storage_id (operators: = != > >= < <= >< !>< ~ !~) */
+                storage_id?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on uid (operators: = != > >= < <= >< !>< ~ !~) */
+                uid?: string;
+                /** @description Filter on gid (operators: = != > >= < <= >< !>< ~ !~) */
+                gid?: string;
+                /** @description Filter on checksum (operators: = != > >= < <= >< !>< ~ !~) */
+                checksum?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["by_size_facet"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    statistics_by_file_extension: {
+        parameters: {
+            query?: {
+                /** @description Nodeum's Solr query: refused (422), use the filters. */
+                q?: string;
+                /** @description Nodeum's Solr filter query: refused (422), use the filters. */
+                fq?: string;
+                /** @description The date the age buckets use: the modification date (the only one Barge records). */
+                date_attr?: "file_modification_dt";
+                /** @description Only the latest row of each storage and path (default true): what each storage held at its last scan or backup, among the executions of the `task_id`/`execution_id` filters when given. `false`: every recorded row. */
+                latest?: boolean;
+                /** @description Filter on path (operators: = != > >= < <= >< !>< ~ !~) */
+                path?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on extension (operators: = != > >= < <= >< !>< ~ !~) */
+                extension?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on modification_date (operators: = != > >= < <= >< !>< ~ !~) */
+                modification_date?: string;
+                /** @description Filter on recorded_at (operators: = != > >= < <= >< !>< ~ !~) */
+                recorded_at?: string;
+                /** @description Filter on storage_id (operators: = != > >= < <= >< !>< ~ !~) */
+                storage_id?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on uid (operators: = != > >= < <= >< !>< ~ !~) */
+                uid?: string;
+                /** @description Filter on gid (operators: = != > >= < <= >< !>< ~ !~) */
+                gid?: string;
+                /** @description Filter on checksum (operators: = != > >= < <= >< !>< ~ !~) */
+                checksum?: string;
+                /** @description Order of the buckets (largest first). */
+                sort?: "count" | "files_count" | "file_size_sum";
+                /** @description Buckets returned (default 10). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["by_file_extension_facet"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    statistics_by_user_owner: {
+        parameters: {
+            query?: {
+                /** @description Nodeum's Solr query: refused (422), use the filters. */
+                q?: string;
+                /** @description Nodeum's Solr filter query: refused (422), use the filters. */
+                fq?: string;
+                /** @description The date the age buckets use: the modification date (the only one Barge records). */
+                date_attr?: "file_modification_dt";
+                /** @description Only the latest row of each storage and path (default true): what each storage held at its last scan or backup, among the executions of the `task_id`/`execution_id` filters when given. `false`: every recorded row. */
+                latest?: boolean;
+                /** @description Filter on path (operators: = != > >= < <= >< !>< ~ !~) */
+                path?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on extension (operators: = != > >= < <= >< !>< ~ !~) */
+                extension?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on modification_date (operators: = != > >= < <= >< !>< ~ !~) */
+                modification_date?: string;
+                /** @description Filter on recorded_at (operators: = != > >= < <= >< !>< ~ !~) */
+                recorded_at?: string;
+                /** @description Filter on storage_id (operators: = != > >= < <= >< !>< ~ !~) */
+                storage_id?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on uid (operators: = != > >= < <= >< !>< ~ !~) */
+                uid?: string;
+                /** @description Filter on gid (operators: = != > >= < <= >< !>< ~ !~) */
+                gid?: string;
+                /** @description Filter on checksum (operators: = != > >= < <= >< !>< ~ !~) */
+                checksum?: string;
+                /** @description Order of the buckets (largest first). */
+                sort?: "count" | "files_count" | "file_size_sum";
+                /** @description Buckets returned (default 10). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["by_user_owner_facet"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    statistics_storage: {
+        parameters: {
+            query?: {
+                /** @description Nodeum's Solr query: refused (422), use the filters. */
+                q?: string;
+                /** @description Nodeum's Solr filter query: refused (422), use the filters. */
+                fq?: string;
+                /** @description Only the latest row of each storage and path (default true): what each storage held at its last scan or backup, among the executions of the `task_id`/`execution_id` filters when given. `false`: every recorded row. */
+                latest?: boolean;
+                /** @description Filter on path (operators: = != > >= < <= >< !>< ~ !~) */
+                path?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on extension (operators: = != > >= < <= >< !>< ~ !~) */
+                extension?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+                /** @description Filter on modification_date (operators: = != > >= < <= >< !>< ~ !~) */
+                modification_date?: string;
+                /** @description Filter on recorded_at (operators: = != > >= < <= >< !>< ~ !~) */
+                recorded_at?: string;
+                /** @description Filter on storage_id (operators: = != > >= < <= >< !>< ~ !~) */
+                storage_id?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on uid (operators: = != > >= < <= >< !>< ~ !~) */
+                uid?: string;
+                /** @description Filter on gid (operators: = != > >= < <= >< !>< ~ !~) */
+                gid?: string;
+                /** @description Filter on checksum (operators: = != > >= < <= >< !>< ~ !~) */
+                checksum?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["storage_facet"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    statistics_task_by_status: {
+        parameters: {
+            query?: {
+                /** @description Nodeum's Solr query: refused (422), use the filters. */
+                q?: string;
+                /** @description Nodeum's Solr filter query: refused (422), use the filters. */
+                fq?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on status (operators: = != > >= < <= >< !>< ~ !~) */
+                status?: string;
+                /** @description Filter on workflow_type (operators: = != > >= < <= >< !>< ~ !~) */
+                workflow_type?: string;
+                /** @description Filter on workflow_action (operators: = != > >= < <= >< !>< ~ !~) */
+                workflow_action?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on started_at (operators: = != > >= < <= >< !>< ~ !~) */
+                started_at?: string;
+                /** @description Filter on finished_at (operators: = != > >= < <= >< !>< ~ !~) */
+                finished_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["by_task_status_facet"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    statistics_task_by_workflow: {
+        parameters: {
+            query?: {
+                /** @description Nodeum's Solr query: refused (422), use the filters. */
+                q?: string;
+                /** @description Nodeum's Solr filter query: refused (422), use the filters. */
+                fq?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on status (operators: = != > >= < <= >< !>< ~ !~) */
+                status?: string;
+                /** @description Filter on workflow_type (operators: = != > >= < <= >< !>< ~ !~) */
+                workflow_type?: string;
+                /** @description Filter on workflow_action (operators: = != > >= < <= >< !>< ~ !~) */
+                workflow_action?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on started_at (operators: = != > >= < <= >< !>< ~ !~) */
+                started_at?: string;
+                /** @description Filter on finished_at (operators: = != > >= < <= >< !>< ~ !~) */
+                finished_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["by_task_workflow_facet"];
                 };
             };
             400: components["responses"]["bad_request"];

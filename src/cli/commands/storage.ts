@@ -12,6 +12,7 @@ import { formatDate, printList, printOne, renderTable, type Column } from '../ou
 import { readJsonFile, readStdin } from '../prompt.js';
 import { StorageResolver } from '../locations.js';
 import { RIGHTS, registerPrivileges } from './privileges.js';
+import { CLOUD_PROVIDERS, NAS_TYPES } from '../../domain/storage-types.js';
 
 type Row = Record<string, any>;
 
@@ -47,7 +48,7 @@ const SPECS: ResourceSpec[] = [
     columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'type', get: (r) => r.type }, { head: 'host', get: (r) => r.host }, updated],
     fields: [
       { flag: '--name <name>', attr: 'name', help: 'name', requiredOnCreate: true },
-      { flag: '--type <type>', attr: 'type', help: 'kind of NAS', choices: ['local', 'nfs_v3', 'nfs_v4', 'smb_v3'], requiredOnCreate: true },
+      { flag: '--type <type>', attr: 'type', help: 'kind of NAS', choices: [...NAS_TYPES], requiredOnCreate: true },
       { flag: '--host <host>', attr: 'host', help: 'host name (informational for local)' },
       { flag: '--comment <text>', attr: 'comment', help: 'comment' },
     ],
@@ -68,7 +69,7 @@ const SPECS: ResourceSpec[] = [
     columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'provider', get: (r) => r.provider }, { head: 'url', get: (r) => r.url }, { head: 'region', get: (r) => r.region }, updated],
     fields: [
       { flag: '--name <name>', attr: 'name', help: 'name', requiredOnCreate: true },
-      { flag: '--provider <provider>', attr: 'provider', help: 'S3 flavour', choices: ['generic_s3', 'amazon_aws_s3', 'ceph_rgw', 'minio', 'wasabi', 'scality', 'ovh', 'google_cloud_storage'], requiredOnCreate: true },
+      { flag: '--provider <provider>', attr: 'provider', help: 'service (azure: Azure Blob, access key = account name, secret key = account key; any other: S3)', choices: [...CLOUD_PROVIDERS], requiredOnCreate: true },
       { flag: '--url <url>', attr: 'url', help: 'endpoint URL' },
       { flag: '--region <region>', attr: 'region', help: 'region' },
       { flag: '--access-key <key>', attr: 'access_key', help: 'access key id' },

@@ -51,6 +51,7 @@ export const MEMORY_FEATURES: DriverFeatures = Object.freeze({
   storageClasses: Object.freeze(['STANDARD', 'ARCHIVE']),
   objectLock: false,
   restoreFromCold: false,
+  restoreExpires: false,
   sequentialOnly: false,
   setOwnership: true,
   permissions: true,

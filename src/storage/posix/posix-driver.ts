@@ -62,6 +62,7 @@ export function posixFeatures(isRoot: boolean): DriverFeatures {
     storageClasses: Object.freeze([]),
     objectLock: false,
     restoreFromCold: false,
+    restoreExpires: false,
     sequentialOnly: false,
     setOwnership: isRoot,
     permissions: true,

@@ -6,6 +6,7 @@
 import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { listAzureContainers } from './azure-probe.js';
 
 export interface MountStatus {
   path: string;
@@ -15,8 +16,13 @@ export interface MountStatus {
   error: string | null;
 }
 
+/** The storage driver behind a connector (domain/storage-types.ts maps providers to it). */
+export type CloudDriverKind = 's3' | 'azure';
+
 /** What a connector check needs (the secret in clear, only in memory). */
 export interface ConnectorCredentials {
+  /** Which protocol the connector speaks; `azure`: `accessKey` is the account name, `secretKey` its key. */
+  driver: CloudDriverKind;
   url: string | null;
   region: string | null;
   accessKey: string | null;
@@ -51,7 +57,7 @@ async function s3Client(c: ConnectorCredentials): Promise<{ client: S3Client; Li
   return { client, ListBucketsCommand };
 }
 
-/** The real probes: the local filesystem and the S3 API. */
+/** The real probes: the local filesystem, and the S3 or Azure Blob API of a connector. */
 export const realProbes: StorageProbes = {
   async shareStatus(path) {
     const out: MountStatus = { path, mounted: false, readable: false, writable: false, error: null };
@@ -76,12 +82,22 @@ export const realProbes: StorageProbes = {
     }
   },
   async listBuckets(c, signal) {
-    const { client, ListBucketsCommand } = await s3Client(c);
-    try {
-      const r = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
-      return (r.Buckets ?? []).filter((b) => b.Name).map((b) => ({ name: b.Name as string }));
-    } finally {
-      client.destroy();
-    }
+    return BUCKET_LISTERS[c.driver](c, signal);
   },
+};
+
+async function listS3Buckets(c: ConnectorCredentials, signal?: AbortSignal): Promise<Array<{ name: string }>> {
+  const { client, ListBucketsCommand } = await s3Client(c);
+  try {
+    const r = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
+    return (r.Buckets ?? []).filter((b) => b.Name).map((b) => ({ name: b.Name as string }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** How each driver's endpoint lists its buckets (Azure: the account's containers). */
+const BUCKET_LISTERS: Record<CloudDriverKind, (c: ConnectorCredentials, signal?: AbortSignal) => Promise<Array<{ name: string }>>> = {
+  s3: listS3Buckets,
+  azure: listAzureContainers,
 };

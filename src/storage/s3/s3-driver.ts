@@ -51,6 +51,7 @@ export function s3Features(settings: S3Settings): DriverFeatures {
     storageClasses: settings.storageClasses,
     objectLock: settings.objectLock,
     restoreFromCold: settings.restoreFromCold,
+    restoreExpires: settings.restoreFromCold,
     sequentialOnly: false,
     setOwnership: true,
     permissions: true,

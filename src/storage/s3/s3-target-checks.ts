@@ -15,7 +15,6 @@
  */
 import { StorageError, abortedError, throwIfAborted } from '../errors.js';
 import { ROOT_PATH, baseStorageName, parentStoragePath, splitStoragePath } from '../paths.js';
-import type { S3Objects } from './s3-objects.js';
 import { SubdirCache } from './s3-subdir-cache.js';
 
 /**
@@ -26,6 +25,16 @@ import { SubdirCache } from './s3-subdir-cache.js';
  */
 export const NAMESPACE_TTL_MS = 10_000;
 const NOT_A_FILE_MAX = 10_000;
+
+/**
+ * The requests the checks need, by key. Why structural (S3Objects has them): the Azure driver keeps blob
+ * names in the same key space (prefix + storage path) and shares these checks.
+ */
+export interface NamespaceRequests {
+  head(key: string, path: string, signal?: AbortSignal): Promise<unknown>;
+  firstKeys(prefix: string, max: number, path: string, signal?: AbortSignal): Promise<string[]>;
+  listPage(prefix: string, delimited: boolean, token: string | undefined, path: string): Promise<{ readonly prefixes: readonly string[]; readonly next: string | undefined }>;
+}
 
 /** Key helpers of the driver. */
 export interface KeyMapper {
@@ -41,7 +50,7 @@ export class S3TargetChecks {
   private readonly fileChecks = new Map<string, Promise<boolean>>();
   readonly subdirs = new SubdirCache(NAMESPACE_TTL_MS);
 
-  constructor(private readonly objects: S3Objects, private readonly keys: KeyMapper) {}
+  constructor(private readonly objects: NamespaceRequests, private readonly keys: KeyMapper) {}
 
   /** True if anything (a marker, an object, a temporary object) lies under the directory: one LIST of one key. */
   async isDir(norm: string, signal?: AbortSignal): Promise<boolean> {

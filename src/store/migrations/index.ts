@@ -13,7 +13,9 @@ import * as m0005 from './0005-engine-lease.js';
 import * as m0006 from './0006-privileges.js';
 import * as m0007 from './0007-movers.js';
 import * as m0008 from './0008-metrics.js';
+import * as m0009 from './0009-catalog-search.js';
 import * as m0010 from './0010-parallel-permits.js';
+import * as m0011 from './0011-share-credentials.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -25,7 +27,9 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006-privileges': m0006,
     '0007-movers': m0007,
     '0008-metrics': m0008,
+    '0009-catalog-search': m0009,
     '0010-parallel-permits': m0010,
+    '0011-share-credentials': m0011,
   };
 }
 

@@ -1,12 +1,16 @@
 /**
  * Sources or destinations of a task: for each, the kind of storage, the storage itself (a NAS share,
  * a cloud bucket, or a pool — picked from the registry, never typed as an id) and the paths inside
- * it. Messages such as `sources[0].storage_id` show on the row they concern.
+ * it, typed or picked with "Browse…" in the storage's folders. Messages such as
+ * `sources[0].storage_id` show on the row they concern.
  */
+import { useState } from 'react';
+import { browsableTarget, normalizePath, parentPath } from '../lib/browse';
 import { errorsUnder } from '../lib/errors';
 import { humanize } from '../lib/format';
 import type { StorageIndex } from '../lib/storages';
 import type { Endpoint } from '../lib/types';
+import { BrowseModal } from './browse-modal';
 import { Button, Field } from './ui';
 
 /** An endpoint in the form: paths as the text of a textarea, one per line. */
@@ -38,6 +42,32 @@ function mountHint(target: string, storages: StorageIndex | undefined): string |
   return storages?.shares.find((s) => s.id === target.slice(6))?.path;
 }
 
+const linesOf = (paths: string) => paths.split('\n').map((p) => p.trim()).filter(Boolean);
+
+/**
+ * The paths text after picking `picked` in the browser. A destination has one path: it is replaced.
+ * Sources gather: the picked path is added, except that it replaces the default `/` (the whole
+ * storage), and picking `/` means the whole storage again.
+ */
+export function withPicked(paths: string, picked: string, role: 'sources' | 'destinations'): string {
+  const lines = linesOf(paths);
+  if (role === 'destinations' || picked === '/' || lines.length === 0 || (lines.length === 1 && lines[0] === '/')) return picked;
+  return lines.includes(picked) ? lines.join('\n') : [...lines, picked].join('\n');
+}
+
+/** Where the browser opens: a destination's folder; for sources, the folder holding the last one (it may be a file). */
+export function browseStart(paths: string, role: 'sources' | 'destinations'): string {
+  const last = linesOf(paths).pop();
+  if (!last) return '/';
+  return role === 'destinations' ? normalizePath(last) : parentPath(last);
+}
+
+/** The chosen storage's name, for the browser's title. */
+function storageName(target: string, storages: StorageIndex | undefined): string {
+  const id = target.slice(target.indexOf(':') + 1);
+  return (target.startsWith('share:') ? storages?.shares : storages?.buckets)?.find((s) => s.id === id)?.name ?? 'storage';
+}
+
 const kindOf = (type: string) => (type.endsWith('cloud') ? 'cloud' : type.endsWith('tape') ? 'tape' : 'nas');
 
 interface Props {
@@ -53,6 +83,10 @@ export function EndpointsEditor({ role, value, onChange, types, storages, errors
   const label = role === 'sources' ? 'Source' : 'Destination';
   const update = (i: number, patch: Partial<EndpointDraft>) => onChange(value.map((d, j) => (j === i ? { ...d, ...patch } : d)));
   const listErrors = (errors[role] ?? []);
+  // The row whose storage is being browsed.
+  const [browsing, setBrowsing] = useState<number>();
+  const browsed = browsing === undefined ? undefined : value[browsing];
+  const browseTarget = browsed ? browsableTarget(browsed.target) : undefined;
   return (
     <div className="endpoints" data-role={role}>
       {value.length === 0 && <p className="muted">No {role} yet.</p>}
@@ -86,8 +120,14 @@ export function EndpointsEditor({ role, value, onChange, types, storages, errors
               </select>
             </Field>
             {kind !== 'tape' && (
-              <Field label="Paths" className="endpoint-paths" hint="One per line; / is the whole storage." htmlFor={`${role}-${i}-paths`} errors={errors[`${key}.node_paths`]}>
-                <textarea id={`${role}-${i}-paths`} rows={1} className="mono" value={d.paths} onChange={(e) => update(i, { paths: e.target.value })} placeholder="/" spellCheck={false} />
+              <Field label="Paths" className="endpoint-paths" hint={role === 'sources' ? 'One per line; / is the whole storage.' : 'A folder of the storage; / is its root.'} htmlFor={`${role}-${i}-paths`} errors={errors[`${key}.node_paths`]}>
+                <div className="paths-row">
+                  <textarea id={`${role}-${i}-paths`} rows={1} className="mono" value={d.paths} onChange={(e) => update(i, { paths: e.target.value })} placeholder="/" spellCheck={false} />
+                  <Button
+                    className="browse-btn" aria-label={`Browse ${label.toLowerCase()} ${i + 1}`} disabled={!browsableTarget(d.target)} onClick={() => setBrowsing(i)}
+                    title={browsableTarget(d.target) ? 'Pick a path in the storage' : d.target ? 'A pool has no folders of its own: pick a share or a bucket to browse' : 'Choose a storage first'}
+                  >Browse…</Button>
+                </div>
               </Field>
             )}
             {rowErrors.length > 0 && <div className="endpoint-errors">{rowErrors.map((m) => <div className="field-error" key={m}>{m}</div>)}</div>}
@@ -95,6 +135,12 @@ export function EndpointsEditor({ role, value, onChange, types, storages, errors
         );
       })}
       {listErrors.map((m) => <div className="field-error" key={m}>{m}</div>)}
+      {browsed && browseTarget && browsing !== undefined && (
+        <BrowseModal
+          kind={browseTarget.kind} id={browseTarget.id} name={storageName(browsed.target, storages)} initialPath={browseStart(browsed.paths, role)} files={role === 'sources'}
+          onPick={(p) => update(browsing, { paths: withPicked(browsed.paths, p, role) })} onClose={() => setBrowsing(undefined)}
+        />
+      )}
       <Button variant="ghost" onClick={() => onChange([...value, { type: types.includes('nas') ? 'nas' : (types[0] ?? 'nas'), target: '', paths: '/' }])}>+ Add {label.toLowerCase()}</Button>
     </div>
   );

@@ -1,5 +1,5 @@
 /**
- * The frame around every signed-in page: a left navigation (tasks, activity, movers, storages, people), the
+ * The frame around every signed-in page: a left navigation (dashboard, tasks, activity, movers, storages, people), the
  * signed-in user with sign-out, and a page header with title, subtitle and actions.
  */
 import type { ReactNode } from 'react';
@@ -23,6 +23,7 @@ const SECTIONS: Array<{ title: string; items: NavItem[] }> = [
   {
     title: 'Data movement',
     items: [
+      { to: '/dashboard', label: 'Dashboard', icon: I('M4 20V10M10 20V4M16 20v-7M22 20H2') },
       { to: '/tasks', label: 'Tasks', icon: I('M9 6h11M9 12h11M9 18h11M4 6h.01M4 12h.01M4 18h.01') },
       { to: '/executions', label: 'Activity', icon: I('M3 12h4l3-8 4 16 3-8h4') },
       { to: '/movers', label: 'Movers', icon: I('M3 7h11v9H3zM14 10h4l3 3v3h-7M7.5 19a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3M17.5 19a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3'), admin: true },

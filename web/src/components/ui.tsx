@@ -37,13 +37,19 @@ const STATUS_TONE: Record<string, Tone> = {
 
 const STATUS_LABEL: Record<string, string> = { in_queue: 'Queued', in_progress: 'Running', finished_with_warnings: 'Warnings', stopped_by_user: 'Stopped', stopped_by_system: 'Stopped by system' };
 
+/** The tone of a status, for badges and chart bars. */
+export const statusTone = (status: string): Tone => STATUS_TONE[status] ?? 'gray';
+
+/** The label of a status, as its badge reads ("Running", "Warnings"). */
+export const statusLabel = (status: string): string => STATUS_LABEL[status] ?? humanize(status);
+
 /** An execution (or ledger file) status as a coloured badge with a stable test hook. */
 export function StatusBadge({ status }: { status: string | null | undefined }) {
   if (!status) return <span className="muted">Never run</span>;
   return (
     <span data-status={status}>
-      <Badge tone={STATUS_TONE[status] ?? 'gray'} title={humanize(status)}>
-        {STATUS_LABEL[status] ?? humanize(status)}
+      <Badge tone={statusTone(status)} title={humanize(status)}>
+        {statusLabel(status)}
       </Badge>
     </span>
   );
@@ -147,7 +153,7 @@ export function ProgressBar({ percent, tone = 'blue', label }: { percent: number
 }
 
 /** A modal dialog on the native <dialog> element (focus trap and Escape for free). */
-export function Modal({ title, open, onClose, children, footer }: { title: string; open: boolean; onClose: () => void; children: ReactNode; footer?: ReactNode }) {
+export function Modal({ title, open, onClose, children, footer, className }: { title: string; open: boolean; onClose: () => void; children: ReactNode; footer?: ReactNode; className?: string }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -156,7 +162,7 @@ export function Modal({ title, open, onClose, children, footer }: { title: strin
     if (!open && d.open) d.close?.();
   }, [open]);
   return (
-    <dialog ref={ref} className="modal" onClose={onClose} aria-label={title}>
+    <dialog ref={ref} className={className ? `modal ${className}` : 'modal'} onClose={onClose} aria-label={title}>
       {open && (
         <>
           <header className="modal-header">

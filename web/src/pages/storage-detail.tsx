@@ -2,17 +2,19 @@
  * One storage that carries privileges — a NAS share, a cloud bucket or a pool: what it is, and for
  * admins who may use it (the guest right and the privileges of users and groups). A non-admin sees
  * the public attributes only (never a share's path), so every admin-only attribute is optional here.
+ * A share or a bucket also has a Files tab to browse its content (tab and folder kept in the URL).
  */
 import { useState, type ReactNode } from 'react';
+import { FolderBrowser } from '../components/folder-browser';
 import { PageHeader } from '../components/layout';
 import { MountBadge } from '../components/mount-badge';
 import { GuestRightForm, PrivilegesEditor, RightBadge } from '../components/privileges-editor';
-import { Card, ErrorBanner, Facts, Loading, RelativeTime } from '../components/ui';
+import { Card, ErrorBanner, Facts, Loading, RelativeTime, Tabs } from '../components/ui';
 import { get } from '../lib/api';
 import { humanize } from '../lib/format';
 import { useAsync } from '../lib/hooks';
 import { KINDS, storageApiPath, storageRoute, type GuardedKind } from '../lib/privileges';
-import { Link } from '../lib/router';
+import { Link, setSearch, useLocation } from '../lib/router';
 import { useSession } from '../lib/session';
 import { useStorageIndex, type StorageIndex } from '../lib/storages';
 import type { CloudBucket, CloudConnector, NasShare, Pool, Right } from '../lib/types';
@@ -65,6 +67,9 @@ export function StorageDetailPage({ kind, id }: { kind: GuardedKind; id: string 
   const connectorId = kind === 'cloud_buckets' ? (storage.data as CloudBucket | undefined)?.cloud_connector_id : undefined;
   const connector = useAsync((signal) => (connectorId ? get<CloudConnector>(`/cloud_connectors/${encodeURIComponent(connectorId)}`, signal).catch(() => undefined) : Promise.resolve(undefined)), [connectorId]);
   const [guest, setGuest] = useState<Right>();
+  const { search } = useLocation();
+  const browsable = kind !== 'pools';
+  const tab = browsable && search.get('tab') === 'files' ? 'files' : 'overview';
   const info = KINDS[kind];
   const crumbs = [{ to: info.list.to, label: info.list.label }];
 
@@ -83,9 +88,27 @@ export function StorageDetailPage({ kind, id }: { kind: GuardedKind; id: string 
   const nasName = kind === 'nas_shares' ? index.data?.nas.find((n) => n.id === (s as NasShare).nas_id)?.name : undefined;
   const subtitle = kind === 'nas_shares' ? `NAS share${nasName ? ` on ${nasName}` : ''}` : kind === 'cloud_buckets' ? `Cloud bucket${connector.data ? ` on ${connector.data.name}` : ''}` : 'Pool of storages a task can target as one';
 
+  const tabs = browsable && (
+    <div className="page-tabs">
+      <Tabs tabs={[{ key: 'overview', label: 'Overview' }, { key: 'files', label: 'Files' }]} value={tab} onChange={(t) => setSearch({ tab: t === 'files' ? 'files' : null, path: null })} />
+    </div>
+  );
+  if (browsable && tab === 'files') {
+    return (
+      <>
+        <PageHeader crumbs={crumbs} title={s.name} subtitle={subtitle} />
+        {tabs}
+        <Card>
+          <FolderBrowser kind={kind} id={id} path={search.get('path') || '/'} onNavigate={(p) => setSearch({ path: p === '/' ? null : p })} />
+        </Card>
+      </>
+    );
+  }
+
   return (
     <>
       <PageHeader crumbs={crumbs} title={s.name} subtitle={subtitle} />
+      {tabs}
       <div className={admin ? 'grid-2' : undefined}>
         <Card title="Details">
           <Facts items={facts} />
