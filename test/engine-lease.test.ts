@@ -64,7 +64,7 @@ for (const dialect of dialects()) {
       // Paused, so that the run is surely unfinished when its engine goes away.
       assert.equal((await pair.a.admin.put(`/tasks/${taskId}/action/pause`)).status, 200);
       const paused = await waitFor(async () => { const x = await exec(pair.a); return x.status === 'paused' ? x : undefined; }, 'the pause', 15_000);
-      assert.ok(paused.nodes_done < 1000 && paused.finished_at === null, JSON.stringify(paused));
+      assert.ok(paused.nodes_done < 1000 && paused.finished_at === undefined, JSON.stringify(paused));
       await pair.a.barge.engine?.stop();
       await waitFor(async () => pair.b.barge.engine?.isActive, 'engine b to take over', 10_000);
       assert.equal((await pair.b.admin.put(`/tasks/${taskId}/action/resume`)).status, 200);
@@ -84,7 +84,7 @@ for (const dialect of dialects()) {
       await db.updateTable('engine_lease').set({ owner: 'engine-x', expires_at: new Date(Date.now() + 60_000).toISOString() }).execute();
       await waitFor(async () => pair.b.barge.engine?.isActive === false, 'engine b to stop (not hang) once its lease is gone', 10_000);
       const stopped = await exec(pair.b);
-      assert.equal(stopped.finished_at, null, `the run is left for the holder: ${JSON.stringify(stopped)}`);
+      assert.equal(stopped.finished_at, undefined, `the run is left for the holder: ${JSON.stringify(stopped)}`);
       await db.deleteFrom('engine_lease').execute(); // the other engine went away
       await waitFor(async () => pair.b.barge.engine?.isActive, 'engine b to hold the lease again', 10_000);
       const e = await waitFor(async () => { const x = await exec(pair.b); return x.finished_at ? x : undefined; }, 'the run to finish', 30_000);
