@@ -125,6 +125,6 @@ export function createEngine(config: Config, store: Store, clock: Clock, logger:
   const p = engineParts(config, store, logger);
   return new InProcessEngine(defaultEngineConfig({ slots: config.moverSlots, ...leaseTimes(config.leaseSeconds), ...overrides }), {
     executions: p.executions, queue: p.queue, ledger: p.ledger, resolver: p.resolver, lease: p.lease, clock, log: logger, access: p.access,
-    movers: p.movers, moverDirectory: p.moverDirectory, transport: p.transport,
+    movers: p.movers, moverDirectory: p.moverDirectory, transport: p.transport, permits: p.permits,
   });
 }

@@ -92,7 +92,7 @@ export async function moverMain(env: Env = process.env): Promise<void> {
   const contexts = new MoverContexts(parts.executions, parts.ledger, parts.resolver, log, name, (ids) => reach.reaches(ids));
   const mover = new Mover(
     { owner: name, slots: d.slots, smallPerSlot: d.smallPerSlot, leaseMs: d.leaseMs, heartbeatMs: d.moverHeartbeatMs, attempts: d.fileAttempts, backoffMs: d.backoffMs },
-    parts.queue, parts.ledger, contexts, systemClock, log,
+    parts.queue, parts.ledger, contexts, systemClock, log, undefined, parts.permits,
   );
   const presence = new MoverPresence(parts.movers, { name, slots: d.slots }, () => mover.totals, systemClock, log);
   await presence.start(reach.storages);

@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PermitRepository } from './permit-repository.js';
+import { SqlWorkQueue } from './work-queue-repository.js';
 import { openTestStore, testDialects } from './test-stores.js';
 
 const t0 = new Date('2031-03-04T05:06:07.000Z');
@@ -29,6 +30,23 @@ for (const dialect of testDialects()) {
         assert.deepEqual(Object.fromEntries(await p.held('e1', at(1500))), { b: 1 });
         assert.equal(await p.acquire('e1', 'a', 4, 4, at(1500), 1000), 3, "c's expired share is free again");
         assert.equal(await p.acquire('e1', 'b', 4, 4, at(1600), 1000), 1, 'b asks for more: keeps its one');
+      } finally {
+        await done();
+      }
+    });
+
+    it("a dead process's permits go with its batches: requeueOwner, and an embedded restart's requeue of every other owner", async () => {
+      const { store, done } = await openTestStore(dialect, 'permits');
+      try {
+        const p = new PermitRepository(store.db, store.dialect);
+        const queue = new SqlWorkQueue(store.db, store.dialect);
+        assert.equal(await p.acquire('e1', 'dead', 4, 4, t0, 60_000), 4);
+        assert.equal(await p.acquire('e1', 'other', 4, 4, t0, 60_000), 0, 'the dead one holds them all, its lease still running');
+        await queue.requeueOwner('dead', at(10));
+        assert.equal(await p.acquire('e1', 'other', 4, 4, at(20), 60_000), 4, 'freed with its batches');
+        assert.equal(await p.acquire('e2', 'old-process', 2, 2, at(30), 60_000), 2);
+        await queue.requeueExpired(at(40), 'new-process', true);
+        assert.deepEqual(Object.fromEntries(await p.held('e2', at(40))), {}, "the restarted process frees every earlier process's permits");
       } finally {
         await done();
       }

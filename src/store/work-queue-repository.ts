@@ -133,6 +133,8 @@ export class SqlWorkQueue implements WorkQueue {
       ? q.where((eb) => eb.or([eb('lease_owner', '<>', owner), eb('lease_until', '<', iso(now))]))
       : q.where('lease_until', '<', iso(now));
     const r = await q.executeTakeFirst();
+    // The permits of `parallel` those processes held go with their batches (mover/parallel-share.ts).
+    if (allOtherOwners) await this.db.deleteFrom('parallel_permits').where('owner', '<>', owner).execute();
     return Number(r.numUpdatedRows);
   }
 
@@ -162,6 +164,7 @@ export class SqlWorkQueue implements WorkQueue {
   async requeueOwner(owner: string, now: Date): Promise<number> {
     const r = await this.db.updateTable('work_batches').set({ state: 'queued', lease_owner: null, lease_until: null, inflight_bytes: 0, updated_at: iso(now) })
       .where('state', '=', 'leased').where('lease_owner', '=', owner).executeTakeFirst();
+    await this.db.deleteFrom('parallel_permits').where('owner', '=', owner).execute();
     return Number(r.numUpdatedRows);
   }
 

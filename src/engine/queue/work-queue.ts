@@ -66,7 +66,10 @@ export interface WorkQueue {
   complete(batchId: string, counts: BatchCounts, now: Date): Promise<void>;
   /** Gives a batch back (pause, stop, shutdown) keeping its counts; finished items are skipped on re-claim via the ledger. */
   release(batchId: string, counts: BatchCounts, now: Date, retryAt?: Date): Promise<void>;
-  /** Returns expired leases to the queue (all leases of other owners when `allOtherOwners`: embedded restart). */
+  /**
+   * Returns expired leases to the queue (all leases of other owners when `allOtherOwners`: embedded
+   * restart, whose earlier processes' permits of `parallel` are freed with them).
+   */
   requeueExpired(now: Date, owner: string, allOtherOwners: boolean): Promise<number>;
   /**
    * Cancels what is not done (force_stop, stop). A leased batch keeps its owner until that mover has
@@ -79,7 +82,7 @@ export interface WorkQueue {
   heldAfterCancel(executionId: string, now: Date): Promise<number>;
   /** Distinct owners of leased batches (a dispatcher starting up requeues those of dead processes). */
   leaseOwners(): Promise<string[]>;
-  /** Returns every batch leased by `owner` to the queue (that process is gone). */
+  /** Returns every batch leased by `owner` to the queue, and frees its permits of `parallel` (that process is gone). */
   requeueOwner(owner: string, now: Date): Promise<number>;
   /** Batches not yet done (queued or leased). */
   openCount(executionId: string): Promise<{ queued: number; leased: number }>;
