@@ -171,3 +171,29 @@ export function abortedError(signal: AbortSignal | undefined, path?: string): St
 export function throwIfAborted(signal: AbortSignal | undefined, path?: string): void {
   if (signal?.aborted === true) throw abortedError(signal, path);
 }
+
+/** How a service's error maps to a storage error (object-store drivers keep a table of these by service code). */
+export interface ServiceErrorMapping {
+  readonly code: StorageErrorCode;
+  readonly retryable?: boolean;
+  /** Replaces the server's message (often empty, or full of request ids). */
+  readonly hint?: string;
+}
+
+/**
+ * The HTTP status fallback for service codes a driver's table does not know. Why shared: every
+ * HTTP-speaking backend (S3-compatible services invent their own codes, Azure adds some) means the
+ * same thing by a status, and one reading keeps retries and error classes alike across drivers.
+ */
+export function mappingForHttpStatus(status: number): ServiceErrorMapping | undefined {
+  if (status === 400) return { code: 'invalid_argument' };
+  if (status === 401 || status === 403) return { code: 'permission_denied' };
+  if (status === 404) return { code: 'not_found' };
+  if (status === 405 || status === 501) return { code: 'unsupported' };
+  if (status === 409 || status === 412 || status === 429 || status === 503) return { code: 'busy', retryable: true };
+  if (status === 413) return { code: 'too_large' };
+  if (status === 416) return { code: 'invalid_argument' };
+  if (status === 507) return { code: 'no_space' };
+  if (status >= 500) return { code: 'io', retryable: true };
+  return undefined;
+}

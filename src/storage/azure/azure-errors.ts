@@ -6,17 +6,10 @@
  * storage codes as S3's. The SDK has already retried throttling, 5xx and network errors by the time an
  * error reaches us; `retryable` tells the engine that a later attempt may still succeed.
  */
-import { StorageError, isAbortError, toStorageError } from '../errors.js';
-import type { StorageErrorCode } from '../errors.js';
+import { StorageError, isAbortError, mappingForHttpStatus, toStorageError } from '../errors.js';
+import type { ServiceErrorMapping } from '../errors.js';
 
-interface Mapping {
-  readonly code: StorageErrorCode;
-  readonly retryable?: boolean;
-  /** Replaces the server's message (which carries a RequestId and a timestamp). */
-  readonly hint?: string;
-}
-
-const AZURE_CODE_MAP: Readonly<Record<string, Mapping>> = {
+const AZURE_CODE_MAP: Readonly<Record<string, ServiceErrorMapping>> = {
   BlobNotFound: { code: 'not_found' },
   ResourceNotFound: { code: 'not_found' },
   ContainerNotFound: { code: 'not_found', hint: 'the container does not exist' },
@@ -61,18 +54,6 @@ const AZURE_CODE_MAP: Readonly<Record<string, Mapping>> = {
   BlobBeingRehydrated: { code: 'restoring', retryable: false, hint: 'the blob is being rehydrated from the Archive tier' },
 };
 
-function byStatus(status: number): Mapping | undefined {
-  if (status === 400) return { code: 'invalid_argument' };
-  if (status === 401 || status === 403) return { code: 'permission_denied' };
-  if (status === 404) return { code: 'not_found' };
-  if (status === 405 || status === 501) return { code: 'unsupported' };
-  if (status === 409 || status === 412 || status === 429 || status === 503) return { code: 'busy', retryable: true };
-  if (status === 413) return { code: 'too_large' };
-  if (status === 416) return { code: 'invalid_argument' };
-  if (status >= 500) return { code: 'io', retryable: true };
-  return undefined;
-}
-
 /** The Azure error code of an SDK error (`x-ms-error-code`, the body's Code, or the RestError code). */
 export function azureErrorCode(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
@@ -97,7 +78,7 @@ export function classifyAzureError(err: unknown, path?: string): StorageError {
   if (isAbortError(err)) return new StorageError('aborted', 'operation aborted', { path, cause: err });
   const code = azureErrorCode(err);
   const status = azureHttpStatus(err);
-  const mapped = (code === undefined ? undefined : AZURE_CODE_MAP[code]) ?? (status === undefined ? undefined : byStatus(status));
+  const mapped = (code === undefined ? undefined : AZURE_CODE_MAP[code]) ?? (status === undefined ? undefined : mappingForHttpStatus(status));
   if (mapped === undefined) return toStorageError(err, path);
   const serverMessage = err instanceof Error && err.message !== '' ? err.message.split('\n')[0] : undefined;
   const detail = mapped.hint ?? serverMessage ?? 'request failed';

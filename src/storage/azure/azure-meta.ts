@@ -13,7 +13,7 @@
 import type { Entry } from '../driver.js';
 import { StorageError } from '../errors.js';
 import type { PosixAttributes } from '../s3/s3-meta.js';
-import { checkUserMetadata, decodeMetaValue, encodeMetaValue } from '../s3/s3-meta.js';
+import { attributeFields, attributesFrom, checkUserMetadata, decodeMetaValue, encodeMetaValue } from '../s3/s3-meta.js';
 import { decodeMetaName, encodeMetaName } from './azure-names.js';
 
 /** Prefix of the driver's own metadata fields; user metadata may not use it. */
@@ -41,24 +41,7 @@ export function checkAzureUserMetadata(metadata: Readonly<Record<string, string>
 export function buildAzureMetadata(user: Readonly<Record<string, string>> | undefined, attrs: PosixAttributes): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(user ?? {})) out[encodeMetaName(k)] = encodeMetaValue(v);
-  if (attrs.mtimeMs !== undefined) out[`${AZURE_META_PREFIX}mtime`] = String(attrs.mtimeMs);
-  if (attrs.atimeMs !== undefined) out[`${AZURE_META_PREFIX}atime`] = String(attrs.atimeMs);
-  if (attrs.mode !== undefined) out[`${AZURE_META_PREFIX}mode`] = attrs.mode.toString(8);
-  if (attrs.uid !== undefined) out[`${AZURE_META_PREFIX}uid`] = String(attrs.uid);
-  if (attrs.gid !== undefined) out[`${AZURE_META_PREFIX}gid`] = String(attrs.gid);
-  if (attrs.checksum !== undefined) out[`${AZURE_META_PREFIX}checksum`] = attrs.checksum;
-  return out;
-}
-
-function finite(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function nonNegativeInt(text: string | undefined, radix: number): number | undefined {
-  if (text === undefined || !(radix === 8 ? /^[0-7]{1,6}$/ : /^\d{1,15}$/).test(text)) return undefined;
-  return Number.parseInt(text, radix);
+  return { ...out, ...attributeFields(AZURE_META_PREFIX, attrs) };
 }
 
 /** Split blob metadata into user metadata (decoded) and POSIX attributes; malformed barge_* values are ignored. */
@@ -70,18 +53,7 @@ export function parseAzureMetadata(raw: Readonly<Record<string, string>> | undef
     if (name.startsWith(AZURE_META_PREFIX)) barge[name.slice(AZURE_META_PREFIX.length)] = v;
     else user[decodeMetaName(k)] = decodeMetaValue(v);
   }
-  const mode = nonNegativeInt(barge.mode, 8);
-  return {
-    user,
-    attrs: {
-      mtimeMs: finite(barge.mtime),
-      atimeMs: finite(barge.atime),
-      mode: mode !== undefined && mode <= 0o7777 ? mode : undefined,
-      uid: nonNegativeInt(barge.uid, 10),
-      gid: nonNegativeInt(barge.gid, 10),
-      checksum: barge.checksum !== undefined && /^[a-z0-9]+:[0-9a-f]+$/.test(barge.checksum) ? barge.checksum : undefined,
-    },
-  };
+  return { user, attrs: attributesFrom(barge) };
 }
 
 /** What the driver reads of a blob (from Get Blob Properties or a listing). Why structural: both sources, and test stubs, build it. */

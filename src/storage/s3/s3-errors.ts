@@ -7,18 +7,11 @@
  * time an error reaches us; `retryable` tells the engine that a later attempt (its own backoff, a new
  * execution) may still succeed.
  */
-import { StorageError, isAbortError, toStorageError } from '../errors.js';
-import type { StorageErrorCode } from '../errors.js';
-
-interface Mapping {
-  readonly code: StorageErrorCode;
-  readonly retryable?: boolean;
-  /** Replaces the server's (often empty) message. */
-  readonly hint?: string;
-}
+import { StorageError, isAbortError, mappingForHttpStatus, toStorageError } from '../errors.js';
+import type { ServiceErrorMapping } from '../errors.js';
 
 /** S3 error codes (`err.name` / `<Code>` in the XML body) and their storage codes. */
-const S3_CODE_MAP: Readonly<Record<string, Mapping>> = {
+const S3_CODE_MAP: Readonly<Record<string, ServiceErrorMapping>> = {
   NoSuchKey: { code: 'not_found' },
   NotFound: { code: 'not_found' },
   NoSuchVersion: { code: 'not_found' },
@@ -79,20 +72,6 @@ const S3_CODE_MAP: Readonly<Record<string, Mapping>> = {
   InvalidObjectState: { code: 'unsupported', hint: 'the object is archived in a cold storage class: restore it first' },
 };
 
-/** HTTP status fallback for codes the table does not know (S3-compatible services invent their own). */
-function byStatus(status: number): Mapping | undefined {
-  if (status === 400) return { code: 'invalid_argument' };
-  if (status === 401 || status === 403) return { code: 'permission_denied' };
-  if (status === 404) return { code: 'not_found' };
-  if (status === 405 || status === 501) return { code: 'unsupported' };
-  if (status === 409 || status === 412 || status === 429 || status === 503) return { code: 'busy', retryable: true };
-  if (status === 413) return { code: 'too_large' };
-  if (status === 416) return { code: 'invalid_argument' };
-  if (status === 507) return { code: 'no_space' };
-  if (status >= 500) return { code: 'io', retryable: true };
-  return undefined;
-}
-
 /**
  * The S3 error code of an SDK error (`Code` from the body, or the exception `name`), if any. Why exported:
  * the driver tolerates a few codes (a missing key on HEAD, an upload already aborted) instead of failing.
@@ -121,7 +100,7 @@ export function classifyS3Error(err: unknown, path?: string): StorageError {
   if (isAbortError(err)) return new StorageError('aborted', 'operation aborted', { path, cause: err });
   const code = s3ErrorCode(err);
   const status = s3HttpStatus(err);
-  const mapped = (code === undefined ? undefined : S3_CODE_MAP[code]) ?? (status === undefined ? undefined : byStatus(status));
+  const mapped = (code === undefined ? undefined : S3_CODE_MAP[code]) ?? (status === undefined ? undefined : mappingForHttpStatus(status));
   if (mapped === undefined) return toStorageError(err, path);
   const serverMessage = err instanceof Error && err.message !== '' && err.message !== 'UnknownError' ? err.message : undefined;
   const detail = mapped.hint ?? serverMessage ?? 'request failed';

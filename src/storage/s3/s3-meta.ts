@@ -96,17 +96,26 @@ export function checkUserMetadata(metadata: Readonly<Record<string, string>>, pa
   }
 }
 
+/**
+ * The POSIX attributes that are set, as metadata fields named `<prefix>mtime`… Why exported: the
+ * Azure driver stores the same fields (under `barge_`), so one encoding serves both object stores.
+ */
+export function attributeFields(prefix: string, attrs: PosixAttributes): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (attrs.mtimeMs !== undefined) out[`${prefix}mtime`] = String(attrs.mtimeMs);
+  if (attrs.atimeMs !== undefined) out[`${prefix}atime`] = String(attrs.atimeMs);
+  if (attrs.mode !== undefined) out[`${prefix}mode`] = attrs.mode.toString(8);
+  if (attrs.uid !== undefined) out[`${prefix}uid`] = String(attrs.uid);
+  if (attrs.gid !== undefined) out[`${prefix}gid`] = String(attrs.gid);
+  if (attrs.checksum !== undefined) out[`${prefix}checksum`] = attrs.checksum;
+  return out;
+}
+
 /** Build the S3 `Metadata` map: encoded user metadata plus the barge-* attributes that are set. */
 export function buildMetadata(user: Readonly<Record<string, string>> | undefined, attrs: PosixAttributes): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(user ?? {})) out[k] = encodeMetaValue(v);
-  if (attrs.mtimeMs !== undefined) out[`${BARGE_META_PREFIX}mtime`] = String(attrs.mtimeMs);
-  if (attrs.atimeMs !== undefined) out[`${BARGE_META_PREFIX}atime`] = String(attrs.atimeMs);
-  if (attrs.mode !== undefined) out[`${BARGE_META_PREFIX}mode`] = attrs.mode.toString(8);
-  if (attrs.uid !== undefined) out[`${BARGE_META_PREFIX}uid`] = String(attrs.uid);
-  if (attrs.gid !== undefined) out[`${BARGE_META_PREFIX}gid`] = String(attrs.gid);
-  if (attrs.checksum !== undefined) out[`${BARGE_META_PREFIX}checksum`] = attrs.checksum;
-  return out;
+  return { ...out, ...attributeFields(BARGE_META_PREFIX, attrs) };
 }
 
 function finite(text: string | undefined): number | undefined {
@@ -121,6 +130,22 @@ function nonNegativeInt(text: string | undefined, radix: number): number | undef
 }
 
 /**
+ * The POSIX attributes from their metadata fields (names without the prefix). Malformed values
+ * (written by hand, say) are ignored rather than trusted.
+ */
+export function attributesFrom(fields: Readonly<Record<string, string>>): PosixAttributes {
+  const mode = nonNegativeInt(fields.mode, 8);
+  return {
+    mtimeMs: finite(fields.mtime),
+    atimeMs: finite(fields.atime),
+    mode: mode !== undefined && mode <= 0o7777 ? mode : undefined,
+    uid: nonNegativeInt(fields.uid, 10),
+    gid: nonNegativeInt(fields.gid, 10),
+    checksum: fields.checksum !== undefined && /^[a-z0-9]+:[0-9a-f]+$/.test(fields.checksum) ? fields.checksum : undefined,
+  };
+}
+
+/**
  * Split a HeadObject `Metadata` map into user metadata (decoded) and POSIX attributes. Malformed barge-*
  * values (written by hand, say) are ignored rather than trusted.
  */
@@ -132,15 +157,7 @@ export function parseMetadata(raw: Readonly<Record<string, string>> | undefined)
     if (name.startsWith(BARGE_META_PREFIX)) barge[name.slice(BARGE_META_PREFIX.length)] = v;
     else user[name] = decodeMetaValue(v);
   }
-  const mode = nonNegativeInt(barge.mode, 8);
-  const attrs: PosixAttributes = {
-    mtimeMs: finite(barge.mtime),
-    atimeMs: finite(barge.atime),
-    mode: mode !== undefined && mode <= 0o7777 ? mode : undefined,
-    uid: nonNegativeInt(barge.uid, 10),
-    gid: nonNegativeInt(barge.gid, 10),
-    checksum: barge.checksum !== undefined && /^[a-z0-9]+:[0-9a-f]+$/.test(barge.checksum) ? barge.checksum : undefined,
-  };
+  const attrs = attributesFrom(barge);
   return { user, attrs };
 }
 
