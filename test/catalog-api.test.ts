@@ -10,7 +10,7 @@ import { chmod, stat, utimes, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boot, dialects, pgSkipReason, waitFor, type Booted } from './helpers/barge.js';
 import { makeUser, nasWithShares, unique } from './helpers/fixtures.js';
-import { makeTree } from './helpers/trees.js';
+import { makeTree, stampTree } from './helpers/trees.js';
 
 const skip = pgSkipReason();
 if (skip) console.log(`# ${skip}`);
@@ -43,11 +43,14 @@ for (const dialect of dialects()) {
     before(async () => {
       b = await boot({ dialect, engine: true });
       s = await nasWithShares(b.admin, ['data', 'other']);
-      await makeTree(s.data!.path, { 'docs/a.txt': 'aaa', 'docs/b.TXT': 'bbbbb', 'img/c.jpg': 1000, readme: 'r' });
+      const tree = { 'docs/a.txt': 'aaa', 'docs/b.TXT': 'bbbbb', 'img/c.jpg': 1000, readme: 'r' };
+      await makeTree(s.data!.path, tree);
+      await stampTree(s.data!.path, tree);
       await chmod(join(s.data!.path, 'docs/a.txt'), 0o640);
       const old = new Date(Date.now() - 400 * DAY);
       await utimes(join(s.data!.path, 'img/c.jpg'), old, old);
       await makeTree(s.other!.path, { 'x.txt': 'x' });
+      await stampTree(s.other!.path, { 'x.txt': 'x' });
       taskId = (await scan(s.data!.id)).task_id;
       await scan(s.other!.id);
     });
@@ -92,6 +95,7 @@ for (const dialect of dialects()) {
 
     it('shows the latest scan of each path by default; latest=false shows every scan\'s rows', async () => {
       await writeFile(join(s.data!.path, 'docs/a.txt'), 'now ten b.');
+      await stampTree(s.data!.path, { 'docs/a.txt': '' });
       await rm(join(s.data!.path, 'readme'));
       const again = await scan(s.data!.id);
       const latest = await files('');

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { nasWithShares } from './helpers/fixtures.js';
-import { makeTree } from './helpers/trees.js';
+import { makeTree, stampTree } from './helpers/trees.js';
 import { chromiumSkipReason, ensureConsoleBuilt, launchChromium, shot, signIn, watchProblems } from './console-e2e-helpers.js';
 
 const skip = chromiumSkipReason();
@@ -28,10 +28,12 @@ describe('web console: browse, dashboard and catalog (browser)', { skip }, () =>
     await ensureConsoleBuilt();
     b = await boot({ engine: true });
     s = (await nasWithShares(b.admin, ['src', 'dst'])) as typeof s;
-    await makeTree(s.src.path, {
+    const tree = {
       'projects/apollo/brief.txt': 'alpha', 'projects/apollo/notes.txt': 'bravo charlie', 'projects/apollo/plates/shot-010.exr': 20_000,
       'projects/gemini/plan.md': '# plan', 'README.txt': 'read me',
-    });
+    };
+    await makeTree(s.src.path, tree);
+    await stampTree(s.src.path, tree); // ages are charted against the process's clock
     await makeTree(s.dst.path, { 'incoming/2026/.keep': '', 'outgoing/.keep': '' });
     browser = await launchChromium();
   });

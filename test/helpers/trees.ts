@@ -1,6 +1,6 @@
 /** Real directory trees for engine tests: build them, hash them, find leftovers. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile, lstat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile, lstat, utimes } from 'node:fs/promises';
 import { join, dirname, relative } from 'node:path';
 
 /** Writes files (relative path → content or size in bytes of random data). */
@@ -10,6 +10,15 @@ export async function makeTree(root: string, files: Record<string, string | numb
     await mkdir(dirname(p), { recursive: true });
     await writeFile(p, typeof content === 'number' ? randomBytes(content) : content);
   }
+}
+
+/**
+ * Gives every file of `files` (as passed to makeTree) the process's time. Why: the kernel stamps a
+ * write with the real clock, while a suite run under a moved clock (faketime, the date-bomb guard)
+ * compares file ages with its own — a test about ages must take both from one clock.
+ */
+export async function stampTree(root: string, files: Record<string, unknown>, at: Date = new Date()): Promise<void> {
+  for (const rel of Object.keys(files)) await utimes(join(root, rel), at, at);
 }
 
 /** Every regular file under root → sha256 of its content (relative paths, sorted). */
