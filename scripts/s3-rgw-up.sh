@@ -112,7 +112,14 @@ EOF
   ceph "${C[@]}" osd create >/dev/null 2>>"$D/log/setup.log" || fail "ceph osd create failed"
   ceph-osd "${C[@]}" -i 0 --mkfs >>"$D/log/setup.log" 2>&1 || fail "ceph-osd --mkfs failed"
   ceph-osd "${C[@]}" -i 0 >>"$D/log/setup.log" 2>&1 || fail "ceph-osd did not start"
-  ceph "${C[@]}" osd crush add osd.0 1.0 host=localhost root=default >/dev/null 2>&1 || fail "ceph osd crush add failed"
+  # Retried: right after the OSD boots, the monitor can refuse the command once (seen in session 7:
+  # "ceph osd crush add failed" on a first start, fine on the next).
+  crush_ok=0
+  for _ in 1 2 3 4 5; do
+    if ceph "${C[@]}" osd crush add osd.0 1.0 host=localhost root=default >/dev/null 2>>"$D/log/setup.log"; then crush_ok=1; break; fi
+    sleep 1
+  done
+  [ "$crush_ok" = 1 ] || fail "ceph osd crush add failed"
   radosgw "${C[@]}" -n client.rgw.a >>"$D/log/setup.log" 2>&1 || fail "radosgw did not start"
   wait_for "radosgw on $URL" anonymous_ok
   radosgw-admin "${C[@]}" user create --uid=test --display-name=test --access-key="$AK" --secret="$SK" >/dev/null 2>>"$D/log/setup.log" \
