@@ -147,6 +147,14 @@ describe('barge CLI: tasks, copies, executions, storages', { concurrency: true }
     const shareId = (await cli.ok(['storage', 'shares', 'create', '--nas', nasId, '--name', name, '--path', dir])).trim();
     const listed = await cli.json(['storage', 'shares', 'list', '--nas', nasId]);
     assert.deepEqual(listed.nas_shares.map((x: any) => [x.id, x.name, x.path]), [[shareId, name, dir]]);
+    // A share's mount account: the username as a flag, the password only from stdin; never printed back.
+    const withAccount = await cli.json(['storage', 'shares', 'update', shareId, '--username', 'svc-barge', '--password-stdin'], { input: 'pa55-w0rd-secret\n' });
+    assert.equal(withAccount.username, 'svc-barge');
+    assert.ok(!JSON.stringify(withAccount).includes('pa55-w0rd-secret'), 'the password is never returned');
+    const shown = await cli.ok(['storage', 'shares', 'show', shareId]);
+    assert.ok(shown.includes('svc-barge') && !shown.includes('pa55-w0rd-secret'));
+    const sealed = await b.barge.store.db.selectFrom('nas_shares').select('password_enc').where('id', '=', shareId).executeTakeFirstOrThrow();
+    assert.ok(sealed.password_enc && !sealed.password_enc.includes('pa55-w0rd-secret'), 'the password reached the store, sealed');
     const mount = await cli.json(['storage', 'shares', 'mount', name]);
     assert.deepEqual([mount.mounted, mount.readable, mount.writable], [true, true, true]);
 

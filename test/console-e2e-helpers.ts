@@ -112,7 +112,7 @@ export async function seedWorkspace(admin: Client): Promise<Record<'projects' | 
     incoming: await share(filer.id, 'incoming'),
     scratch: await share(local.id, 'scratch'),
   };
-  const ceph = await created('/cloud_connectors', { name: 'ceph-east', url: 'http://127.0.0.1:9', provider: 'ceph_rgw', region: 'eu-west-1', access_key: 'AKIAEXAMPLE', secret_key: 'not-a-real-secret' });
+  const ceph = await created('/cloud_connectors', { name: 'ceph-east', url: 'http://127.0.0.1:9', provider: 'generic_s3', region: 'eu-west-1', access_key: 'AKIAEXAMPLE', secret_key: 'not-a-real-secret' });
   await created(`/cloud_connectors/${ceph.id}/cloud_buckets`, { name: 'media-archive', location: 'eu-west-1' });
   return out;
 }

@@ -80,12 +80,21 @@ for (const dialect of dialects()) {
       assertModelError(await b.admin.post('/cloud_connectors', { name: c.name, provider: 'generic_s3' }), 422, 'name', 'taken');
     });
 
-    it('connector providers: Nodeum\'s nine (azure included) and the ones Barge accepted before', async () => {
+    it('connector providers: Nodeum\'s nine (azure included); the ones Barge accepted before are stored and returned as Nodeum\'s', async () => {
       const nodeum = ['generic_s3', 'amazon_aws_s3', 'cloudian_hyperstore', 'scality_ring', 'dell_emc_ecs', 'azure', 'google_cloud_storage', 'openstack_swift', 'wasabi'];
-      for (const provider of [...nodeum, 'ceph_rgw', 'minio', 'scality', 'ovh']) {
+      for (const provider of nodeum) {
         const c = await connector({ provider });
         assert.equal(c.provider, provider);
       }
+      const legacy: Record<string, string> = { ceph_rgw: 'generic_s3', minio: 'generic_s3', ovh: 'generic_s3', scality: 'scality_ring' };
+      for (const [provider, stored] of Object.entries(legacy)) {
+        const c = await connector({ provider });
+        assert.equal(c.provider, stored, `${provider} is answered as ${stored}`);
+        assert.equal((await b.admin.get(`/cloud_connectors/${c.id}`)).body.provider, stored);
+        assert.equal((await b.admin.put(`/cloud_connectors/${c.id}`, { provider })).body.provider, stored, 'an update with a legacy value too');
+      }
+      const all = await b.admin.get(`/cloud_connectors${qs({ limit: 1000 })}`);
+      assert.ok(all.body.cloud_connectors.every((c: any) => nodeum.includes(c.provider)), 'a Nodeum client never reads a provider it does not know');
       const filtered = await b.admin.get(`/cloud_connectors${qs({ provider: 'dell_emc_ecs' })}`);
       assert.ok(filtered.body.cloud_connectors.length >= 1 && filtered.body.cloud_connectors.every((c: any) => c.provider === 'dell_emc_ecs'));
       const u = await b.admin.put(`/cloud_connectors/${(await connector()).id}`, { provider: 'azure' });

@@ -18,10 +18,10 @@ export type NasType = (typeof NAS_TYPES)[number];
 export type CloudDriver = 's3' | 'azure';
 
 /**
- * Cloud connector providers and their driver: Nodeum's nine, then values Barge accepted before it
- * followed Nodeum's list (kept so that stored connectors and scripts keep working). Every provider but
- * `azure` speaks the S3 protocol (Google Cloud Storage through its XML API with HMAC keys, OpenStack
- * Swift through its s3api middleware); `azure` is the Azure Blob driver, its containers the buckets.
+ * Cloud connector providers and their driver: Nodeum's nine (its `cloud_connector.provider`
+ * enumeration). Every provider but `azure` speaks the S3 protocol (Google Cloud Storage through its XML
+ * API with HMAC keys, OpenStack Swift through its s3api middleware); `azure` is the Azure Blob driver,
+ * its containers the buckets.
  */
 export const CLOUD_PROVIDER_DRIVERS = {
   generic_s3: 's3',
@@ -33,16 +33,34 @@ export const CLOUD_PROVIDER_DRIVERS = {
   google_cloud_storage: 's3',
   openstack_swift: 's3',
   wasabi: 's3',
-  ceph_rgw: 's3',
-  minio: 's3',
-  scality: 's3',
-  ovh: 's3',
 } as const satisfies Record<string, CloudDriver>;
 
 export type CloudProvider = keyof typeof CLOUD_PROVIDER_DRIVERS;
-export const CLOUD_PROVIDERS = Object.keys(CLOUD_PROVIDER_DRIVERS) as CloudProvider[];
+/** The providers Barge stores and returns: Nodeum's nine. */
+export const NODEUM_CLOUD_PROVIDERS = Object.keys(CLOUD_PROVIDER_DRIVERS) as CloudProvider[];
+
+/**
+ * Values Barge accepted before it followed Nodeum's list, and the Nodeum value each is stored as.
+ * Why accepted still: scripts written against earlier Barge keep working. Why never returned: a
+ * Nodeum client (its generated SDK validates enumerations) rejects a connector whose provider it does
+ * not know — migration 0017 rewrote stored rows the same way.
+ */
+export const LEGACY_CLOUD_PROVIDERS: Readonly<Record<string, CloudProvider>> = {
+  ceph_rgw: 'generic_s3',
+  minio: 'generic_s3',
+  ovh: 'generic_s3',
+  scality: 'scality_ring',
+};
+
+/** What a request may name as `provider`: Nodeum's nine, then the legacy values. */
+export const CLOUD_PROVIDERS: readonly string[] = [...NODEUM_CLOUD_PROVIDERS, ...Object.keys(LEGACY_CLOUD_PROVIDERS)];
+
+/** The provider as stored and returned: a legacy value becomes its Nodeum equivalent. */
+export function canonicalProvider(provider: string): string {
+  return LEGACY_CLOUD_PROVIDERS[provider] ?? provider;
+}
 
 /** The driver of a connector's provider; a connector without one (older rows) is S3. */
 export function cloudDriverOf(provider: string | null | undefined): CloudDriver {
-  return (CLOUD_PROVIDER_DRIVERS as Record<string, CloudDriver>)[provider ?? ''] ?? 's3';
+  return (CLOUD_PROVIDER_DRIVERS as Record<string, CloudDriver>)[canonicalProvider(provider ?? '')] ?? 's3';
 }

@@ -21,7 +21,7 @@ import type { StorageIndex } from './task-service.js';
 import { connectorCredentials } from './bucket-config.js';
 import { RIGHTS } from '../domain/privileges.js';
 import { unwrapBody } from './request-body.js';
-import { CLOUD_PROVIDERS, NAS_TYPES, cloudDriverOf } from '../domain/storage-types.js';
+import { CLOUD_PROVIDERS, NAS_TYPES, canonicalProvider, cloudDriverOf } from '../domain/storage-types.js';
 
 export { CLOUD_PROVIDERS, NAS_TYPES } from '../domain/storage-types.js';
 export const POOL_TYPES = ['primary', 'active_archive', 'offline_archive', 'data_exchange', 'scratch', 'data_enrichment'] as const;
@@ -319,6 +319,7 @@ export class RegistryService implements StorageIndex {
       else if (accepted[attr] === null || create) out[column] = null;
     }
     if (resource === 'cloud_connectors' && create && out.provider === null) out.provider = 'generic_s3';
+    if (resource === 'cloud_connectors' && typeof out.provider === 'string') out.provider = canonicalProvider(out.provider);
     return out;
   }
 

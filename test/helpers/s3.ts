@@ -80,7 +80,7 @@ export class S3Fixture {
 
   /** The connector body for the test service (extra fields override). */
   connectorBody(extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return { name: unique('rgw'), url: this.env.url, region: 'us-east-1', provider: 'ceph_rgw', access_key: this.env.accessKeyId, secret_key: this.env.secretAccessKey, options: { force_path_style: true }, ...extra };
+    return { name: unique('rgw'), url: this.env.url, region: 'us-east-1', provider: 'generic_s3', access_key: this.env.accessKeyId, secret_key: this.env.secretAccessKey, options: { force_path_style: true }, ...extra };
   }
 
   async connector(): Promise<string> {

@@ -8,6 +8,7 @@ import { GRANTEE_TYPES, RIGHTS } from '../../domain/privileges.js';
 import { ref } from './helpers.js';
 import { CATALOG_SCHEMAS } from './catalog-schemas.js';
 import { CLOUD_PROVIDERS, NAS_TYPES, POOL_CONTENTS, POOL_TYPES } from '../../services/registry-service.js';
+import { LEGACY_CLOUD_PROVIDERS } from '../../domain/storage-types.js';
 
 const str = { type: 'string' };
 const ro = (s: Record<string, unknown>) => ({ ...s, readOnly: true });
@@ -92,7 +93,7 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
     type: 'object',
     properties: {
       id: ro(str), name: str, url: { type: 'string', nullable: true }, region: { type: 'string', nullable: true },
-      provider: { type: 'string', enum: [...CLOUD_PROVIDERS], description: 'Nodeum\'s providers (then values Barge accepted earlier). `azure` is Azure Blob storage (buckets are containers; `url` the blob endpoint, default https://ACCOUNT.blob.core.windows.net; `access_key` the account name; `secret_key` the account key); every other provider speaks S3.' },
+      provider: { type: 'string', enum: [...CLOUD_PROVIDERS], 'x-barge-legacy': Object.keys(LEGACY_CLOUD_PROVIDERS), description: 'Nodeum\'s nine providers; values Barge accepted earlier (`x-barge-legacy`: ceph_rgw, minio, ovh → generic_s3; scality → scality_ring) are still accepted in requests and stored as their Nodeum value, so answers only ever hold Nodeum\'s. `azure` is Azure Blob storage (buckets are containers; `url` the blob endpoint, default https://ACCOUNT.blob.core.windows.net; `access_key` the account name; `secret_key` the account key); every other provider speaks S3.' },
       access_key: { type: 'string', nullable: true },
       secret_key: { type: 'string', nullable: true, writeOnly: true, description: 'Write-only: stored encrypted, never returned; null clears it.' },
       options: obj, created_at: date, updated_at: date,

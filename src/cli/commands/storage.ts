@@ -12,7 +12,7 @@ import { formatDate, printList, printOne, renderTable, type Column } from '../ou
 import { readJsonFile, readStdin } from '../prompt.js';
 import { StorageResolver } from '../locations.js';
 import { RIGHTS, registerPrivileges } from './privileges.js';
-import { CLOUD_PROVIDERS, NAS_TYPES } from '../../domain/storage-types.js';
+import { NODEUM_CLOUD_PROVIDERS, NAS_TYPES } from '../../domain/storage-types.js';
 
 type Row = Record<string, any>;
 
@@ -35,6 +35,8 @@ interface ResourceSpec {
   fields: Field[];
   /** Resources created under a parent (`POST /nas/{id}/nas_shares`): the flag naming the parent. */
   parent?: { flag: string; attr: string; path: (id: string) => string; help: string };
+  /** A secret read from stdin rather than a flag (a flag's value is visible in `ps`). */
+  stdinSecret?: { flag: string; attr: string; help: string };
 }
 
 const updated: Column<Row> = { head: 'updated', get: (r) => formatDate(r.updated_at) };
@@ -60,8 +62,10 @@ const SPECS: ResourceSpec[] = [
       { flag: '--name <name>', attr: 'name', help: 'name (what copy/move use as STORAGE)', requiredOnCreate: true },
       { flag: '--path <path>', attr: 'path', help: 'absolute directory on the movers', requiredOnCreate: true },
       { flag: '--pool <id>', attr: 'pool_id', help: 'pool id' },
+      { flag: '--username <name>', attr: 'username', help: 'account the share is mounted with (SMB/NFS; stored sealed, shown to admins)' },
       guestField,
     ],
+    stdinSecret: { flag: '--password-stdin', attr: 'password', help: "read the share account's password from stdin (stored sealed, never returned)" },
     parent: { flag: '--nas <id>', attr: 'nas_id', path: (id) => `/nas/${encodeURIComponent(id)}/nas_shares`, help: 'the NAS the share belongs to' },
   },
   {
@@ -69,12 +73,13 @@ const SPECS: ResourceSpec[] = [
     columns: [{ head: 'id', get: (r) => r.id }, { head: 'name', get: (r) => r.name }, { head: 'provider', get: (r) => r.provider }, { head: 'url', get: (r) => r.url }, { head: 'region', get: (r) => r.region }, updated],
     fields: [
       { flag: '--name <name>', attr: 'name', help: 'name', requiredOnCreate: true },
-      { flag: '--provider <provider>', attr: 'provider', help: 'service (azure: Azure Blob, access key = account name, secret key = account key; any other: S3)', choices: [...CLOUD_PROVIDERS], requiredOnCreate: true },
+      { flag: '--provider <provider>', attr: 'provider', help: 'service (azure: Azure Blob, access key = account name, secret key = account key; any other: S3)', choices: [...NODEUM_CLOUD_PROVIDERS], requiredOnCreate: true },
       { flag: '--url <url>', attr: 'url', help: 'endpoint URL' },
       { flag: '--region <region>', attr: 'region', help: 'region' },
       { flag: '--access-key <key>', attr: 'access_key', help: 'access key id' },
       { flag: '--secret-key <secret>', attr: 'secret_key', help: 'secret key (visible in ps: prefer --secret-key-stdin)' },
     ],
+    stdinSecret: { flag: '--secret-key-stdin', attr: 'secret_key', help: 'read the secret key from stdin' },
   },
   {
     command: 'buckets', path: '/cloud_buckets', key: 'cloud_buckets', label: 'cloud bucket',
@@ -121,7 +126,7 @@ async function bodyOf(ctx: Context, spec: ResourceSpec, f: Row, creating: boolea
     if (v !== undefined) body[field.attr] = v;
     else if (creating && field.requiredOnCreate) throw new UsageError(`missing ${field.flag.split(' ')[0]} (barge storage ${spec.command} create --help)`);
   }
-  if (f.secretKeyStdin) body.secret_key = await readStdin(ctx.io);
+  if (spec.stdinSecret && f[optionKey(spec.stdinSecret.flag)]) body[spec.stdinSecret.attr] = await readStdin(ctx.io);
   if (f.file) {
     return { ...(await readJsonFile(ctx.io, f.file as string)), ...body };
   }
@@ -149,7 +154,7 @@ function build(storage: Command, run: Runner, spec: ResourceSpec): Command {
 
   const create = addFields(group.command('create').description(`create a ${spec.label} (admins)`), spec.fields, true).option('--file <json>', 'the body as JSON (- reads stdin); flags override it');
   if (spec.parent) create.requiredOption(spec.parent.flag, spec.parent.help);
-  if (spec.command === 'connectors') create.option('--secret-key-stdin', 'read the secret key from stdin');
+  if (spec.stdinSecret) create.option(spec.stdinSecret.flag, spec.stdinSecret.help);
   create.action(
     run.action<Row>(async (ctx, _a, f) => {
       const body = await bodyOf(ctx, spec, f, !f.file);
@@ -161,7 +166,7 @@ function build(storage: Command, run: Runner, spec: ResourceSpec): Command {
   );
 
   const update = addFields(group.command('update <id>').description(`change a ${spec.label} (admins; only what is given)`), spec.fields, false).option('--file <json>', 'the changes as JSON (- reads stdin)');
-  if (spec.command === 'connectors') update.option('--secret-key-stdin', 'read the secret key from stdin');
+  if (spec.stdinSecret) update.option(spec.stdinSecret.flag, spec.stdinSecret.help);
   update.action(
     run.action<Row>(async (ctx, [id], f) => {
       const body = await bodyOf(ctx, spec, f, false);

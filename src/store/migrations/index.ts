@@ -16,6 +16,7 @@ import * as m0008 from './0008-metrics.js';
 import * as m0009 from './0009-catalog-search.js';
 import * as m0010 from './0010-parallel-permits.js';
 import * as m0011 from './0011-share-credentials.js';
+import * as m0017 from './0017-nodeum-providers.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -30,6 +31,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0009-catalog-search': m0009,
     '0010-parallel-permits': m0010,
     '0011-share-credentials': m0011,
+    '0017-nodeum-providers': m0017,
   };
 }
 

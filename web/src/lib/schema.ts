@@ -19,10 +19,13 @@ export interface Enums {
   cloud_provider: string[];
 }
 
-type Schema = { type?: string; enum?: string[]; properties?: Record<string, Schema> };
+type Schema = { type?: string; enum?: string[]; 'x-barge-legacy'?: string[]; properties?: Record<string, Schema> };
 
+/** A property's values, without those the server accepts only for older scripts (`x-barge-legacy`). */
 function enumOf(schemas: Record<string, Schema>, name: string, prop: string): string[] {
-  return schemas[name]?.properties?.[prop]?.enum ?? [];
+  const p = schemas[name]?.properties?.[prop];
+  const legacy = new Set(p?.['x-barge-legacy'] ?? []);
+  return (p?.enum ?? []).filter((v) => !legacy.has(v));
 }
 
 /** Reads the enums out of an OpenAPI document (exported for tests). */

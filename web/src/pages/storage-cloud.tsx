@@ -21,8 +21,9 @@ import type { CloudBucket, CloudConnector } from '../lib/types';
 
 /** Product names as their vendors write them. */
 export const PROVIDER_LABEL: Record<string, string> = {
-  generic_s3: 'Generic S3', amazon_aws_s3: 'Amazon S3', ceph_rgw: 'Ceph RGW', minio: 'MinIO', wasabi: 'Wasabi',
-  scality: 'Scality', ovh: 'OVHcloud', google_cloud_storage: 'Google Cloud Storage',
+  generic_s3: 'Generic S3', amazon_aws_s3: 'Amazon S3', cloudian_hyperstore: 'Cloudian HyperStore', scality_ring: 'Scality RING',
+  dell_emc_ecs: 'Dell EMC ECS', azure: 'Azure Blob Storage', google_cloud_storage: 'Google Cloud Storage',
+  openstack_swift: 'OpenStack Swift', wasabi: 'Wasabi',
 };
 const providerLabel = (p: string) => PROVIDER_LABEL[p] ?? humanize(p);
 
