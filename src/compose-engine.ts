@@ -18,7 +18,7 @@ import { PrivilegeRepository } from './store/privilege-repository.js';
 import { SqlWorkQueue } from './store/work-queue-repository.js';
 import { LedgerRepository } from './store/ledger-repository.js';
 import { SqlEngineLease } from './store/engine-lease-repository.js';
-import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
+import type { CloudBucketRow, CloudConnectorRow, ExecutionRow, NasShareRow, TaskRow } from './store/schema.js';
 import { AccessService, snapshotShape } from './services/access-service.js';
 import { bucketDriver, connectorCredentials } from './services/bucket-config.js';
 import { ShareResolver, type BucketTarget } from './engine/share-resolver.js';
@@ -30,6 +30,20 @@ import { BullmqTransport } from './engine/queue/bullmq-transport.js';
 import type { AccessGuard } from './engine/dispatcher/access-guard.js';
 import type { MoverDirectory } from './engine/dispatcher/dispatcher.js';
 import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
+import { WebhookRepository } from './store/webhook-repository.js';
+import { executionView } from './services/views.js';
+import { WebhookOutbox } from './engine/webhooks/outbox.js';
+import { WebhookSender } from './engine/webhooks/sender.js';
+import { postWebhook } from './engine/webhooks/http-post.js';
+import { BACKOFF_CAP_MS } from './engine/webhooks/backoff.js';
+import { Webhooks } from './engine/webhooks/webhooks.js';
+import { TaskRepository } from './store/task-repository.js';
+import { ScheduleRepository } from './store/schedule-repository.js';
+import { RunLauncher } from './services/run-launcher.js';
+import { ScheduleRunner } from './services/schedule-runner.js';
+import { driverKinds } from './storage/registry.js';
+import { CallbackRepository } from './store/callback-repository.js';
+import { ExecutionCallbacks } from './engine/callbacks/execution-callbacks.js';
 
 /**
  * The secret-box key every Barge process of a store shares (it unseals connector secrets):
@@ -120,11 +134,76 @@ export function engineParts(config: Config, store: Store, log?: Logger): EngineP
   };
 }
 
+/**
+ * Webhook deliveries for the dispatcher of this process (it runs them while it holds the lease): the
+ * outbox builds each body with the API's execution view, the sender posts through the allow-list.
+ */
+export function webhookHooks(config: Config, store: Store, clock: Clock, log: Logger): Webhooks {
+  const repo = new WebhookRepository(store.db, store.dialect);
+  const view = (row: ExecutionRow) => {
+    const task = JSON.parse(row.task_snapshot || '{}') as Partial<Pick<TaskRow, 'id' | 'name' | 'workflow_type' | 'workflow_action'>>;
+    return executionView(row, task.name === undefined ? undefined : { id: row.task_id, name: task.name, workflow_type: task.workflow_type ?? '', workflow_action: task.workflow_action ?? '' });
+  };
+  const sender = new WebhookSender(repo, postWebhook, secretBox(config), clock, log, {
+    policy: { baseMs: config.webhookBackoffMs, capMs: BACKOFF_CAP_MS, windowMs: config.webhookRetrySeconds * 1000 },
+    timeoutMs: config.webhookTimeoutSeconds * 1000, allow: config.webhookAllow, concurrency: 8,
+  });
+  return new Webhooks(new WebhookOutbox(repo, view, clock, log), sender, repo, clock, log);
+}
+
+/** The kinds of endpoint this build can move data on: a kind is runnable only if its driver is registered. */
+export function runnableKinds(): Set<string> {
+  const drivers = driverKinds();
+  return new Set<string>([...(drivers.includes('posix') ? ['nas'] : []), ...(drivers.includes('s3') ? ['cloud'] : [])]);
+}
+
+/**
+ * Schedules for the dispatcher of this process: due occurrences start executions checked and built
+ * as the API's `run` does (RunLauncher), with the owner's rights of that moment.
+ */
+export function scheduleWork(config: Config, store: Store, clock: Clock, log: Logger): ScheduleRunner {
+  const { db, dialect } = store;
+  const executions = new ExecutionRepository(db, dialect);
+  const repo = (table: 'nas_shares' | 'cloud_buckets' | 'pools') => new RegistryRepository<any>(db, dialect, table);
+  const access = new AccessService(new PrivilegeRepository(db, dialect), new UserRepository(db, dialect), { nas_shares: repo('nas_shares'), cloud_buckets: repo('cloud_buckets'), pools: repo('pools') }, executions);
+  const tasks = new TaskRepository(db, dialect);
+  const launcher = new RunLauncher(tasks, executions, access, clock, runnableKinds());
+  return new ScheduleRunner(new ScheduleRepository(db, dialect), tasks, launcher, log.child({ component: 'schedules' }), { graceMs: config.scheduleGraceSeconds * 1000 });
+}
+
+/**
+ * Task callbacks for the dispatcher of this process: scripts read from the store, compiled in a
+ * sandbox per execution; hooks get the execution's API view.
+ */
+export function taskCallbacks(store: Store, log: Logger): ExecutionCallbacks {
+  const { db, dialect } = store;
+  const callbacks = new CallbackRepository(db, dialect);
+  const executions = new ExecutionRepository(db, dialect);
+  const ledger = new LedgerRepository(db, dialect);
+  const view = (row: ExecutionRow) => {
+    const task = JSON.parse(row.task_snapshot || '{}') as Partial<Pick<TaskRow, 'name' | 'workflow_type' | 'workflow_action'>>;
+    return executionView(row, task.name === undefined ? undefined : { id: row.task_id, name: task.name, workflow_type: task.workflow_type ?? '', workflow_action: task.workflow_action ?? '' });
+  };
+  return new ExecutionCallbacks({
+    forTask: (taskId, types) => callbacks.forTask(taskId, types),
+    doneBatches: (id, after, limit) => callbacks.doneBatches(id, after, limit),
+    forKeys: (id, keys) => ledger.forKeys(id, keys),
+    findExecution: (id) => executions.findById(id),
+    appendLog: async (id, lines) => {
+      const row = await executions.findById(id);
+      if (row) await executions.update(id, { log: JSON.stringify([...(JSON.parse(row.log || '[]') as string[]), ...lines]) });
+    },
+  }, view, log.child({ component: 'callbacks' }));
+}
+
 /** A dispatcher and a mover for this process, on `store`. */
 export function createEngine(config: Config, store: Store, clock: Clock, logger: Logger, overrides: Partial<EngineConfig> = {}): InProcessEngine {
   const p = engineParts(config, store, logger);
   return new InProcessEngine(defaultEngineConfig({ slots: config.moverSlots, ...leaseTimes(config.leaseSeconds), ...overrides }), {
     executions: p.executions, queue: p.queue, ledger: p.ledger, resolver: p.resolver, lease: p.lease, clock, log: logger, access: p.access,
     movers: p.movers, moverDirectory: p.moverDirectory, transport: p.transport, permits: p.permits,
+    webhooks: webhookHooks(config, store, clock, logger),
+    schedules: scheduleWork(config, store, clock, logger),
+    callbacks: taskCallbacks(store, logger),
   });
 }

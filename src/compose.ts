@@ -32,12 +32,12 @@ import { buildServer } from './api/server.js';
 import { SqlWorkQueue } from './store/work-queue-repository.js';
 import { LedgerRepository } from './store/ledger-repository.js';
 import type { EngineConfig } from './engine/in-process.js';
-import { createEngine, secretBox, storageResolver } from './compose-engine.js';
+import { createEngine, runnableKinds, secretBox, storageResolver } from './compose-engine.js';
 import { EngineThread } from './engine-host.js';
 import type { EngineSignals } from './engine/signals.js';
 import { ShareResolver } from './engine/share-resolver.js';
 import { SqlEngineLease } from './store/engine-lease-repository.js';
-import { createDriver, driverKinds } from './storage/registry.js';
+import { createDriver } from './storage/registry.js';
 import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
 import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
 import type { BucketTarget } from './engine/share-resolver.js';
@@ -68,6 +68,25 @@ import { BrowseService } from './services/browse-service.js';
 import { CatalogService } from './services/catalog-service.js';
 import { StatisticsService } from './services/statistics-service.js';
 import { catalogHandlers } from './api/handlers/catalog-handlers.js';
+import { scheduleHandlers } from './api/handlers/schedule-handlers.js';
+import { ScheduleService } from './services/schedule-service.js';
+import { ScheduleRepository } from './store/schedule-repository.js';
+import { tapeHandlers } from './api/handlers/tape-handlers.js';
+import { TapeRepository } from './store/tape-repository.js';
+import { TapeLibraryService } from './services/tape-library-service.js';
+import { TapeService } from './services/tape-service.js';
+import { virtualLibraryFiles } from './storage/tape/virtual-library.js';
+import { taskSubHandlers } from './api/handlers/task-sub-handlers.js';
+import { TaskOptionService } from './services/task-option-service.js';
+import { TaskMetadataService } from './services/task-metadata-service.js';
+import { WebhookRepository } from './store/webhook-repository.js';
+import { WebhookDeliveryService } from './services/webhook-delivery-service.js';
+import { webhookHandlers } from './api/handlers/webhook-handlers.js';
+import { callbackHandlers } from './api/handlers/callback-handlers.js';
+import { CallbackService } from './services/callback-service.js';
+import { CallbackRepository } from './store/callback-repository.js';
+import { ScriptChecker } from './engine/callbacks/script-check.js';
+import { webhookTargetProblem } from './lib/webhook-target.js';
 
 /** The engine as the server sees it: signals in, start and stop, whether it holds the lease. */
 export interface EngineHandle extends EngineSignals {
@@ -148,7 +167,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       : overrides.engineThread ? new EngineThread(config, logger)
       : createEngine(config, store, clock, logger, overrides.engine);
     // What the registered drivers can serve: a kind of endpoint is runnable only if its driver exists.
-    const kinds = new Set<string>([...(driverKinds().includes('posix') ? ['nas'] : []), ...(driverKinds().includes('s3') ? ['cloud'] : [])]);
+    const kinds = runnableKinds();
     const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds);
     const admin = await users.ensureAdmin(config.adminPassword);
     // What is stored (#13): the API browses storages through drivers of its own, opened as the engine opens them.
@@ -174,6 +193,11 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
         ...groupHandlers(groups),
         ...moverHandlers(new MoverService(new MoverRepository(db, dialect), clock)),
         ...catalogHandlers(new BrowseService(browsable, browseResolver), catalog, statistics),
+        ...scheduleHandlers(new ScheduleService(tasks, new ScheduleRepository(db, dialect), clock)),
+        ...tapeHandlers(new TapeLibraryService(new TapeRepository(db, dialect), virtualLibraryFiles(config.tapeRoots), clock), new TapeService(new TapeRepository(db, dialect), registryRepos.pools, virtualLibraryFiles(config.tapeRoots), clock)),
+        ...taskSubHandlers(document, executions, new TaskOptionService(tasks), new TaskMetadataService(tasks)),
+        ...webhookHandlers(new WebhookDeliveryService(tasks, new WebhookRepository(db, dialect))),
+        ...callbackHandlers(new CallbackService(new CallbackRepository(db, dialect), tasks, new ScriptChecker(), secrets, clock, (url) => webhookTargetProblem(url, config.webhookAllow))),
         ...metaHandlers(document, async () => void (await sql`SELECT 1`.execute(db))),
       },
     });

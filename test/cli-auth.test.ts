@@ -179,7 +179,7 @@ describe('barge CLI: login, aliases, errors', { concurrency: true }, () => {
     assert.equal(bash.status, 0, bash.stderr);
     assert.deepEqual(bash.stdout.trim().split('\n'), [
       'task',
-      'list show create update delete run defer run-defer pause resume stop force-stop watch',
+      'list show create update delete run dry-run defer run-defer pause resume stop force-stop watch',
       'shares',
       'xxhash64',
       '--sort',

@@ -6,12 +6,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { hashTree, makeTree } from './helpers/trees.js';
+import { nasWithShares } from './helpers/fixtures.js';
 import { chromiumSkipReason, ensureConsoleBuilt, launchChromium, seedWorkspace, shot, signIn, watchProblems, type Share } from './console-e2e-helpers.js';
 
 const skip = chromiumSkipReason();
@@ -340,6 +341,35 @@ describe('web console (browser)', { skip }, () => {
     await row.locator('[data-mover-state="online"]').waitFor();
     await row.getByText('All storages').waitFor();
     assert.equal(await page.getByRole('table', { name: 'movers' }).locator('tbody tr').count(), 1);
+    assert.deepEqual(problems, []);
+  });
+
+  it('previews a task: a dry run shows what each file would become and the totals, and writes nothing', async () => {
+    const s = await nasWithShares(b.admin, ['cut', 'delivery']);
+    const src = s.cut as Share;
+    const dst = s.delivery as Share;
+    await makeTree(src.path, { 'reel/edit.mov': 200_000, 'reel/notes.txt': 'second cut', 'poster.png': 5_000 });
+    await makeTree(dst.path, { 'reel/notes.txt': 'first cut' });
+    const older = new Date(1_500_000_000_000);
+    await utimes(join(dst.path, 'reel/notes.txt'), older, older);
+    const before = await hashTree(dst.path);
+    const taskId = await apiTask('Cut to delivery', 'copy', src, dst, { conflict_resolution: 'rename' }, 'Final reel to the delivery share');
+    await freshPage();
+    await signIn(page, b.url);
+    await page.goto(`${b.url}/console/tasks/${taskId}`);
+    await page.locator('button[data-action="dry_run"]').click();
+    const dialog = page.getByRole('dialog', { name: 'Preview of a run' });
+    await dialog.getByTestId('plan-totals').waitFor({ timeout: 30_000 });
+    assert.match((await dialog.getByTestId('plan-totals').textContent()) ?? '', /^3 files · 200 KiB$/);
+    const rename = dialog.locator('tr[data-operation="rename"]');
+    await rename.getByRole('cell', { name: '/reel/notes (1).txt', exact: true }).waitFor();
+    await rename.getByRole('cell', { name: '/reel/notes.txt', exact: true }).waitFor();
+    assert.equal(await dialog.locator('tr[data-operation="copy"]').count(), 2);
+    await dialog.getByTestId('plan-eta').getByText('Unknown').waitFor();
+    await shot(page, 'task-preview');
+    await dialog.locator('.modal-footer').getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('table', { name: 'executions' }).getByText('Preview').waitFor();
+    assert.deepEqual(await hashTree(dst.path), before, 'a preview writes nothing');
     assert.deepEqual(problems, []);
   });
 });

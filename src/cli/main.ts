@@ -20,6 +20,7 @@ import { registerGroups } from './commands/groups.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerRoles, type RoleHooks } from './commands/movers.js';
 import { registerBrowse } from './commands/browse.js';
+import { registerSchedule } from './commands/schedule.js';
 
 /** What the launcher provides beyond the API: starting the server, a dispatcher or a mover in this process. */
 export interface Hooks extends RoleHooks {
@@ -62,6 +63,7 @@ export function buildProgram(run: Runner, hooks: Hooks = {}): Command {
   registerAuth(program, run);
   registerTransfer(program, run);
   registerTasks(program, run);
+  registerSchedule(program, run);
   registerExecs(program, run);
   registerStorage(program, run);
   registerBrowse(program, run);

@@ -3,6 +3,7 @@
  * is listed, not just the first), then frozen. This file is the only home of defaults.
  */
 import { resolve } from 'node:path';
+import { parseWebhookAllow, type WebhookAllowList } from './webhook-allow.js';
 
 export interface Config {
   readonly host: string;
@@ -56,6 +57,24 @@ export interface Config {
    * rather than `keys/secret-box.key` of the data dir: what mover hosts without the data dir use.
    */
   readonly secretKey: Buffer | undefined;
+  /**
+   * Directories under which virtual tape libraries may be created (BARGE_TAPE_ROOTS, `:`-separated
+   * absolute paths; default `<data dir>/tape`): the API never writes cartridge files elsewhere.
+   */
+  readonly tapeRoots: readonly string[];
+  /**
+   * A schedule's occurrence first seen by a dispatcher longer than this after it passed is missed
+   * (no dispatcher ran then), not run late (BARGE_SCHEDULE_GRACE_SECONDS; domain/schedule.ts).
+   */
+  readonly scheduleGraceSeconds: number;
+  /** Private/loopback targets webhooks may call (BARGE_WEBHOOK_ALLOW; config/webhook-allow.ts). */
+  readonly webhookAllow: WebhookAllowList;
+  /** Wait after a webhook's first failed attempt; doubled each time up to an hour (BARGE_WEBHOOK_BACKOFF_MS). */
+  readonly webhookBackoffMs: number;
+  /** How long one webhook attempt may take (BARGE_WEBHOOK_TIMEOUT_SECONDS). */
+  readonly webhookTimeoutSeconds: number;
+  /** How long a webhook delivery is retried before it is given up (BARGE_WEBHOOK_RETRY_SECONDS, 24 h). */
+  readonly webhookRetrySeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +111,14 @@ function secretKey(raw: string | undefined, problems: string[]): Buffer | undefi
   // Never echo it: it is a secret.
   if (key.length !== 32) problems.push('BARGE_SECRET_KEY must be 32 bytes in base64url (the content of keys/secret-box.key)');
   return key;
+}
+
+function tapeRoots(raw: string | undefined, dataDir: string, problems: string[]): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return Object.freeze([resolve(dataDir, 'tape')]);
+  const roots = raw.split(':').map((s) => s.trim()).filter(Boolean);
+  const relative = roots.filter((r) => !r.startsWith('/'));
+  if (relative.length > 0) problems.push(`BARGE_TAPE_ROOTS must list absolute paths separated by : (not ${relative.join(', ')})`);
+  return Object.freeze(roots.map((r) => resolve(r)));
 }
 
 function storageList(raw: string | undefined): readonly string[] | '*' {
@@ -161,7 +188,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: redisUrl(env.BARGE_REDIS_URL, problems),
     redisPrefix: env.BARGE_REDIS_PREFIX || 'barge',
     secretKey: secretKey(env.BARGE_SECRET_KEY, problems),
+    tapeRoots: tapeRoots(env.BARGE_TAPE_ROOTS, dataDir, problems),
     metrics: bool('BARGE_METRICS', true),
+    scheduleGraceSeconds: int('BARGE_SCHEDULE_GRACE_SECONDS', 60, 1, 3600),
+    webhookAllow: parseWebhookAllow(env.BARGE_WEBHOOK_ALLOW, problems),
+    webhookBackoffMs: int('BARGE_WEBHOOK_BACKOFF_MS', 10_000, 10, 3_600_000),
+    webhookTimeoutSeconds: int('BARGE_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 300),
+    webhookRetrySeconds: int('BARGE_WEBHOOK_RETRY_SECONDS', 86_400, 1, 30 * 86_400),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -24,6 +24,9 @@ import type { PermitStore } from './mover/parallel-share.js';
 import { MoverPresence, type MoverRegistry } from './mover/presence.js';
 import type { MoverDirectory } from './dispatcher/dispatcher.js';
 import type { BatchTransport } from './queue/transport.js';
+import type { ExecutionHooks } from './webhooks/webhooks.js';
+import type { ScheduleWork } from './dispatcher/scheduler.js';
+import type { CallbackHooks } from './callbacks/execution-callbacks.js';
 
 export interface EngineConfig extends DispatcherConfig {
   /** Concurrent transfers of large files (BARGE_MOVER_SLOTS). */
@@ -64,6 +67,12 @@ export interface EngineDeps {
   transport?: BatchTransport;
   /** Shares `parallel` with movers of other processes (store/permit-repository.ts). */
   permits?: PermitStore;
+  /** Webhook deliveries, run by the dispatcher while it holds the lease. */
+  webhooks?: ExecutionHooks;
+  /** Schedules: the dispatcher starts their due occurrences while it holds the lease. */
+  schedules?: ScheduleWork;
+  /** Task callbacks: filters in the walk, hooks around runs (engine/callbacks). */
+  callbacks?: CallbackHooks;
 }
 
 export class InProcessEngine implements EngineSignals {
@@ -78,8 +87,9 @@ export class InProcessEngine implements EngineSignals {
     );
     const mover = this.mover;
     const presence = d.movers ? new MoverPresence(d.movers, { name: cfg.name, slots: cfg.slots }, () => mover.totals, d.clock, d.log, cfg.moverHeartbeatMs) : undefined;
-    this.dispatcher = new Dispatcher(cfg, d.executions, d.queue, d.ledger, d.resolver, d.lease, d.clock, d.log, d.access, {
-      kick: () => mover.kick(),
+    this.dispatcher = new Dispatcher(cfg, d.executions, d.queue, d.ledger, d.resolver, d.lease, d.clock, d.log, {
+      access: d.access, moverDirectory: d.moverDirectory, transport: d.transport, webhooks: d.webhooks, schedules: d.schedules, callbacks: d.callbacks,
+      movers: { kick: () => mover.kick(),
       // The embedded mover moves only while this process dispatches: a standby process stays idle.
       activeChanged: async (active) => {
         if (active) {
@@ -89,8 +99,8 @@ export class InProcessEngine implements EngineSignals {
           await mover.stop();
           await presence?.set('offline');
         }
-      },
-    }, d.moverDirectory, d.transport);
+      } },
+    });
   }
 
   start(): Promise<void> {

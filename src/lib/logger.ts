@@ -7,6 +7,8 @@ import pino, { type Logger } from 'pino';
 export const REDACT_PATHS = [
   'req.headers.authorization', 'headers.authorization', 'authorization',
   '*.password', '*.secret_key', '*.secretKey', '*.secretAccessKey', '*.api_key', '*.token', 'password', 'secret_key', 'token',
+  // A webhook callback's secret (plain in a request body, sealed in its row).
+  '*.secret', 'secret', '*.secret_sealed',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

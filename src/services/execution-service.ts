@@ -6,7 +6,6 @@
 import { DataManagementError, ModelError, notFound } from '../domain/errors.js';
 import { applyControl, assertCanRun, isActive, type ControlAction, type ExecutionState } from '../domain/execution.js';
 import { parseListQuery, type ListSpec } from '../domain/list-query.js';
-import { endpointKind } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { newId, randomToken, sha256Hex } from '../lib/tokens.js';
 import type { ExecutionRepository } from '../store/execution-repository.js';
@@ -19,12 +18,13 @@ import type { Principal } from './principal.js';
 import type { EngineSignals } from '../engine/signals.js';
 import { executionEvents, type ExecutionEvent } from './execution-events.js';
 import { ownerScope, type TaskService } from './task-service.js';
-import { endpointView, executionView, type ExecutionView } from './views.js';
-import { shapeOf, type TaskShape } from './access-service.js';
+import { executionView, type ExecutionView } from './views.js';
+import { RunLauncher, type RunAccess } from './run-launcher.js';
+import { DRY_RUN_ACTIONS } from '../domain/dry-run.js';
 
 export const LEDGER_LIST: ListSpec = {
-  filters: { status: 'string', src_path: 'string', dst_path: 'string', error_class: 'string', size: 'number', updated_at: 'date' },
-  sortable: ['src_path', 'dst_path', 'size', 'status', 'updated_at'],
+  filters: { status: 'string', src_path: 'string', dst_path: 'string', error_class: 'string', size: 'number', updated_at: 'date', operation: 'string' },
+  sortable: ['src_path', 'dst_path', 'size', 'status', 'updated_at', 'operation'],
 };
 
 export const EXECUTION_LIST: ListSpec = {
@@ -36,19 +36,11 @@ export const EXECUTION_LIST: ListSpec = {
 };
 
 
-/** What the engine can execute today; other actions and storage kinds are refused with a 422 naming why. */
-export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore', 'speedtest', 'full_backup', 'incremental_backup']);
-
-const NEEDS_DESTINATION = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication']);
-const NEEDS_SOURCE = new Set(['copy', 'move', 'erase', 'scan', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication', 'cache_cleaning']);
+// What every start goes through (checks, the row) lives in run-launcher.ts, shared with scheduled runs.
+export { SUPPORTED_ACTIONS, type RunAccess } from './run-launcher.js';
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** The storage-privilege check every run passes, with the task owner's rights of that moment. */
-export interface RunAccess {
-  refusal(ownerId: string, task: TaskShape): Promise<string | undefined>;
 }
 
 export class ExecutionService {
@@ -64,7 +56,12 @@ export class ExecutionService {
     private readonly access: RunAccess,
     /** Storage kinds this deployment can move data on (nas; cloud once an s3 driver is registered). */
     private readonly supportedKinds: ReadonlySet<string> = new Set(['nas']),
-  ) {}
+  ) {
+    this.launcher = new RunLauncher(taskRepo, executions, access, clock, supportedKinds);
+  }
+
+  /** The checks and the row every start shares with scheduled runs (run-launcher.ts). */
+  private readonly launcher: RunLauncher;
 
   /** The execution's file ledger: failures always, every file with `full_report`. */
   async files(p: Principal, id: string, query: Record<string, unknown>): Promise<{ count: number; files: FileLedgerRow[] }> {
@@ -120,6 +117,21 @@ export class ExecutionService {
     assertCanRun((await this.executions.findActive(task.id)) ?? null);
     const id = await this.start(task, endpoints, isObject(trigger) ? trigger : {});
     return { execution_id: id, msg: `Task ${task.name} queued for execution` };
+  }
+
+  /**
+   * `dry_run` (Barge): an execution that plans against the destination and writes nothing (see
+   * engine/dispatcher/dry-run.ts); the same checks, refusals and one-active-execution rule as `run`.
+   */
+  async dryRun(p: Principal, taskId: string, trigger: unknown): Promise<{ execution_id: string; msg: string }> {
+    const task = await this.actionTarget(p, taskId);
+    if (!DRY_RUN_ACTIONS.includes(task.workflow_action)) {
+      throw new DataManagementError(422, `A dry run previews ${DRY_RUN_ACTIONS.join(', ')}; task ${task.name} is a ${task.workflow_action}`);
+    }
+    const endpoints = await this.checkRunnable(task);
+    assertCanRun((await this.executions.findActive(task.id)) ?? null);
+    const id = await this.start(task, endpoints, isObject(trigger) ? trigger : {}, newId(), true);
+    return { execution_id: id, msg: `Dry run of task ${task.name} queued` };
   }
 
   /** `defer_run`: validates now, stores a single-use capability to start later. */
@@ -186,53 +198,14 @@ export class ExecutionService {
     }
   }
 
-  /** A task whose action cannot start with its endpoints is refused with a 422 naming why. */
-  private async checkRunnable(task: OwnedTask): Promise<TaskEndpointRow[]> {
-    const endpoints = await this.taskRepo.endpointsFor([task.id]);
-    const sources = endpoints.filter((e) => e.role === 'source');
-    const destinations = endpoints.filter((e) => e.role === 'destination');
-    const action = task.workflow_action;
-    const options = JSON.parse(task.options) as Record<string, unknown>;
-    const fromBackup = action === 'restore' && typeof options.execution_task_id === 'string' && options.execution_task_id !== '';
-    if (fromBackup) await this.checkBackup(task, options.execution_task_id as string);
-    if (NEEDS_SOURCE.has(action) && sources.length === 0 && !fromBackup) throw new DataManagementError(422, `Task ${task.name} (${action}) has no source`);
-    if (NEEDS_DESTINATION.has(action) && destinations.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no destination`);
-    if (action === 'speedtest' && endpoints.length === 0) throw new DataManagementError(422, `Task ${task.name} (speedtest) needs a storage to test`);
-    if (!SUPPORTED_ACTIONS.has(action)) throw new DataManagementError(422, `Workflow action ${action} is not supported by this Barge yet (supported: ${[...SUPPORTED_ACTIONS].join(', ')})`);
-    for (const e of endpoints) {
-      const kind = endpointKind(e.type);
-      if (!kind) throw new DataManagementError(422, `Task ${task.name} has an endpoint of unknown type ${e.type}`);
-      if (!this.supportedKinds.has(kind)) throw new DataManagementError(422, `Task ${task.name} uses a ${kind} storage, which this Barge cannot move data on yet`);
-    }
-    // Rights are those of the task's owner now (a right can be withdrawn after the task was made).
-    const refusal = await this.access.refusal(task.user_id, shapeOf(action, options, sources.map(endpointView), destinations.map(endpointView)));
-    if (refusal !== undefined) throw new DataManagementError(403, `Task ${task.name} cannot run: ${refusal}`);
-    return endpoints;
+  /** A task whose action cannot start with its endpoints is refused with a 422 naming why (403 for rights). */
+  private checkRunnable(task: OwnedTask): Promise<TaskEndpointRow[]> {
+    return this.launcher.checkRunnable(task);
   }
 
-  /** A restore from a backup names a finished backup execution of a task its owner can see. */
-  private async checkBackup(task: OwnedTask, executionId: string): Promise<void> {
-    const backup = await this.executions.findById(executionId);
-    const ok = backup && backup.user_id === task.user_id && backup.state === 'done'
-      && ['full_backup', 'incremental_backup'].includes((JSON.parse(backup.task_snapshot) as { workflow_action?: string }).workflow_action ?? '');
-    if (!ok) throw new DataManagementError(422, `options.execution_task_id must name a backup execution that finished (done): ${executionId} does not`);
-  }
-
-  private async start(task: OwnedTask, endpoints: TaskEndpointRow[], trigger: Record<string, unknown>, id = newId()): Promise<string> {
-    const now = this.clock.now().toISOString();
-    const snapshot = {
-      id: task.id, name: task.name, workflow_type: task.workflow_type, workflow_action: task.workflow_action,
-      options: JSON.parse(task.options) as unknown, metadata: JSON.parse(task.metadata) as unknown,
-      sources: endpoints.filter((e) => e.role === 'source').map(endpointView),
-      destinations: endpoints.filter((e) => e.role === 'destination').map(endpointView),
-    };
+  private async start(task: OwnedTask, endpoints: TaskEndpointRow[], trigger: Record<string, unknown>, id = newId(), dryRun = false): Promise<string> {
     try {
-      await this.executions.insert({
-        id, task_id: task.id, user_id: task.user_id, state: 'in_queue', progress: 0,
-        size_todo: 0, size_done: 0, nodes_todo: 0, nodes_done: 0, files_failed: 0, bandwidth: 0, eta_seconds: null,
-        dispatcher: null, movers: '[]', error: null, trigger: JSON.stringify(trigger), task_snapshot: JSON.stringify(snapshot),
-        created_at: now, started_at: null, finished_at: null, updated_at: now, walk_cursor: null, log: '[]', batches_planned: 0,
-      });
+      await this.executions.insert(this.launcher.executionRow(task, endpoints, trigger, id, dryRun ? { dry_run: 1 } : {}));
     } catch (err) {
       if (err instanceof ActiveExecutionExists) throw new DataManagementError(409, 'The task is already running');
       throw err;

@@ -11,6 +11,7 @@
 import type { ExecutionRow, TaskEndpointRow, TaskRow } from '../store/schema.js';
 import type { TaskEndpoint } from '../domain/task.js';
 import type { ExecutionState } from '../domain/execution.js';
+import type { DryRunPlan } from '../domain/dry-run.js';
 
 export interface ExecutionView {
   id: string;
@@ -33,6 +34,10 @@ export interface ExecutionView {
   finished_at?: string;
   updated_at: string;
   task?: { id: string; name: string; workflow_type: string; workflow_action: string };
+  /** Barge: a dry run, which planned and wrote nothing (its ledger lists the plan). */
+  dry_run: boolean;
+  /** Barge: a dry run's totals and ETA, once it ended. */
+  plan?: DryRunPlan;
 }
 
 export interface TaskView {
@@ -83,7 +88,9 @@ export function executionView(e: ExecutionRow, task?: Pick<TaskRow, 'id' | 'name
     created_at: e.created_at,
     started_at: e.started_at,
     updated_at: e.updated_at,
+    dry_run: Number(e.dry_run ?? 0) === 1,
   };
+  if (e.plan) v.plan = JSON.parse(e.plan) as DryRunPlan;
   if (e.dispatcher !== null) v.dispatcher = e.dispatcher;
   if (e.finished_at !== null) v.finished_at = e.finished_at;
   if (task) v.task = { id: task.id, name: task.name, workflow_type: task.workflow_type, workflow_action: task.workflow_action };

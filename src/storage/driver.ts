@@ -39,6 +39,8 @@ export interface Entry {
   /** Modification time, ms since the epoch; may be fractional. Precision: `features.mtimePrecisionMs`. */
   readonly mtimeMs: number;
   readonly atimeMs?: number;
+  /** Status change time (posix `st_ctime`), ms since the epoch, where the backend has one; read-only (callback scripts see it). */
+  readonly ctimeMs?: number;
   /** Permission bits only (`st_mode & 0o7777`); the type is in `kind`. Present when `features.permissions`. */
   readonly mode?: number;
   readonly uid?: number;

@@ -28,6 +28,8 @@ export type StorageErrorCode =
   | 'aborted'
   | 'closed'
   | 'restoring'
+  /** Not the storage's: a task's callback script failed on this entry (engine/callbacks); the ledger's error class. */
+  | 'callback'
   | 'io';
 
 /**

@@ -98,7 +98,13 @@ export class ExecutionRepository {
   /** A task's executions that ended `done`, newest first (the previous good backup is among them). */
   async lastDone(taskId: string, excludeId: string, limit = 20): Promise<ExecutionRow[]> {
     return this.db.selectFrom('task_executions').selectAll().where('task_id', '=', taskId).where('state', '=', 'done').where('id', '<>', excludeId)
-      .orderBy('finished_at', 'desc').limit(limit).execute();
+      .where('dry_run', '=', 0).orderBy('finished_at', 'desc').limit(limit).execute();
+  }
+
+  /** Runs (not dry runs) that ended well, newest first: what a dry run's ETA is measured on. */
+  async recentFinished(limit: number): Promise<ExecutionRow[]> {
+    return this.db.selectFrom('task_executions').selectAll().where('state', 'in', ['done', 'finished_with_warnings']).where('dry_run', '=', 0)
+      .where('started_at', 'is not', null).where('finished_at', 'is not', null).orderBy('finished_at', 'desc').limit(limit).execute();
   }
 
   /** Active executions (finished_at IS NULL), oldest first: what the engine runs or resumes. */

@@ -15,7 +15,7 @@ if (!TEST_PG_URL) console.log('# PostgreSQL variant skipped: BARGE_TEST_PG_URL i
 function row(key: string, status: string, extra: Partial<FileLedgerRow> = {}): FileLedgerRow {
   return {
     execution_id: 'e1', item_key: key, src_path: `/s/${key}`, dst_path: `/d/${key}`, size: 4096, checksum: null, status,
-    error_class: null, error: null, attempts: 1, updated_at: '2026-11-29T00:00:00.000Z', ...extra,
+    error_class: null, error: null, attempts: 1, updated_at: '2026-11-29T00:00:00.000Z', operation: null, ...extra,
   };
 }
 

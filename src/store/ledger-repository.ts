@@ -12,8 +12,8 @@ import { applyFilters, applySort, type ColumnSpec } from './list-sql.js';
 import { fileNameParts } from '../domain/catalog.js';
 
 export const LEDGER_COLUMNS: ColumnSpec = {
-  filters: { status: 'status', src_path: 'src_path', dst_path: 'dst_path', error_class: 'error_class', size: 'size', updated_at: 'updated_at' },
-  sorts: { src_path: 'src_path', dst_path: 'dst_path', size: 'size', status: 'status', updated_at: 'updated_at' },
+  filters: { status: 'status', src_path: 'src_path', dst_path: 'dst_path', error_class: 'error_class', size: 'size', updated_at: 'updated_at', operation: 'operation' },
+  sorts: { src_path: 'src_path', dst_path: 'dst_path', size: 'size', status: 'status', updated_at: 'updated_at', operation: 'operation' },
   nonText: ['size'],
 };
 
@@ -97,6 +97,36 @@ export class LedgerRepository {
   /** Without `full_report`, only failures are kept once an execution ends. */
   async pruneSuccesses(executionId: string): Promise<void> {
     await this.db.deleteFrom('file_ledger').where('execution_id', '=', executionId).where('status', '<>', 'failed').execute();
+  }
+
+  /**
+   * A dry run's planned rows (engine/dispatcher/dry-run-recorder.ts), inserted or replaced. Apart from
+   * `record` so that the movers' hot path stays as it is: a dry run has no mover.
+   */
+  async recordPlan(rows: FileLedgerRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 200) {
+        await trx.insertInto('file_ledger').values(rows.slice(i, i + 200))
+          .onConflict((oc) => oc.columns(['execution_id', 'item_key']).doUpdateSet((eb) => ({
+            src_path: eb.ref('excluded.src_path'), dst_path: eb.ref('excluded.dst_path'), size: eb.ref('excluded.size'), status: eb.ref('excluded.status'),
+            error_class: eb.ref('excluded.error_class'), error: eb.ref('excluded.error'), operation: eb.ref('excluded.operation'), updated_at: eb.ref('excluded.updated_at'),
+          })))
+          .execute();
+      }
+    });
+  }
+
+  /** A dry run's rows counted per planned operation (its totals). */
+  async planGroups(executionId: string): Promise<Array<{ operation: string | null; files: number; bytes: number }>> {
+    const rows = await this.db.selectFrom('file_ledger').select((eb) => ['operation', eb.fn.countAll<number>().as('files'), eb.fn.sum<number>('size').as('bytes')])
+      .where('execution_id', '=', executionId).groupBy('operation').execute();
+    return rows.map((r) => ({ operation: r.operation ?? null, files: Number(r.files), bytes: Number(r.bytes ?? 0) }));
+  }
+
+  /** Removes every row of an execution (a dry run resumed after a restart plans again from the start). */
+  async clear(executionId: string): Promise<void> {
+    await this.db.deleteFrom('file_ledger').where('execution_id', '=', executionId).execute();
   }
 
   /** One directory of a catalog: name → the recorded entry (incremental backups compare against it). */

@@ -21,6 +21,10 @@ export interface ExecutionRow {
   bandwidth: number; eta_seconds: number | null; dispatcher: string | null; movers: string; error: string | null;
   trigger: string; task_snapshot: string; created_at: string; started_at: string | null; finished_at: string | null; updated_at: string;
   walk_cursor: string | null; log: string; batches_planned: number;
+  /** 1: a dry run, which plans and records but writes nothing (migration 0015; the column defaults to 0). */
+  dry_run?: number;
+  /** A dry run's totals as JSON (domain/dry-run.ts DryRunPlan), once it ended; null otherwise. */
+  plan?: string | null;
 }
 export type BatchState = 'queued' | 'leased' | 'done' | 'cancelled';
 export interface WorkBatchRow {
@@ -33,6 +37,8 @@ export interface WorkBatchRow {
 export interface FileLedgerRow {
   execution_id: string; item_key: string; src_path: string | null; dst_path: string | null; size: number; checksum: string | null;
   status: string; error_class: string | null; error: string | null; attempts: number; updated_at: string;
+  /** A dry run's planned operation (domain/dry-run.ts PlanOperation); null on rows of real runs (migration 0015). */
+  operation?: string | null;
 }
 export interface CatalogEntryRow {
   execution_id: string; task_id: string; storage_id: string; path: string; kind: string; size: number; mtime_ms: number;
@@ -85,12 +91,73 @@ export interface ParallelPermitRow {
   execution_id: string; owner: string; permits: number; expires_at: string;
 }
 
+/** A task's schedule (migration 0012): its rule and the bookkeeping of its occurrences (domain/schedule.ts). */
+export interface TaskScheduleRow {
+  id: string; task_id: string; rrule: string; catch_up: number; done: number; next_at: string | null;
+  missed_count: number; skipped_count: number; refused_count: number; missed_first: string | null; missed_last: string | null;
+  last_run_at: string | null; last_execution_id: string | null; last_error: string | null; last_error_at: string | null;
+  created_at: string; updated_at: string;
+}
+
+/**
+ * A task's callback (migration 0013): a script (`language`, `script`) or, for `type: "webhook"`, a
+ * URL, a sealed secret and the events (JSON array) it hears; the columns a type does not use are null.
+ */
+export interface TaskCallbackRow {
+  id: string; task_id: string; type: string; language: string | null; script: string | null; url: string | null;
+  secret_sealed: string | null; events: string | null; created_at: string; updated_at: string;
+}
+
+/**
+ * A webhook delivery (migration 0014): one event of an execution for one `webhook` callback, its JSON
+ * body fixed when the event happened, and where its attempts stand (engine/webhooks/webhook-store.ts).
+ */
+export interface WebhookDeliveryRow {
+  id: string; callback_id: string; task_id: string; execution_id: string; event: string; subject: string; payload: string;
+  state: string; attempts: number; next_attempt_at: string | null; last_status: number | null; last_error: string | null;
+  created_at: string; updated_at: string; finished_at: string | null;
+}
+/** One attempt of a webhook delivery (migration 0014). */
+export interface WebhookAttemptRow {
+  delivery_id: string; attempt: number; started_at: string; duration_ms: number; status_code: number | null; error: string | null; outcome: string;
+}
+
+/** A tape library (migration 0016); `path` is where a virtual library keeps its cartridge files. */
+export interface TapeLibraryRow {
+  id: string; name: string; type: string; path: string; comment: string | null; slots: number; drives: number; mailslots: number;
+  tape_type: string; capacity_bytes: number; load_seconds: number; seek_mb_per_second: number; barcode_prefix: string; status: string;
+  created_at: string; updated_at: string;
+}
+/** A drive of a library (migration 0016): who uses it now (`execution_id`, `task_id`) and its counters. */
+export interface TapeDriveRow {
+  id: string; tape_library_id: string; drive_index: number; name: string; serial: string; status: string;
+  execution_id: string | null; task_id: string | null; mount_count: number; bandwidth: number; bytes_written: number; bytes_read: number;
+  created_at: string; updated_at: string;
+}
+/** A cartridge (migration 0016): where it is, what Barge decided about it (pool, lock), how full it is. Booleans are 0/1. */
+export interface TapeRow {
+  id: string; tape_library_id: string; pool_id: string | null; barcode: string; type: string; location: string; location_index: number | null;
+  home_slot: number | null; locked: number; scratch: number; cleaning: number; write_protect: number; mounted: number; ejected: number;
+  mount_count: number; capacity_bytes: number; used_bytes: number; free_bytes: number; sessions: number; hash: string | null;
+  secondary_of: string | null; bytes_written: number; bytes_read: number; date_in: string; date_move: string; last_size_update: string | null;
+  created_at: string; updated_at: string;
+}
+/** A file on a cartridge (migration 0016): the session that wrote it and where its bytes are. */
+export interface TapeFileRow {
+  tape_id: string; session_no: number; path: string; data_offset: number; header_offset: number; size: number; checksum: string; algorithm: string;
+  mtime_ms: number; mode: number | null; execution_id: string | null; recorded_at: string;
+}
+
 export interface Database {
   users: UserRow;
   api_keys: ApiKeyRow;
   tasks: TaskRow;
   task_endpoints: TaskEndpointRow;
   task_executions: ExecutionRow;
+  task_schedules: TaskScheduleRow;
+  task_callbacks: TaskCallbackRow;
+  webhook_deliveries: WebhookDeliveryRow;
+  webhook_attempts: WebhookAttemptRow;
   defer_tokens: DeferTokenRow;
   nas: NasRow;
   nas_shares: NasShareRow;
@@ -108,4 +175,8 @@ export interface Database {
   catalog_entries: CatalogEntryTable;
   task_owner_stats: TaskOwnerStatsRow;
   store_generations: StoreGenerationRow;
+  tape_libraries: TapeLibraryRow;
+  tape_drives: TapeDriveRow;
+  tapes: TapeRow;
+  tape_files: TapeFileRow;
 }

@@ -11,7 +11,8 @@ import { decodeBlobName } from '../../src/storage/azure/azure-names.js';
 import { azureTestEnv, rawAzureClient, uniqueContainerName, type AzureTestEnv } from '../../src/storage/azure/azure-test-support.js';
 import type { Client } from './barge.js';
 import { unique } from './fixtures.js';
-import { TEMP_KEY, type TestBucket } from './s3.js';
+import { CloudFixture, type TestBucket } from './cloud-fixture.js';
+import { TEMP_KEY } from './s3.js';
 
 export { azureTestEnv, type AzureTestEnv };
 
@@ -39,12 +40,12 @@ export async function azureLeftovers(raw: BlobServiceClient, container: string):
 }
 
 /** One Azure connector on the test account (registered through `admin`) and the containers the tests create. */
-export class AzureFixture {
+export class AzureFixture extends CloudFixture {
   readonly raw: BlobServiceClient;
-  private connectorId: string | undefined;
   private readonly created: string[] = [];
 
-  constructor(readonly env: AzureTestEnv, readonly admin: Client) {
+  constructor(readonly env: AzureTestEnv, admin: Client) {
+    super(admin);
     this.raw = rawAzureClient(env);
   }
 
@@ -53,32 +54,9 @@ export class AzureFixture {
     return { name: unique('azure'), url: this.env.url, provider: 'azure', access_key: this.env.account, secret_key: this.env.key, ...extra };
   }
 
-  async connector(): Promise<string> {
-    if (this.connectorId === undefined) {
-      const r = await this.admin.post('/cloud_connectors', this.connectorBody());
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-      this.connectorId = r.body.id as string;
-    }
-    return this.connectorId;
-  }
-
-  /** Imports the account's containers; returns the connector's buckets by name. */
-  async sync(connectorId?: string): Promise<Map<string, any>> {
-    const r = await this.admin.put(`/cloud_connectors/${connectorId ?? (await this.connector())}/cloud_buckets/-/sync`);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    return new Map(r.body.cloud_buckets.map((b: any) => [b.name, b]));
-  }
-
   /** Creates a container, imports it with `-/sync`, sets its options. */
   async container(tag: string, options?: Record<string, unknown>): Promise<TestBucket> {
-    const name = await this.rawContainer(tag);
-    const row = (await this.sync()).get(name);
-    assert.ok(row, `-/sync imported ${name}`);
-    if (options) {
-      const u = await this.admin.put(`/cloud_buckets/${row.id}`, { options });
-      assert.equal(u.status, 200, JSON.stringify(u.body));
-    }
-    return { id: row.id, name };
+    return this.register(await this.rawContainer(tag), options);
   }
 
   /** Creates a container on the account only (not registered). */

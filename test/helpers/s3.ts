@@ -9,21 +9,16 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { createBucket, deleteBucket, pendingUploads, rawClient, s3TestEnv, uniqueBucketName, type S3TestEnv } from '../../src/storage/s3/s3-test-support.js';
 import type { Client } from './barge.js';
+import { CloudFixture, type TestBucket } from './cloud-fixture.js';
 import { unique } from './fixtures.js';
 
-export { pendingUploads, rawClient, s3TestEnv, type S3TestEnv };
+export { pendingUploads, rawClient, s3TestEnv, type S3TestEnv, type TestBucket };
+export { TERMINAL } from './task-runs.js';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
-export const TERMINAL = ['done', 'finished_with_warnings', 'error', 'stopped_by_user', 'stopped_by_system'];
 /** The writers' temporary keys (`.<name>.barge-<id>.part`). */
 export const TEMP_KEY = /(^|\/)\.[^/]*\.barge-[^/]*\.part$/;
-
-export interface TestBucket {
-  /** The registry id (a task endpoint's `storage_id`). */
-  id: string;
-  name: string;
-}
 
 /** A cloud task endpoint. */
 export function cloud(bucket: TestBucket, ...paths: string[]): Record<string, unknown> {
@@ -69,12 +64,12 @@ export async function leftovers(raw: S3Client, bucket: string): Promise<{ upload
 }
 
 /** One connector on the test service (registered through `admin`) and the buckets the tests create. */
-export class S3Fixture {
+export class S3Fixture extends CloudFixture {
   readonly raw: S3Client;
-  private connectorId: string | undefined;
   private readonly created: Array<{ name: string; lock: boolean }> = [];
 
-  constructor(readonly env: S3TestEnv, readonly admin: Client) {
+  constructor(readonly env: S3TestEnv, admin: Client) {
+    super(admin);
     this.raw = rawClient(env);
   }
 
@@ -83,35 +78,12 @@ export class S3Fixture {
     return { name: unique('rgw'), url: this.env.url, region: 'us-east-1', provider: 'generic_s3', access_key: this.env.accessKeyId, secret_key: this.env.secretAccessKey, options: { force_path_style: true }, ...extra };
   }
 
-  async connector(): Promise<string> {
-    if (this.connectorId === undefined) {
-      const r = await this.admin.post('/cloud_connectors', this.connectorBody());
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-      this.connectorId = r.body.id as string;
-    }
-    return this.connectorId;
-  }
-
-  /** Imports the endpoint's buckets; returns the connector's buckets by name. */
-  async sync(connectorId?: string): Promise<Map<string, any>> {
-    const r = await this.admin.put(`/cloud_connectors/${connectorId ?? (await this.connector())}/cloud_buckets/-/sync`);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.equal(r.body.count, r.body.cloud_buckets.length);
-    return new Map(r.body.cloud_buckets.map((b: any) => [b.name, b]));
-  }
-
   /** Creates a bucket on the service (with Object Lock when asked), imports it with `-/sync`, sets its options. */
   async bucket(tag: string, opts: { objectLock?: boolean; options?: Record<string, unknown> } = {}): Promise<TestBucket> {
     const name = uniqueBucketName(tag);
     await createBucket(this.raw, name, opts.objectLock === true);
     this.created.push({ name, lock: opts.objectLock === true });
-    const row = (await this.sync()).get(name);
-    assert.ok(row, `-/sync imported ${name}`);
-    if (opts.options) {
-      const u = await this.admin.put(`/cloud_buckets/${row.id}`, { options: opts.options });
-      assert.equal(u.status, 200, JSON.stringify(u.body));
-    }
-    return { id: row.id, name };
+    return this.register(name, opts.options);
   }
 
   /** Creates a bucket on the service only (not registered). */

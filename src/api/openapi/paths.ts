@@ -1,6 +1,11 @@
 /** Paths Barge adds to the seed's tasks resource (see docs/api-coverage.md). */
 import { ERRORS, LIST_PARAMS, crud, filterParams, jsonBody, jsonResponse, op, pathParam, ref } from './helpers.js';
 import { CATALOG_PATHS } from './catalog-paths.js';
+import { SCHEDULE_PATHS } from './schedule-paths.js';
+import { TAPE_PATHS } from './tape-paths.js';
+import { CALLBACK_PATHS } from './callback-paths.js';
+import { WEBHOOK_PATHS } from './webhook-paths.js';
+import { TASK_SUB_PATHS } from './task-sub-paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,7 +38,7 @@ const executions: Record<string, Json> = {
   '/task_executions/{task_execution_id}/files': {
     get: op({
       operationId: 'index_task_execution_files', summary: 'The file ledger of an execution (failures; every file with full_report).', tags: ['task_executions'], scope: ['task_executions', 'files'],
-      parameters: [pathParam('task_execution_id'), ...LIST_PARAMS, ...filterParams(['status', 'src_path', 'dst_path', 'error_class', 'size', 'updated_at'])],
+      parameters: [pathParam('task_execution_id'), ...LIST_PARAMS, ...filterParams(['status', 'src_path', 'dst_path', 'error_class', 'size', 'updated_at', 'operation'])],
       responses: { '200': jsonResponse('Files of the execution.', ref('task_execution_file_collection')), ...ERRORS },
     }),
   },
@@ -150,5 +155,10 @@ export const ADDED_PATHS: Record<string, Json> = {
   ...access,
   ...movers,
   ...CATALOG_PATHS,
+  ...SCHEDULE_PATHS,
+  ...TAPE_PATHS,
+  ...CALLBACK_PATHS,
+  ...WEBHOOK_PATHS,
+  ...TASK_SUB_PATHS,
   ...meta,
 };

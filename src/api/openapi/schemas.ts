@@ -7,6 +7,11 @@ import { EXECUTION_STATES } from '../../domain/execution.js';
 import { GRANTEE_TYPES, RIGHTS } from '../../domain/privileges.js';
 import { ref } from './helpers.js';
 import { CATALOG_SCHEMAS } from './catalog-schemas.js';
+import { SCHEDULE_SCHEMAS } from './schedule-schemas.js';
+import { TAPE_SCHEMAS } from './tape-schemas.js';
+import { CALLBACK_SCHEMAS } from './callback-schemas.js';
+import { WEBHOOK_SCHEMAS } from './webhook-schemas.js';
+import { DRY_RUN_EXECUTION_FIELDS, DRY_RUN_FILE_FIELDS, TASK_SUB_SCHEMAS } from './task-sub-schemas.js';
 import { CLOUD_PROVIDERS, NAS_TYPES, POOL_CONTENTS, POOL_TYPES } from '../../services/registry-service.js';
 import { LEGACY_CLOUD_PROVIDERS } from '../../domain/storage-types.js';
 
@@ -39,7 +44,7 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
     type: 'object',
     properties: {
       item_key: ro(str), src_path: ro(str), dst_path: ro({ type: 'string', nullable: true }), size: ro({ type: 'integer', format: 'int64' }),
-      checksum: ro({ type: 'string', nullable: true }), status: ro({ type: 'string', enum: ['done', 'skipped', 'copied', 'failed'] }),
+      checksum: ro({ type: 'string', nullable: true }), status: ro({ type: 'string', enum: ['done', 'skipped', 'copied', 'failed', 'planned'] }), ...DRY_RUN_FILE_FIELDS,
       error_class: ro({ type: 'string', nullable: true }), error: ro({ type: 'string', nullable: true }), attempts: ro({ type: 'integer' }), updated_at: date,
     },
   },
@@ -143,6 +148,11 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
     },
   },
   ...CATALOG_SCHEMAS,
+  ...SCHEDULE_SCHEMAS,
+  ...TAPE_SCHEMAS,
+  ...CALLBACK_SCHEMAS,
+  ...WEBHOOK_SCHEMAS,
+  ...TASK_SUB_SCHEMAS,
 };
 
 /** New properties for seed schemas (added, never replacing what the seed says). */
@@ -153,6 +163,7 @@ export const SEED_EXTENSIONS: Record<string, Record<string, unknown>> = {
     destinations: { type: 'array', items: ref('task_endpoint') },
   },
   task_execution: {
+    ...DRY_RUN_EXECUTION_FIELDS,
     task_id: ro(str),
     status: ro({ type: 'string', enum: [...EXECUTION_STATES] }),
     files_failed: ro({ type: 'integer', format: 'int64' }),

@@ -1390,6 +1390,584 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tasks/{task_id}/task_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays the task schedule.
+         * @description **API Key Scope**: task_schedules / show
+         */
+        get: operations["show_task_schedule"];
+        /**
+         * Updates the task schedule (partial).
+         * @description **API Key Scope**: task_schedules / update
+         *
+         *     A new `rrule` starts the bookkeeping again (next occurrence from now, counters from zero); `catch_up` alone keeps it. A rule that cannot be read, a frequency finer than one second, or a rule without any occurrence from now on is a 422 on `rrule` (`reason`: `invalid_rule`, `finer_than_one_second`, `no_future_occurrence`) whose message says why.
+         */
+        put: operations["update_task_schedule"];
+        /**
+         * Creates the task schedule (one per task: a new one replaces the old).
+         * @description **API Key Scope**: task_schedules / create
+         *
+         *     Body `{rrule, catch_up?}`. The schedule counts from its first occurrence from now (earlier ones are not missed); replacing gives a new id and counters from zero. A rule that cannot be read, a frequency finer than one second, or a rule without any occurrence from now on is a 422 on `rrule` (`reason`: `invalid_rule`, `finer_than_one_second`, `no_future_occurrence`) whose message says why.
+         */
+        post: operations["create_task_schedule"];
+        /**
+         * Destroys the task schedule.
+         * @description **API Key Scope**: task_schedules / destroy
+         */
+        delete: operations["destroy_task_schedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/task_schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists task schedules.
+         * @description **API Key Scope**: task_schedules / index
+         *
+         *     The schedules of the caller's tasks (every user's with `all=true`, admins only), with the list conventions; `sort_by` on id, task_id, done, next, missed_count, skipped_count, created_at, updated_at (default newest first).
+         */
+        get: operations["index_task_schedules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tape_libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists tape libraries.
+         * @description **API Key Scope**: tape_libraries / index
+         *
+         *     Admins only (403 otherwise).
+         */
+        get: operations["index_tape_libraries"];
+        put?: never;
+        /**
+         * Creates a (virtual) tape library.
+         * @description **API Key Scope**: tape_libraries / create
+         *
+         *     Admins only (403 otherwise). Creates the library's directory under `path` — one blank cartridge file per tape (`<path>/cartridges/<barcode>.tar`, a pax tar archive), the changer's state in `library.json` — and its drives and tapes. `path` must be absolute, inside a root of BARGE_TAPE_ROOTS, and new or empty (422 on `path` with `reason` path_not_allowed or path_not_empty).
+         */
+        post: operations["create_tape_library"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tape_libraries/{tape_library_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a tape library.
+         * @description **API Key Scope**: tape_libraries / show
+         *
+         *     Admins only (403 otherwise).
+         */
+        get: operations["show_tape_library"];
+        put?: never;
+        post?: never;
+        /**
+         * Destroys a tape library.
+         * @description **API Key Scope**: tape_libraries / destroy
+         *
+         *     Admins only (403 otherwise). Removes the library, its drives and tapes, and its files. Refused (422 `restrict_dependent_destroy`) while a tape holds data or a drive is in use: format or move the data first.
+         */
+        delete: operations["destroy_tape_library"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tape_libraries/{tape_library_id}/tape_drives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the drives of a library.
+         * @description **API Key Scope**: tape_drives / index
+         *
+         *     Admins only (403 otherwise).
+         */
+        get: operations["index_tape_drives_by_tape_library"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tape_libraries/{tape_library_id}/tape_drives/{tape_drive_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a drive of a library.
+         * @description **API Key Scope**: tape_drives / show
+         *
+         *     Admins only (403 otherwise).
+         */
+        get: operations["show_tape_drive_by_tape_library"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tape_drives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists tape drives.
+         * @description **API Key Scope**: tape_drives / index
+         *
+         *     Admins only (403 otherwise). Each drive names the cartridge it holds (`barcode`) and the execution using it (`execution_id`, `task_id`).
+         */
+        get: operations["index_tape_drives"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tape_drives/{tape_drive_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a tape drive.
+         * @description **API Key Scope**: tape_drives / show
+         *
+         *     Admins only (403 otherwise).
+         */
+        get: operations["show_tape_drive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tapes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists tapes.
+         * @description **API Key Scope**: tapes / index
+         *
+         *     Admins see every tape; other users the tapes of pools they may read (others are a 404).
+         */
+        get: operations["index_tapes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tapes/{tape_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a tape.
+         * @description **API Key Scope**: tapes / show
+         *
+         *     Admins see every tape; other users the tapes of pools they may read (others are a 404).
+         */
+        get: operations["show_tape"];
+        /**
+         * Updates a tape (partial).
+         * @description **API Key Scope**: tapes / update
+         *
+         *     Admins only. `pool_id` (a pool of content tape, or null), `locked`, `write_protect` (sets the cartridge's tab: its file refuses writes from then on). Other attributes are read-only and ignored.
+         */
+        put: operations["update_tape"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tapes/{tape_id}/mount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a tape is.
+         * @description **API Key Scope**: tapes / mount_status
+         *
+         *     Admins see every tape; other users the tapes of pools they may read (others are a 404). In a slot, a drive (`tape_drive_id`), a mailslot, or offline (ejected).
+         */
+        get: operations["mount_status_tape"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tapes/{tape_id}/tape_stat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a tape's counters.
+         * @description **API Key Scope**: tape_stats / show
+         *
+         *     Admins see every tape; other users the tapes of pools they may read (others are a 404).
+         */
+        get: operations["show_tape_stat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tape_libraries/{tape_library_id}/tapes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the tapes of a library.
+         * @description **API Key Scope**: tapes / index
+         *
+         *     Admins only (403 otherwise).
+         */
+        get: operations["index_tapes_by_tape_library"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools/{pool_id}/tapes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the tapes of a pool.
+         * @description **API Key Scope**: tapes / index
+         *
+         *     Anyone who may read the pool (404 otherwise).
+         */
+        get: operations["index_tapes_by_pool"];
+        put?: never;
+        /**
+         * Puts a tape in a pool.
+         * @description **API Key Scope**: tapes / update
+         *
+         *     Admins only. The pool must be of content tape (422 otherwise); the tape is named by `tape_id` or `barcode`. The same as `PUT /tapes/{id}` with `pool_id`.
+         */
+        post: operations["add_tape_to_pool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tape_stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists tapes' counters.
+         * @description **API Key Scope**: tape_stats / index
+         *
+         *     Admins see every tape; other users the tapes of pools they may read (others are a 404).
+         */
+        get: operations["index_tape_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/task_callbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists task callbacks.
+         * @description **API Key Scope**: task_callbacks / index
+         *
+         *     Scripts (`language: javascript`) run sandboxed (QuickJS: no file system, network, process or host objects; 32 MiB per execution, 100 ms per call) and are compiled when created or updated: a syntax error, a throw at the top level or a missing entry function is a 422 on `script` naming the line. `before_request_dispatched` (legacy `filter`) defines `function filter(file)` (or `run`) returning true to keep a file or folder (a folder left out is not walked); the others define `function run(input)`. A `webhook` takes `url`, `secret` (write-only; `has_secret` tells whether one is set) and `events`. Changes apply from the next execution.
+         */
+        get: operations["index_task_callbacks"];
+        put?: never;
+        /**
+         * Creates a task callback.
+         * @description **API Key Scope**: task_callbacks / create
+         *
+         *     Scripts (`language: javascript`) run sandboxed (QuickJS: no file system, network, process or host objects; 32 MiB per execution, 100 ms per call) and are compiled when created or updated: a syntax error, a throw at the top level or a missing entry function is a 422 on `script` naming the line. `before_request_dispatched` (legacy `filter`) defines `function filter(file)` (or `run`) returning true to keep a file or folder (a folder left out is not walked); the others define `function run(input)`. A `webhook` takes `url`, `secret` (write-only; `has_secret` tells whether one is set) and `events`. Changes apply from the next execution.
+         */
+        post: operations["create_task_callbacks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/task_callbacks/{task_callback_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a task callback.
+         * @description **API Key Scope**: task_callbacks / show
+         *
+         *     Scripts (`language: javascript`) run sandboxed (QuickJS: no file system, network, process or host objects; 32 MiB per execution, 100 ms per call) and are compiled when created or updated: a syntax error, a throw at the top level or a missing entry function is a 422 on `script` naming the line. `before_request_dispatched` (legacy `filter`) defines `function filter(file)` (or `run`) returning true to keep a file or folder (a folder left out is not walked); the others define `function run(input)`. A `webhook` takes `url`, `secret` (write-only; `has_secret` tells whether one is set) and `events`. Changes apply from the next execution.
+         */
+        get: operations["show_task_callbacks"];
+        /**
+         * Updates a task callback (partial).
+         * @description **API Key Scope**: task_callbacks / update
+         *
+         *     Scripts (`language: javascript`) run sandboxed (QuickJS: no file system, network, process or host objects; 32 MiB per execution, 100 ms per call) and are compiled when created or updated: a syntax error, a throw at the top level or a missing entry function is a 422 on `script` naming the line. `before_request_dispatched` (legacy `filter`) defines `function filter(file)` (or `run`) returning true to keep a file or folder (a folder left out is not walked); the others define `function run(input)`. A `webhook` takes `url`, `secret` (write-only; `has_secret` tells whether one is set) and `events`. Changes apply from the next execution.
+         */
+        put: operations["update_task_callbacks"];
+        post?: never;
+        /**
+         * Destroys a task callback.
+         * @description **API Key Scope**: task_callbacks / destroy
+         *
+         *     Scripts (`language: javascript`) run sandboxed (QuickJS: no file system, network, process or host objects; 32 MiB per execution, 100 ms per call) and are compiled when created or updated: a syntax error, a throw at the top level or a missing entry function is a 422 on `script` naming the line. `before_request_dispatched` (legacy `filter`) defines `function filter(file)` (or `run`) returning true to keep a file or folder (a folder left out is not walked); the others define `function run(input)`. A `webhook` takes `url`, `secret` (write-only; `has_secret` tells whether one is set) and `events`. Changes apply from the next execution.
+         */
+        delete: operations["destroy_task_callbacks"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/task_callbacks/{task_callback_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the deliveries of a webhook callback, with their attempts.
+         * @description **API Key Scope**: task_callbacks / deliveries
+         *
+         *     One delivery per event (`started`, `finished`, `failed_file`) of each execution since the callback was created, newest first, with the list conventions (filters `state`, `event`, `execution_id`, `last_status`, dates; `sort_by` `created_at`, `updated_at`, `event`, `state`, `next_attempt_at`). `state`: `pending` (an attempt is due at `next_attempt_at`), `delivered` (a 2xx answer), `failed` (no 2xx within the retry window, 24 h by default, or not sendable), `refused` (the target is not allowed: BARGE_WEBHOOK_ALLOW), `gone` (the receiver answered 410). Each attempt says when it started, how long it took, and the status code or the error. Settled deliveries are kept 30 days. A callback of another type has no deliveries.
+         */
+        get: operations["index_task_callback_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/action/dry_run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Previews a run of a task: plans it, writes nothing.
+         * @description **API Key Scope**: tasks / action
+         *
+         *     Barge: starts an execution with `dry_run: true` that walks the sources, filters and plans against the destination exactly as `run` would, but writes nothing — no file, folder or temporary file at the destination, no source removed (move), nothing erased. Its ledger (`GET /task_executions/{id}/files`, status `planned`) lists each planned file with its `operation`: `copy`, `move`, `rename` (its name is taken: written as `name (n).ext`), `overwrite`, `skip` (the reason in `error`), `erase`, or `fail` (planning failed: a failed row). When it ends, `plan` on the execution gives files, bytes, per-operation totals and an ETA measured on recent runs of the same storages (none: `eta_seconds` null and `eta_note` says why). Actions previewed: copy, move, erase, full_backup, incremental_backup, restore (others: 422). Same checks as `run`: 404 unknown task, 409 while the task has an active execution, 422 when it cannot run, 403 without the storage rights.
+         */
+        put: operations["dry_run_task"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/task_options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists task options.
+         * @description **API Key Scope**: task_options / index
+         */
+        get: operations["index_task_options"];
+        put?: never;
+        /**
+         * Creates a task option.
+         * @description **API Key Scope**: task_options / create
+         */
+        post: operations["create_task_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/task_options/{option_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a task option.
+         * @description **API Key Scope**: task_options / show
+         */
+        get: operations["show_task_options"];
+        /**
+         * Updates a task option (partial).
+         * @description **API Key Scope**: task_options / update
+         */
+        put: operations["update_task_options"];
+        post?: never;
+        /**
+         * Destroys a task option.
+         * @description **API Key Scope**: task_options / destroy
+         */
+        delete: operations["destroy_task_options"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/task_metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists task metadatums.
+         * @description **API Key Scope**: task_metadata / index
+         */
+        get: operations["index_task_metadata"];
+        put?: never;
+        /**
+         * Creates a task metadatum.
+         * @description **API Key Scope**: task_metadata / create
+         */
+        post: operations["create_task_metadata"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/task_metadata/{metadatum_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Displays a task metadatum.
+         * @description **API Key Scope**: task_metadata / show
+         */
+        get: operations["show_task_metadata"];
+        /**
+         * Updates a task metadatum (partial).
+         * @description **API Key Scope**: task_metadata / update
+         */
+        put: operations["update_task_metadata"];
+        post?: never;
+        /**
+         * Destroys a task metadatum.
+         * @description **API Key Scope**: task_metadata / destroy
+         */
+        delete: operations["destroy_task_metadata"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1532,6 +2110,10 @@ export interface components {
             dispatcher?: string;
             movers?: string[];
             task?: components["schemas"]["task"];
+            /** @description Barge: a dry run (PUT /tasks/{id}/action/dry_run), which planned and wrote nothing. */
+            readonly dry_run?: boolean;
+            /** @description Barge: a dry run's totals, once it ended. */
+            readonly plan?: components["schemas"]["dry_run_plan"];
             readonly task_id?: string;
             /** @enum {string} */
             readonly status?: "in_queue" | "calculating" | "in_progress" | "paused" | "stopping" | "done" | "finished_with_warnings" | "error" | "stopped_by_user" | "stopped_by_system";
@@ -1606,7 +2188,12 @@ export interface components {
             readonly size?: number;
             readonly checksum?: string | null;
             /** @enum {string} */
-            readonly status?: "done" | "skipped" | "copied" | "failed";
+            readonly status?: "done" | "skipped" | "copied" | "failed" | "planned";
+            /**
+             * @description A dry run's planned operation (its rows have status `planned`, or `failed` for `fail`); null in real runs.
+             * @enum {string|null}
+             */
+            readonly operation?: "copy" | "move" | "rename" | "overwrite" | "skip" | "erase" | "fail" | null;
             readonly error_class?: string | null;
             readonly error?: string | null;
             readonly attempts?: number;
@@ -1711,10 +2298,10 @@ export interface components {
             url?: string | null;
             region?: string | null;
             /**
-             * @description Nodeum's providers (then values Barge accepted earlier). `azure` is Azure Blob storage (buckets are containers; `url` the blob endpoint, default https://ACCOUNT.blob.core.windows.net; `access_key` the account name; `secret_key` the account key); every other provider speaks S3.
+             * @description Nodeum's nine providers; values Barge accepted earlier (`x-barge-legacy`: ceph_rgw, minio, ovh → generic_s3; scality → scality_ring) are still accepted in requests and stored as their Nodeum value, so answers only ever hold Nodeum's. `azure` is Azure Blob storage (buckets are containers; `url` the blob endpoint, default https://ACCOUNT.blob.core.windows.net; `access_key` the account name; `secret_key` the account key); every other provider speaks S3.
              * @enum {string}
              */
-            provider?: "generic_s3" | "amazon_aws_s3" | "cloudian_hyperstore" | "scality_ring" | "dell_emc_ecs" | "azure" | "google_cloud_storage" | "openstack_swift" | "wasabi" | "ceph_rgw" | "minio" | "scality" | "ovh";
+            provider?: "generic_s3" | "amazon_aws_s3" | "cloudian_hyperstore" | "scality_ring" | "dell_emc_ecs" | "azure" | "google_cloud_storage" | "openstack_swift" | "wasabi" | "ceph_rgw" | "minio" | "ovh" | "scality";
             access_key?: string | null;
             /** @description Write-only: stored encrypted, never returned; null clears it. */
             secret_key?: string | null;
@@ -2178,6 +2765,425 @@ export interface components {
             /** Format: int64 */
             readonly tasks_count?: number;
             type?: components["schemas"]["task_by_workflow_buckets"];
+        };
+        /** @description A task's schedule. Values that have none (no missed occurrence yet, no next one once done…) are absent. */
+        task_schedule: {
+            readonly id?: string;
+            readonly task_id?: string;
+            /** @description RFC 5545 text: a `DTSTART` line (`DTSTART;TZID=Europe/Brussels:20260105T020000`; without TZID and without `Z` the time is read as UTC), one `RRULE` line, and optional `EXDATE`/`RDATE` lines, separated by newlines. Occurrences are computed in DTSTART's zone, right across DST changes (a local time that does not exist that day is no occurrence; one that exists twice occurs once). Returned normalized. */
+            rrule?: string;
+            /** @description Barge: when occurrences were missed (no dispatcher was running), start one execution for them at once. Default false. */
+            catch_up?: boolean;
+            /** @description The rule has no occurrence left. */
+            readonly done?: boolean;
+            /**
+             * Format: date-time
+             * @description The first occurrence not yet handled.
+             */
+            readonly next?: string;
+            /**
+             * Format: int64
+             * @description Occurrences that passed while no dispatcher was running (seen later than the grace, BARGE_SCHEDULE_GRACE_SECONDS).
+             */
+            readonly missed_count?: number;
+            /**
+             * Format: int64
+             * @description Occurrences that came while the task's previous execution was still active (never run twice).
+             */
+            readonly skipped_count?: number;
+            /**
+             * Format: date-time
+             * @description The first missed occurrence.
+             */
+            readonly missed_first?: string;
+            /**
+             * Format: date-time
+             * @description The last missed occurrence.
+             */
+            readonly missed_last?: string;
+            /**
+             * Format: int64
+             * @description Barge: due occurrences whose run was refused because the task could not run (rights, endpoints); see last_error.
+             */
+            readonly refused_count?: number;
+            /**
+             * Format: date-time
+             * @description Barge: the occurrence of the last execution the schedule started.
+             */
+            readonly last_run_at?: string;
+            /** @description Barge: the last execution the schedule started. */
+            readonly last_execution_id?: string;
+            /** @description Barge: why the last refused run could not start; absent once a run starts again. */
+            readonly last_error?: string;
+            /**
+             * Format: date-time
+             * @description Barge: when last_error was recorded.
+             */
+            readonly last_error_at?: string;
+            /** @description Barge: the rule as an English sentence with its zone ("every weekday at 2 AM, Europe/Brussels"). */
+            readonly description?: string;
+            /** @description Barge: the IANA zone the occurrences are computed in. */
+            readonly time_zone?: string;
+            /** @description Barge: the next 5 occurrences from `next` (empty once done). */
+            readonly upcoming?: string[];
+            /**
+             * Format: date-time
+             * @description When the schedule was set.
+             */
+            readonly created_at?: string;
+            /**
+             * Format: date-time
+             * @description Last change (by the API or a dispatcher).
+             */
+            readonly updated_at?: string;
+        };
+        task_schedule_collection: {
+            count?: number;
+            task_schedules?: components["schemas"]["task_schedule"][];
+        };
+        /** @description A tape library. Barge drives virtual libraries: one file per cartridge under `path` (a pax tar archive each), slots, drives and mailslots simulated with real tape behaviour (docs/tape.md). */
+        tape_library: {
+            readonly id?: string;
+            name?: string;
+            /**
+             * @description virtual (default): a library made of files.
+             * @enum {string}
+             */
+            type?: "virtual";
+            /** @description Absolute directory of the library's files, new or empty, inside one of the roots of BARGE_TAPE_ROOTS (default `<data dir>/tape`). */
+            path?: string;
+            comment?: string | null;
+            /** @description Storage slots. */
+            slots?: number;
+            drives?: number;
+            /** @description Import/export slots (default 1). */
+            mailslots?: number;
+            /**
+             * @description The cartridges' generation: their barcodes end in L6…L9 and their capacity is the generation's native one unless capacity_bytes says otherwise.
+             * @enum {string}
+             */
+            tape_type?: "data_lto6" | "data_lto7" | "data_lto8" | "data_lto9";
+            /** @description Cartridges to create, in slots 0, 1, 2… (default: every slot). Barcodes are `<barcode_prefix><nnn><L6…L9>`, numbered after those already known. */
+            tapes?: number;
+            /**
+             * Format: int64
+             * @description Capacity of each cartridge (default: LTO-6 2.5 TB, LTO-7 6 TB, LTO-8 12 TB, LTO-9 18 TB).
+             */
+            capacity_bytes?: number;
+            /** @description Simulated time of each robot move (default 2). */
+            load_seconds?: number;
+            /** @description Simulated positioning speed: a seek costs the distance over this (default 1000; 0: free). */
+            seek_mb_per_second?: number;
+            /** @description First three characters of the barcodes (default BRG). */
+            barcode_prefix?: string;
+            /** @enum {string} */
+            readonly status?: "online" | "offline";
+            /** @description Nodeum's name of slots. */
+            readonly storage_slots?: number;
+            /** @description Nodeum's name of mailslots. */
+            readonly io_slots?: number;
+            readonly vendor?: string;
+            readonly product?: string;
+            readonly serial?: string;
+            /** Format: date-time */
+            readonly created_at?: string;
+            /** Format: date-time */
+            readonly updated_at?: string;
+        };
+        tape_library_collection: {
+            count?: number;
+            tape_libraries?: components["schemas"]["tape_library"][];
+        };
+        /** @description A drive: it holds one cartridge (`barcode`) and serves one execution at a time (`execution_id`, `task_id`); others wait their turn. */
+        tape_drive: {
+            readonly id?: string;
+            readonly tape_library_id?: string;
+            readonly name?: string;
+            /** @description The drive's number in its library (selected_drive). */
+            readonly index?: number;
+            readonly serial?: string;
+            readonly vendor?: string;
+            readonly product?: string;
+            /** @enum {string} */
+            readonly status?: "online" | "offline";
+            /** @description The cartridge loaded, or null. */
+            readonly barcode?: string | null;
+            readonly task_id?: string | null;
+            readonly execution_id?: string | null;
+            /** Format: int64 */
+            readonly mount_count?: number;
+            /** @description Bytes per second of the current transfer. */
+            readonly bandwidth?: number;
+            /** Format: int64 */
+            readonly bytes_written?: number;
+            /** Format: int64 */
+            readonly bytes_read?: number;
+            /** Format: date-time */
+            readonly created_at?: string;
+            /** Format: date-time */
+            readonly updated_at?: string;
+        };
+        tape_drive_collection: {
+            count?: number;
+            tape_drives?: components["schemas"]["tape_drive"][];
+        };
+        /** @description A cartridge. `free`/`max`/`used` are bytes. A tape joins a pool of content tape through `pool_id` (PUT) or POST /pools/{id}/tapes. */
+        tape: {
+            readonly id?: string;
+            readonly tape_library_id?: string;
+            /** @description A pool of content tape, or null. */
+            pool_id?: string | null;
+            /** @description Nodeum's name of pool_id. */
+            readonly tape_pool_id?: string | null;
+            readonly barcode?: string;
+            /** @enum {string} */
+            readonly location?: "slot" | "drive" | "mailslot" | "offline";
+            /** @description The slot, drive or mailslot number; null offline. */
+            readonly location_index?: number | null;
+            /** @enum {string} */
+            readonly type?: "data_lto6" | "data_lto7" | "data_lto8" | "data_lto9";
+            /** @description Barge does not choose a locked tape for writing. */
+            locked?: boolean;
+            /** @description Blank: nothing written since the last format. */
+            readonly scratch?: boolean;
+            readonly cleaning?: boolean;
+            /** @description The cartridge's write-protect tab: a protected cartridge is never written. */
+            write_protect?: boolean;
+            readonly mounted?: boolean;
+            readonly ejected?: boolean;
+            readonly known?: boolean;
+            /** Format: int64 */
+            readonly mount_count?: number;
+            /** Format: date-time */
+            readonly date_in?: string;
+            /** Format: date-time */
+            readonly date_move?: string;
+            /** Format: int64 */
+            readonly free?: number;
+            /** Format: int64 */
+            readonly max?: number;
+            /** Format: int64 */
+            readonly used?: number;
+            /** Format: date-time */
+            readonly last_size_update?: string | null;
+            readonly hash?: string | null;
+            /** @description Complete write sessions on the cartridge. */
+            readonly sessions?: number;
+            /** @description The tape this one is a duplicate of. */
+            readonly secondary_of?: string | null;
+            /** Format: date-time */
+            readonly created_at?: string;
+            /** Format: date-time */
+            readonly updated_at?: string;
+        };
+        tape_collection: {
+            count?: number;
+            tapes?: components["schemas"]["tape"][];
+        };
+        /** @description Where a cartridge is (Nodeum's mount_status, with Barge's details). */
+        tape_mount_status: {
+            /** @description In a drive. */
+            readonly mounted?: boolean;
+            readonly message?: string;
+            readonly barcode?: string;
+            /** @enum {string} */
+            readonly location?: "slot" | "drive" | "mailslot" | "offline";
+            readonly location_index?: number | null;
+            readonly tape_library_id?: string;
+            readonly tape_drive_id?: string | null;
+        };
+        /** @description A cartridge's counters in Nodeum's tape_stat shape (megabytes of 10^6 bytes). Virtual drives make no errors: the error counters of Nodeum are not sent. */
+        tape_stat: {
+            readonly tape_id?: string;
+            readonly barcode?: string;
+            /** Format: date-time */
+            readonly log_time?: string;
+            /** Format: int64 */
+            readonly mounts?: number;
+            /** @description Write sessions. */
+            readonly datasets_written?: number;
+            /** Format: int64 */
+            readonly lifetime_mbytes_written?: number;
+            /** Format: int64 */
+            readonly lifetime_mbytes_read?: number;
+            /** Format: int64 */
+            readonly total_native_capacity?: number;
+            /** Format: int64 */
+            readonly total_used_native_capacity?: number;
+            readonly write_protect?: boolean;
+            readonly worm?: boolean;
+        };
+        tape_stat_collection: {
+            count?: number;
+            tape_stats?: components["schemas"]["tape_stat"][];
+        };
+        /** @description The tape to put in the pool: by id or by barcode. */
+        pool_tape: {
+            tape_id?: string;
+            barcode?: string;
+        };
+        task_callback: {
+            readonly id?: string;
+            readonly task_id?: string;
+            /**
+             * @description `before_request_dispatched`: a filter, run on every walked entry (folders included) before it is planned. `before_task_executed`: before the walk (a throw or `false` fails the execution). `after_result_received`: on each ledger row once its batch is done (a failure is logged). `after_task_executed`: once the execution ended, with its final view (a failure is logged). `webhook` (Barge): deliveries of execution events to `url`. `filter` is accepted for `before_request_dispatched` (and shown as it).
+             * @enum {string}
+             */
+            type?: "before_request_dispatched" | "after_result_received" | "before_task_executed" | "after_task_executed" | "webhook" | "filter";
+            /**
+             * @description Scripts only; `javascript` (the default).
+             * @enum {string|null}
+             */
+            language?: "javascript" | null;
+            /** @description Scripts only. Defines `function filter(file)` (filters; `run` is accepted too) or `function run(input)`. A file is `{path, name, kind (file|folder|symlink|other), size, mtime, atime, ctime (ms since the epoch, null when unknown), mode, uid, gid}`; a result is the ledger row; `before_task_executed`/`after_task_executed` get `{task, execution}`. A filter must return true or false: anything else, a throw, or running out of time or memory fails the file with `error_class: "callback"`. */
+            script?: string | null;
+            /** @description Webhooks only: an http(s) URL the deployment allows (BARGE_WEBHOOK_ALLOW). */
+            url?: string | null;
+            /** @description Webhooks only, write-only: signs each delivery (`X-Barge-Signature`). Stored encrypted, never returned. */
+            secret?: string | null;
+            /** @description Webhooks: whether a secret is set. */
+            readonly has_secret?: boolean;
+            /** @description Webhooks only: the events delivered (one or more). */
+            events?: ("started" | "finished" | "failed_file")[] | null;
+            /** Format: date-time */
+            readonly created_at?: string;
+            /** Format: date-time */
+            readonly updated_at?: string;
+        };
+        task_callback_collection: {
+            count?: number;
+            task_callbacks?: components["schemas"]["task_callback"][];
+        };
+        task_callback_delivery_attempt: {
+            /** @description 1 for the first. */
+            readonly attempt?: number;
+            /** Format: date-time */
+            readonly started_at?: string;
+            readonly duration_ms?: number;
+            /** @description The HTTP status the receiver answered; null when there was no answer. */
+            readonly status_code?: number | null;
+            /** @description Why it did not deliver (`HTTP 500`, a network error, a timeout, a refused target). */
+            readonly error?: string | null;
+            /** @enum {string} */
+            readonly outcome?: "delivered" | "http_error" | "network_error" | "timeout" | "refused" | "gone" | "not_sent";
+        };
+        task_callback_delivery: {
+            /** @description Also the body's `id` and the `X-Barge-Delivery` header: receivers use it to ignore a repeat. */
+            readonly id?: string;
+            readonly task_callback_id?: string;
+            readonly task_id?: string;
+            readonly execution_id?: string;
+            /** @enum {string} */
+            readonly event?: "started" | "finished" | "failed_file";
+            /** @enum {string} */
+            readonly state?: "pending" | "delivered" | "failed" | "refused" | "gone";
+            readonly attempt_count?: number;
+            /**
+             * Format: date-time
+             * @description While pending: when the next attempt is due.
+             */
+            readonly next_attempt_at?: string | null;
+            readonly last_status?: number | null;
+            readonly last_error?: string | null;
+            /** Format: date-time */
+            readonly created_at?: string;
+            /** Format: date-time */
+            readonly updated_at?: string;
+            /**
+             * Format: date-time
+             * @description When it was delivered, failed, refused or gone.
+             */
+            readonly finished_at?: string | null;
+            attempts?: components["schemas"]["task_callback_delivery_attempt"][];
+        };
+        task_callback_delivery_collection: {
+            count?: number;
+            deliveries?: components["schemas"]["task_callback_delivery"][];
+        };
+        /** @description One key of the task's `options`, as Nodeum's task_option. Changes show in the task's `options` and the other way round. */
+        task_option: {
+            /** @description The option key (the same as `type`). */
+            readonly id?: string;
+            /** @description The option key: one of the task options (`parallel`, `file_checksum`…) or any other key (stored as given). */
+            type?: string;
+            /** @description The value, typed and checked as in the task's `options` (a number for `parallel`…). A string a Nodeum SDK sends for a number or boolean option (`"4"`, `"true"`) is read as that number or boolean. */
+            value?: unknown;
+        };
+        /** @description One key of the task's `metadata.task`, as Nodeum's task_metadatum. Changes show in the task's `metadata` and the other way round. */
+        task_metadatum: {
+            /** @description The metadata key. */
+            readonly id?: string;
+            key?: string;
+            /** @description Any JSON value. */
+            value?: unknown;
+        };
+        /** @description What a dry run found: files and bytes it would write (or erase), per operation, and an ETA. */
+        dry_run_plan: {
+            /**
+             * Format: int64
+             * @description Files it would write or erase (skips and failures excluded).
+             */
+            readonly files?: number;
+            /** Format: int64 */
+            readonly bytes?: number;
+            /** Format: int64 */
+            readonly skipped?: number;
+            /** Format: int64 */
+            readonly failed?: number;
+            readonly operations?: {
+                copy?: {
+                    /** Format: int64 */
+                    files?: number;
+                    /** Format: int64 */
+                    bytes?: number;
+                };
+                move?: {
+                    /** Format: int64 */
+                    files?: number;
+                    /** Format: int64 */
+                    bytes?: number;
+                };
+                rename?: {
+                    /** Format: int64 */
+                    files?: number;
+                    /** Format: int64 */
+                    bytes?: number;
+                };
+                overwrite?: {
+                    /** Format: int64 */
+                    files?: number;
+                    /** Format: int64 */
+                    bytes?: number;
+                };
+                skip?: {
+                    /** Format: int64 */
+                    files?: number;
+                    /** Format: int64 */
+                    bytes?: number;
+                };
+                erase?: {
+                    /** Format: int64 */
+                    files?: number;
+                    /** Format: int64 */
+                    bytes?: number;
+                };
+                fail?: {
+                    /** Format: int64 */
+                    files?: number;
+                    /** Format: int64 */
+                    bytes?: number;
+                };
+            };
+            /** @description At the rate of recent runs on the same storages; null when there is none. */
+            readonly eta_seconds?: number | null;
+            /** @description Bytes per second of those runs (their bytes over their durations). */
+            readonly bandwidth?: number | null;
+            /** @description Files per second of those runs (an erase is timed by files). */
+            readonly files_per_second?: number | null;
+            /** @description How many recent runs were measured (at most 5). */
+            readonly eta_runs?: number;
+            /** @description Where the ETA comes from, or why there is none. */
+            readonly eta_note?: string;
         };
     };
     responses: {
@@ -2968,6 +3974,8 @@ export interface operations {
                 size?: string;
                 /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
                 updated_at?: string;
+                /** @description Filter on operation (operators: = != > >= < <= >< !>< ~ !~) */
+                operation?: string;
             };
             header?: never;
             path: {
@@ -5835,6 +6843,1583 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["by_task_workflow_facet"];
                 };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_task_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task's schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_schedule"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_task_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["task_schedule"];
+            };
+        };
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_schedule"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_task_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["task_schedule"];
+            };
+        };
+        responses: {
+            /** @description The schedule. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_schedule"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_task_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Task schedule destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_task_schedules: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Show the next occurrence and the missed ones (default true); false leaves out `next`, `missed_*` and `upcoming`. */
+                with_next?: boolean;
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on rrule (operators: = != > >= < <= >< !>< ~ !~) */
+                rrule?: string;
+                /** @description Filter on done (operators: = != > >= < <= >< !>< ~ !~) */
+                done?: string;
+                /** @description Filter on next (operators: = != > >= < <= >< !>< ~ !~) */
+                next?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of task schedules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_schedule_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_tape_libraries: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on tape_type (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_type?: string;
+                /** @description Filter on status (operators: = != > >= < <= >< !>< ~ !~) */
+                status?: string;
+                /** @description Filter on slots (operators: = != > >= < <= >< !>< ~ !~) */
+                slots?: string;
+                /** @description Filter on drives (operators: = != > >= < <= >< !>< ~ !~) */
+                drives?: string;
+                /** @description Filter on mailslots (operators: = != > >= < <= >< !>< ~ !~) */
+                mailslots?: string;
+                /** @description Filter on capacity_bytes (operators: = != > >= < <= >< !>< ~ !~) */
+                capacity_bytes?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lists tape libraries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_library_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_tape_library: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tape_library"];
+            };
+        };
+        responses: {
+            /** @description The new library. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_library"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_tape_library: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_library_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Displays a tape library. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_library"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_tape_library: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_library_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_tape_drives_by_tape_library: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on tape_library_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_library_id?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on serial (operators: = != > >= < <= >< !>< ~ !~) */
+                serial?: string;
+                /** @description Filter on status (operators: = != > >= < <= >< !>< ~ !~) */
+                status?: string;
+                /** @description Filter on index (operators: = != > >= < <= >< !>< ~ !~) */
+                index?: string;
+                /** @description Filter on barcode (operators: = != > >= < <= >< !>< ~ !~) */
+                barcode?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on mount_count (operators: = != > >= < <= >< !>< ~ !~) */
+                mount_count?: string;
+                /** @description Filter on bandwidth (operators: = != > >= < <= >< !>< ~ !~) */
+                bandwidth?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path: {
+                tape_library_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lists the drives of a library. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_drive_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_tape_drive_by_tape_library: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_library_id: string;
+                tape_drive_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Displays a drive of a library. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_drive"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_tape_drives: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on tape_library_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_library_id?: string;
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on serial (operators: = != > >= < <= >< !>< ~ !~) */
+                serial?: string;
+                /** @description Filter on status (operators: = != > >= < <= >< !>< ~ !~) */
+                status?: string;
+                /** @description Filter on index (operators: = != > >= < <= >< !>< ~ !~) */
+                index?: string;
+                /** @description Filter on barcode (operators: = != > >= < <= >< !>< ~ !~) */
+                barcode?: string;
+                /** @description Filter on task_id (operators: = != > >= < <= >< !>< ~ !~) */
+                task_id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on mount_count (operators: = != > >= < <= >< !>< ~ !~) */
+                mount_count?: string;
+                /** @description Filter on bandwidth (operators: = != > >= < <= >< !>< ~ !~) */
+                bandwidth?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lists tape drives. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_drive_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_tape_drive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_drive_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Displays a tape drive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_drive"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_tapes: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on tape_library_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_library_id?: string;
+                /** @description Filter on pool_id (operators: = != > >= < <= >< !>< ~ !~) */
+                pool_id?: string;
+                /** @description Filter on tape_pool_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_pool_id?: string;
+                /** @description Filter on barcode (operators: = != > >= < <= >< !>< ~ !~) */
+                barcode?: string;
+                /** @description Filter on location (operators: = != > >= < <= >< !>< ~ !~) */
+                location?: string;
+                /** @description Filter on location_index (operators: = != > >= < <= >< !>< ~ !~) */
+                location_index?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on locked (operators: = != > >= < <= >< !>< ~ !~) */
+                locked?: string;
+                /** @description Filter on scratch (operators: = != > >= < <= >< !>< ~ !~) */
+                scratch?: string;
+                /** @description Filter on cleaning (operators: = != > >= < <= >< !>< ~ !~) */
+                cleaning?: string;
+                /** @description Filter on write_protect (operators: = != > >= < <= >< !>< ~ !~) */
+                write_protect?: string;
+                /** @description Filter on mounted (operators: = != > >= < <= >< !>< ~ !~) */
+                mounted?: string;
+                /** @description Filter on ejected (operators: = != > >= < <= >< !>< ~ !~) */
+                ejected?: string;
+                /** @description Filter on mount_count (operators: = != > >= < <= >< !>< ~ !~) */
+                mount_count?: string;
+                /** @description Filter on date_in (operators: = != > >= < <= >< !>< ~ !~) */
+                date_in?: string;
+                /** @description Filter on date_move (operators: = != > >= < <= >< !>< ~ !~) */
+                date_move?: string;
+                /** @description Filter on free (operators: = != > >= < <= >< !>< ~ !~) */
+                free?: string;
+                /** @description Filter on max (operators: = != > >= < <= >< !>< ~ !~) */
+                max?: string;
+                /** @description Filter on used (operators: = != > >= < <= >< !>< ~ !~) */
+                used?: string;
+                /** @description Filter on hash (operators: = != > >= < <= >< !>< ~ !~) */
+                hash?: string;
+                /** @description Filter on secondary_of (operators: = != > >= < <= >< !>< ~ !~) */
+                secondary_of?: string;
+                /** @description Filter on sessions (operators: = != > >= < <= >< !>< ~ !~) */
+                sessions?: string;
+                /** @description Filter on last_size_update (operators: = != > >= < <= >< !>< ~ !~) */
+                last_size_update?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lists tapes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_tape: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Displays a tape. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_tape: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tape"];
+            };
+        };
+        responses: {
+            /** @description The tape. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    mount_status_tape: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where a tape is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_mount_status"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_tape_stat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Displays a tape's counters. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_stat"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_tapes_by_tape_library: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on tape_library_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_library_id?: string;
+                /** @description Filter on pool_id (operators: = != > >= < <= >< !>< ~ !~) */
+                pool_id?: string;
+                /** @description Filter on tape_pool_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_pool_id?: string;
+                /** @description Filter on barcode (operators: = != > >= < <= >< !>< ~ !~) */
+                barcode?: string;
+                /** @description Filter on location (operators: = != > >= < <= >< !>< ~ !~) */
+                location?: string;
+                /** @description Filter on location_index (operators: = != > >= < <= >< !>< ~ !~) */
+                location_index?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on locked (operators: = != > >= < <= >< !>< ~ !~) */
+                locked?: string;
+                /** @description Filter on scratch (operators: = != > >= < <= >< !>< ~ !~) */
+                scratch?: string;
+                /** @description Filter on cleaning (operators: = != > >= < <= >< !>< ~ !~) */
+                cleaning?: string;
+                /** @description Filter on write_protect (operators: = != > >= < <= >< !>< ~ !~) */
+                write_protect?: string;
+                /** @description Filter on mounted (operators: = != > >= < <= >< !>< ~ !~) */
+                mounted?: string;
+                /** @description Filter on ejected (operators: = != > >= < <= >< !>< ~ !~) */
+                ejected?: string;
+                /** @description Filter on mount_count (operators: = != > >= < <= >< !>< ~ !~) */
+                mount_count?: string;
+                /** @description Filter on date_in (operators: = != > >= < <= >< !>< ~ !~) */
+                date_in?: string;
+                /** @description Filter on date_move (operators: = != > >= < <= >< !>< ~ !~) */
+                date_move?: string;
+                /** @description Filter on free (operators: = != > >= < <= >< !>< ~ !~) */
+                free?: string;
+                /** @description Filter on max (operators: = != > >= < <= >< !>< ~ !~) */
+                max?: string;
+                /** @description Filter on used (operators: = != > >= < <= >< !>< ~ !~) */
+                used?: string;
+                /** @description Filter on hash (operators: = != > >= < <= >< !>< ~ !~) */
+                hash?: string;
+                /** @description Filter on secondary_of (operators: = != > >= < <= >< !>< ~ !~) */
+                secondary_of?: string;
+                /** @description Filter on sessions (operators: = != > >= < <= >< !>< ~ !~) */
+                sessions?: string;
+                /** @description Filter on last_size_update (operators: = != > >= < <= >< !>< ~ !~) */
+                last_size_update?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path: {
+                tape_library_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lists the tapes of a library. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_tapes_by_pool: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on tape_library_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_library_id?: string;
+                /** @description Filter on pool_id (operators: = != > >= < <= >< !>< ~ !~) */
+                pool_id?: string;
+                /** @description Filter on tape_pool_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_pool_id?: string;
+                /** @description Filter on barcode (operators: = != > >= < <= >< !>< ~ !~) */
+                barcode?: string;
+                /** @description Filter on location (operators: = != > >= < <= >< !>< ~ !~) */
+                location?: string;
+                /** @description Filter on location_index (operators: = != > >= < <= >< !>< ~ !~) */
+                location_index?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on locked (operators: = != > >= < <= >< !>< ~ !~) */
+                locked?: string;
+                /** @description Filter on scratch (operators: = != > >= < <= >< !>< ~ !~) */
+                scratch?: string;
+                /** @description Filter on cleaning (operators: = != > >= < <= >< !>< ~ !~) */
+                cleaning?: string;
+                /** @description Filter on write_protect (operators: = != > >= < <= >< !>< ~ !~) */
+                write_protect?: string;
+                /** @description Filter on mounted (operators: = != > >= < <= >< !>< ~ !~) */
+                mounted?: string;
+                /** @description Filter on ejected (operators: = != > >= < <= >< !>< ~ !~) */
+                ejected?: string;
+                /** @description Filter on mount_count (operators: = != > >= < <= >< !>< ~ !~) */
+                mount_count?: string;
+                /** @description Filter on date_in (operators: = != > >= < <= >< !>< ~ !~) */
+                date_in?: string;
+                /** @description Filter on date_move (operators: = != > >= < <= >< !>< ~ !~) */
+                date_move?: string;
+                /** @description Filter on free (operators: = != > >= < <= >< !>< ~ !~) */
+                free?: string;
+                /** @description Filter on max (operators: = != > >= < <= >< !>< ~ !~) */
+                max?: string;
+                /** @description Filter on used (operators: = != > >= < <= >< !>< ~ !~) */
+                used?: string;
+                /** @description Filter on hash (operators: = != > >= < <= >< !>< ~ !~) */
+                hash?: string;
+                /** @description Filter on secondary_of (operators: = != > >= < <= >< !>< ~ !~) */
+                secondary_of?: string;
+                /** @description Filter on sessions (operators: = != > >= < <= >< !>< ~ !~) */
+                sessions?: string;
+                /** @description Filter on last_size_update (operators: = != > >= < <= >< !>< ~ !~) */
+                last_size_update?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lists the tapes of a pool. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    add_tape_to_pool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["pool_tape"];
+            };
+        };
+        responses: {
+            /** @description The tape, in the pool. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_tape_stats: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on tape_library_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_library_id?: string;
+                /** @description Filter on pool_id (operators: = != > >= < <= >< !>< ~ !~) */
+                pool_id?: string;
+                /** @description Filter on tape_pool_id (operators: = != > >= < <= >< !>< ~ !~) */
+                tape_pool_id?: string;
+                /** @description Filter on barcode (operators: = != > >= < <= >< !>< ~ !~) */
+                barcode?: string;
+                /** @description Filter on location (operators: = != > >= < <= >< !>< ~ !~) */
+                location?: string;
+                /** @description Filter on location_index (operators: = != > >= < <= >< !>< ~ !~) */
+                location_index?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on locked (operators: = != > >= < <= >< !>< ~ !~) */
+                locked?: string;
+                /** @description Filter on scratch (operators: = != > >= < <= >< !>< ~ !~) */
+                scratch?: string;
+                /** @description Filter on cleaning (operators: = != > >= < <= >< !>< ~ !~) */
+                cleaning?: string;
+                /** @description Filter on write_protect (operators: = != > >= < <= >< !>< ~ !~) */
+                write_protect?: string;
+                /** @description Filter on mounted (operators: = != > >= < <= >< !>< ~ !~) */
+                mounted?: string;
+                /** @description Filter on ejected (operators: = != > >= < <= >< !>< ~ !~) */
+                ejected?: string;
+                /** @description Filter on mount_count (operators: = != > >= < <= >< !>< ~ !~) */
+                mount_count?: string;
+                /** @description Filter on date_in (operators: = != > >= < <= >< !>< ~ !~) */
+                date_in?: string;
+                /** @description Filter on date_move (operators: = != > >= < <= >< !>< ~ !~) */
+                date_move?: string;
+                /** @description Filter on free (operators: = != > >= < <= >< !>< ~ !~) */
+                free?: string;
+                /** @description Filter on max (operators: = != > >= < <= >< !>< ~ !~) */
+                max?: string;
+                /** @description Filter on used (operators: = != > >= < <= >< !>< ~ !~) */
+                used?: string;
+                /** @description Filter on hash (operators: = != > >= < <= >< !>< ~ !~) */
+                hash?: string;
+                /** @description Filter on secondary_of (operators: = != > >= < <= >< !>< ~ !~) */
+                secondary_of?: string;
+                /** @description Filter on sessions (operators: = != > >= < <= >< !>< ~ !~) */
+                sessions?: string;
+                /** @description Filter on last_size_update (operators: = != > >= < <= >< !>< ~ !~) */
+                last_size_update?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lists tapes' counters. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_stat_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_task_callbacks: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on language (operators: = != > >= < <= >< !>< ~ !~) */
+                language?: string;
+                /** @description Filter on url (operators: = != > >= < <= >< !>< ~ !~) */
+                url?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+            };
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of task callbacks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        task_callbacks?: components["schemas"]["task_callback"][];
+                    };
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_task_callbacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["task_callback"];
+            };
+        };
+        responses: {
+            /** @description The new task callback. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_callback"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_task_callbacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                task_callback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A task callback. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_callback"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_task_callbacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                task_callback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["task_callback"];
+            };
+        };
+        responses: {
+            /** @description The updated task callback. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_callback"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_task_callbacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                task_callback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_task_callback_deliveries: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+                /** @description Filter on id (operators: = != > >= < <= >< !>< ~ !~) */
+                id?: string;
+                /** @description Filter on execution_id (operators: = != > >= < <= >< !>< ~ !~) */
+                execution_id?: string;
+                /** @description Filter on event (operators: = != > >= < <= >< !>< ~ !~) */
+                event?: string;
+                /** @description Filter on state (operators: = != > >= < <= >< !>< ~ !~) */
+                state?: string;
+                /** @description Filter on last_status (operators: = != > >= < <= >< !>< ~ !~) */
+                last_status?: string;
+                /** @description Filter on created_at (operators: = != > >= < <= >< !>< ~ !~) */
+                created_at?: string;
+                /** @description Filter on updated_at (operators: = != > >= < <= >< !>< ~ !~) */
+                updated_at?: string;
+                /** @description Filter on next_attempt_at (operators: = != > >= < <= >< !>< ~ !~) */
+                next_attempt_at?: string;
+            };
+            header?: never;
+            path: {
+                task_id: string;
+                task_callback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_callback_delivery_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    dry_run_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["task_trigger_metadata"];
+        responses: {
+            200: components["responses"]["tasks_run"];
+            default: components["responses"]["data_management_error"];
+        };
+    };
+    index_task_options: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+            };
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of task options. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        task_options?: components["schemas"]["task_option"][];
+                    };
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_task_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["task_option"];
+            };
+        };
+        responses: {
+            /** @description The new task option. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_option"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_task_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                option_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A task option. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_option"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_task_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                option_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["task_option"];
+            };
+        };
+        responses: {
+            /** @description The updated task option. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_option"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_task_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                option_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_task_metadata: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description For admin only, display also resources by other users. */
+                all?: components["parameters"]["all"];
+            };
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List of task metadatums. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        task_metadata?: components["schemas"]["task_metadatum"][];
+                    };
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    create_task_metadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["task_metadatum"];
+            };
+        };
+        responses: {
+            /** @description The new task metadatum. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_metadatum"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    show_task_metadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                metadatum_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A task metadatum. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_metadatum"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    update_task_metadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                metadatum_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["task_metadatum"];
+            };
+        };
+        responses: {
+            /** @description The updated task metadatum. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["task_metadatum"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    destroy_task_metadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                metadatum_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Destroyed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["bad_request"];
             401: components["responses"]["unauthorized"];

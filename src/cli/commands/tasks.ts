@@ -12,6 +12,7 @@ import { cell, formatDate, printList, renderKeyValues, type Column } from '../ou
 import { readJsonFile } from '../prompt.js';
 import { percent, reportWatch, watchExecution, type Execution } from '../watch.js';
 import type { Endpoint, Task } from '../api-types.js';
+import { registerDryRun } from './dry-run.js';
 
 // Copies of the API's enums (src/domain/task.ts): the CLI layer may not import the domain (test/architecture.test.ts);
 // they only drive --help and completion, the server validates.
@@ -164,6 +165,8 @@ export function registerTasks(program: Command, run: Runner): void {
   task.command('run <task>').description('run a task; prints the execution id').option('--watch', 'follow the run to its end (exit 0 done, 3 warnings, 4 error, 5 stopped)').action(
     run.action<{ watch?: boolean }>((ctx, args, f) => runAndMaybeWatch(ctx, `/tasks/${id(args)}/action/run`, undefined, f.watch)),
   );
+
+  registerDryRun(task, run);
 
   task.command('defer <task>').description('prepare a run for later; prints the single-use defer id').action(
     run.action(async (ctx, args) => {

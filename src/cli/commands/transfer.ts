@@ -8,11 +8,13 @@ import { UsageError } from '../errors.js';
 import { addTaskOptionFlags, taskOptions, type TaskOptionFlags } from '../flags.js';
 import { StorageResolver, toEndpoints } from '../locations.js';
 import { runAndMaybeWatch } from './tasks.js';
+import { dryRunAndReport } from './dry-run.js';
 
 interface TransferFlags extends TaskOptionFlags {
   name?: string;
   watch?: boolean;
   type?: string;
+  dryRun?: boolean;
 }
 
 async function transfer(ctx: Context, action: 'copy' | 'move', paths: string[], f: TransferFlags, cmd: Command): Promise<number> {
@@ -35,6 +37,11 @@ async function transfer(ctx: Context, action: 'copy' | 'move', paths: string[], 
   if (Object.keys(metadata).length) body.metadata = { task: metadata };
   const task = await client.post<{ id: string }>('/tasks', body);
   if (!ctx.json) ctx.note(`task ${task.id}`);
+  if (f.dryRun) {
+    const code = await dryRunAndReport(ctx, task.id);
+    if (!ctx.json) ctx.note(`nothing was written; run it for real: barge task run ${task.id}`);
+    return code;
+  }
   return runAndMaybeWatch(ctx, `/tasks/${encodeURIComponent(task.id)}/action/run`, undefined, f.watch, { task_id: task.id });
 }
 
@@ -46,7 +53,8 @@ export function registerTransfer(program: Command, run: Runner): void {
       .description(`${action} SRC... to DST, each STORAGE:PATH (STORAGE: a NAS share or cloud bucket name or id)${action === 'move' ? '; sources are removed once verified' : ''}`)
       .option('--name <name>', 'task name (default: generated)')
       .option('--type <workflow_type>', 'workflow type of the task', 'data_migration')
-      .option('--watch', 'show live progress until the end (exit 0 done, 3 warnings, 4 error, 5 stopped)');
+      .option('--watch', 'show live progress until the end (exit 0 done, 3 warnings, 4 error, 5 stopped)')
+      .option('--dry-run', 'create the task and preview it: print what would be copied, renamed, overwritten or skipped (and an ETA); write nothing');
     addTaskOptionFlags(cmd)
       .addHelpText('after', `\nExample:\n  barge ${action} src:/photos dst:/archive --checksum xxhash64 --watch`)
       .action(run.action<TransferFlags>((ctx, [paths], f, c) => transfer(ctx, action, paths as string[], f, c)));

@@ -15,21 +15,27 @@ import type { ExecutionRepository } from '../../store/execution-repository.js';
 import type { LedgerRepository } from '../../store/ledger-repository.js';
 import type { ExecutionRow } from '../../store/schema.js';
 import type { EngineSignals } from '../signals.js';
-import type { ExecutionContext, TaskSnapshot } from '../execution-context.js';
+import type { ExecutionContext } from '../execution-context.js';
 import { loadContext, restoreSource } from '../context-loader.js';
-import { dispatchWalk, type PlanSource } from './walk.js';
+import { dispatchWalk } from './walk.js';
 import { destinationBases } from './planner.js';
 import type { StorageResolver } from '../storage-resolver.js';
 import type { WorkQueue } from '../queue/work-queue.js';
 import { isDeadLocalHolder, type EngineLease } from './engine-lease.js';
 import type { WalkPosition } from './plan.js';
-import { Accounting } from '../accounting.js';
 import { OPEN_ACCESS, type AccessGuard } from './access-guard.js';
 import { finishExecution } from './finish.js';
+import { runDryRun } from './dry-run.js';
+import { planSource } from './plan-source.js';
+import { watchDrain } from './drain-watch.js';
+import { writeStats, type StoreParts } from './stats.js';
 import { Publisher } from './publisher.js';
-import { WAIT_CHECK_MS, explainWait, stopIfAccessWithdrawn, type MoverDirectory, type OversightDeps } from './oversight.js';
+import { explainWait, stopIfAccessWithdrawn, type MoverDirectory, type OversightDeps } from './oversight.js';
 export type { MoverDirectory } from './oversight.js';
 import type { BatchTransport } from '../queue/transport.js';
+import { NO_CALLBACKS, type CallbackHooks } from '../callbacks/execution-callbacks.js';
+import { Scheduler, type ScheduleWork } from './scheduler.js';
+import type { ExecutionHooks } from '../webhooks/webhooks.js';
 
 export interface DispatcherConfig {
   /** This process's name in an execution's `dispatcher` (`host:pid` by default). */
@@ -61,6 +67,23 @@ export interface LocalMovers {
 
 const NO_LOCAL_MOVERS: LocalMovers = { kick: () => {}, activeChanged: async () => {} };
 
+/** The dispatcher's optional parts; each one absent means that feature is off in this process. */
+export interface DispatcherParts {
+  /** Storage rights of a running execution's owner, checked again while it runs (default: open). */
+  access?: AccessGuard;
+  movers?: LocalMovers;
+  /** Live movers and what they reach, to say why an execution's batches wait. */
+  moverDirectory?: MoverDirectory;
+  /** How batches travel besides the store (BullMQ), when configured. */
+  transport?: BatchTransport;
+  /** Webhooks (engine/webhooks): sent while this process holds the lease, told when a run starts or ends. */
+  webhooks?: ExecutionHooks;
+  /** Schedules (scheduler.ts): their due occurrences start executions while this process holds the lease. */
+  schedules?: ScheduleWork;
+  /** Task callbacks (engine/callbacks): filters in the walk, hooks before, during and after a run. */
+  callbacks?: CallbackHooks;
+}
+
 /** How often, with a transport, what the store has queued is published again if the transport lost it. */
 const RECONCILE_MS = 2_000;
 
@@ -76,6 +99,14 @@ export class Dispatcher implements EngineSignals {
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking = false;
 
+  private readonly access: AccessGuard;
+  private readonly movers: LocalMovers;
+  private readonly moverDirectory: MoverDirectory | undefined;
+  private readonly transport: BatchTransport | undefined;
+  private readonly webhooks: ExecutionHooks | undefined;
+  private readonly schedules: ScheduleWork | undefined;
+  private readonly callbacks: CallbackHooks;
+
   constructor(
     private readonly cfg: DispatcherConfig,
     private readonly executions: ExecutionRepository,
@@ -85,12 +116,19 @@ export class Dispatcher implements EngineSignals {
     private readonly lease: EngineLease,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly access: AccessGuard = OPEN_ACCESS,
-    private readonly movers: LocalMovers = NO_LOCAL_MOVERS,
-    private readonly moverDirectory?: MoverDirectory,
-    /** How batches travel besides the store (BullMQ), when configured. */
-    private readonly transport?: BatchTransport,
-  ) {}
+    parts: DispatcherParts = {},
+  ) {
+    this.access = parts.access ?? OPEN_ACCESS;
+    this.movers = parts.movers ?? NO_LOCAL_MOVERS;
+    this.moverDirectory = parts.moverDirectory;
+    this.transport = parts.transport;
+    this.webhooks = parts.webhooks;
+    this.schedules = parts.schedules;
+    this.callbacks = parts.callbacks ?? NO_CALLBACKS;
+  }
+
+  /** The schedule loop, running while this process holds the lease. */
+  private scheduler: Scheduler | undefined;
 
   /**
    * Starts once this process holds the store's engine lease (engine-lease.ts); until then — another
@@ -157,9 +195,12 @@ export class Dispatcher implements EngineSignals {
     // (Should this fail, the engine stays inactive and the next heartbeat tries again.)
     await this.requeueStale(this.cfg.embedded);
     this.active = true;
+    this.webhooks?.start();
     await this.movers.activeChanged(true);
     this.tickTimer = setInterval(() => void this.tick(), 250).unref();
     void this.tick();
+    this.scheduler ??= this.schedules ? new Scheduler(this.schedules, this.clock, this.log, () => void this.tick()) : undefined;
+    this.scheduler?.start();
   }
 
   /**
@@ -181,7 +222,9 @@ export class Dispatcher implements EngineSignals {
   private async halt(): Promise<void> {
     this.active = false;
     clearInterval(this.tickTimer);
+    await this.scheduler?.stop();
     for (const ctx of this.contexts.values()) ctx.abort.abort(new Error('engine shutting down'));
+    await this.webhooks?.stop();
     await this.movers.activeChanged(false);
     await Promise.allSettled(this.runs.values());
   }
@@ -194,6 +237,7 @@ export class Dispatcher implements EngineSignals {
     const ctx = this.contexts.get(executionId);
     if (ctx && action === 'force_stop') ctx.abort.abort(new Error('force_stop'));
     void this.refresh(executionId).then(() => {
+      this.webhooks?.executionChanged(executionId);
       this.movers.kick();
       void this.tick();
     });
@@ -212,6 +256,9 @@ export class Dispatcher implements EngineSignals {
         const run = this.run(row).catch((err) => this.log.error({ err, execution: row.id }, 'execution run failed')).finally(() => {
           this.runs.delete(row.id);
           this.contexts.delete(row.id);
+          this.webhooks?.executionChanged(row.id); // ended (or this engine stops): its finished event
+          // after_task_executed if it ended, then its scripts' sandbox closes (a stopping engine waits for it).
+          return this.callbacks.release(row.id).catch((err) => this.log.warn({ err, execution: row.id }, 'callbacks release failed'));
         });
         this.runs.set(row.id, run);
       }
@@ -242,6 +289,17 @@ export class Dispatcher implements EngineSignals {
       return;
     }
     const restoreFrom = restoreSource(ctx.snapshot);
+    if (Number(initial.dry_run ?? 0) === 1) {
+      // A dry run plans into the ledger and enqueues nothing (dry-run.ts): no stats, no batches, no finalization.
+      this.contexts.set(ctx.id, ctx);
+      await runDryRun(ctx, initial, {
+        executions: this.executions, ledger: this.ledger, clock: this.clock, log: this.log, name: this.cfg.name, accessCheckMs: this.cfg.accessCheckMs,
+        limits: { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 },
+        refresh: (id) => this.refresh(id), checkAccess: (c) => this.checkAccess(c), fail: (r, m) => this.fail(r, m),
+        planSource: async (c, r) => ({ ...(await planSource(c, r, restoreFrom, restoreStorages, this.storeParts())), filter: await this.callbacks.filter(c) }),
+      });
+      return;
+    }
     const stats = setInterval(() => void this.writeStats(ctx), this.cfg.statsIntervalMs).unref();
     const guard = setInterval(() => void this.checkAccess(ctx), this.cfg.accessCheckMs).unref();
     const publisher = this.transport ? new Publisher(ctx, this.transport, this.queue, this.clock, this.log) : undefined;
@@ -255,6 +313,7 @@ export class Dispatcher implements EngineSignals {
           return; // changed meanwhile (paused/stopped before start): the next tick sees the new state
         }
         row = (await this.refresh(row.id)) as ExecutionRow;
+        this.webhooks?.executionChanged(row.id); // its started event
       } else {
         // Resumed by this process (after a restart or a takeover): it is the dispatcher now.
         if (row.dispatcher !== this.cfg.name) {
@@ -279,11 +338,16 @@ export class Dispatcher implements EngineSignals {
       this.contexts.set(ctx.id, ctx);
       await this.checkAccess(ctx); // a right withdrawn while it waited (queued, paused, or this process down)
       if (row.state === 'paused' && !engineOwns(Number(row.progress))) return; // paused before it ever started: nothing to resume yet
+      const refused = await this.callbacks.start(ctx, row); // scripts compiled; before_task_executed on a first start
+      if (refused) {
+        await this.fail(row, refused);
+        return;
+      }
       if ((Number(row.progress) & Progress.INIT_DONE) === 0) {
         const cursor = row.walk_cursor ? (JSON.parse(row.walk_cursor) as WalkPosition) : undefined;
         let walked;
         try {
-          walked = await dispatchWalk(ctx, publisher?.publishing() ?? this.queue, this.clock, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted, await this.planSource(ctx, row, restoreFrom, restoreStorages));
+          walked = await dispatchWalk(ctx, publisher?.publishing() ?? this.queue, this.clock, cursor, Number(row.batches_planned), { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes, flushBatches: 4 }, () => ctx.state === 'stopping' || ctx.abort.signal.aborted, { ...(await planSource(ctx, row, restoreFrom, restoreStorages, this.storeParts())), filter: await this.callbacks.filter(ctx) });
         } catch (err) {
           if (!ctx.abort.signal.aborted) {
             await this.fail(row, `walk failed: ${(err as Error).message}`);
@@ -314,29 +378,6 @@ export class Dispatcher implements EngineSignals {
     return stopIfAccessWithdrawn(ctx, this.oversight());
   }
 
-  /**
-   * Backups land in a dated snapshot folder (named after the run's start, so a resumed run keeps it);
-   * an incremental compares with the task's previous good backup; a restore reads a backup's catalog.
-   */
-  private async planSource(ctx: ExecutionContext, row: ExecutionRow, restoreFrom: string | null, restoreStorages: string[]): Promise<PlanSource> {
-    const action = ctx.snapshot.workflow_action;
-    if (restoreFrom) {
-      return { restore: { entries: (after) => this.ledger.catalogEntries(restoreFrom, after), epOf: (id) => restoreStorages.indexOf(id) } };
-    }
-    if (action !== 'full_backup' && action !== 'incremental_backup') return {};
-    const started = row.started_at ?? this.clock.now().toISOString();
-    // Millisecond precision: two runs of one task (never concurrent) get distinct, sortable folders.
-    const snapshotDir = `backup-${started.replace(/[-:]/g, '')}`;
-    if (action === 'full_backup') return { snapshotDir };
-    const done = await this.executions.lastDone(ctx.taskId, ctx.id);
-    const prev = done.find((e) => ['full_backup', 'incremental_backup'].includes((JSON.parse(e.task_snapshot) as TaskSnapshot).workflow_action));
-    if (!prev) {
-      ctx.notes.push('incremental_backup: no previous good backup of this task, so every file is copied');
-      return { snapshotDir };
-    }
-    return { snapshotDir, previous: { executionId: prev.id, dir: (sid, parent) => this.ledger.catalogDir(prev.id, sid, parent) } };
-  }
-
   /** Says in the run's log why its batches wait, when no live mover reaches its storages (oversight.ts). */
   private explainWait(ctx: ExecutionContext, noted: Set<string>): Promise<void> {
     return this.moverDirectory ? explainWait(ctx, noted, this.moverDirectory, this.oversight()) : Promise.resolve();
@@ -346,49 +387,17 @@ export class Dispatcher implements EngineSignals {
     return { executions: this.executions, access: this.access, clock: this.clock, log: this.log, refresh: (id) => this.refresh(id), kickMovers: () => this.movers.kick() };
   }
 
-  /** Waits for the queue to drain (or for stop/force_stop), then finalizes. */
-  private async watch(ctx: ExecutionContext): Promise<void> {
-    const noted = new Set<string>();
-    let waitingSince: number | undefined;
-    for (;;) {
-      const row = await this.refresh(ctx.id);
-      if (!row) return;
-      if (!isActive(row.state)) {
-        // force_stop (or stopped while never started): nothing more may happen.
-        await this.queue.cancel(ctx.id, this.clock.now());
-        if (!ctx.opts.fullReport) {
-          // The ledger keeps failures only — once the movers of the aborted batches wrote their last rows.
-          for (let waited = 0; (await this.queue.heldAfterCancel(ctx.id, this.clock.now())) > 0 && waited < 30_000; waited += 100) await ctx.waitForChange(100);
-          await this.ledger.pruneSuccesses(ctx.id);
-        }
-        await this.writeStats(ctx);
-        return;
-      }
-      const open = await this.queue.openCount(ctx.id);
-      const walkDone = (Number(row.progress) & Progress.INIT_DONE) !== 0;
-      if (row.state === 'stopping' && open.leased === 0) {
-        await this.queue.cancel(ctx.id, this.clock.now());
-        // A stop the dispatcher decided (a withdrawn right) carries its reason in `error`; a user's does not.
-        await this.finish(ctx, row.error !== null ? 'stopped_by_system' : 'stopped_by_user');
-        return;
-      }
-      if (walkDone && open.queued + open.leased === 0 && row.state !== 'stopping') {
-        await this.finish(ctx, null);
-        return;
-      }
-      if (open.queued > 0 && open.leased === 0 && (row.state === 'calculating' || row.state === 'in_progress')) {
-        waitingSince ??= Date.now();
-        if (Date.now() - waitingSince >= WAIT_CHECK_MS) {
-          waitingSince = Date.now();
-          await this.explainWait(ctx, noted).catch((err) => this.log.debug({ err }, 'mover check failed'));
-        }
-      } else waitingSince = undefined;
-      if (!this.running || !this.active) return; // shutting down, or the lease was lost (halt)
-      await ctx.waitForChange(100);
-    }
+  /** Waits for the queue to drain (or for stop/force_stop), then finalizes (drain-watch.ts). */
+  private watch(ctx: ExecutionContext): Promise<void> {
+    return watchDrain(ctx, {
+      ...this.storeParts(),
+      refresh: (id) => this.refresh(id), finish: (c, forced) => this.finish(c, forced), writeStats: (c) => this.writeStats(c),
+      explainWait: (c, noted) => this.explainWait(c, noted), live: () => this.running && this.active,
+    });
   }
 
-  private finish(ctx: ExecutionContext, forced: ExecutionState | null): Promise<void> {
+  private async finish(ctx: ExecutionContext, forced: ExecutionState | null): Promise<void> {
+    await this.callbacks.beforeFinish(ctx); // after_result_received on the last results, before the ledger is pruned
     return finishExecution(ctx, forced, { executions: this.executions, queue: this.queue, ledger: this.ledger, clock: this.clock });
   }
 
@@ -400,21 +409,11 @@ export class Dispatcher implements EngineSignals {
     this.log.warn({ execution: row.id, message }, 'execution failed');
   }
 
-  /** Progress from the store: the batches' counts (partial ones of batches in work) and bytes in flight. */
-  private async writeStats(ctx: ExecutionContext): Promise<void> {
-    try {
-      const totals = await this.queue.totals(ctx.id);
-      const doneBytes = totals.doneBytes + totals.inflightBytes;
-      const row = await this.executions.findById(ctx.id);
-      if (!row || !isActive(row.state)) return;
-      const bandwidth = ctx.accounting.sample(this.clock.now().getTime(), doneBytes);
-      const walkDone = (Number(row.progress) & Progress.INIT_DONE) !== 0;
-      await this.executions.update(ctx.id, {
-        nodes_done: totals.doneFiles, size_done: doneBytes, files_failed: totals.failedFiles,
-        bandwidth, eta_seconds: walkDone ? Accounting.eta(Number(row.size_todo), doneBytes, bandwidth) : null, updated_at: this.clock.now().toISOString(),
-      });
-    } catch (err) {
-      this.log.debug({ err }, 'stats write failed');
-    }
+  private writeStats(ctx: ExecutionContext): Promise<void> {
+    return writeStats(ctx, this.storeParts());
+  }
+
+  private storeParts(): StoreParts {
+    return { executions: this.executions, queue: this.queue, ledger: this.ledger, clock: this.clock, log: this.log };
   }
 }

@@ -98,6 +98,10 @@ export class Planner {
     const e = w.entry;
     const meta = { size: e.kind === 'file' ? e.size : 0, mtimeMs: e.mtimeMs, atimeMs: e.atimeMs, mode: e.mode, uid: e.uid, gid: e.gid };
     const src = { ep: w.position.ep, path: w.path };
+    if (w.failure?.code === 'callback') {
+      // The task's filter failed on this entry (engine/callbacks): the file, or the folder left unwalked, fails.
+      return [{ ...failed(e.kind === 'dir' ? `${key}/` : key, src, w.failure, w.failure.message), size: e.kind === 'file' ? e.size : 0 }];
+    }
     if (w.failure) {
       // A folder that could not be listed: one failed entry (its key ends with `/`: the folder's own is taken by its mkdir).
       return [failed(`${key}/`, src, w.failure, `folder not listed: ${w.failure.message}`)];

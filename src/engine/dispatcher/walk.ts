@@ -7,7 +7,7 @@ import type { WorkQueue, NewBatch } from '../queue/work-queue.js';
 import type { ExecutionContext } from '../execution-context.js';
 import { Planner, sourceRoots, type PreviousBackup } from './planner.js';
 import type { CatalogEntryRow } from '../../store/schema.js';
-import { walk } from './walker.js';
+import { walk, type EntrySelector } from './walker.js';
 import { joinPath, type WalkPosition } from './plan.js';
 import type { WorkItem } from '../queue/work-item.js';
 import type { Clock } from '../../lib/clock.js';
@@ -34,11 +34,14 @@ export interface PlanSource {
   previous?: PreviousBackup | null;
   /** Restore of a backup: its catalog entries (after a path) and the source index of each storage. */
   restore?: { entries: (after: string) => AsyncIterable<CatalogEntryRow>; epOf: (storageId: string) => number };
+  /** The task's filter callback (engine/callbacks): which walked entries are planned. Not applied to a restore. */
+  filter?: EntrySelector;
 }
 
 export async function dispatchWalk(
   ctx: ExecutionContext,
-  queue: WorkQueue,
+  /** The work queue; a dry run's recorder (dry-run-recorder.ts) takes its place. */
+  queue: Pick<WorkQueue, 'enqueue' | 'plannedItems'>,
   clock: Clock,
   cursor: WalkPosition | undefined,
   batchesPlanned: number,
@@ -130,7 +133,7 @@ export async function dispatchWalk(
     for (let np = 0; np < paths.length; np++) {
       if (cursor && (ep < cursor.ep || (ep === cursor.ep && np < cursor.np))) continue;
       for await (const w of walk(source.driver, ep, np, paths[np] as string, {
-        recursive: ctx.opts.recursive, ignoreHidden: ctx.opts.ignoreHidden, order: ctx.opts.order, after: cursor, signal: ctx.abort.signal,
+        recursive: ctx.opts.recursive, ignoreHidden: ctx.opts.ignoreHidden, order: ctx.opts.order, after: cursor, signal: ctx.abort.signal, select: plan.filter,
       })) {
         if (shouldStop()) {
           await flush();

@@ -28,7 +28,19 @@ export interface WalkEntry {
 const LIST_ATTEMPTS = 3;
 const LIST_BACKOFF_MS = 200;
 
+/** A filter's verdict on one entry: kept, left out (a folder left out is not walked), or failed (why). */
+export type EntryVerdict = 'keep' | 'drop' | { failed: string };
+
+/**
+ * Chooses the entries the walk yields, one folder at a time (one call for all of a folder's entries,
+ * so a filter in a sandbox costs one round trip per folder). A failed entry is yielded with a
+ * `callback` failure and, if a folder, not walked. The task's callback filter (engine/callbacks).
+ */
+export type EntrySelector = (entries: ReadonlyArray<{ path: string; entry: Entry }>) => Promise<EntryVerdict[]>;
+
 export interface WalkOptions {
+  /** Which entries to keep; every one when absent. The node path itself is asked only when it is a file. */
+  select?: EntrySelector;
   recursive: boolean;
   ignoreHidden: boolean;
   order: 'asc' | 'dsc';
@@ -44,6 +56,14 @@ export async function* walk(driver: StorageDriver, ep: number, np: number, rootP
   const rootPos: WalkPosition = { ep, np, path: [] };
   const skip = (pos: WalkPosition) => opts.after !== undefined && comparePositions(pos, opts.after, opts.order) <= 0;
   const descend = (pos: WalkPosition) => opts.after === undefined || !skip(pos) || isAncestor(pos, opts.after);
+  if (root.kind !== 'dir' && opts.select && !skip(rootPos)) {
+    const [v] = await opts.select([{ path: joinPath(rootPath), entry: root }]);
+    if (v === 'drop') return;
+    if (v !== undefined && v !== 'keep') {
+      yield { path: joinPath(rootPath), entry: root, position: rootPos, failure: callbackFailure(v.failed, joinPath(rootPath)) };
+      return;
+    }
+  }
   if (!skip(rootPos)) yield { path: joinPath(rootPath), entry: root, position: rootPos };
   if (root.kind !== 'dir' || !descend(rootPos)) return;
   yield* walkDir(driver, joinPath(rootPath), root, rootPos, opts, skip, descend, true);
@@ -87,12 +107,40 @@ async function* walkDir(
     return;
   }
   entries.sort((a, b) => compareNames(a.name, b.name, opts.order));
-  for (const entry of entries) {
+  const verdicts = opts.select ? await selected(entries, dir, pos, opts.select, skip, descend) : undefined;
+  for (const [i, entry] of entries.entries()) {
     opts.signal?.throwIfAborted();
     const childPos: WalkPosition = { ep: pos.ep, np: pos.np, path: [...pos.path, entry.name] };
     const path = joinPath(dir, entry.name);
+    const verdict = verdicts?.get(i) ?? 'keep';
+    if (verdict === 'drop') continue;
+    if (verdict !== 'keep') {
+      if (!skip(childPos)) yield { path, entry, position: childPos, failure: callbackFailure(verdict.failed, path) };
+      continue;
+    }
     if (!skip(childPos)) yield { path, entry, position: childPos };
     if (entry.kind === 'dir' && opts.recursive && descend(childPos)) yield* walkDir(driver, path, entry, childPos, opts, skip, descend);
   }
 }
 
+
+/** A folder's verdicts, asked only for entries the walk will yield or enter (a resumed walk skips the rest). */
+async function selected(
+  entries: Entry[], dir: string, pos: WalkPosition, select: EntrySelector,
+  skip: (p: WalkPosition) => boolean, descend: (p: WalkPosition) => boolean,
+): Promise<Map<number, EntryVerdict>> {
+  const asked: number[] = [];
+  entries.forEach((e, i) => {
+    const p: WalkPosition = { ep: pos.ep, np: pos.np, path: [...pos.path, e.name] };
+    if (!skip(p) || (e.kind === 'dir' && descend(p))) asked.push(i);
+  });
+  const out = new Map<number, EntryVerdict>();
+  if (asked.length === 0) return out;
+  const verdicts = await select(asked.map((i) => ({ path: joinPath(dir, (entries[i] as Entry).name), entry: entries[i] as Entry })));
+  asked.forEach((i, k) => out.set(i, verdicts[k] ?? { failed: 'the filter gave no verdict' }));
+  return out;
+}
+
+function callbackFailure(message: string, path: string): StorageError {
+  return new StorageError('callback', message, { path, retryable: false });
+}

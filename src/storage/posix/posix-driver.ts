@@ -84,7 +84,7 @@ function kindOf(st: Stats): Entry['kind'] {
 
 function entryOf(name: string, st: Stats, linkTarget?: string): Entry {
   return {
-    name, kind: kindOf(st), size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, mode: st.mode & 0o7777,
+    name, kind: kindOf(st), size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs, mode: st.mode & 0o7777,
     uid: st.uid, gid: st.gid, ...(linkTarget === undefined ? {} : { linkTarget }),
   };
 }

@@ -16,6 +16,11 @@ import * as m0008 from './0008-metrics.js';
 import * as m0009 from './0009-catalog-search.js';
 import * as m0010 from './0010-parallel-permits.js';
 import * as m0011 from './0011-share-credentials.js';
+import * as m0012 from './0012-schedules.js';
+import * as m0013 from './0013-callbacks.js';
+import * as m0014 from './0014-webhooks.js';
+import * as m0015 from './0015-dry-run.js';
+import * as m0016 from './0016-tape.js';
 import * as m0017 from './0017-nodeum-providers.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -31,6 +36,11 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0009-catalog-search': m0009,
     '0010-parallel-permits': m0010,
     '0011-share-credentials': m0011,
+    '0012-schedules': m0012,
+    '0013-callbacks': m0013,
+    '0014-webhooks': m0014,
+    '0015-dry-run': m0015,
+    '0016-tape': m0016,
     '0017-nodeum-providers': m0017,
   };
 }

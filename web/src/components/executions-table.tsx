@@ -8,7 +8,7 @@ import { formatBytes, formatCount, formatDuration, humanize, percentDone } from 
 import { Link, navigate } from '../lib/router';
 import type { Execution } from '../lib/types';
 import { DataTable, type Column } from './table';
-import { Empty, ProgressBar, RelativeTime, StatusBadge } from './ui';
+import { Badge, Empty, ProgressBar, RelativeTime, StatusBadge } from './ui';
 
 function duration(e: Execution): string {
   if (!e.started_at) return '—';
@@ -22,7 +22,7 @@ export function ExecutionsTable({ taskId, showTask = false, filters, refreshKey 
   const columns: Array<Column<Execution>> = [
     { key: 'started', label: 'Started', sortKey: 'created_at', render: (e) => <Link to={`/executions/${e.id}`} className="strong-link"><RelativeTime iso={e.started_at ?? e.created_at} /></Link> },
     ...(showTask ? [{ key: 'task', label: 'Task', render: (e: Execution) => (e.task ? <span className="cell-main"><Link to={`/tasks/${e.task_id}`}>{e.task.name}</Link><span className="cell-sub">{humanize(e.task.workflow_action)}</span></span> : '—') }] : []),
-    { key: 'status', label: 'Status', sortKey: 'status', render: (e) => <StatusBadge status={e.status} /> },
+    { key: 'status', label: 'Status', sortKey: 'status', render: (e) => <>{<StatusBadge status={e.status} />}{e.dry_run && <> <Badge tone="slate" title="A dry run: planned, nothing written">Preview</Badge></>}</> },
     { key: 'progress', label: 'Progress', render: (e) => (
       <div className="mini-progress">
         <ProgressBar percent={e.status === 'done' ? 100 : percentDone(e)} tone={e.status === 'error' ? 'red' : e.status === 'done' ? 'green' : 'blue'} label="Progress" />

@@ -32,6 +32,8 @@ export interface Execution {
   finished_at: string | null;
   updated_at: string;
   task?: { id: string; name: string; workflow_type: string; workflow_action: string };
+  /** A dry run (Preview): it planned and wrote nothing. */
+  dry_run?: boolean;
 }
 
 export type ExecutionStatus =

@@ -6,6 +6,9 @@ import { useState } from 'react';
 import { ExecutionsTable } from '../components/executions-table';
 import { PageHeader } from '../components/layout';
 import { TaskActions } from '../components/task-actions';
+import { DryRunPreview } from '../components/dry-run-preview';
+import { ScheduleCard } from '../components/schedule-card';
+import { PREVIEWABLE } from '../lib/dry-run';
 import { Advanced, Button, Card, ErrorBanner, Facts, Loading, Modal, ProgressBar, RelativeTime, StatusBadge } from '../components/ui';
 import { del, get } from '../lib/api';
 import { isActive } from '../lib/actions';
@@ -55,6 +58,7 @@ export function TaskDetailPage({ id }: { id: string }) {
         subtitle={<>{humanize(t.workflow_action)} · {humanize(t.workflow_type)}{t.user ? ` · owned by ${t.user}` : ''} · updated <RelativeTime iso={t.updated_at} /></>}
         actions={
           <>
+            {PREVIEWABLE.has(t.workflow_action) && <DryRunPreview taskId={t.id} disabled={isActive(last?.status)} onStarted={() => { task.reload(); setHistoryKey((k) => k + 1); }} />}
             <Button onClick={() => navigate(`/tasks/${t.id}/edit`)} disabled={isActive(last?.status)} title={isActive(last?.status) ? 'A running task cannot be edited' : undefined}>Edit</Button>
             <Button variant="ghost" className="text-red" onClick={() => setConfirmDelete(true)} disabled={isActive(last?.status)}>Delete</Button>
           </>
@@ -87,6 +91,7 @@ export function TaskDetailPage({ id }: { id: string }) {
           <Advanced value={t} label="Advanced: the task as the API returns it" />
         </Card>
       </div>
+      <ScheduleCard taskId={t.id} onRun={() => { task.reload(); setHistoryKey((k) => k + 1); }} />
       <Card title="Execution history">
         <ExecutionsTable taskId={t.id} refreshKey={String(historyKey)} />
       </Card>

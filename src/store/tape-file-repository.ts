@@ -1,0 +1,59 @@
+/**
+ * The catalog of files on tape (migration 0016): for each file a write session put on a cartridge,
+ * the session, where its bytes are (`data_offset`, `size`) and their checksum. It is a copy of the
+ * cartridges' own index records (storage/tape/cartridge-index.ts): a lost catalog is rebuilt from
+ * them (`get_index`), and recording a session twice changes nothing (same primary key).
+ *
+ * Reads come back in tape order (cartridge, offset): a restore that follows it never seeks back.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, TapeFileRow } from './schema.js';
+
+/** Rows per INSERT: far below both dialects' bound-parameter limits (12 columns each). */
+const CHUNK = 500;
+
+export class TapeFileRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Records the files of one session; rows already there (a session recorded before) are left as they are. */
+  async recordSession(rows: TapeFileRow[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        await tx.insertInto('tape_files').values(rows.slice(i, i + CHUNK))
+          .onConflict((oc) => oc.columns(['tape_id', 'session_no', 'path']).doNothing()).execute();
+      }
+    });
+  }
+
+  /** The files of a cartridge in tape order, a page at a time (`after`: the last offset of the previous page). */
+  async onTape(tapeId: string, limit = 1000, after = -1): Promise<TapeFileRow[]> {
+    return this.db.selectFrom('tape_files').selectAll().where('tape_id', '=', tapeId).where('data_offset', '>', after)
+      .orderBy('data_offset').limit(limit).execute();
+  }
+
+  /**
+   * Every copy of `paths` on tape, sorted in tape order: the cartridge (by barcode), then the offset.
+   * A path written in several sessions appears once per session; the caller keeps the one it wants.
+   */
+  async locate(paths: string[]): Promise<Array<TapeFileRow & { barcode: string }>> {
+    if (paths.length === 0) return [];
+    const out: Array<TapeFileRow & { barcode: string }> = [];
+    for (let i = 0; i < paths.length; i += CHUNK) {
+      const rows = await this.db.selectFrom('tape_files as f').innerJoin('tapes as t', 't.id', 'f.tape_id')
+        .selectAll('f').select('t.barcode').where('f.path', 'in', paths.slice(i, i + CHUNK)).execute();
+      out.push(...rows);
+    }
+    return out.sort((a, b) => (a.barcode < b.barcode ? -1 : a.barcode > b.barcode ? 1 : a.data_offset - b.data_offset));
+  }
+
+  async countOnTape(tapeId: string): Promise<{ files: number; bytes: number }> {
+    const r = await this.db.selectFrom('tape_files').where('tape_id', '=', tapeId)
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('b')]).executeTakeFirstOrThrow();
+    return { files: Number(r.n), bytes: Number(r.b) };
+  }
+
+  /** Forgets a cartridge's files (it was formatted, or its catalog is rebuilt from its index). */
+  async forgetTape(tapeId: string): Promise<void> {
+    await this.db.deleteFrom('tape_files').where('tape_id', '=', tapeId).execute();
+  }
+}
