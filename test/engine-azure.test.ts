@@ -13,19 +13,17 @@ import { access, chmod, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { AzureFixture, allBlobs, azureLeftovers, azureTestEnv, blobHashes } from './helpers/azure.js';
-import { nasWithShares, unique } from './helpers/fixtures.js';
-import { KiB, MiB, S3Fixture, TERMINAL, cloud, head, leftovers, objectHashes, s3TestEnv } from './helpers/s3.js';
+import { nasWithShares } from './helpers/fixtures.js';
+import { KiB, MiB, S3Fixture, cloud, head, leftovers, objectHashes, s3TestEnv } from './helpers/s3.js';
 import { hashTree, makeTree } from './helpers/trees.js';
+import { nasEndpoint, taskRuns } from './helpers/task-runs.js';
+import { reportSkipped } from '../src/storage/object/test-support.js';
 
 const env = azureTestEnv();
 const s3env = s3TestEnv();
 
-if ('skip' in env) {
-  console.log(env.skip);
-  describe('engine on Azure Blob (Azurite)', () => {
-    it('integration tests', (t) => { t.skip(env.skip); });
-  });
-} else {
+if ('skip' in env) reportSkipped('engine on Azure Blob (Azurite)', env.skip);
+else {
   describe('engine on Azure Blob (Azurite)', () => {
     let b: Booted;
     let az: AzureFixture;
@@ -42,24 +40,8 @@ if ('skip' in env) {
       await b?.stop();
     });
 
-    const nas = (id: string, ...paths: string[]) => ({ type: 'nas', storage_id: id, node_paths: paths.length ? paths : ['/'] });
-
-    async function start(body: Record<string, unknown>): Promise<{ taskId: string; executionId: string }> {
-      const t = await b.admin.post('/tasks', { name: unique('t'), workflow_type: 'data_migration', ...body });
-      assert.equal(t.status, 201, JSON.stringify(t.body));
-      const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      return { taskId: t.body.id, executionId: r.body.execution_id };
-    }
-    async function finished(executionId: string, timeoutMs = 60_000): Promise<any> {
-      return waitFor(async () => {
-        const e = (await b.admin.get(`/task_executions/${executionId}`)).body;
-        return TERMINAL.includes(e.status) && e;
-      }, 'the execution to finish', timeoutMs);
-    }
-    const runTask = async (body: Record<string, unknown>) => finished((await start(body)).executionId);
-    const ledger = async (id: string) => (await b.admin.get(`/task_executions/${id}/files?limit=1000&sort_by=src_path`)).body.files as any[];
-    const execLog = async (id: string) => (await b.barge.store.db.selectFrom('task_executions').select('log').where('id', '=', id).executeTakeFirstOrThrow()).log;
+    const nas = nasEndpoint;
+    const { start, runTask, ledger, execLog } = taskRuns(() => b, 60_000);
     const props = (container: string, name: string) => az.raw.getContainerClient(container).getBlockBlobClient(name).getProperties();
 
     /** A source tree with names Azure would alter, a staged (multi-block) file, dates and a mode. */

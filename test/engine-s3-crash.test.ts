@@ -17,15 +17,12 @@ import { startChild, type ChildBarge } from './helpers/child-barge.js';
 import { nasWithShares, unique } from './helpers/fixtures.js';
 import { hashTree, makeTree } from './helpers/trees.js';
 import { KiB, MiB, S3Fixture, TERMINAL, cloud, leftovers, objectHashes, pendingUploads, s3TestEnv } from './helpers/s3.js';
+import { reportSkipped } from '../src/storage/object/test-support.js';
 
 const env = s3TestEnv();
 
-if ('skip' in env) {
-  console.log(env.skip);
-  describe('crash safety on S3 (real service)', () => {
-    it('integration tests', (t) => { t.skip(env.skip); });
-  });
-} else {
+if ('skip' in env) reportSkipped('crash safety on S3 (real service)', env.skip);
+else {
   describe('crash safety on S3 (real service)', () => {
     const cleanup: Array<() => Promise<void>> = [];
     after(async () => {

@@ -12,19 +12,17 @@ import { chmod, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectLegalHoldCommand, GetObjectRetentionCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
-import { nasWithShares, unique } from './helpers/fixtures.js';
+import { nasWithShares } from './helpers/fixtures.js';
 import { hashTree, makeTree } from './helpers/trees.js';
-import { KiB, MiB, S3Fixture, TERMINAL, allKeys, cloud, head, leftovers, objectHashes, pendingUploads, putObject, s3TestEnv } from './helpers/s3.js';
+import { nasEndpoint, taskRuns } from './helpers/task-runs.js';
+import { reportSkipped } from '../src/storage/object/test-support.js';
+import { KiB, MiB, S3Fixture, allKeys, cloud, head, leftovers, objectHashes, pendingUploads, putObject, s3TestEnv } from './helpers/s3.js';
 
 const env = s3TestEnv();
 const DAY = 86_400_000;
 
-if ('skip' in env) {
-  console.log(env.skip);
-  describe('engine on S3 (real service)', () => {
-    it('integration tests', (t) => { t.skip(env.skip); });
-  });
-} else {
+if ('skip' in env) reportSkipped('engine on S3 (real service)', env.skip);
+else {
   describe('engine on S3 (real service)', () => {
     let b: Booted;
     let s3: S3Fixture;
@@ -38,26 +36,8 @@ if ('skip' in env) {
       await b?.stop();
     });
 
-    const nas = (id: string, ...paths: string[]) => ({ type: 'nas', storage_id: id, node_paths: paths.length ? paths : ['/'] });
-
-    async function start(body: Record<string, unknown>): Promise<{ taskId: string; executionId: string }> {
-      const t = await b.admin.post('/tasks', { name: unique('t'), workflow_type: 'data_migration', ...body });
-      assert.equal(t.status, 201, JSON.stringify(t.body));
-      const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      return { taskId: t.body.id, executionId: r.body.execution_id };
-    }
-
-    async function finished(executionId: string, timeoutMs = 30_000): Promise<any> {
-      return waitFor(async () => {
-        const e = (await b.admin.get(`/task_executions/${executionId}`)).body;
-        return TERMINAL.includes(e.status) && e;
-      }, 'the execution to finish', timeoutMs);
-    }
-
-    const runTask = async (body: Record<string, unknown>) => finished((await start(body)).executionId);
-    const ledger = async (id: string) => (await b.admin.get(`/task_executions/${id}/files?limit=1000&sort_by=src_path`)).body.files as any[];
-    const execLog = async (id: string) => (await b.barge.store.db.selectFrom('task_executions').select('log').where('id', '=', id).executeTakeFirstOrThrow()).log;
+    const nas = nasEndpoint;
+    const { start, runTask, ledger, execLog } = taskRuns(() => b, 30_000);
 
     async function assertClean(bucket: string): Promise<void> {
       assert.deepEqual(await leftovers(s3.raw, bucket), { uploads: [], temps: [] }, 'no multipart upload and no temporary key left');

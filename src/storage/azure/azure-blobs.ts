@@ -6,7 +6,7 @@
  * Why a layer of its own: every request maps its errors the same way (azure-errors.ts), takes the caller's
  * AbortSignal, and names are encoded here and only here (azure-names.ts): callers speak keys, i.e. the
  * storage root prefix plus a storage path, exactly as the S3 driver does, so the namespace checks it
- * shares with S3 (s3-target-checks.ts) work unchanged.
+ * shares with S3 (object/namespace-checks.ts) work unchanged.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';

@@ -7,8 +7,7 @@
  * driver free of config concerns and makes the rules testable without a server.
  */
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { StorageError } from '../errors.js';
-import { normalizeStoragePath } from '../paths.js';
+import { ConfigReader } from '../object/config-reader.js';
 
 const MiB = 1024 * 1024;
 /** Largest block Put Block accepts (service version 2019-12-12 and later). */
@@ -75,87 +74,40 @@ const ACCOUNT_RE = /^[a-z0-9]{3,24}$/;
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
- * Validate an untrusted config; throws `invalid_argument` listing every problem. Unknown keys are refused
- * (a typo must not fall back to a default); messages never quote the account key.
+ * Validate an untrusted config; throws `invalid_argument` listing every problem (object/config-reader.ts:
+ * unknown keys refused, the account key never quoted).
  */
 export function parseAzureConfig(config: unknown): { settings: AzureSettings; accountKey: string } {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new StorageError('invalid_argument', 'azure driver config must be an object');
-  }
-  const c = config as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const key of Object.keys(c)) if (!KNOWN_KEYS.has(key)) problems.push(`unknown key ${JSON.stringify(key)}`);
-  const str = (key: string): string | undefined => {
-    const v = c[key];
-    if (typeof v !== 'string' || v.trim() === '') {
-      problems.push(`${key} must be a non-empty string`);
-      return undefined;
-    }
-    return v;
-  };
-  const endpoint = str('endpoint');
-  if (endpoint !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.push('endpoint must be an http(s) URL');
-    else if (url.username !== '' || url.password !== '') problems.push('endpoint must not embed credentials');
-    else if (url.search !== '') problems.push('endpoint must not carry a query (SAS tokens are not supported: give the account key)');
-  }
-  const accountName = str('accountName');
-  if (accountName !== undefined && !ACCOUNT_RE.test(accountName)) problems.push('accountName must be 3-24 lower-case letters or digits');
-  const accountKey = str('accountKey');
-  if (accountKey !== undefined && !BASE64_RE.test(accountKey)) problems.push('accountKey must be the base64 account key');
-  const container = str('container');
+  const r = new ConfigReader('azure', config, KNOWN_KEYS);
+  const endpoint = r.endpoint('endpoint', (url) => (url.search !== '' ? 'endpoint must not carry a query (SAS tokens are not supported: give the account key)' : undefined));
+  const accountName = r.str('accountName');
+  if (accountName !== undefined && !ACCOUNT_RE.test(accountName)) r.problem('accountName must be 3-24 lower-case letters or digits');
+  const accountKey = r.str('accountKey');
+  if (accountKey !== undefined && !BASE64_RE.test(accountKey)) r.problem('accountKey must be the base64 account key');
+  const container = r.str('container');
   if (container !== undefined && !CONTAINER_RE.test(container)) {
-    problems.push('container must be a valid Azure container name (3-63 lower-case letters, digits, single hyphens)');
+    r.problem('container must be a valid Azure container name (3-63 lower-case letters, digits, single hyphens)');
   }
-  const int = (key: string, fallback: number, min: number, max: number): number => {
-    const v = c[key];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) problems.push(`${key} must be an integer between ${min} and ${max}`);
-    return typeof v === 'number' ? v : fallback;
-  };
-  let keyPrefix = '';
-  if (c.prefix !== undefined) {
-    if (typeof c.prefix !== 'string') problems.push('prefix must be a string');
-    else {
-      try {
-        const norm = normalizeStoragePath(c.prefix);
-        keyPrefix = norm === '' ? '' : `${norm}/`;
-      } catch (err) {
-        problems.push(`prefix: ${(err as Error).message}`);
-      }
-    }
-  }
-  let storageClasses: readonly string[] = AZURE_TIERS;
-  if (c.storageClasses !== undefined) {
-    const v = c.storageClasses;
-    if (!Array.isArray(v) || !v.every((s) => (AZURE_TIERS as readonly unknown[]).includes(s)) || new Set(v).size !== v.length) {
-      problems.push(`storageClasses must be a list of distinct access tiers among ${AZURE_TIERS.join(', ')}`);
-    } else storageClasses = v as string[];
-  }
-  if (c.restoreFromCold !== undefined && typeof c.restoreFromCold !== 'boolean') problems.push('restoreFromCold must be a boolean');
-  const rehydrateTier = c.rehydrateTier ?? 'Hot';
-  if (rehydrateTier !== 'Hot' && rehydrateTier !== 'Cool' && rehydrateTier !== 'Cold') problems.push('rehydrateTier must be Hot, Cool or Cold');
+  const keyPrefix = r.keyPrefix();
+  const storageClasses = r.distinctList('storageClasses', AZURE_TIERS, (s) => (AZURE_TIERS as readonly unknown[]).includes(s),
+    `storageClasses must be a list of distinct access tiers among ${AZURE_TIERS.join(', ')}`);
+  const restoreFromCold = r.bool('restoreFromCold', true);
+  const rehydrateTier = r.oneOf<AzureSettings['rehydrateTier']>('rehydrateTier', 'Hot', ['Hot', 'Cool', 'Cold'], 'rehydrateTier must be Hot, Cool or Cold');
   const settings: AzureSettings = {
     endpoint: (endpoint ?? '').replace(/\/+$/, ''),
     accountName: accountName ?? '',
     container: container ?? '',
     keyPrefix,
-    blockSize: int('blockSize', 8 * MiB, MiB, AZURE_MAX_BLOCK_BYTES),
-    queueSize: int('queueSize', 4, 1, 64),
-    maxAttempts: int('maxAttempts', 5, 1, 20),
-    storageClasses: Object.freeze([...storageClasses]),
-    restoreFromCold: c.restoreFromCold !== false,
-    rehydrateTier: rehydrateTier as AzureSettings['rehydrateTier'],
-    listPageSize: int('listPageSize', 5000, 1, 5000),
-    copyBlockSize: int('copyBlockSize', 100 * MiB, MiB, AZURE_MAX_BLOCK_BYTES),
+    blockSize: r.int('blockSize', 8 * MiB, MiB, AZURE_MAX_BLOCK_BYTES),
+    queueSize: r.int('queueSize', 4, 1, 64),
+    maxAttempts: r.int('maxAttempts', 5, 1, 20),
+    storageClasses,
+    restoreFromCold,
+    rehydrateTier,
+    listPageSize: r.int('listPageSize', 5000, 1, 5000),
+    copyBlockSize: r.int('copyBlockSize', 100 * MiB, MiB, AZURE_MAX_BLOCK_BYTES),
   };
-  if (problems.length > 0) throw new StorageError('invalid_argument', `azure driver config: ${problems.join('; ')}`);
+  r.finish();
   return { settings: Object.freeze(settings), accountKey: accountKey as string };
 }
 

@@ -5,34 +5,23 @@
  * BARGE_TEST_AZURE_URL is not set.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { runConformance } from '../conformance/conformance.js';
 import { collect, readBytes, rejectsWithCode, sha256, writeBytes } from '../conformance/helpers.js';
+import { chunks, outputOfKilledProcess, pollUntil, reportSkipped } from '../object/test-support.js';
 import { isTempName } from '../paths.js';
 import { createAzureDriver } from './azure-driver.js';
-import { azureDriverConfig, azureTestEnv, emptyContainerPrefix, pollUntil, rawAzureClient, rawBlobNames, uniqueContainerName } from './azure-test-support.js';
+import { azureDriverConfig, azureTestEnv, emptyContainerPrefix, rawAzureClient, rawBlobNames, uniqueContainerName } from './azure-test-support.js';
 
 const env = azureTestEnv();
 const MiB = 1 << 20;
 
-function chunks(data: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at < data.length; at += size) out.push(data.subarray(at, at + size));
-  return out;
-}
-
-if ('skip' in env) {
-  console.log(env.skip);
-  describe('azure driver on Azurite', () => {
-    it('integration tests', (t) => { t.skip(env.skip); });
-  });
-} else {
+if ('skip' in env) reportSkipped('azure driver on Azurite', env.skip);
+else {
   const raw = rawAzureClient(env);
   const confContainer = uniqueContainerName('conf');
   const container = uniqueContainerName('spec');
@@ -176,9 +165,7 @@ if ('skip' in env) {
         await new Promise((r) => setTimeout(r, 500));
         console.log('staging');
         process.exit(137);`;
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 })
-        .catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
-      assert.match(stdout, /staging/);
+      assert.match(await outputOfKilledProcess(script), /staging/);
       assert.equal((await rawBlobNames(raw, container, 'crash/')).length, 1, 'the dead writer left its staged blocks');
       const driver = await createAzureDriver(config);
       assert.equal(await driver.stat('victim/big.bin'), null);

@@ -12,241 +12,127 @@
  *   `stat` reports (S3 needs a HEAD per entry for that).
  * - mtime, atime, mode, uid, gid and an xxhash64 checksum live in `barge_*` metadata (azure-meta.ts):
  *   stored and reported faithfully (not enforced), so `permissions` and `setOwnership` are declared.
- * - Writes: AzureWriter (azure-writer.ts), atomic, with `noReplace` (If-None-Match: *). File/directory
- *   checks before a write are the S3 driver's cached ones (s3-target-checks.ts), over the same key space.
+ * - What every object store shares (keys under the root prefix, markers, the namespace checks before a
+ *   write, the atomic writer's state machine, crash recovery) is object/ (driver-core.ts, object-writer.ts);
+ *   this driver adds Azure's requests. Writes: azure-writer.ts (Put Blob, or blocks staged on a temporary
+ *   blob then published server-side), with `noReplace` (If-None-Match: *).
  * - Access tiers are the storage classes (Hot, Cool, Cold, Archive). An archived blob must be rehydrated
  *   before it is read: `restoreFromCold` and `restore()` (azure-maintenance.ts); `restoreExpires` is false.
  * - Server-side copy: Put Block From URL + Put Block List (atomic). No rename, no symlinks, no native
  *   checksums, no Object Lock (Azure's immutability policies are not mapped yet).
  */
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { Readable, addAbortSignal } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type {
-  CommitResult, DriverFeatures, Entry, MetaOptions, ReadOptions, RestoreResult, RestoreTier, SignalOptions, StorageDriver, TempCleanupOptions,
-  TempCleanupResult, WriteOptions, Writer,
+  CommitResult, DriverFeatures, Entry, MetaOptions, ReadOptions, SignalOptions, StorageDriver, TempCleanupOptions, TempCleanupResult, WriteOptions, Writer,
 } from '../driver.js';
-import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } from '../driver-support.js';
-import { StorageError, isStorageError, throwIfAborted } from '../errors.js';
-import { ROOT_PATH, assertNotTempPath, baseStorageName, isTempName, makeTempName, normalizeStoragePath, parentStoragePath } from '../paths.js';
-import { definedAttrs } from '../s3/s3-meta.js';
-import { S3TargetChecks } from '../s3/s3-target-checks.js';
+import { mapOrderedBounded } from '../driver-support.js';
+import { throwIfAborted } from '../errors.js';
+import { ObjectDriverCore, prefetchingPages } from '../object/driver-core.js';
+import type { RestoreMethod } from '../object/driver-core.js';
+import { objectStoreFeatures, validObjectName } from '../object/object-features.js';
+import { DIRECTORY_CONTENT_TYPE, MARKER_BODY, OCTET_STREAM, definedAttrs } from '../object/object-meta.js';
+import { ROOT_PATH, isTempName } from '../paths.js';
 import { AzureBlobs } from './azure-blobs.js';
 import type { BlobParams } from './azure-blobs.js';
 import type { AzureSettings } from './azure-config.js';
 import { createAzureClient, parseAzureConfig } from './azure-config.js';
-import { classifyAzureError } from './azure-errors.js';
 import { cleanupTemp, rehydrate } from './azure-maintenance.js';
-import type { MaintenanceContext } from './azure-maintenance.js';
 import type { BlobInfo } from './azure-meta.js';
-import { DIRECTORY_CONTENT_TYPE, OCTET_STREAM, buildAzureMetadata, checkAzureUserMetadata, entryFromBlob, parseAzureMetadata } from './azure-meta.js';
-import { AzureWriter } from './azure-writer.js';
+import { buildAzureMetadata, checkAzureUserMetadata, entryFromBlob, parseAzureMetadata } from './azure-meta.js';
+import { azureWriteBackend } from './azure-writer.js';
 
 /** Features of an Azure driver; the configurable ones come from the settings (see the file header). */
 export function azureFeatures(settings: AzureSettings): DriverFeatures {
-  return Object.freeze({
-    rangeRead: true,
-    serverSideCopy: true,
-    rename: false,
-    nativeChecksums: Object.freeze([]),
-    storageClasses: settings.storageClasses,
-    objectLock: false,
-    restoreFromCold: settings.restoreFromCold,
-    restoreExpires: false,
-    sequentialOnly: false,
-    setOwnership: true,
-    permissions: true,
-    symlinks: false,
-    userMetadata: true,
-    directories: true,
-    mtimePrecisionMs: 1,
-    attributesAsMetadata: true,
-    noReplace: true,
-  });
+  return objectStoreFeatures(settings, { objectLock: false, restoreExpires: false, noReplace: true });
 }
 
-const EMPTY = Buffer.alloc(0);
 /** Directory markers' metadata reads in flight per listing page. */
 const MARKER_READS = 16;
-
-function validName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
-}
 
 /** The Azure driver. See driver.ts for the contract of each method and the file header for the mapping. */
 export class AzureDriver implements StorageDriver {
   readonly kind = 'azure';
   readonly features: DriverFeatures;
   /** Present exactly when `restoreFromCold` is configured (the contract ties the method to the feature). */
-  readonly restore?: (path: string, options?: SignalOptions & { readonly days?: number; readonly tier?: RestoreTier }) => Promise<RestoreResult>;
+  readonly restore?: RestoreMethod;
   private readonly blobs: AzureBlobs;
-  /** Temporary keys of this instance's live writers: `cleanupTemp` never touches them. */
-  private readonly liveTemps = new Set<string>();
-  private readonly writers = new Set<AzureWriter>();
-  private readonly checks: S3TargetChecks;
-  private readonly maintenance: MaintenanceContext;
-  private closed = false;
+  /** Keys, namespace checks, live writers and the shared steps of every method (object/driver-core.ts). */
+  private readonly core: ObjectDriverCore<BlobInfo>;
 
   /** A driver over an existing client. Why public: tests (and callers with other credentials) build the client themselves. */
   constructor(client: BlobServiceClient, readonly settings: AzureSettings) {
     this.features = azureFeatures(settings);
     this.blobs = new AzureBlobs(client, settings);
-    this.checks = new S3TargetChecks(this.blobs, { key: (n) => this.key(n), dirPrefix: (n) => this.dirPrefix(n) });
-    this.maintenance = { blobs: this.blobs, liveTemps: this.liveTemps, key: (n) => this.key(n), dirPrefix: (n) => this.dirPrefix(n), isDir: (n, s) => this.checks.isDir(n, s) };
+    this.core = new ObjectDriverCore(this.blobs, settings.keyPrefix, this.features);
     if (settings.restoreFromCold) {
-      this.restore = async (path, options = {}) => rehydrate(this.maintenance, this.begin(path, options.signal), settings.rehydrateTier, options);
+      this.restore = async (path, options = {}) => rehydrate(this.blobs, this.core, this.core.begin(path, options.signal), settings.rehydrateTier, options);
     }
   }
 
-  private begin(path: string, signal?: AbortSignal): string {
-    if (this.closed) throw new StorageError('closed', 'driver is closed');
-    const norm = normalizeStoragePath(path);
-    assertNotTempPath(norm);
-    throwIfAborted(signal, norm);
-    return norm;
-  }
+  private readonly entryOf = (name: string, kind: 'file' | 'dir', info: BlobInfo | null): Entry => {
+    if (info === null) return { name, kind: 'dir', size: 0, mtimeMs: Date.now() };
+    return entryFromBlob(name, kind, info, kind === 'file' && this.features.storageClasses.length > 0);
+  };
 
-  private key(norm: string): string {
-    return this.settings.keyPrefix + norm;
-  }
-
-  private dirPrefix(norm: string): string {
-    return norm === ROOT_PATH ? this.settings.keyPrefix : `${this.settings.keyPrefix}${norm}/`;
-  }
-
-  private get reportTier(): boolean {
-    return this.features.storageClasses.length > 0;
-  }
-
-  private dirEntry(name: string, marker: BlobInfo | null): Entry {
-    return marker === null ? { name, kind: 'dir', size: 0, mtimeMs: Date.now() } : entryFromBlob(name, 'dir', marker, false);
-  }
-
-  /** Directory entry of `norm` (marker metadata when there is a marker), or null if nothing is under it. */
-  private async statDir(norm: string, signal?: AbortSignal): Promise<Entry | null> {
-    const prefix = this.dirPrefix(norm);
-    const keys = await this.blobs.firstKeys(prefix, 1, norm, signal);
-    if (keys.length === 0) return null;
-    const marker = keys[0] === prefix ? await this.blobs.head(prefix, norm, signal) : null;
-    return this.dirEntry(baseStorageName(norm), marker);
-  }
-
-  async stat(path: string, options: SignalOptions = {}): Promise<Entry | null> {
-    const norm = this.begin(path, options.signal);
-    if (norm === ROOT_PATH) return { name: '', kind: 'dir', size: 0, mtimeMs: Date.now() };
-    const info = await this.blobs.head(this.key(norm), norm, options.signal);
-    if (info !== null) return entryFromBlob(baseStorageName(norm), 'file', info, this.reportTier);
-    return this.statDir(norm, options.signal);
+  stat(path: string, options: SignalOptions = {}): Promise<Entry | null> {
+    return this.core.stat(path, options, this.entryOf);
   }
 
   async *list(dir: string, options: SignalOptions = {}): AsyncGenerator<Entry> {
     const { signal } = options;
-    const norm = this.begin(dir, signal);
-    const prefix = this.dirPrefix(norm);
+    const norm = this.core.begin(dir, signal);
+    const prefix = this.core.dirPrefix(norm);
     const since = Date.now();
     const subdirs: string[] = [];
-    let page = await this.blobs.listPage(prefix, true, undefined, norm, signal, { metadata: true });
-    if (norm !== ROOT_PATH && page.blobs.length === 0 && page.prefixes.length === 0) {
-      if ((await this.blobs.head(this.key(norm), norm, signal)) !== null) throw new StorageError('not_a_directory', 'not a directory', { path: norm });
-      throw new StorageError('not_found', 'no such directory', { path: norm });
-    }
-    for (;;) {
-      // Fetch the next page while this one is handed out: at most two pages in memory.
-      const next = page.next === undefined ? undefined : this.blobs.listPage(prefix, true, page.next, norm, signal, { metadata: true });
-      next?.catch(() => {});
-      const dirs = page.prefixes.map((p) => ({ name: p.slice(prefix.length, -1), key: p })).filter((d) => validName(d.name));
+    const first = await this.blobs.listPage(prefix, true, undefined, norm, signal, { metadata: true });
+    if (norm !== ROOT_PATH && first.blobs.length === 0 && first.prefixes.length === 0) throw await this.core.missingDirectory(norm, signal);
+    for await (const page of prefetchingPages(first, (token) => this.blobs.listPage(prefix, true, token, norm, signal, { metadata: true }))) {
+      const dirs = page.prefixes.map((p) => ({ name: p.slice(prefix.length, -1), key: p })).filter((d) => validObjectName(d.name));
       for (const d of dirs) subdirs.push(d.name);
-      for await (const entry of mapOrderedBounded(dirs, MARKER_READS, async (d) => this.dirEntry(d.name, await this.blobs.head(d.key, d.name, signal)))) {
+      for await (const entry of mapOrderedBounded(dirs, MARKER_READS, async (d) => this.entryOf(d.name, 'dir', await this.blobs.head(d.key, d.name, signal)))) {
         throwIfAborted(signal, norm);
-        if (this.closed) throw new StorageError('closed', 'driver is closed');
+        this.core.guard();
         yield entry;
       }
       for (const b of page.blobs) {
         const name = b.key.slice(prefix.length);
-        if (!validName(name) || isTempName(name)) continue;
+        if (!validObjectName(name) || isTempName(name)) continue;
         throwIfAborted(signal, norm);
-        if (this.closed) throw new StorageError('closed', 'driver is closed');
-        yield entryFromBlob(name, 'file', b.info, this.reportTier);
+        this.core.guard();
+        yield this.entryOf(name, 'file', b.info);
       }
-      if (next === undefined) {
-        this.checks.recordListing(norm, subdirs, since);
-        return;
-      }
-      page = await next;
     }
+    this.core.checks.recordListing(norm, subdirs, since);
   }
 
-  async openRead(path: string, options: ReadOptions = {}): Promise<Readable> {
-    const { signal } = options;
-    const norm = this.begin(path, signal);
-    if (norm === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: norm });
-    resolveRange(options, Number.MAX_SAFE_INTEGER, this.features, norm); // argument rules; the service clamps the end itself
+  openRead(path: string, options: ReadOptions = {}): Promise<Readable> {
     const offset = options.start ?? 0;
     const count = options.end === undefined ? undefined : options.end - offset + 1;
-    let body: Readable | null;
-    try {
-      body = await this.blobs.get(this.key(norm), norm, { offset, ...(count === undefined ? {} : { count }), signal });
-    } catch (err) {
-      if (isStorageError(err, 'not_found') && (await this.checks.isDir(norm, signal))) throw new StorageError('is_a_directory', 'is a directory', { path: norm });
-      throw err;
-    }
-    const stream = body ?? Readable.from([], { objectMode: false }); // 416: the range starts at or past the end
-    return signal === undefined ? stream : addAbortSignal(signal, stream);
+    return this.core.read(path, options, (key, norm) => this.blobs.get(key, norm, { offset, ...(count === undefined ? {} : { count }), signal: options.signal }));
   }
 
   async openWrite(path: string, options: WriteOptions = {}): Promise<Writer> {
-    const norm = this.begin(path, options.signal);
-    if (norm === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: norm });
-    checkWriteOptions(options, this.features, norm);
+    const norm = this.core.beginWrite(path, options);
     if (options.metadata !== undefined) checkAzureUserMetadata(options.metadata, norm);
-    await this.checks.assertWritableTarget(norm, options.signal);
-    throwIfAborted(options.signal, norm);
-    this.checks.noteCreating(norm, false);
-    const parent = parentStoragePath(norm) ?? ROOT_PATH;
-    const tempName = makeTempName(baseStorageName(norm));
-    const tempKey = this.key(parent === ROOT_PATH ? tempName : `${parent}/${tempName}`);
     const params = (checksum: string): BlobParams => ({
       metadata: buildAzureMetadata(options.metadata, { ...definedAttrs(options), checksum }),
       contentType: OCTET_STREAM,
       ...(options.storageClass === undefined ? {} : { tier: options.storageClass }),
     });
-    this.liveTemps.add(tempKey);
-    let writer: AzureWriter | undefined;
-    try {
-      writer = await AzureWriter.open({
-        path: norm, finalKey: this.key(norm), tempKey, blobs: this.blobs, blockSize: this.settings.blockSize, queueSize: this.settings.queueSize, params,
-        done: (published) => {
-          this.liveTemps.delete(tempKey);
-          if (published) this.checks.notePublishedFile(norm);
-          if (writer !== undefined) this.writers.delete(writer);
-        },
-      }, options);
-    } catch (err) {
-      this.liveTemps.delete(tempKey);
-      throw classifyAzureError(err, norm);
-    }
-    this.writers.add(writer);
-    return writer;
+    const { blockSize, queueSize } = this.settings;
+    return this.core.openWriter(norm, options, (keys, done) => azureWriteBackend({ ...keys, blobs: this.blobs, blockSize, queueSize, params, done }));
   }
 
-  async remove(path: string, options: SignalOptions = {}): Promise<boolean> {
+  remove(path: string, options: SignalOptions = {}): Promise<boolean> {
     const { signal } = options;
-    const norm = this.begin(path, signal);
-    if (norm === ROOT_PATH) throw new StorageError('invalid_argument', 'cannot remove the root', { path: norm });
-    if ((await this.blobs.head(this.key(norm), norm, signal)) !== null) return this.blobs.remove(this.key(norm), norm, { signal });
-    const prefix = this.dirPrefix(norm);
-    const keys = await this.blobs.firstKeys(prefix, 2, norm, signal);
-    if (keys.length === 0) return false;
-    if (keys.some((k) => k !== prefix)) throw new StorageError('not_empty', 'directory is not empty', { path: norm });
-    return this.blobs.remove(prefix, norm, { signal });
+    return this.core.remove(path, options, (key, norm) => this.blobs.remove(key, norm, { signal }), (prefix, norm) => this.blobs.remove(prefix, norm, { signal }));
   }
 
-  async mkdir(path: string, options: SignalOptions = {}): Promise<void> {
-    const norm = this.begin(path, options.signal);
-    if (norm === ROOT_PATH) return;
-    await this.checks.assertNoFileOnPath(norm, true, options.signal);
-    this.checks.noteCreating(norm, true);
-    if (await this.checks.isDir(norm, options.signal)) return;
-    await this.blobs.put(this.dirPrefix(norm), EMPTY, { metadata: {}, contentType: DIRECTORY_CONTENT_TYPE }, norm, { signal: options.signal });
+  mkdir(path: string, options: SignalOptions = {}): Promise<void> {
+    return this.core.mkdir(path, options, async (prefix, norm) => {
+      await this.blobs.put(prefix, MARKER_BODY, { metadata: {}, contentType: DIRECTORY_CONTENT_TYPE }, norm, { signal: options.signal });
+    });
   }
 
   /**
@@ -256,60 +142,40 @@ export class AzureDriver implements StorageDriver {
    */
   async setMeta(path: string, meta: MetaOptions, options: SignalOptions = {}): Promise<void> {
     const { signal } = options;
-    const norm = this.begin(path, signal);
-    checkMetaOptions(meta, this.features, norm);
-    if (norm === ROOT_PATH) return;
-    const info = await this.blobs.head(this.key(norm), norm, signal);
-    if (info !== null) {
-      const { user, attrs } = parseAzureMetadata(info.metadata);
-      await this.blobs.setMetadata(this.key(norm), buildAzureMetadata(user, { ...attrs, ...definedAttrs(meta) }), info.etag, norm, signal);
-      return;
-    }
-    const prefix = this.dirPrefix(norm);
-    const keys = await this.blobs.firstKeys(prefix, 1, norm, signal);
-    if (keys.length === 0) throw new StorageError('not_found', 'no such object', { path: norm });
-    const marker = keys[0] === prefix ? await this.blobs.head(prefix, norm, signal) : null;
-    const { user, attrs } = parseAzureMetadata(marker?.metadata);
+    const norm = this.core.beginSetMeta(path, meta, options);
+    if (norm === null) return;
+    const target = await this.core.metaTarget(norm, signal);
+    const key = 'file' in target ? this.core.key(norm) : target.prefix;
+    const info = 'file' in target ? target.file : target.marker;
+    const { user, attrs } = parseAzureMetadata(info?.metadata);
     const metadata = buildAzureMetadata(user, { ...attrs, ...definedAttrs(meta) });
-    if (marker !== null) await this.blobs.setMetadata(prefix, metadata, marker.etag, norm, signal);
-    else await this.blobs.put(prefix, EMPTY, { metadata, contentType: DIRECTORY_CONTENT_TYPE }, norm, { signal });
+    if (info !== null) await this.blobs.setMetadata(key, metadata, info.etag, norm, signal);
+    else await this.blobs.put(key, MARKER_BODY, { metadata, contentType: DIRECTORY_CONTENT_TYPE }, norm, { signal });
   }
 
   /** See `cleanupTemp` in azure-maintenance.ts: stale temporary blobs, committed or only staged. */
   async cleanupTemp(dir = ROOT_PATH, options: TempCleanupOptions = {}): Promise<TempCleanupResult> {
-    return cleanupTemp(this.maintenance, this.begin(dir, options.signal), this.settings.keyPrefix, options);
+    return cleanupTemp(this.blobs, this.core, this.core.begin(dir, options.signal), options);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.writers].map((w) => w.abort(new StorageError('closed', 'driver closed')).catch(() => {})));
+    await this.core.close();
   }
 
   /**
    * Server-side copy (Put Block From URL + Put Block List, see AzureBlobs.copy), published atomically. User
    * metadata, tier, mode, owner and the recorded checksum travel with the bytes; times are fresh unless given.
    */
-  async copy(from: string, to: string, options: SignalOptions & MetaOptions = {}): Promise<CommitResult> {
-    const { signal } = options;
-    const src = this.begin(from, signal);
-    const dst = this.begin(to, signal);
-    checkMetaOptions(options, this.features, dst);
-    const info = src === ROOT_PATH ? null : await this.blobs.head(this.key(src), src, signal);
-    if (info === null) {
-      if (await this.checks.isDir(src, signal)) throw new StorageError('is_a_directory', 'source is a directory', { path: src });
-      throw new StorageError('not_found', 'no such object', { path: src });
-    }
-    await this.checks.assertWritableTarget(dst, signal);
-    this.checks.noteCreating(dst, false);
-    const { user, attrs } = parseAzureMetadata(info.metadata);
-    await this.blobs.copy(this.key(src), this.key(dst), info.size, {
-      metadata: buildAzureMetadata(user, { mode: attrs.mode, uid: attrs.uid, gid: attrs.gid, checksum: attrs.checksum, ...definedAttrs(options) }),
-      contentType: info.contentType ?? OCTET_STREAM,
-      ...(info.tier === undefined ? {} : { tier: info.tier }),
-    }, dst, { signal });
-    this.checks.notePublishedFile(dst);
-    return { size: info.size };
+  copy(from: string, to: string, options: SignalOptions & MetaOptions = {}): Promise<CommitResult> {
+    return this.core.copy(from, to, options, async (src, dst, info) => {
+      const { user, attrs } = parseAzureMetadata(info.metadata);
+      await this.blobs.copy(this.core.key(src), this.core.key(dst), info.size, {
+        metadata: buildAzureMetadata(user, { mode: attrs.mode, uid: attrs.uid, gid: attrs.gid, checksum: attrs.checksum, ...definedAttrs(options) }),
+        contentType: info.contentType ?? OCTET_STREAM,
+        ...(info.tier === undefined ? {} : { tier: info.tier }),
+      }, dst, { signal: options.signal });
+      return info.size;
+    });
   }
 }
 

@@ -6,8 +6,9 @@
  * storage codes as S3's. The SDK has already retried throttling, 5xx and network errors by the time an
  * error reaches us; `retryable` tells the engine that a later attempt may still succeed.
  */
-import { StorageError, isAbortError, mappingForHttpStatus, toStorageError } from '../errors.js';
-import type { ServiceErrorMapping } from '../errors.js';
+import type { ServiceErrorMapping, StorageError } from '../errors.js';
+import { classifyServiceError } from '../object/service-errors.js';
+import type { ServiceErrors } from '../object/service-errors.js';
 
 const AZURE_CODE_MAP: Readonly<Record<string, ServiceErrorMapping>> = {
   BlobNotFound: { code: 'not_found' },
@@ -69,19 +70,15 @@ export function azureHttpStatus(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/**
- * Map anything the SDK throws (service errors, network errors, aborts) to a StorageError. A StorageError
- * passes through; errors without a code or status go through the shared errno table (default: retryable io).
- */
+const AZURE_ERRORS: ServiceErrors = {
+  service: 'Azure',
+  table: AZURE_CODE_MAP,
+  codeOf: azureErrorCode,
+  statusOf: azureHttpStatus,
+  messageOf: (err) => (err instanceof Error && err.message !== '' ? err.message.split('\n')[0] : undefined),
+};
+
+/** Map anything the SDK throws to a StorageError (object/service-errors.ts). */
 export function classifyAzureError(err: unknown, path?: string): StorageError {
-  if (err instanceof StorageError) return err;
-  if (isAbortError(err)) return new StorageError('aborted', 'operation aborted', { path, cause: err });
-  const code = azureErrorCode(err);
-  const status = azureHttpStatus(err);
-  const mapped = (code === undefined ? undefined : AZURE_CODE_MAP[code]) ?? (status === undefined ? undefined : mappingForHttpStatus(status));
-  if (mapped === undefined) return toStorageError(err, path);
-  const serverMessage = err instanceof Error && err.message !== '' ? err.message.split('\n')[0] : undefined;
-  const detail = mapped.hint ?? serverMessage ?? 'request failed';
-  const label = [code, status === undefined ? undefined : `HTTP ${status}`].filter((x) => x !== undefined).join(', ');
-  return new StorageError(mapped.code, `Azure ${label}: ${detail}`, { path, cause: err, sysCode: code, retryable: mapped.retryable });
+  return classifyServiceError(err, path, AZURE_ERRORS);
 }

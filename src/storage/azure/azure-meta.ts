@@ -1,32 +1,22 @@
 /**
  * Blob metadata of the Azure driver: the `barge_*` fields that carry POSIX attributes and the recorded
- * checksum (the same fields the S3 driver keeps in `x-amz-meta-barge-*`, so a copy S3 → Azure → POSIX
- * restores what the first copy recorded), user metadata, and `Entry` construction from blob properties.
- *
- * Stored fields (all optional; blobs written by other tools have none of them):
- *   barge_mtime / barge_atime  ms since the epoch, decimal (may be fractional)
- *   barge_mode                 permission bits, octal ("644")
- *   barge_uid / barge_gid      decimal
- *   barge_checksum             `<algorithm>:<hex>` of the bytes, computed by the writer while uploading
+ * checksum (encoded as object-meta.ts says: the same fields the S3 driver keeps in `x-amz-meta-barge-*`,
+ * so a copy S3 → Azure → POSIX restores what the first copy recorded), user metadata, rehydration state,
+ * and `Entry` construction from blob properties.
  * Why underscores (S3 uses `barge-`): Azure metadata names must be C# identifiers.
  */
 import type { Entry } from '../driver.js';
 import { StorageError } from '../errors.js';
-import type { PosixAttributes } from '../s3/s3-meta.js';
-import { attributeFields, attributesFrom, checkUserMetadata, decodeMetaValue, encodeMetaValue } from '../s3/s3-meta.js';
+import { checkUserMetadata, joinMetadata, objectEntry, splitMetadata } from '../object/object-meta.js';
+import type { ParsedMetadata, PosixAttributes } from '../object/object-meta.js';
 import { decodeMetaName, encodeMetaName } from './azure-names.js';
 
 /** Prefix of the driver's own metadata fields; user metadata may not use it. */
 export const AZURE_META_PREFIX = 'barge_';
-/** Content type of directory markers (`dir/` blobs), as the S3 driver and the usual tools write them. */
-export const DIRECTORY_CONTENT_TYPE = 'application/x-directory';
-export const OCTET_STREAM = 'application/octet-stream';
-
-export type { PosixAttributes };
 
 /**
- * Refuse user metadata that cannot round-trip: the S3 rule (lower-case HTTP token names, not `barge-`),
- * plus Azure's own reserved prefix. Why the S3 rule: a task's metadata must work on both object stores.
+ * Refuse user metadata that cannot round-trip: the shared rule (lower-case HTTP token names, not `barge-`),
+ * plus Azure's own reserved prefix.
  */
 export function checkAzureUserMetadata(metadata: Readonly<Record<string, string>>, path: string): void {
   checkUserMetadata(metadata, path);
@@ -37,23 +27,14 @@ export function checkAzureUserMetadata(metadata: Readonly<Record<string, string>
   }
 }
 
-/** The Azure metadata map: encoded user metadata plus the barge_* attributes that are set. */
+/** The Azure metadata map: encoded user metadata (names made identifiers) plus the barge_* attributes that are set. */
 export function buildAzureMetadata(user: Readonly<Record<string, string>> | undefined, attrs: PosixAttributes): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(user ?? {})) out[encodeMetaName(k)] = encodeMetaValue(v);
-  return { ...out, ...attributeFields(AZURE_META_PREFIX, attrs) };
+  return joinMetadata(user, attrs, AZURE_META_PREFIX, encodeMetaName);
 }
 
 /** Split blob metadata into user metadata (decoded) and POSIX attributes; malformed barge_* values are ignored. */
-export function parseAzureMetadata(raw: Readonly<Record<string, string>> | undefined): { user: Record<string, string>; attrs: PosixAttributes } {
-  const user: Record<string, string> = {};
-  const barge: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw ?? {})) {
-    const name = k.toLowerCase();
-    if (name.startsWith(AZURE_META_PREFIX)) barge[name.slice(AZURE_META_PREFIX.length)] = v;
-    else user[decodeMetaName(k)] = decodeMetaValue(v);
-  }
-  return { user, attrs: attributesFrom(barge) };
+export function parseAzureMetadata(raw: Readonly<Record<string, string>> | undefined): ParsedMetadata {
+  return splitMetadata(raw, AZURE_META_PREFIX, (stored) => decodeMetaName(stored));
 }
 
 /** What the driver reads of a blob (from Get Blob Properties or a listing). Why structural: both sources, and test stubs, build it. */
@@ -74,20 +55,9 @@ export interface BlobInfo {
  * upload). `storageClass` is the access tier, reported when the driver declares storage classes.
  */
 export function entryFromBlob(name: string, kind: 'file' | 'dir', info: BlobInfo, reportTier: boolean): Entry {
-  const { user, attrs } = parseAzureMetadata(info.metadata);
-  return {
-    name,
-    kind,
-    size: kind === 'file' ? info.size : 0,
-    mtimeMs: attrs.mtimeMs ?? info.lastModified?.getTime() ?? 0,
-    ...(attrs.atimeMs === undefined ? {} : { atimeMs: attrs.atimeMs }),
-    ...(attrs.mode === undefined ? {} : { mode: attrs.mode }),
-    ...(attrs.uid === undefined ? {} : { uid: attrs.uid }),
-    ...(attrs.gid === undefined ? {} : { gid: attrs.gid }),
-    ...(kind === 'file' && reportTier ? { storageClass: info.tier ?? 'Hot' } : {}),
-    ...(Object.keys(user).length === 0 ? {} : { metadata: Object.freeze(user) }),
-    ...(attrs.checksum === undefined ? {} : { checksum: attrs.checksum }),
-  };
+  return objectEntry(name, kind, {
+    size: info.size, lastModified: info.lastModified, meta: parseAzureMetadata(info.metadata), storageClass: reportTier ? info.tier ?? 'Hot' : undefined,
+  });
 }
 
 /** The access tier whose blobs must be rehydrated before they can be read. */

@@ -60,13 +60,3 @@ export async function emptyContainerPrefix(client: BlobServiceClient, container:
     await Promise.all(names.slice(i, i + 64).map((n) => c.getBlockBlobClient(n).deleteIfExists()));
   }
 }
-
-/** Poll `check` until it returns true or `timeoutMs` passes. */
-export async function pollUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}

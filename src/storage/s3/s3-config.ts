@@ -6,8 +6,7 @@
  * config concerns and makes the rules testable without a server.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { StorageError } from '../errors.js';
-import { normalizeStoragePath } from '../paths.js';
+import { ConfigReader } from '../object/config-reader.js';
 
 /** Smallest part S3 accepts (except the last). Why a constant: it bounds `partSize` and copy parts. */
 export const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -98,7 +97,7 @@ const DEFAULTS = {
   partSize: 16 * 1024 * 1024,
   queueSize: 4,
   maxAttempts: 5,
-  storageClasses: ['STANDARD', 'STANDARD_IA', 'GLACIER'],
+  storageClasses: ['STANDARD', 'STANDARD_IA', 'GLACIER'] as readonly string[],
   lockMode: 'GOVERNANCE' as S3LockMode,
   restoreTier: 'Standard' as const,
   listPageSize: 1000,
@@ -115,106 +114,47 @@ const KNOWN_KEYS = new Set([
 /** S3 bucket naming rules (3–63 chars, lowercase letters, digits, dots, hyphens; no IP-address form). */
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-function intIn(value: unknown, min: number, max: number): boolean {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
-}
-
 /**
- * Validate an untrusted config; throws `invalid_argument` listing every problem.
- * Why unknown keys are refused: a typo (`bucketName`) would otherwise silently fall back to a default.
- * Why the messages never quote values of credentials: errors end up in logs and API responses.
+ * Validate an untrusted config; throws `invalid_argument` listing every problem (object/config-reader.ts:
+ * unknown keys refused, credentials never quoted).
  */
 export function parseS3Config(config: unknown): { settings: S3Settings; credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new StorageError('invalid_argument', 's3 driver config must be an object');
-  }
-  const c = config as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const key of Object.keys(c)) if (!KNOWN_KEYS.has(key)) problems.push(`unknown key ${JSON.stringify(key)}`);
-  const str = (key: string, required: boolean): string | undefined => {
-    const v = c[key];
-    if (v === undefined && !required) return undefined;
-    if (typeof v !== 'string' || v.trim() === '') {
-      problems.push(`${key} must be a non-empty string`);
-      return undefined;
-    }
-    return v;
-  };
-  const endpoint = str('endpoint', true);
-  if (endpoint !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.push('endpoint must be an http(s) URL');
-    else if (url.username !== '' || url.password !== '') problems.push('endpoint must not embed credentials');
-  }
-  const region = str('region', false) ?? DEFAULTS.region;
-  const accessKeyId = str('accessKeyId', true);
-  const secretAccessKey = str('secretAccessKey', true);
-  const sessionToken = str('sessionToken', false);
-  const bucket = str('bucket', true);
+  const r = new ConfigReader('s3', config, KNOWN_KEYS);
+  const endpoint = r.endpoint();
+  const region = r.str('region', false) ?? DEFAULTS.region;
+  const accessKeyId = r.str('accessKeyId');
+  const secretAccessKey = r.str('secretAccessKey');
+  const sessionToken = r.str('sessionToken', false);
+  const bucket = r.str('bucket');
   if (bucket !== undefined && (!BUCKET_RE.test(bucket) || bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(bucket))) {
-    problems.push('bucket must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)');
+    r.problem('bucket must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)');
   }
-  const bool = (key: string, fallback: boolean): boolean => {
-    const v = c[key];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'boolean') problems.push(`${key} must be a boolean`);
-    return v === true;
-  };
-  const int = (key: string, fallback: number, min: number, max: number): number => {
-    const v = c[key];
-    if (v === undefined) return fallback;
-    if (!intIn(v, min, max)) problems.push(`${key} must be an integer between ${min} and ${max}`);
-    return typeof v === 'number' ? v : fallback;
-  };
-  let keyPrefix = '';
-  if (c.prefix !== undefined) {
-    if (typeof c.prefix !== 'string') problems.push('prefix must be a string');
-    else {
-      try {
-        const norm = normalizeStoragePath(c.prefix);
-        keyPrefix = norm === '' ? '' : `${norm}/`;
-      } catch (err) {
-        problems.push(`prefix: ${(err as Error).message}`);
-      }
-    }
-  }
-  let storageClasses: readonly string[] = DEFAULTS.storageClasses;
-  if (c.storageClasses !== undefined) {
-    const v = c.storageClasses;
-    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && /^[A-Z][A-Z0-9_]*$/.test(s)) || new Set(v).size !== v.length) {
-      problems.push('storageClasses must be a list of distinct upper-case S3 storage class names');
-    } else storageClasses = v as string[];
-  }
-  const lockMode = c.lockMode ?? DEFAULTS.lockMode;
-  if (lockMode !== 'GOVERNANCE' && lockMode !== 'COMPLIANCE') problems.push('lockMode must be GOVERNANCE or COMPLIANCE');
-  const restoreTier = c.restoreTier ?? DEFAULTS.restoreTier;
-  if (restoreTier !== 'Standard' && restoreTier !== 'Bulk' && restoreTier !== 'Expedited') problems.push('restoreTier must be Standard, Bulk or Expedited');
+  const keyPrefix = r.keyPrefix();
+  const storageClasses = r.distinctList('storageClasses', DEFAULTS.storageClasses, (s) => typeof s === 'string' && /^[A-Z][A-Z0-9_]*$/.test(s),
+    'storageClasses must be a list of distinct upper-case S3 storage class names');
+  const lockMode = r.oneOf<S3LockMode>('lockMode', DEFAULTS.lockMode, ['GOVERNANCE', 'COMPLIANCE'], 'lockMode must be GOVERNANCE or COMPLIANCE');
+  const restoreTier = r.oneOf<S3Settings['restoreTier']>('restoreTier', DEFAULTS.restoreTier, ['Standard', 'Bulk', 'Expedited'], 'restoreTier must be Standard, Bulk or Expedited');
   const settings: S3Settings = {
     endpoint: endpoint ?? '',
     region,
     bucket: bucket ?? '',
-    forcePathStyle: bool('forcePathStyle', DEFAULTS.forcePathStyle),
+    forcePathStyle: r.bool('forcePathStyle', DEFAULTS.forcePathStyle),
     keyPrefix,
-    partSize: int('partSize', DEFAULTS.partSize, S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
-    queueSize: int('queueSize', DEFAULTS.queueSize, 1, 64),
-    maxAttempts: int('maxAttempts', DEFAULTS.maxAttempts, 1, 20),
-    storageClasses: Object.freeze([...storageClasses]),
-    objectLock: bool('objectLock', false),
-    lockMode: lockMode as S3LockMode,
-    restoreFromCold: bool('restoreFromCold', false),
-    restoreTier: restoreTier as S3Settings['restoreTier'],
-    listPageSize: int('listPageSize', DEFAULTS.listPageSize, 1, 1000),
-    listMetadata: bool('listMetadata', true),
-    statConcurrency: int('statConcurrency', DEFAULTS.statConcurrency, 1, 256),
-    multipartCopyThreshold: int('multipartCopyThreshold', S3_MAX_COPY_OBJECT_BYTES, S3_MIN_PART_BYTES, S3_MAX_COPY_OBJECT_BYTES),
-    copyPartSize: int('copyPartSize', DEFAULTS.copyPartSize, S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
+    partSize: r.int('partSize', DEFAULTS.partSize, S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
+    queueSize: r.int('queueSize', DEFAULTS.queueSize, 1, 64),
+    maxAttempts: r.int('maxAttempts', DEFAULTS.maxAttempts, 1, 20),
+    storageClasses,
+    objectLock: r.bool('objectLock', false),
+    lockMode,
+    restoreFromCold: r.bool('restoreFromCold', false),
+    restoreTier,
+    listPageSize: r.int('listPageSize', DEFAULTS.listPageSize, 1, 1000),
+    listMetadata: r.bool('listMetadata', true),
+    statConcurrency: r.int('statConcurrency', DEFAULTS.statConcurrency, 1, 256),
+    multipartCopyThreshold: r.int('multipartCopyThreshold', S3_MAX_COPY_OBJECT_BYTES, S3_MIN_PART_BYTES, S3_MAX_COPY_OBJECT_BYTES),
+    copyPartSize: r.int('copyPartSize', DEFAULTS.copyPartSize, S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
   };
-  if (problems.length > 0) throw new StorageError('invalid_argument', `s3 driver config: ${problems.join('; ')}`);
+  r.finish();
   return {
     settings: Object.freeze(settings),
     credentials: { accessKeyId: accessKeyId as string, secretAccessKey: secretAccessKey as string, ...(sessionToken === undefined ? {} : { sessionToken }) },

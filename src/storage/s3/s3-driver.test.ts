@@ -4,41 +4,30 @@
  * Skipped with a printed reason when BARGE_TEST_S3_URL is not set.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { CreateMultipartUploadCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runConformance } from '../conformance/conformance.js';
 import { readBytes, rejectsWithCode, sha256, writeBytes } from '../conformance/helpers.js';
+import { chunks, outputOfKilledProcess, pollUntil, reportSkipped } from '../object/test-support.js';
 import { isTempName } from '../paths.js';
 import { createS3Driver } from './s3-driver.js';
-import { countingDriver, createBucket, deleteBucket, driverConfig, emptyPrefix, pendingUploads, pollUntil, rawClient, s3TestEnv, uniqueBucketName } from './s3-test-support.js';
+import { countingDriver, createBucket, deleteBucket, driverConfig, emptyPrefix, pendingUploads, rawClient, s3TestEnv, uniqueBucketName } from './s3-test-support.js';
 
 const env = s3TestEnv();
 const MiB = 1 << 20;
-
-function chunks(data: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at < data.length; at += size) out.push(data.subarray(at, at + size));
-  return out;
-}
 
 async function rawKeys(raw: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const res = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   return (res.Contents ?? []).map((o) => o.Key ?? '');
 }
 
-if ('skip' in env) {
-  console.log(env.skip);
-  describe('s3 driver on a real S3 service', () => {
-    it('integration tests', (t) => { t.skip(env.skip); });
-  });
-} else {
+if ('skip' in env) reportSkipped('s3 driver on a real S3 service', env.skip);
+else {
   const raw = rawClient(env);
   const confBucket = uniqueBucketName('conf');
   const bucket = uniqueBucketName('spec');
@@ -169,18 +158,18 @@ if ('skip' in env) {
       const config = driverConfig(env, bucket, { prefix: 'crash', partSize: 5 * MiB });
       const driverModule = fileURLToPath(new URL('./s3-driver.ts', import.meta.url));
       const supportModule = fileURLToPath(new URL('./s3-test-support.ts', import.meta.url));
+      const objectSupport = fileURLToPath(new URL('../object/test-support.ts', import.meta.url));
       const script = `
         import { createS3Driver } from ${JSON.stringify(driverModule)};
-        import { pendingUploads, pollUntil, rawClient } from ${JSON.stringify(supportModule)};
+        import { pendingUploads, rawClient } from ${JSON.stringify(supportModule)};
+        import { pollUntil } from ${JSON.stringify(objectSupport)};
         const d = await createS3Driver(${JSON.stringify(config)});
         const w = await d.openWrite('victim/big.bin');
         w.stream.write(Buffer.alloc(${7 * MiB}, 7));
         await pollUntil('upload', async () => (await pendingUploads(rawClient(${JSON.stringify(env)}), ${JSON.stringify(bucket)}, 'crash/')).length > 0);
         console.log('uploading');
         process.exit(137);`;
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 })
-        .catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
-      assert.match(stdout, /uploading/);
+      assert.match(await outputOfKilledProcess(script), /uploading/);
       assert.equal((await pendingUploads(raw, bucket, 'crash/')).length, 1, 'the dead writer left its upload');
       const driver = await createS3Driver(config);
       assert.equal(await driver.stat('victim/big.bin'), null);

@@ -10,65 +10,42 @@
  * - `list` = ListObjectsV2 with the '/' delimiter, page by page (CommonPrefixes → dirs, objects → files),
  *   plus one HeadObject per entry (bounded concurrency, `listMetadata`) so listed entries carry the same
  *   metadata as `stat`.
- * - mtime, atime, mode, uid, gid and an xxhash64 checksum live in `x-amz-meta-barge-*` (s3-meta.ts), so
+ * - mtime, atime, mode, uid, gid and an xxhash64 checksum live in `x-amz-meta-barge-*` (object-meta.ts), so
  *   `permissions` and `setOwnership` are declared: they are stored and reported faithfully (not enforced:
  *   S3 access control is the bucket's policy), which is what lets a copy back to POSIX restore them.
- * - Writes: S3Writer (s3-writer.ts); PutObject is one signed request without the SDK middleware
- *   (s3-put-request.ts). Before a write, the file/directory checks are cached (s3-target-checks.ts).
+ * - What every object store shares (keys under the root prefix, markers, the namespace checks before a
+ *   write, the atomic writer's state machine, crash recovery) is object/ (driver-core.ts, object-writer.ts);
+ *   this driver adds S3's requests. Writes: s3-writer.ts (PutObject, or a multipart upload to a temporary
+ *   key then CopyObject); PutObject is one signed request without the SDK middleware (s3-put-request.ts).
  *   Server-side copy: CopyObject, UploadPartCopy above 5 GiB.
  * - No `rename` (S3 has no atomic rename), no symlinks, no native checksums (ETags are not digests of the
  *   content for multipart objects).
  * Keys that cannot be storage paths (an empty segment as in `a//b`, `.` or `..`) are skipped by listings.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import { Readable, addAbortSignal } from 'node:stream';
+import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
 import type {
-  CommitResult, DriverFeatures, Entry, MetaOptions, ReadOptions, RestoreResult, RestoreTier, SignalOptions, StorageDriver, TempCleanupOptions,
-  TempCleanupResult, WriteOptions, Writer,
+  CommitResult, DriverFeatures, Entry, MetaOptions, ReadOptions, SignalOptions, StorageDriver, TempCleanupOptions, TempCleanupResult, WriteOptions, Writer,
 } from '../driver.js';
-import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } from '../driver-support.js';
-import { StorageError, isStorageError, throwIfAborted } from '../errors.js';
-import { ROOT_PATH, assertNotTempPath, baseStorageName, isTempName, makeTempName, normalizeStoragePath, parentStoragePath } from '../paths.js';
+import { mapOrderedBounded } from '../driver-support.js';
+import { StorageError, throwIfAborted } from '../errors.js';
+import { ObjectDriverCore, prefetchingPages } from '../object/driver-core.js';
+import type { RestoreMethod } from '../object/driver-core.js';
+import { objectStoreFeatures, validObjectName } from '../object/object-features.js';
+import { DIRECTORY_CONTENT_TYPE, MARKER_BODY, OCTET_STREAM, checkUserMetadata, definedAttrs } from '../object/object-meta.js';
+import { ROOT_PATH, isTempName } from '../paths.js';
 import type { S3Settings } from './s3-config.js';
 import { createS3Client, parseS3Config } from './s3-config.js';
-import { classifyS3Error } from './s3-errors.js';
 import { cleanupTemp, restoreObject } from './s3-maintenance.js';
-import type { MaintenanceContext } from './s3-maintenance.js';
 import type { HeadLike } from './s3-meta.js';
-import { DIRECTORY_CONTENT_TYPE, activeLock, buildMetadata, checkUserMetadata, definedAttrs, entryFromHead, parseMetadata } from './s3-meta.js';
+import { activeLock, buildMetadata, entryFromHead, parseMetadata } from './s3-meta.js';
 import type { LockParams, ObjectParams } from './s3-objects.js';
 import { S3Objects } from './s3-objects.js';
-import { S3TargetChecks } from './s3-target-checks.js';
-import { S3Writer } from './s3-writer.js';
+import { s3WriteBackend } from './s3-writer.js';
 
 /** Features of an S3 driver; the configurable ones come from the settings (see the file header). */
 export function s3Features(settings: S3Settings): DriverFeatures {
-  return Object.freeze({
-    rangeRead: true,
-    serverSideCopy: true,
-    rename: false,
-    nativeChecksums: Object.freeze([]),
-    storageClasses: settings.storageClasses,
-    objectLock: settings.objectLock,
-    restoreFromCold: settings.restoreFromCold,
-    restoreExpires: settings.restoreFromCold,
-    sequentialOnly: false,
-    setOwnership: true,
-    permissions: true,
-    symlinks: false,
-    userMetadata: true,
-    directories: true,
-    mtimePrecisionMs: 1,
-    attributesAsMetadata: true,
-    noReplace: false,
-  });
-}
-
-const EMPTY = Buffer.alloc(0);
-const OCTET_STREAM = 'application/octet-stream';
-
-function validName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
+  return objectStoreFeatures(settings, { objectLock: settings.objectLock, restoreExpires: settings.restoreFromCold, noReplace: false });
 }
 
 interface ListItem {
@@ -85,15 +62,10 @@ export class S3Driver implements StorageDriver {
   readonly kind = 's3';
   readonly features: DriverFeatures;
   /** Present exactly when `restoreFromCold` is configured (the contract ties the method to the feature). */
-  readonly restore?: (path: string, options?: SignalOptions & { readonly days?: number; readonly tier?: RestoreTier }) => Promise<RestoreResult>;
+  readonly restore?: RestoreMethod;
   private readonly objects: S3Objects;
-  /** Temporary keys of this instance's live writers: `cleanupTemp` never touches them. */
-  private readonly liveTemps = new Set<string>();
-  private readonly writers = new Set<S3Writer>();
-  /** Cached "not a file" / "not a directory" checks before creating keys (s3-target-checks.ts). */
-  private readonly checks: S3TargetChecks;
-  private readonly maintenance: MaintenanceContext;
-  private closed = false;
+  /** Keys, namespace checks, live writers and the shared steps of every method (object/driver-core.ts). */
+  private readonly core: ObjectDriverCore<HeadObjectCommandOutput>;
 
   /**
    * A driver over an existing client. Why public: tests inject a stub client, and callers with their own
@@ -102,129 +74,67 @@ export class S3Driver implements StorageDriver {
   constructor(private readonly client: S3Client, readonly settings: S3Settings) {
     this.features = s3Features(settings);
     this.objects = new S3Objects(client, settings);
-    this.checks = new S3TargetChecks(this.objects, { key: (n) => this.key(n), dirPrefix: (n) => this.dirPrefix(n) });
-    this.maintenance = {
-      objects: this.objects, liveTemps: this.liveTemps, key: (n) => this.key(n), dirPrefix: (n) => this.dirPrefix(n), isDir: (n, s) => this.isDir(n, s),
-    };
+    this.core = new ObjectDriverCore(this.objects, settings.keyPrefix, this.features);
     if (settings.restoreFromCold) {
-      this.restore = async (path, options = {}) => restoreObject(this.maintenance, this.begin(path, options.signal), options.tier ?? settings.restoreTier, options);
+      this.restore = async (path, options = {}) => restoreObject(this.objects, this.core, this.core.begin(path, options.signal), options.tier ?? settings.restoreTier, options);
     }
   }
 
-  private guard(): void {
-    if (this.closed) throw new StorageError('closed', 'driver is closed');
-  }
+  private readonly entryOf = (name: string, kind: 'file' | 'dir', head: HeadLike | null, now = Date.now()): Entry => {
+    if (head === null) return { name, kind: 'dir', size: 0, mtimeMs: now };
+    return entryFromHead(name, kind, head, kind === 'file' && this.features.storageClasses.length > 0);
+  };
 
-  private begin(path: string, signal?: AbortSignal): string {
-    this.guard();
-    const norm = normalizeStoragePath(path);
-    assertNotTempPath(norm);
-    throwIfAborted(signal, norm);
-    return norm;
-  }
-
-  private key(norm: string): string {
-    return this.settings.keyPrefix + norm;
-  }
-
-  /** Key prefix of a directory's children (also the key of its marker). */
-  private dirPrefix(norm: string): string {
-    return norm === ROOT_PATH ? this.settings.keyPrefix : `${this.settings.keyPrefix}${norm}/`;
-  }
-
-  /** True if anything (a marker, an object, a temporary object) lies under the directory. */
-  private isDir(norm: string, signal?: AbortSignal): Promise<boolean> {
-    return this.checks.isDir(norm, signal);
-  }
-
-  private dirEntry(name: string, marker: HeadLike | null, now: number): Entry {
-    return marker === null ? { name, kind: 'dir', size: 0, mtimeMs: now } : entryFromHead(name, 'dir', marker, false);
-  }
-
-  /** Directory entry of `norm` (marker metadata when there is a marker), or null if nothing is under it. */
-  private async statDir(norm: string, signal?: AbortSignal): Promise<Entry | null> {
-    const prefix = this.dirPrefix(norm);
-    const keys = await this.objects.firstKeys(prefix, 1, norm, signal);
-    if (keys.length === 0) return null;
-    const marker = keys[0] === prefix ? await this.objects.head(prefix, norm, signal) : null;
-    return this.dirEntry(baseStorageName(norm), marker, Date.now());
-  }
-
-  async stat(path: string, options: SignalOptions = {}): Promise<Entry | null> {
-    const norm = this.begin(path, options.signal);
-    if (norm === ROOT_PATH) return { name: '', kind: 'dir', size: 0, mtimeMs: Date.now() };
-    const head = await this.objects.head(this.key(norm), norm, options.signal);
-    if (head !== null) return entryFromHead(baseStorageName(norm), 'file', head, this.features.storageClasses.length > 0);
-    return this.statDir(norm, options.signal);
+  stat(path: string, options: SignalOptions = {}): Promise<Entry | null> {
+    return this.core.stat(path, options, this.entryOf);
   }
 
   private async listedEntry(item: ListItem, now: number, signal?: AbortSignal): Promise<Entry | null> {
     const reportClass = this.features.storageClasses.length > 0;
     if (!this.settings.listMetadata) {
-      if (item.dir) return this.dirEntry(item.name, null, now);
+      if (item.dir) return this.entryOf(item.name, 'dir', null, now);
       return {
         name: item.name, kind: 'file', size: item.size, mtimeMs: item.lastModified?.getTime() ?? now,
         ...(reportClass ? { storageClass: item.storageClass ?? 'STANDARD' } : {}),
       };
     }
     const head = await this.objects.head(item.key, item.name, signal);
-    if (item.dir) return this.dirEntry(item.name, head, now);
+    if (item.dir) return this.entryOf(item.name, 'dir', head, now);
     return head === null ? null : entryFromHead(item.name, 'file', head, reportClass);
   }
 
   async *list(dir: string, options: SignalOptions = {}): AsyncGenerator<Entry> {
     const { signal } = options;
-    const norm = this.begin(dir, signal);
-    const prefix = this.dirPrefix(norm);
+    const norm = this.core.begin(dir, signal);
+    const prefix = this.core.dirPrefix(norm);
     const now = Date.now();
     // Every subdirectory seen, recorded once the listing is complete: writes into `norm` then need no LIST.
     const subdirs: string[] = [];
-    let page = await this.objects.listPage(prefix, true, undefined, norm, signal);
-    if (norm !== ROOT_PATH && page.objects.length === 0 && page.prefixes.length === 0) {
-      if ((await this.objects.head(this.key(norm), norm, signal)) !== null) throw new StorageError('not_a_directory', 'not a directory', { path: norm });
-      this.checks.recordListing(norm, subdirs, now);
-      throw new StorageError('not_found', 'no such directory', { path: norm });
+    const first = await this.objects.listPage(prefix, true, undefined, norm, signal);
+    if (norm !== ROOT_PATH && first.objects.length === 0 && first.prefixes.length === 0) {
+      const error = await this.core.missingDirectory(norm, signal);
+      if (error.code === 'not_found') this.core.checks.recordListing(norm, subdirs, now);
+      throw error;
     }
-    for (;;) {
+    for await (const page of prefetchingPages(first, (token) => this.objects.listPage(prefix, true, token, norm, signal))) {
       for (const p of page.prefixes) subdirs.push(p.slice(prefix.length, -1));
-      // Fetch the next page while this one's entries are being examined: at most two pages in memory.
-      const next = page.next === undefined ? undefined : this.objects.listPage(prefix, true, page.next, norm, signal);
-      next?.catch(() => {});
       const items: ListItem[] = [
         ...page.prefixes.map((p) => ({ name: p.slice(prefix.length, -1), key: p, dir: true, size: 0, lastModified: undefined, storageClass: undefined })),
         ...page.objects.map((o) => ({ name: o.key.slice(prefix.length), key: o.key, dir: false, size: o.size, lastModified: o.lastModified, storageClass: o.storageClass })),
-      ].filter((i) => validName(i.name) && (i.dir || !isTempName(i.name)));
+      ].filter((i) => validObjectName(i.name) && (i.dir || !isTempName(i.name)));
       for await (const entry of mapOrderedBounded(items, this.settings.statConcurrency, (i) => this.listedEntry(i, now, signal))) {
         throwIfAborted(signal, norm);
-        this.guard();
+        this.core.guard();
         if (entry !== null) yield entry;
       }
-      if (next === undefined) {
-        this.checks.recordListing(norm, subdirs, now);
-        return;
-      }
-      page = await next;
     }
+    this.core.checks.recordListing(norm, subdirs, now);
   }
 
-  async openRead(path: string, options: ReadOptions = {}): Promise<Readable> {
-    const { signal } = options;
-    const norm = this.begin(path, signal);
-    if (norm === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: norm });
-    resolveRange(options, Number.MAX_SAFE_INTEGER, this.features, norm); // argument rules; S3 clamps the end itself
-    const { start, end } = options;
+  openRead(path: string, options: ReadOptions = {}): Promise<Readable> {
+    const { start, end, signal } = options;
     const range = (start === undefined || start === 0) && end === undefined ? undefined : `bytes=${start ?? 0}-${end ?? ''}`;
-    let body: Readable | null;
-    try {
-      body = await this.objects.get(this.key(norm), norm, { range, signal });
-    } catch (err) {
-      if (isStorageError(err, 'not_found') && (await this.isDir(norm, signal))) {
-        throw new StorageError('is_a_directory', 'is a directory', { path: norm });
-      }
-      throw err;
-    }
-    const stream = body ?? Readable.from([], { objectMode: false }); // 416: the range starts at or past the end
-    return signal === undefined ? stream : addAbortSignal(signal, stream);
+    return this.core.read(path, options, (key, norm) => this.objects.get(key, norm, { range, signal }));
   }
 
   private lockParams(options: WriteOptions, path: string): LockParams | undefined {
@@ -246,48 +156,21 @@ export class S3Driver implements StorageDriver {
   }
 
   async openWrite(path: string, options: WriteOptions = {}): Promise<Writer> {
-    const norm = this.begin(path, options.signal);
-    if (norm === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: norm });
-    checkWriteOptions(options, this.features, norm);
+    const norm = this.core.beginWrite(path, options);
     if (options.metadata !== undefined) checkUserMetadata(options.metadata, norm);
     const lock = this.lockParams(options, norm);
-    await this.checks.assertWritableTarget(norm, options.signal);
-    throwIfAborted(options.signal, norm);
-    this.checks.noteCreating(norm, false);
-    const parent = parentStoragePath(norm) ?? ROOT_PATH;
-    const tempName = makeTempName(baseStorageName(norm));
-    const tempKey = this.key(parent === ROOT_PATH ? tempName : `${parent}/${tempName}`);
     const params = (checksum: string): ObjectParams => ({
       metadata: buildMetadata(options.metadata, { ...definedAttrs(options), checksum }),
       contentType: OCTET_STREAM,
       ...(options.storageClass === undefined ? {} : { storageClass: options.storageClass }),
       ...(lock === undefined ? {} : { lock }),
     });
-    this.liveTemps.add(tempKey);
-    let writer: S3Writer | undefined;
-    try {
-      writer = await S3Writer.open({
-        path: norm, finalKey: this.key(norm), tempKey, objects: this.objects, partSize: this.settings.partSize, queueSize: this.settings.queueSize, params,
-        done: (published) => {
-          this.liveTemps.delete(tempKey);
-          if (published) this.checks.notePublishedFile(norm);
-          if (writer !== undefined) this.writers.delete(writer);
-        },
-      }, options);
-    } catch (err) {
-      this.liveTemps.delete(tempKey);
-      throw classifyS3Error(err, norm);
-    }
-    this.writers.add(writer);
-    return writer;
+    const { partSize, queueSize } = this.settings;
+    return this.core.openWriter(norm, options, (keys, done) => s3WriteBackend({ ...keys, objects: this.objects, partSize, queueSize, params, done }));
   }
 
-  async remove(path: string, options: SignalOptions = {}): Promise<boolean> {
-    const { signal } = options;
-    const norm = this.begin(path, signal);
-    if (norm === ROOT_PATH) throw new StorageError('invalid_argument', 'cannot remove the root', { path: norm });
-    const head = await this.objects.head(this.key(norm), norm, signal);
-    if (head !== null) {
+  remove(path: string, options: SignalOptions = {}): Promise<boolean> {
+    return this.core.remove(path, options, async (key, norm, head) => {
       // In a versioned (Object Lock) bucket a plain DELETE of a locked object "succeeds" by hiding it behind
       // a delete marker while the bytes stay: refuse it instead, so the caller learns the object stays.
       const lock = activeLock(head);
@@ -295,24 +178,18 @@ export class S3Driver implements StorageDriver {
         const why = lock.legalHold === true ? 'is under legal hold' : `is retained (${lock.mode}) until ${lock.retainUntil?.toISOString() ?? '?'}`;
         throw new StorageError('permission_denied', `object ${why}`, { path: norm, sysCode: 'ObjectLocked' });
       }
-      await this.objects.deleteKey(this.key(norm), norm);
+      await this.objects.deleteKey(key, norm);
       return true;
-    }
-    const prefix = this.dirPrefix(norm);
-    const keys = await this.objects.firstKeys(prefix, 2, norm, signal);
-    if (keys.length === 0) return false;
-    if (keys.some((k) => k !== prefix)) throw new StorageError('not_empty', 'directory is not empty', { path: norm });
-    await this.objects.deleteKey(prefix, norm);
-    return true;
+    }, async (prefix, norm) => {
+      await this.objects.deleteKey(prefix, norm);
+      return true;
+    });
   }
 
-  async mkdir(path: string, options: SignalOptions = {}): Promise<void> {
-    const norm = this.begin(path, options.signal);
-    if (norm === ROOT_PATH) return;
-    await this.checks.assertNoFileOnPath(norm, true, options.signal);
-    this.checks.noteCreating(norm, true);
-    if (await this.isDir(norm, options.signal)) return;
-    await this.objects.put(this.dirPrefix(norm), EMPTY, { metadata: {}, contentType: DIRECTORY_CONTENT_TYPE }, norm, options.signal);
+  mkdir(path: string, options: SignalOptions = {}): Promise<void> {
+    return this.core.mkdir(path, options, async (prefix, norm) => {
+      await this.objects.put(prefix, MARKER_BODY, { metadata: {}, contentType: DIRECTORY_CONTENT_TYPE }, norm, options.signal);
+    });
   }
 
   /**
@@ -323,12 +200,12 @@ export class S3Driver implements StorageDriver {
    */
   async setMeta(path: string, meta: MetaOptions, options: SignalOptions = {}): Promise<void> {
     const { signal } = options;
-    const norm = this.begin(path, signal);
-    checkMetaOptions(meta, this.features, norm);
-    if (norm === ROOT_PATH) return;
-    const key = this.key(norm);
-    const head = await this.objects.head(key, norm, signal);
-    if (head !== null) {
+    const norm = this.core.beginSetMeta(path, meta, options);
+    if (norm === null) return;
+    const target = await this.core.metaTarget(norm, signal);
+    if ('file' in target) {
+      const head = target.file;
+      const key = this.core.key(norm);
       const { user, attrs } = parseMetadata(head.Metadata);
       const lock = activeLock(head);
       await this.objects.copy(key, key, head.ContentLength ?? 0, {
@@ -337,25 +214,18 @@ export class S3Driver implements StorageDriver {
       }, norm, { versionId: head.VersionId, etag: head.ETag }, signal);
       return;
     }
-    const prefix = this.dirPrefix(norm);
-    const keys = await this.objects.firstKeys(prefix, 1, norm, signal);
-    if (keys.length === 0) throw new StorageError('not_found', 'no such object', { path: norm });
-    const marker = keys[0] === prefix ? await this.objects.head(prefix, norm, signal) : null;
-    const { user, attrs } = parseMetadata(marker?.Metadata);
+    const { user, attrs } = parseMetadata(target.marker?.Metadata);
     const metadata = buildMetadata(user, { ...attrs, ...definedAttrs(meta) });
-    await this.objects.put(prefix, EMPTY, { metadata, contentType: DIRECTORY_CONTENT_TYPE }, norm, signal);
+    await this.objects.put(target.prefix, MARKER_BODY, { metadata, contentType: DIRECTORY_CONTENT_TYPE }, norm, signal);
   }
 
   /** See `cleanupTemp` in s3-maintenance.ts: stale temporary objects and unfinished multipart uploads. */
   async cleanupTemp(dir = ROOT_PATH, options: TempCleanupOptions = {}): Promise<TempCleanupResult> {
-    return cleanupTemp(this.maintenance, this.begin(dir, options.signal), this.settings.keyPrefix, options);
+    return cleanupTemp(this.objects, this.core, this.core.begin(dir, options.signal), options);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.writers].map((w) => w.abort(new StorageError('closed', 'driver closed')).catch(() => {})));
-    this.client.destroy();
+    if (await this.core.close()) this.client.destroy();
   }
 
   /**
@@ -363,27 +233,17 @@ export class S3Driver implements StorageDriver {
    * atomically). User metadata, storage class, mode, owner and the recorded checksum travel with the bytes;
    * times are fresh unless given; an Object Lock of the source is not copied.
    */
-  async copy(from: string, to: string, options: SignalOptions & MetaOptions = {}): Promise<CommitResult> {
-    const { signal } = options;
-    const src = this.begin(from, signal);
-    const dst = this.begin(to, signal);
-    checkMetaOptions(options, this.features, dst);
-    const head = src === ROOT_PATH ? null : await this.objects.head(this.key(src), src, signal);
-    if (head === null) {
-      if (await this.isDir(src, signal)) throw new StorageError('is_a_directory', 'source is a directory', { path: src });
-      throw new StorageError('not_found', 'no such object', { path: src });
-    }
-    await this.checks.assertWritableTarget(dst, signal);
-    this.checks.noteCreating(dst, false);
-    const { user, attrs } = parseMetadata(head.Metadata);
-    const size = head.ContentLength ?? 0;
-    await this.objects.copy(this.key(src), this.key(dst), size, {
-      metadata: buildMetadata(user, { mode: attrs.mode, uid: attrs.uid, gid: attrs.gid, checksum: attrs.checksum, ...definedAttrs(options) }),
-      contentType: head.ContentType ?? OCTET_STREAM,
-      ...(head.StorageClass === undefined ? {} : { storageClass: head.StorageClass }),
-    }, dst, { versionId: head.VersionId, etag: head.ETag }, signal);
-    this.checks.notePublishedFile(dst);
-    return { size };
+  copy(from: string, to: string, options: SignalOptions & MetaOptions = {}): Promise<CommitResult> {
+    return this.core.copy(from, to, options, async (src, dst, head) => {
+      const { user, attrs } = parseMetadata(head.Metadata);
+      const size = head.ContentLength ?? 0;
+      await this.objects.copy(this.core.key(src), this.core.key(dst), size, {
+        metadata: buildMetadata(user, { mode: attrs.mode, uid: attrs.uid, gid: attrs.gid, checksum: attrs.checksum, ...definedAttrs(options) }),
+        contentType: head.ContentType ?? OCTET_STREAM,
+        ...(head.StorageClass === undefined ? {} : { storageClass: head.StorageClass }),
+      }, dst, { versionId: head.VersionId, etag: head.ETag }, options.signal);
+      return size;
+    });
   }
 }
 

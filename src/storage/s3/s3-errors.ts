@@ -7,8 +7,9 @@
  * time an error reaches us; `retryable` tells the engine that a later attempt (its own backoff, a new
  * execution) may still succeed.
  */
-import { StorageError, isAbortError, mappingForHttpStatus, toStorageError } from '../errors.js';
-import type { ServiceErrorMapping } from '../errors.js';
+import type { ServiceErrorMapping, StorageError } from '../errors.js';
+import { classifyServiceError } from '../object/service-errors.js';
+import type { ServiceErrors } from '../object/service-errors.js';
 
 /** S3 error codes (`err.name` / `<Code>` in the XML body) and their storage codes. */
 const S3_CODE_MAP: Readonly<Record<string, ServiceErrorMapping>> = {
@@ -90,20 +91,15 @@ export function s3HttpStatus(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/**
- * Map anything thrown by the SDK (service errors, network errors, aborts) to a StorageError.
- * A StorageError passes through unchanged; errors without an S3 code or status (ECONNRESET, ENOTFOUND…)
- * go through the shared errno table, whose default is a retryable `io`.
- */
+const S3_ERRORS: ServiceErrors = {
+  service: 'S3',
+  table: S3_CODE_MAP,
+  codeOf: s3ErrorCode,
+  statusOf: s3HttpStatus,
+  messageOf: (err) => (err instanceof Error && err.message !== '' && err.message !== 'UnknownError' ? err.message : undefined),
+};
+
+/** Map anything thrown by the SDK to a StorageError (object/service-errors.ts). */
 export function classifyS3Error(err: unknown, path?: string): StorageError {
-  if (err instanceof StorageError) return err;
-  if (isAbortError(err)) return new StorageError('aborted', 'operation aborted', { path, cause: err });
-  const code = s3ErrorCode(err);
-  const status = s3HttpStatus(err);
-  const mapped = (code === undefined ? undefined : S3_CODE_MAP[code]) ?? (status === undefined ? undefined : mappingForHttpStatus(status));
-  if (mapped === undefined) return toStorageError(err, path);
-  const serverMessage = err instanceof Error && err.message !== '' && err.message !== 'UnknownError' ? err.message : undefined;
-  const detail = mapped.hint ?? serverMessage ?? 'request failed';
-  const label = [code, status === undefined ? undefined : `HTTP ${status}`].filter((x) => x !== undefined).join(', ');
-  return new StorageError(mapped.code, `S3 ${label}: ${detail}`, { path, cause: err, sysCode: code, retryable: mapped.retryable });
+  return classifyServiceError(err, path, S3_ERRORS);
 }

@@ -12,20 +12,17 @@ import {
 import { xxhash64 } from 'hash-wasm';
 import { collect, readBytes, rejectsWithCode, sha256, writeBytes } from '../conformance/helpers.js';
 import { isStorageError } from '../errors.js';
+import { pollUntil, reportSkipped } from '../object/test-support.js';
 import { createS3Client, parseS3Config } from './s3-config.js';
 import { S3Driver, createS3Driver } from './s3-driver.js';
 import { classifyS3Error } from './s3-errors.js';
-import { countCommands, createBucket, deleteBucket, driverConfig, pollUntil, rawClient, s3TestEnv, uniqueBucketName } from './s3-test-support.js';
+import { countCommands, createBucket, deleteBucket, driverConfig, rawClient, s3TestEnv, uniqueBucketName } from './s3-test-support.js';
 
 const env = s3TestEnv();
 const MiB = 1 << 20;
 
-if ('skip' in env) {
-  console.log(env.skip);
-  describe('s3 capabilities on a real S3 service', () => {
-    it('integration tests', (t) => { t.skip(env.skip); });
-  });
-} else {
+if ('skip' in env) reportSkipped('s3 capabilities on a real S3 service', env.skip);
+else {
   const raw = rawClient(env);
   const bucket = uniqueBucketName('feat');
   const lockBucket = uniqueBucketName('lock');

@@ -5,9 +5,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { rejectsWithCode } from '../conformance/helpers.js';
 import { parseS3Config } from './s3-config.js';
 import { S3Driver } from './s3-driver.js';
-import {
-  buildMetadata, checkUserMetadata, decodeMetaValue, encodeCopySource, encodeMetaValue, entryFromHead, parseMetadata, parseRestoreHeader,
-} from './s3-meta.js';
+import { checkUserMetadata, decodeMetaValue, encodeMetaValue } from '../object/object-meta.js';
+import { buildMetadata, encodeCopySource, entryFromHead, parseMetadata, parseRestoreHeader } from './s3-meta.js';
 
 describe('s3 metadata', () => {
   it('encodes values that a header cannot carry and decodes them back', () => {

@@ -176,16 +176,6 @@ export function countCommands(client: S3Client): Map<string, number> {
   return counts;
 }
 
-/** Poll `check` until it returns true or `timeoutMs` passes. Why: state changes on a service are not instant. */
-export async function pollUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 250): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /** A driver whose client counts the commands it sends (see {@link countCommands}). */
 export function countingDriver(env: S3TestEnv, bucket: string, extra: Record<string, unknown>): { driver: S3Driver; counts: Map<string, number>; client: S3Client } {
   const { settings, credentials } = parseS3Config(driverConfig(env, bucket, extra));

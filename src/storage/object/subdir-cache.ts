@@ -1,9 +1,9 @@
 /**
- * What one S3 driver instance recently learnt about the subdirectories of directories, so that writing a
- * file does not cost a LIST of its own.
+ * What one object-store driver instance (s3, azure) recently learnt about the subdirectories of
+ * directories, so that writing a file does not cost a LIST of its own.
  *
- * Why: the contract refuses to write a file over a directory (`is_a_directory`), and on S3 a directory is
- * any key under `<path>/`, which only a LIST can tell. One LIST per written file doubled the requests of a
+ * Why: the contract refuses to write a file over a directory (`is_a_directory`), and on an object store a
+ * directory is any key under `<path>/`, which only a LIST can tell. One LIST per written file doubled the requests of a
  * small-file copy and, on Ceph RGW, cost ~40 ms each (RGW answers a body in two segments without
  * TCP_NODELAY, and a keep-alive client delays its ACK). A listing of the PARENT answers the question for
  * every file written there: it names all subdirectories of the parent (CommonPrefixes). The engine's

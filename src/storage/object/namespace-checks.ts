@@ -1,21 +1,21 @@
 /**
- * The namespace checks the S3 driver runs before it creates a file or a directory: S3 itself happily
- * stores a key `a` next to keys under `a/`, so the driver refuses to create a file under a file
- * (`not_a_directory`) or over a directory (`is_a_directory`), and a directory over a file.
+ * The namespace checks the object-store drivers (s3, azure) run before they create a file or a directory:
+ * an object store happily stores a key `a` next to keys under `a/`, so the driver refuses to create a file
+ * under a file (`not_a_directory`) or over a directory (`is_a_directory`), and a directory over a file.
  *
  * Why a module of its own: these checks sit on the path of every written file, so they are cached, and the
  * caches must learn from everything the driver does (its listings, its own writes). Costs per written file
  * once the caches are warm: no request at all.
- * - Ancestors that are files: one HeadObject per ancestor (shared by concurrent writers), remembered as
+ * - Ancestors that are files: one HEAD per ancestor (shared by concurrent writers), remembered as
  *   "not a file" for NAMESPACE_TTL_MS per path.
- * - The target being a directory: answered from a listing of the parent (see s3-subdir-cache.ts), which the
+ * - The target being a directory: answered from a listing of the parent (see subdir-cache.ts), which the
  *   engine's planner usually did just before; otherwise one page of that parent is listed (shared by the
  *   writers starting there at the same time). A target the listing names as a subdirectory, or a parent too
  *   large for one page, is checked with a one-key LIST of `<target>/`, as before.
  */
 import { StorageError, abortedError, throwIfAborted } from '../errors.js';
 import { ROOT_PATH, baseStorageName, parentStoragePath, splitStoragePath } from '../paths.js';
-import { SubdirCache } from './s3-subdir-cache.js';
+import { SubdirCache } from './subdir-cache.js';
 
 /**
  * How long a negative answer ("not a file", "not a subdirectory") is trusted. Why: writing `a/b/c/f` must
@@ -27,8 +27,8 @@ export const NAMESPACE_TTL_MS = 10_000;
 const NOT_A_FILE_MAX = 10_000;
 
 /**
- * The requests the checks need, by key. Why structural (S3Objects has them): the Azure driver keeps blob
- * names in the same key space (prefix + storage path) and shares these checks.
+ * The requests the checks need, by key. Why structural: S3Objects and AzureBlobs both have them, over the
+ * same key space (root prefix + storage path).
  */
 export interface NamespaceRequests {
   head(key: string, path: string, signal?: AbortSignal): Promise<unknown>;
@@ -43,7 +43,7 @@ export interface KeyMapper {
 }
 
 /** Cached file/directory checks of one driver instance. See the file header. */
-export class S3TargetChecks {
+export class NamespaceChecks {
   /** Paths recently checked not to be files, with the time the check expires. */
   private readonly notFiles = new Map<string, number>();
   /** HEADs in flight, by path. */
@@ -57,7 +57,7 @@ export class S3TargetChecks {
     return norm === ROOT_PATH || (await this.objects.firstKeys(this.keys.dirPrefix(norm), 1, norm, signal)).length > 0;
   }
 
-  /** Refuse `norm` (with `includeSelf`) or any ancestor being a file: S3 would happily store `a` and `a/b`. */
+  /** Refuse `norm` (with `includeSelf`) or any ancestor being a file: an object store would happily store `a` and `a/b`. */
   async assertNoFileOnPath(norm: string, includeSelf: boolean, signal?: AbortSignal): Promise<void> {
     const now = Date.now();
     const segments = splitStoragePath(norm);

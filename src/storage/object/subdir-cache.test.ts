@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SubdirCache } from './s3-subdir-cache.js';
+import { SubdirCache } from './subdir-cache.js';
 
 const T0 = 1_000_000;
 
-describe('s3 subdirectory cache', () => {
+describe('object-store subdirectory cache', () => {
   it('answers "not a directory" only from a complete listing, until the TTL after the listing started', () => {
     const c = new SubdirCache(10_000);
     assert.equal(c.isKnownNotDir('d', 'f', T0), false, 'unknown directory: no claim');
