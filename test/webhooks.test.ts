@@ -104,6 +104,19 @@ describe('webhooks', () => {
     assert.deepEqual([filtered.count, filtered.deliveries.length, filtered.deliveries[0].event], [1, 1, 'started']);
   });
 
+  it('a dry run (a preview) sends nothing; the real run after it does', async () => {
+    const { task, callback } = await taskWithWebhook({ 'a.txt': 'hello' }, { url: `http://localhost:${rx.port}/preview`, secret: SECRET, events: ['started', 'finished', 'failed_file'] });
+    const dry = await b.admin.put(`/tasks/${task}/action/dry_run`);
+    assert.equal(dry.status, 200, JSON.stringify(dry.body));
+    await waitFor(async () => ((await b.admin.get(`/task_executions/${dry.body.execution_id}`)).body.status === 'done' ? true : undefined), 'the dry run ends');
+    const real = await run(task);
+    const got = await waitFor(async () => (rx.at('/preview').length >= 2 ? rx.at('/preview') : undefined), 'the real run\'s deliveries', 20_000);
+    // Events are recorded in the order runs started and ended: the preview's would have come first.
+    assert.deepEqual(got.map((r) => [r.body.event, r.body.execution.id]), [['started', real], ['finished', real]]);
+    const list = await deliveries(task, callback);
+    assert.ok(list.deliveries.every((d) => d.execution_id === real), 'no delivery for the dry run');
+  });
+
   it('retries after a 500 (same delivery id and body, a fresh signature) and records both attempts', async () => {
     rx.answer('/flaky', 500, 200);
     const { task, callback } = await taskWithWebhook({ 'x.txt': 'x' }, { url: `http://localhost:${rx.port}/flaky`, secret: SECRET, events: ['finished'] });

@@ -37,6 +37,7 @@ export class WebhookRepository implements WebhookStore {
       let q = this.db.selectFrom('task_callbacks as c').innerJoin('task_executions as e', 'e.task_id', 'c.task_id')
         .selectAll('e').select('c.id as callback_id')
         .where('c.type', '=', 'webhook').where('c.events', 'like', `%"${event}"%`)
+        .where('e.dry_run', '=', 0) // a preview has no side effects outside Barge
         .where(at, 'is not', null).where(at, '>=', since).whereRef(at, '>=', 'c.created_at')
         .where((eb) => eb.not(eb.exists(eb.selectFrom('webhook_deliveries as d').select('d.id')
           .whereRef('d.callback_id', '=', 'c.id').whereRef('d.execution_id', '=', 'e.id').where('d.event', '=', event))));
@@ -54,7 +55,7 @@ export class WebhookRepository implements WebhookStore {
       .select(['c.id as callbackId', 'c.created_at as callbackCreatedAt', 'e.id as executionId'])
       .select((eb) => eb.selectFrom('webhook_deliveries as d').select((x) => x.fn.countAll<number>().as('n'))
         .whereRef('d.callback_id', '=', 'c.id').whereRef('d.execution_id', '=', 'e.id').where('d.event', '=', 'failed_file').as('sent'))
-      .where('c.type', '=', 'webhook').where('c.events', 'like', '%"failed_file"%')
+      .where('c.type', '=', 'webhook').where('c.events', 'like', '%"failed_file"%').where('e.dry_run', '=', 0)
       .where((eb) => eb.or([eb('e.finished_at', 'is', null), eb.and([eb('e.finished_at', '>=', since), eb('e.finished_at', '>=', eb.ref('c.created_at'))])]))
       .where((eb) => eb.exists(eb.selectFrom('file_ledger as l').select('l.item_key')
         .whereRef('l.execution_id', '=', 'e.id').where('l.status', '=', 'failed').whereRef('l.updated_at', '>=', 'c.created_at')));

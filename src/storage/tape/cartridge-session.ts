@@ -23,14 +23,7 @@ import { BLOCK, EOA_BYTES, checkMemberPath, memberHeaders, padTo, type MemberMet
 import { TapeError, abortedError } from './tape-error.js';
 
 /** A file to write: its tar metadata (size announced up front, as tar headers need it). */
-export interface TapeFileMeta {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  mode: number;
-  uid?: number;
-  gid?: number;
-}
+export type TapeFileMeta = Omit<MemberMeta, 'comment'>;
 
 /** Whether a file can be written in this session. */
 export type Fit = 'ok' | 'no_space' | 'too_large';
