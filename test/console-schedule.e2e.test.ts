@@ -60,13 +60,13 @@ describe('web console: a task’s schedule (browser)', { skip }, () => {
     const day = rfc5545Utc(new Date(Date.now() + 86_400_000)).slice(0, 8);
     await field.fill(`DTSTART;TZID=Europe/Brussels:${day}T020000\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR`);
     await editor.getByRole('button', { name: 'Save schedule' }).click();
-    await card().getByText('every weekday at 2 AM, Europe/Brussels').waitFor();
+    await card().getByText('every weekday at 02:00, Europe/Brussels').waitFor();
     const next = await card().getByRole('list', { name: 'Next occurrences' }).getByRole('listitem').allTextContents();
     assert.equal(next.length, 5);
     for (const n of next) assert.match(n, /^(Mon|Tue|Wed|Thu|Fri), .* 02:00$/, `${n}: a weekday at 02:00 in Brussels`);
     await shot(page, 'console-schedule', { fullPage: true });
     const api = (await b.admin.get(`/tasks/${taskId}/task_schedule`)).body;
-    assert.equal(api.description, 'every weekday at 2 AM, Europe/Brussels');
+    assert.equal(api.description, 'every weekday at 02:00, Europe/Brussels');
     assert.equal(api.catch_up, false);
   });
 

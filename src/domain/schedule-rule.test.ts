@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuleTextError, ScheduleRule } from './schedule-rule.js';
+import { RuleTextError, ScheduleRule, twentyFourHour } from './schedule-rule.js';
 
 const iso = (ds: Date[]) => ds.map((d) => d.toISOString());
 
@@ -69,7 +69,8 @@ describe('schedule rule: occurrences in the rule’s zone', () => {
   });
 
   it('describes itself as a sentence with its zone', () => {
-    assert.equal(ScheduleRule.read('DTSTART;TZID=Europe/Brussels:20260105T020000\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR').describe(), 'every weekday at 2 AM, Europe/Brussels');
+    assert.equal(ScheduleRule.read('DTSTART;TZID=Europe/Brussels:20260105T020000\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR').describe(), 'every weekday at 02:00, Europe/Brussels');
+    assert.equal(twentyFourHour('every day at 12 AM, 12:05 PM and 11:30:15 PM'), 'every day at 00:00, 12:05 and 23:30:15');
     assert.equal(ScheduleRule.read('DTSTART:20260105T020000Z\nRRULE:FREQ=SECONDLY;INTERVAL=2;COUNT=3').describe(), 'every 2 seconds for 3 times, UTC');
   });
 

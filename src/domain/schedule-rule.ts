@@ -96,7 +96,7 @@ export class ScheduleRule {
     return out;
   }
 
-  /** The rule as an English sentence with its zone: "every weekday at 2 AM, Europe/Brussels". */
+  /** The rule as an English sentence with its zone: "every weekday at 02:00, Europe/Brussels". */
   describe(): string {
     let sentence: string;
     try {
@@ -104,7 +104,7 @@ export class ScheduleRule {
     } catch {
       sentence = this.text.split('\n').find((l) => l.startsWith('RRULE:')) ?? this.text;
     }
-    return `${sentence}, ${this.timeZone}${this.floating ? ' (no TZID: UTC)' : ''}`;
+    return `${twentyFourHour(sentence)}, ${this.timeZone}${this.floating ? ' (no TZID: UTC)' : ''}`;
   }
 
   private ask(question: () => Temporal.ZonedDateTime | null): Date | undefined {
@@ -116,4 +116,15 @@ export class ScheduleRule {
     }
     return z === null ? undefined : new Date(z.epochMilliseconds);
   }
+}
+
+/**
+ * Times as a 24-hour clock ("2 AM" → "02:00", "2:30:15 PM" → "14:30:15"). Why: the library writes a
+ * 12-hour clock; operators of data centres read schedules, logs and cron in 24-hour time.
+ */
+export function twentyFourHour(sentence: string): string {
+  return sentence.replace(/\b(\d{1,2})(?::(\d{2}))?(?::(\d{2}))? ?(AM|PM)\b/g, (_m, h: string, min?: string, sec?: string, half?: string) => {
+    const hour = (Number(h) % 12) + (half === 'PM' ? 12 : 0);
+    return `${String(hour).padStart(2, '0')}:${min ?? '00'}${sec ? `:${sec}` : ''}`;
+  });
 }

@@ -34,7 +34,7 @@ export const SCHEDULE_SCHEMAS: Record<string, unknown> = {
       last_execution_id: ro({ type: 'string', description: 'Barge: the last execution the schedule started.' }),
       last_error: ro({ type: 'string', description: 'Barge: why the last refused run could not start; absent once a run starts again.' }),
       last_error_at: date('Barge: when last_error was recorded.'),
-      description: ro({ type: 'string', description: 'Barge: the rule as an English sentence with its zone ("every weekday at 2 AM, Europe/Brussels").' }),
+      description: ro({ type: 'string', description: 'Barge: the rule as an English sentence with its zone ("every weekday at 02:00, Europe/Brussels").' }),
       time_zone: ro({ type: 'string', description: 'Barge: the IANA zone the occurrences are computed in.' }),
       upcoming: ro({ type: 'array', items: { type: 'string', format: 'date-time' }, description: 'Barge: the next 5 occurrences from `next` (empty once done).' }),
       created_at: date('When the schedule was set.'),

@@ -2820,7 +2820,7 @@ export interface components {
              * @description Barge: when last_error was recorded.
              */
             readonly last_error_at?: string;
-            /** @description Barge: the rule as an English sentence with its zone ("every weekday at 2 AM, Europe/Brussels"). */
+            /** @description Barge: the rule as an English sentence with its zone ("every weekday at 02:00, Europe/Brussels"). */
             readonly description?: string;
             /** @description Barge: the IANA zone the occurrences are computed in. */
             readonly time_zone?: string;

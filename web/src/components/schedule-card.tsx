@@ -1,5 +1,5 @@
 /**
- * A task's schedule on its page: the rule in words with its zone ("every weekday at 2 AM,
+ * A task's schedule on its page: the rule in words with its zone ("every weekday at 02:00,
  * Europe/Brussels"), the next five occurrences in that zone, what was missed, skipped or refused and
  * why, and the editor to set, change or remove it. A task without a schedule (the API's 404) says so.
  */

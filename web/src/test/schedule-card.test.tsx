@@ -14,7 +14,7 @@ const weekdays: Schedule = {
   id: 's1', task_id: 't1', rrule: RULE, done: false, next: '2026-03-27T01:00:00.000Z', catch_up: false,
   missed_count: 2, skipped_count: 1, refused_count: 1, missed_first: '2026-03-20T01:00:00.000Z', missed_last: '2026-03-23T01:00:00.000Z',
   last_error: 'Task t cannot run: no right to write share dst', last_error_at: '2026-03-26T01:00:00.000Z',
-  description: 'every weekday at 2 AM, Europe/Brussels', time_zone: 'Europe/Brussels',
+  description: 'every weekday at 02:00, Europe/Brussels', time_zone: 'Europe/Brussels',
   upcoming: ['2026-03-27T01:00:00.000Z', '2026-03-30T00:00:00.000Z', '2026-03-31T00:00:00.000Z', '2026-04-01T00:00:00.000Z', '2026-04-02T00:00:00.000Z'],
   created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
 };
@@ -44,7 +44,7 @@ async function renderWith(initial: Schedule | null) {
 describe('ScheduleCard', () => {
   it('shows the rule as a sentence, the next five occurrences in the rule’s zone, and what was missed, skipped, refused', async () => {
     await renderWith(weekdays);
-    expect(await screen.findByText('every weekday at 2 AM, Europe/Brussels')).toBeTruthy();
+    expect(await screen.findByText('every weekday at 02:00, Europe/Brussels')).toBeTruthy();
     const next = screen.getByRole('list', { name: 'Next occurrences' });
     const items = within(next).getAllByRole('listitem').map((li) => li.textContent);
     expect(items).toHaveLength(5);
@@ -69,7 +69,7 @@ describe('ScheduleCard', () => {
     fireEvent.change(field, { target: { value: RULE } });
     fireEvent.click(within(dialog).getByLabelText(/Catch up/));
     fireEvent.click(within(dialog).getByRole('button', { name: 'Save schedule', hidden: true }));
-    expect(await screen.findByText('every weekday at 2 AM, Europe/Brussels')).toBeTruthy();
+    expect(await screen.findByText('every weekday at 02:00, Europe/Brussels')).toBeTruthy();
     expect(api.calls.filter((c) => c.method === 'POST').pop()?.body).toEqual({ rrule: RULE, catch_up: true });
   });
 
