@@ -370,6 +370,18 @@ describe('web console (browser)', { skip }, () => {
     await dialog.locator('.modal-footer').getByRole('button', { name: 'Close' }).click();
     await page.getByRole('table', { name: 'executions' }).getByText('Preview').waitFor();
     assert.deepEqual(await hashTree(dst.path), before, 'a preview writes nothing');
+
+    // From the task editor: "Save and preview" saves, then the task page runs the preview at once.
+    await page.goto(`${b.url}/console/tasks/${taskId}/edit`);
+    await page.getByRole('button', { name: 'Save and preview' }).first().click();
+    const again = page.getByRole('dialog', { name: 'Preview of a run' });
+    await again.getByTestId('plan-totals').waitFor({ timeout: 30_000 });
+    assert.match((await again.getByTestId('plan-totals').textContent()) ?? '', /^3 files · 200 KiB$/);
+    assert.equal(new URL(page.url()).pathname, `/console/tasks/${taskId}`);
+    assert.equal(new URL(page.url()).searchParams.get('preview'), null, 'a reload does not preview again');
+    const previews = await b.admin.get(`/tasks/${taskId}/task_executions`);
+    assert.equal(previews.body.task_executions.filter((e: any) => e.dry_run === true).length, 2);
+    assert.deepEqual(await hashTree(dst.path), before, 'a preview writes nothing');
     assert.deepEqual(problems, []);
   });
 });

@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../lib/errors';
 import { previewTask, PREVIEW_ROWS, type PlanExecution, type PlannedFile } from '../lib/dry-run';
 import { formatBytes, formatCount, formatDuration, formatRate, humanize } from '../lib/format';
-import { Link } from '../lib/router';
+import { Link, setSearch } from '../lib/router';
 import { Badge, Button, ErrorBanner, Facts, Loading, Modal, StatusBadge, type Tone } from './ui';
 
 const OPERATION_TONE: Record<string, Tone> = { copy: 'blue', move: 'indigo', rename: 'amber', overwrite: 'orange', skip: 'gray', erase: 'red', fail: 'red' };
@@ -59,7 +59,8 @@ function PlannedTable({ files, count }: { files: PlannedFile[]; count: number })
   );
 }
 
-export function DryRunPreview({ taskId, disabled, onStarted }: { taskId: string; disabled?: boolean; onStarted?: () => void }) {
+/** `autoStart`: run the preview once on mount (the editor's "Save and preview" lands here with `?preview=1`). */
+export function DryRunPreview({ taskId, disabled, onStarted, autoStart }: { taskId: string; disabled?: boolean; onStarted?: () => void; autoStart?: boolean }) {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<PlanExecution>();
@@ -90,6 +91,13 @@ export function DryRunPreview({ taskId, disabled, onStarted }: { taskId: string;
     closed.current = true;
     setOpen(false);
   }
+
+  useEffect(() => {
+    if (!autoStart || disabled) return;
+    setSearch({ preview: null }); // once: a reload of the page does not preview again
+    void preview();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on mount only
+  }, []);
 
   return (
     <>

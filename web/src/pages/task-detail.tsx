@@ -15,7 +15,7 @@ import { isActive } from '../lib/actions';
 import { ApiError } from '../lib/errors';
 import { formatBytes, formatCount, formatRate, humanize, percentDone } from '../lib/format';
 import { useAsync, useInterval } from '../lib/hooks';
-import { Link, navigate } from '../lib/router';
+import { Link, navigate, useLocation } from '../lib/router';
 import { describeEndpoint, useStorageIndex } from '../lib/storages';
 import type { Task } from '../lib/types';
 
@@ -32,6 +32,7 @@ export function TaskDetailPage({ id }: { id: string }) {
   const storages = useStorageIndex();
   const [historyKey, setHistoryKey] = useState(0);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const previewRequested = useLocation().search.get('preview') === '1';
   const [deleteError, setDeleteError] = useState<ApiError>();
   const t = task.data;
   const last = t?.last_execution ?? null;
@@ -58,7 +59,7 @@ export function TaskDetailPage({ id }: { id: string }) {
         subtitle={<>{humanize(t.workflow_action)} · {humanize(t.workflow_type)}{t.user ? ` · owned by ${t.user}` : ''} · updated <RelativeTime iso={t.updated_at} /></>}
         actions={
           <>
-            {PREVIEWABLE.has(t.workflow_action) && <DryRunPreview taskId={t.id} disabled={isActive(last?.status)} onStarted={() => { task.reload(); setHistoryKey((k) => k + 1); }} />}
+            {PREVIEWABLE.has(t.workflow_action) && <DryRunPreview taskId={t.id} autoStart={previewRequested} disabled={isActive(last?.status)} onStarted={() => { task.reload(); setHistoryKey((k) => k + 1); }} />}
             <Button onClick={() => navigate(`/tasks/${t.id}/edit`)} disabled={isActive(last?.status)} title={isActive(last?.status) ? 'A running task cannot be edited' : undefined}>Edit</Button>
             <Button variant="ghost" className="text-red" onClick={() => setConfirmDelete(true)} disabled={isActive(last?.status)}>Delete</Button>
           </>

@@ -12,6 +12,7 @@ import { get, post, put } from '../lib/api';
 import { ApiError, summarize, visibleErrors } from '../lib/errors';
 import { humanize } from '../lib/format';
 import { navigate } from '../lib/router';
+import { PREVIEWABLE } from '../lib/dry-run';
 import { useEnums } from '../lib/schema';
 import { useStorageIndex } from '../lib/storages';
 import type { Options, Task } from '../lib/types';
@@ -106,7 +107,9 @@ export function TaskEditorPage({ id }: { id?: string }) {
     setCleared([]);
     try {
       const saved = id ? await put<Task>(`/tasks/${encodeURIComponent(id)}`, body) : await post<Task>('/tasks', body);
-      navigate(`/tasks/${saved.id}`);
+      // "Save and preview" opens the task page with its Preview running (a dry run of what was saved).
+      const previewAfter = ((e.nativeEvent as SubmitEvent).submitter as HTMLElement | null)?.dataset.preview === '1';
+      navigate(`/tasks/${saved.id}${previewAfter ? '?preview=1' : ''}`);
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError(0, String(err)));
       setBusy(false);
@@ -125,6 +128,7 @@ export function TaskEditorPage({ id }: { id?: string }) {
         actions={
           <>
             <Button onClick={() => navigate(original ? `/tasks/${original.id}` : '/tasks')}>Cancel</Button>
+            {PREVIEWABLE.has(d.workflow_action) && <Button type="submit" busy={busy} data-preview="1" title="Save, then plan a run against the destination without writing anything">Save and preview</Button>}
             <Button type="submit" variant="primary" busy={busy}>{original ? 'Save changes' : 'Create task'}</Button>
           </>
         }
@@ -164,6 +168,7 @@ export function TaskEditorPage({ id }: { id?: string }) {
       </Card>
       <div className="form-footer">
         <Button onClick={() => navigate(original ? `/tasks/${original.id}` : '/tasks')}>Cancel</Button>
+        {PREVIEWABLE.has(d.workflow_action) && <Button type="submit" busy={busy} data-preview="1">Save and preview</Button>}
         <Button type="submit" variant="primary" busy={busy}>{original ? 'Save changes' : 'Create task'}</Button>
       </div>
     </form>
