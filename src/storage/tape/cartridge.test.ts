@@ -136,7 +136,8 @@ describe('virtual cartridge (pax tar on a file)', { skip: noTar }, () => {
       await s1.close();
       const s2 = await cart.beginSession();
       for (let i = 0; i < 3; i++) await s2.writeFile({ path: 'torn/f' + i, size: 3000, mtimeMs: ${MTIME}, mode: 0o644 }, [Buffer.alloc(3000, i)]);
-      async function* stuck() { yield Buffer.alloc(1000, 7); console.log('ready'); await new Promise(() => {}); }
+      // The timer keeps the process alive: a promise that never settles alone lets Node exit (code 13) before the kill.
+      async function* stuck() { yield Buffer.alloc(1000, 7); setInterval(() => {}, 1 << 30); console.log('ready'); await new Promise(() => {}); }
       await s2.writeFile({ path: 'torn/partial', size: 5000, mtimeMs: ${MTIME}, mode: 0o644 }, stuck());
     `);
     const child = spawn(process.execPath, ['--import', 'tsx', script, file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
