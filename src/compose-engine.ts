@@ -21,6 +21,7 @@ import { SqlEngineLease } from './store/engine-lease-repository.js';
 import type { CloudBucketRow, CloudConnectorRow, ExecutionRow, NasShareRow, TaskRow } from './store/schema.js';
 import { AccessService, snapshotShape } from './services/access-service.js';
 import { bucketDriver, connectorCredentials } from './services/bucket-config.js';
+import { credentialSwitchBlocker } from './storage/posix/fs-credentials.js';
 import { ShareResolver, type BucketTarget } from './engine/share-resolver.js';
 import { InProcessEngine, defaultEngineConfig, leaseTimes, type EngineConfig } from './engine/in-process.js';
 import { createDriver } from './storage/registry.js';
@@ -44,6 +45,10 @@ import { ScheduleRunner } from './services/schedule-runner.js';
 import { driverKinds } from './storage/registry.js';
 import { CallbackRepository } from './store/callback-repository.js';
 import { ExecutionCallbacks } from './engine/callbacks/execution-callbacks.js';
+import { TapeRunner } from './engine/tape/tape-run.js';
+import { TapeLibraries } from './engine/tape/tape-libraries.js';
+import { TapeRepository } from './store/tape-repository.js';
+import { TapeFileRepository } from './store/tape-file-repository.js';
 
 /**
  * The secret-box key every Barge process of a store shares (it unseals connector secrets):
@@ -167,7 +172,7 @@ export function scheduleWork(config: Config, store: Store, clock: Clock, log: Lo
   const repo = (table: 'nas_shares' | 'cloud_buckets' | 'pools') => new RegistryRepository<any>(db, dialect, table);
   const access = new AccessService(new PrivilegeRepository(db, dialect), new UserRepository(db, dialect), { nas_shares: repo('nas_shares'), cloud_buckets: repo('cloud_buckets'), pools: repo('pools') }, executions);
   const tasks = new TaskRepository(db, dialect);
-  const launcher = new RunLauncher(tasks, executions, access, clock, runnableKinds());
+  const launcher = new RunLauncher(tasks, executions, access, clock, runnableKinds(), credentialSwitchBlocker);
   return new ScheduleRunner(new ScheduleRepository(db, dialect), tasks, launcher, log.child({ component: 'schedules' }), { graceMs: config.scheduleGraceSeconds * 1000 });
 }
 
@@ -196,6 +201,24 @@ export function taskCallbacks(store: Store, log: Logger): ExecutionCallbacks {
   }, view, log.child({ component: 'callbacks' }));
 }
 
+/**
+ * Tape executions (archive, restore) for the dispatcher of this process: the libraries it operates
+ * (one object per library in the process holding the lease) and the store's tape catalog.
+ */
+export function tapeWork(store: Store, resolver: ShareResolver, clock: Clock, log: Logger, cfg: { name: string; batchFiles: number; batchBytes: number }): TapeRunner {
+  const { db, dialect } = store;
+  const tapes = new TapeRepository(db, dialect);
+  const libraries = new TapeLibraries({
+    unloaded: async (_libraryId, barcode, slot) => {
+      const t = await tapes.findTapeByBarcode(barcode);
+      if (t) await tapes.updateTape(t.id, { location: 'slot', location_index: slot < 0 ? null : slot, mounted: 0, updated_at: clock.now().toISOString() });
+    },
+  }, log.child({ component: 'tape' }), () => clock.now());
+  return new TapeRunner(cfg, {
+    tapes, files: new TapeFileRepository(db), executions: new ExecutionRepository(db, dialect), ledger: new LedgerRepository(db, dialect, store.sqlite), clock, log: log.child({ component: 'tape' }),
+  }, libraries, resolver);
+}
+
 /** A dispatcher and a mover for this process, on `store`. */
 export function createEngine(config: Config, store: Store, clock: Clock, logger: Logger, overrides: Partial<EngineConfig> = {}): InProcessEngine {
   const p = engineParts(config, store, logger);
@@ -205,5 +228,6 @@ export function createEngine(config: Config, store: Store, clock: Clock, logger:
     webhooks: webhookHooks(config, store, clock, logger),
     schedules: scheduleWork(config, store, clock, logger),
     callbacks: taskCallbacks(store, logger),
+    tape: (cfg) => tapeWork(store, p.resolver, clock, logger, cfg),
   });
 }

@@ -35,6 +35,7 @@ import type { EngineConfig } from './engine/in-process.js';
 import { createEngine, runnableKinds, secretBox, storageResolver } from './compose-engine.js';
 import { EngineThread } from './engine-host.js';
 import type { EngineSignals } from './engine/signals.js';
+import { credentialSwitchBlocker } from './storage/posix/fs-credentials.js';
 import { ShareResolver } from './engine/share-resolver.js';
 import { SqlEngineLease } from './store/engine-lease-repository.js';
 import { createDriver } from './storage/registry.js';
@@ -76,6 +77,8 @@ import { TapeRepository } from './store/tape-repository.js';
 import { TapeLibraryService } from './services/tape-library-service.js';
 import { TapeService } from './services/tape-service.js';
 import { virtualLibraryFiles } from './storage/tape/virtual-library.js';
+import { tapeEjectHandlers } from './api/handlers/tape-eject-handlers.js';
+import { TapeEjectService } from './services/tape-eject-service.js';
 import { taskSubHandlers } from './api/handlers/task-sub-handlers.js';
 import { TaskOptionService } from './services/task-option-service.js';
 import { TaskMetadataService } from './services/task-metadata-service.js';
@@ -119,6 +122,8 @@ export interface BargeOverrides {
   engineThread?: boolean;
   /** `false` turns the `GET /tasks` body cache off (tests compare both ways). */
   taskListCache?: boolean;
+  /** Why this host cannot run file work as a context user (`options.context_uid`), null if it can; default: the real check. */
+  contextBlocker?: () => string | null;
 }
 
 export async function createBarge(config: Config, overrides: BargeOverrides = {}): Promise<Barge> {
@@ -168,7 +173,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       : createEngine(config, store, clock, logger, overrides.engine);
     // What the registered drivers can serve: a kind of endpoint is runnable only if its driver exists.
     const kinds = runnableKinds();
-    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds);
+    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds, overrides.contextBlocker ?? credentialSwitchBlocker);
     const admin = await users.ensureAdmin(config.adminPassword);
     // What is stored (#13): the API browses storages through drivers of its own, opened as the engine opens them.
     const browseResolver = storageResolver(store, secrets);
@@ -195,6 +200,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
         ...catalogHandlers(new BrowseService(browsable, browseResolver), catalog, statistics),
         ...scheduleHandlers(new ScheduleService(tasks, new ScheduleRepository(db, dialect), clock)),
         ...tapeHandlers(new TapeLibraryService(new TapeRepository(db, dialect), virtualLibraryFiles(config.tapeRoots), clock), new TapeService(new TapeRepository(db, dialect), registryRepos.pools, virtualLibraryFiles(config.tapeRoots), clock)),
+        ...tapeEjectHandlers(new TapeEjectService(new TapeRepository(db, dialect), virtualLibraryFiles(config.tapeRoots), clock)),
         ...taskSubHandlers(document, executions, new TaskOptionService(tasks), new TaskMetadataService(tasks)),
         ...webhookHandlers(new WebhookDeliveryService(tasks, new WebhookRepository(db, dialect))),
         ...callbackHandlers(new CallbackService(new CallbackRepository(db, dialect), tasks, new ScriptChecker(), secrets, clock, (url) => webhookTargetProblem(url, config.webhookAllow))),

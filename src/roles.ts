@@ -10,7 +10,7 @@ import { loadConfigOrExit, type Config } from './config/config.js';
 import { openStore, type Store } from './store/db.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
-import { engineParts, scheduleWork, taskCallbacks, webhookHooks } from './compose-engine.js';
+import { engineParts, scheduleWork, taskCallbacks, webhookHooks, tapeWork } from './compose-engine.js';
 import { defaultEngineConfig, leaseTimes } from './engine/in-process.js';
 import { Dispatcher } from './engine/dispatcher/dispatcher.js';
 import { Mover } from './engine/mover/mover.js';
@@ -73,6 +73,7 @@ export async function dispatcherMain(env: Env = process.env): Promise<void> {
   const dispatcher = new Dispatcher(cfg, parts.executions, parts.queue, parts.ledger, parts.resolver, parts.lease, systemClock, log, {
     access: parts.access, moverDirectory: parts.moverDirectory, transport: parts.transport,
     webhooks: webhookHooks(config, store, systemClock, log), schedules: scheduleWork(config, store, systemClock, log), callbacks: taskCallbacks(store, log),
+    tape: tapeWork(store, parts.resolver, systemClock, log, cfg),
   });
   await dispatcher.start();
   process.stdout.write(`Barge dispatcher ${name} started (store: ${config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'}); ${dispatcher.isActive ? 'it holds the engine lease' : 'standing by: another dispatcher holds the engine lease'}\n`);

@@ -173,12 +173,12 @@ describe('barge CLI: login, aliases, errors', { concurrency: true }, () => {
 
   it('prints a bash completion script that completes commands, sub-commands and flag values', async () => {
     const script = await cli.ok(['completion', 'bash']);
-    for (const word of ['serve', 'login', 'logout', 'alias', 'copy', 'move', 'task', 'exec', 'storage', 'user', 'group', 'key', 'completion']) assert.match(script, new RegExp(`\\b${word}\\b`));
+    for (const word of ['serve', 'login', 'logout', 'alias', 'copy', 'move', 'task', 'exec', 'storage', 'user', 'group', 'key', 'tape', 'completion']) assert.match(script, new RegExp(`\\b${word}\\b`));
     assert.match(script, /^complete -o default -F _barge barge$/m);
     const bash = spawnSync('bash', ['-c', `${script}\nc() { COMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _barge; echo "\${COMPREPLY[*]}"; }\nc barge ta\nc barge task ""\nc barge storage sh\nc barge copy a:/ b:/ --checksum x\nc barge task list --so\ncomplete -p barge`], { encoding: 'utf8' });
     assert.equal(bash.status, 0, bash.stderr);
     assert.deepEqual(bash.stdout.trim().split('\n'), [
-      'task',
+      'task tape',
       'list show create update delete run dry-run defer run-defer pause resume stop force-stop watch',
       'shares',
       'xxhash64',

@@ -430,9 +430,9 @@ describe('engine: workflow actions on NAS shares', () => {
     const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
     assert.equal(r.status, 422);
     assert.match(r.body.detail, /not supported/);
-    // Tape endpoints (by pool) cannot run until a tape driver exists.
+    // On tape only archives (copy/move to a tape pool) and restores (copy from one) run: a move from tape is refused.
     const pool = await b.admin.post('/pools', { name: unique('tapes'), type: 'offline_archive', content: 'tape' });
-    const toTape = await b.admin.post('/tasks', { name: unique('c'), workflow_type: 'offline_archive', workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [{ type: 'tape', pool_id: pool.body.id, node_paths: ['/'] }] });
+    const toTape = await b.admin.post('/tasks', { name: unique('c'), workflow_type: 'offline_archive', workflow_action: 'move', sources: [{ type: 'tape', pool_id: pool.body.id, node_paths: ['/'] }], destinations: [ep(s.src!.id)] });
     assert.equal(toTape.status, 201, JSON.stringify(toTape.body));
     const r2 = await b.admin.put(`/tasks/${toTape.body.id}/action/run`);
     assert.equal(r2.status, 422);

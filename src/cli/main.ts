@@ -21,6 +21,7 @@ import { registerCompletion } from './commands/completion.js';
 import { registerRoles, type RoleHooks } from './commands/movers.js';
 import { registerBrowse } from './commands/browse.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerTape } from './commands/tape.js';
 
 /** What the launcher provides beyond the API: starting the server, a dispatcher or a mover in this process. */
 export interface Hooks extends RoleHooks {
@@ -67,6 +68,7 @@ export function buildProgram(run: Runner, hooks: Hooks = {}): Command {
   registerExecs(program, run);
   registerStorage(program, run);
   registerBrowse(program, run);
+  registerTape(program, run);
   registerUsers(program, run);
   registerGroups(program, run);
   registerCompletion(program, run);

@@ -81,7 +81,7 @@ export class ExecutionContext {
   private noteIgnoredOptions(): void {
     const o = this.opts;
     const dsts = this.destinations.map((d) => d.driver.features);
-    if (o.keepOwnership && dsts.some((f) => !f.setOwnership)) this.notes.push('keep_file_ownership ignored: the destination cannot set owners (Barge is not running as root, or the storage has no owners)');
+    if (o.keepOwnership && dsts.some((f) => !f.setOwnership)) this.notes.push('keep_file_ownership ignored: the destination cannot set owners (Barge is not running as root, the task runs as a context user, or the storage has no owners)');
     if ((o.resetFileDate || o.resetFolderDate) && dsts.some((f) => f.mtimePrecisionMs === null)) this.notes.push('reset_file_date/reset_folder_date ignored: the destination cannot set dates');
     if (o.storageClass && dsts.some((f) => !f.storageClasses.includes(o.storageClass as string))) {
       this.notes.push(`storage_class ${o.storageClass} ignored on destinations that do not offer it`);
@@ -99,9 +99,15 @@ export class ExecutionContext {
     } else if (opt.restoration_expiry_days !== undefined && srcs.some((f) => f.restoreFromCold && !f.restoreExpires)) {
       this.notes.push('restoration_expiry_days ignored on sources whose restores do not expire (Azure rehydrates an archived blob to an online tier for good)');
     }
-    for (const key of ['barcodes', 'selected_drive', 'selected_drive_2', 'context_uid', 'context_gid']) {
+    for (const key of ['barcodes', 'selected_drive', 'selected_drive_2']) {
       const v = this.snapshot.options?.[key];
       if (v !== undefined && v !== false) this.notes.push(`${key} ignored: not supported for this execution's storages yet`);
+    }
+    // A context user (context-loader.ts) exists only for POSIX storages; object stores have no users.
+    const hasContext = [opt.context_uid, opt.context_gid].some((v) => v !== undefined && v !== null && v !== '');
+    const userless = [...this.sources, ...this.destinations].filter((s) => s.driver.kind !== 'posix').map((s) => s.driver.kind);
+    if (hasContext && userless.length > 0) {
+      this.notes.push(`context_uid/context_gid ignored on ${[...new Set(userless)].join(', ')} storages (they have no file owners); POSIX storages run as the context user`);
     }
   }
 }

@@ -27,6 +27,7 @@ import type { BatchTransport } from './queue/transport.js';
 import type { ExecutionHooks } from './webhooks/webhooks.js';
 import type { ScheduleWork } from './dispatcher/scheduler.js';
 import type { CallbackHooks } from './callbacks/execution-callbacks.js';
+import type { TapeWork } from './tape/tape-run.js';
 
 export interface EngineConfig extends DispatcherConfig {
   /** Concurrent transfers of large files (BARGE_MOVER_SLOTS). */
@@ -73,6 +74,8 @@ export interface EngineDeps {
   schedules?: ScheduleWork;
   /** Task callbacks: filters in the walk, hooks around runs (engine/callbacks). */
   callbacks?: CallbackHooks;
+  /** Executions with a tape endpoint (engine/tape), built on this engine's config. */
+  tape?: (cfg: EngineConfig) => TapeWork;
 }
 
 export class InProcessEngine implements EngineSignals {
@@ -88,7 +91,7 @@ export class InProcessEngine implements EngineSignals {
     const mover = this.mover;
     const presence = d.movers ? new MoverPresence(d.movers, { name: cfg.name, slots: cfg.slots }, () => mover.totals, d.clock, d.log, cfg.moverHeartbeatMs) : undefined;
     this.dispatcher = new Dispatcher(cfg, d.executions, d.queue, d.ledger, d.resolver, d.lease, d.clock, d.log, {
-      access: d.access, moverDirectory: d.moverDirectory, transport: d.transport, webhooks: d.webhooks, schedules: d.schedules, callbacks: d.callbacks,
+      access: d.access, moverDirectory: d.moverDirectory, transport: d.transport, webhooks: d.webhooks, schedules: d.schedules, callbacks: d.callbacks, tape: d.tape?.(cfg),
       movers: { kick: () => mover.kick(),
       // The embedded mover moves only while this process dispatches: a standby process stays idle.
       activeChanged: async (active) => {

@@ -8,7 +8,7 @@ import type { TaskEndpoint } from '../domain/task.js';
 import { endpointKind } from '../domain/task.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { StorageError } from '../storage/errors.js';
-import type { ResolvedStorage, StorageResolver } from './storage-resolver.js';
+import type { ResolveOptions, ResolvedStorage, StorageResolver } from './storage-resolver.js';
 
 /** A bucket with what its driver needs (the secret decrypted, in memory only). */
 export interface BucketTarget {
@@ -33,7 +33,7 @@ export class ShareResolver implements StorageResolver {
 
   constructor(private readonly lookup: ShareLookup) {}
 
-  async resolve(endpoint: TaskEndpoint): Promise<ResolvedStorage> {
+  async resolve(endpoint: TaskEndpoint, options: ResolveOptions = {}): Promise<ResolvedStorage> {
     const kind = endpointKind(endpoint.type);
     if (kind === 'cloud') return this.resolveBucket(endpoint);
     if (kind !== 'nas') throw new StorageError('unsupported', `${kind ?? endpoint.type} storages are not supported by this engine yet`);
@@ -41,11 +41,13 @@ export class ShareResolver implements StorageResolver {
     if (endpoint.storage_id) share = await this.lookup.share(endpoint.storage_id);
     else if (endpoint.pool_id) share = (await this.lookup.poolShares(endpoint.pool_id))[0];
     if (!share) throw new StorageError('not_found', `storage ${endpoint.storage_id ?? endpoint.pool_id} does not exist`);
-    // Keyed by id and path: an admin moving a share's path gets a fresh driver.
-    const key = `${share.id}\0${share.path}`;
+    // Keyed by id and path: an admin moving a share's path gets a fresh driver; and by the execution's
+    // context user, whose driver runs every path operation with that user's rights (credentialed-fs.ts).
+    const { context } = options;
+    const key = `${share.id}\0${share.path}${context === undefined ? '' : `\0${context.uid}:${context.gid}`}`;
     let driver = this.drivers.get(key);
     if (!driver) {
-      driver = this.lookup.openDriver('posix', { root: share.path });
+      driver = this.lookup.openDriver('posix', context === undefined ? { root: share.path } : { root: share.path, context });
       this.drivers.set(key, driver);
       driver.catch(() => this.drivers.delete(key));
     }

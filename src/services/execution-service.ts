@@ -56,8 +56,10 @@ export class ExecutionService {
     private readonly access: RunAccess,
     /** Storage kinds this deployment can move data on (nas; cloud once an s3 driver is registered). */
     private readonly supportedKinds: ReadonlySet<string> = new Set(['nas']),
+    /** Why this host cannot run file work as a task's context user, or null (see RunLauncher). */
+    contextBlocker: () => string | null = () => null,
   ) {
-    this.launcher = new RunLauncher(taskRepo, executions, access, clock, supportedKinds);
+    this.launcher = new RunLauncher(taskRepo, executions, access, clock, supportedKinds, contextBlocker);
   }
 
   /** The checks and the row every start shares with scheduled runs (run-launcher.ts). */

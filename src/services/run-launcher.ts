@@ -21,6 +21,23 @@ export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'chec
 const NEEDS_DESTINATION = new Set(['copy', 'move', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication']);
 const NEEDS_SOURCE = new Set(['copy', 'move', 'erase', 'scan', 'full_backup', 'incremental_backup', 'restore', 'check_consistency', 'duplication', 'cache_cleaning']);
 
+/**
+ * What the engine runs on tape today (engine/tape): an archive — copy or move from one NAS or cloud
+ * storage to one tape pool — and a restore — copy from one tape pool to one NAS or cloud storage.
+ * Undefined when `action` with these endpoints is one of them, else why not.
+ */
+function tapeRefusal(action: string, sources: TaskEndpointRow[], destinations: TaskEndpointRow[]): string | undefined {
+  const tape = (e: TaskEndpointRow) => endpointKind(e.type) === 'tape';
+  const one = sources.length === 1 && destinations.length === 1;
+  const archive = one && !tape(sources[0] as TaskEndpointRow) && tape(destinations[0] as TaskEndpointRow) && (action === 'copy' || action === 'move');
+  const restore = one && tape(sources[0] as TaskEndpointRow) && !tape(destinations[0] as TaskEndpointRow) && action === 'copy';
+  if (archive || restore) {
+    const t = (archive ? destinations[0] : sources[0]) as TaskEndpointRow;
+    return t.pool_id ? undefined : 'a tape endpoint needs a pool_id (a pool of content tape)';
+  }
+  return `only an archive (copy or move from one storage to one tape pool) and a restore (copy from one tape pool to one storage) run on tape yet, not ${action} with these endpoints`;
+}
+
 /** The storage-privilege check every run passes, with the task owner's rights of that moment. */
 export interface RunAccess {
   refusal(ownerId: string, task: TaskShape): Promise<string | undefined>;
@@ -34,6 +51,11 @@ export class RunLauncher {
     private readonly clock: Clock,
     /** Storage kinds this deployment can move data on (nas; cloud once an s3 driver is registered). */
     private readonly supportedKinds: ReadonlySet<string> = new Set(['nas']),
+    /**
+     * Why this host cannot run file work as another user (`options.context_uid`), or null when it can
+     * (composition root: storage/posix/fs-credentials.ts; tests simulate a host that cannot).
+     */
+    private readonly contextBlocker: () => string | null = () => null,
   ) {}
 
   /** The task's endpoints when it can run now; otherwise a DataManagementError (422, or 403 for rights) naming why. */
@@ -52,8 +74,16 @@ export class RunLauncher {
     for (const e of endpoints) {
       const kind = endpointKind(e.type);
       if (!kind) throw new DataManagementError(422, `Task ${task.name} has an endpoint of unknown type ${e.type}`);
+      if (kind === 'tape') {
+        const why = tapeRefusal(action, sources, destinations);
+        if (why) throw new DataManagementError(422, `Task ${task.name} uses a tape storage: ${why}`);
+        continue;
+      }
       if (!this.supportedKinds.has(kind)) throw new DataManagementError(422, `Task ${task.name} uses a ${kind} storage, which this Barge cannot move data on yet`);
     }
+    const context = [options.context_uid, options.context_gid].some((v) => v !== undefined && v !== null && v !== '');
+    const blocker = context && endpoints.some((e) => endpointKind(e.type) === 'nas') ? this.contextBlocker() : null;
+    if (blocker !== null) throw new DataManagementError(422, `Task ${task.name} sets options.context_uid/context_gid, but ${blocker}`);
     // Rights are those of the task's owner now (a right can be withdrawn after the task was made).
     const refusal = await this.access.refusal(task.user_id, shapeOf(action, options, sources.map(endpointView), destinations.map(endpointView)));
     if (refusal !== undefined) throw new DataManagementError(403, `Task ${task.name} cannot run: ${refusal}`);

@@ -29,6 +29,8 @@ export interface ExecutionView {
   movers: string[];
   error: string | null;
   trigger: Record<string, unknown>;
+  /** Barge: the engine's notes on this run, oldest first (ignored options, why batches wait, callback failures). */
+  log: string[];
   created_at: string;
   started_at: string | null;
   finished_at?: string;
@@ -85,6 +87,7 @@ export function executionView(e: ExecutionRow, task?: Pick<TaskRow, 'id' | 'name
     movers: JSON.parse(e.movers) as string[],
     error: e.error,
     trigger: JSON.parse(e.trigger) as Record<string, unknown>,
+    log: JSON.parse(e.log || '[]') as string[],
     created_at: e.created_at,
     started_at: e.started_at,
     updated_at: e.updated_at,

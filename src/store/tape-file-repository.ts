@@ -46,6 +46,28 @@ export class TapeFileRepository {
     return out.sort((a, b) => (a.barcode < b.barcode ? -1 : a.barcode > b.barcode ? 1 : a.data_offset - b.data_offset));
   }
 
+  /** The paths an execution has on tape (committed sessions): what a resumed archive does not write again. */
+  async pathsOfExecution(executionId: string): Promise<Array<{ path: string; size: number }>> {
+    return this.db.selectFrom('tape_files').select(['path', 'size']).where('execution_id', '=', executionId).execute();
+  }
+
+  /**
+   * The files of a tape pool at `paths` or under them (a path is a file, or a folder whose files are
+   * wanted), every copy, in tape order. `paths` are tape member names (relative, `/`-separated).
+   */
+  async inPool(poolId: string, paths: string[]): Promise<Array<TapeFileRow & { barcode: string; tape_library_id: string }>> {
+    const out: Array<TapeFileRow & { barcode: string; tape_library_id: string }> = [];
+    for (const p of paths) {
+      const prefix = `${p}/`;
+      const rows = await this.db.selectFrom('tape_files as f').innerJoin('tapes as t', 't.id', 'f.tape_id')
+        .selectAll('f').select(['t.barcode', 't.tape_library_id']).where('t.pool_id', '=', poolId)
+        .where((eb) => (p === '' ? eb.lit(true) : eb.or([eb('f.path', '=', p), eb(eb.fn('substr', ['f.path', eb.lit(1), eb.lit(prefix.length)]), '=', prefix)])))
+        .execute();
+      out.push(...rows);
+    }
+    return out.sort((a, b) => (a.barcode < b.barcode ? -1 : a.barcode > b.barcode ? 1 : a.data_offset - b.data_offset));
+  }
+
   async countOnTape(tapeId: string): Promise<{ files: number; bytes: number }> {
     const r = await this.db.selectFrom('tape_files').where('tape_id', '=', tapeId)
       .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('b')]).executeTakeFirstOrThrow();

@@ -152,6 +152,24 @@ export class TapeRepository {
     await this.db.updateTable('tapes').set(patch).where('id', '=', id).execute();
   }
 
+  /** The cartridges of a pool, by barcode: what an archive chooses from (engine/tape/cartridge-choice.ts). */
+  async poolTapes(poolId: string): Promise<TapeRow[]> {
+    return this.db.selectFrom('tapes').selectAll().where('pool_id', '=', poolId).orderBy('barcode').execute();
+  }
+
+  /** Names (or clears, with nulls) the execution using a drive: the drive row says who holds it (issue #12). */
+  async setDriveUser(libraryId: string, driveIndex: number, user: { execution_id: string | null; task_id: string | null }, updatedAt: string): Promise<void> {
+    await this.db.updateTable('tape_drives').set({ ...user, updated_at: updatedAt }).where('tape_library_id', '=', libraryId).where('drive_index', '=', driveIndex).execute();
+  }
+
+  /** Adds to a drive's counters (a mount, bytes written or read) and sets its bandwidth. */
+  async addDriveCounters(libraryId: string, driveIndex: number, add: { mounts?: number; written?: number; read?: number }, bandwidth: number | undefined, updatedAt: string): Promise<void> {
+    await this.db.updateTable('tape_drives').set((eb) => ({
+      mount_count: eb('mount_count', '+', add.mounts ?? 0), bytes_written: eb('bytes_written', '+', add.written ?? 0), bytes_read: eb('bytes_read', '+', add.read ?? 0),
+      ...(bandwidth === undefined ? {} : { bandwidth }), updated_at: updatedAt,
+    })).where('tape_library_id', '=', libraryId).where('drive_index', '=', driveIndex).execute();
+  }
+
   /** Every barcode starting with `prefix` (to number new cartridges after them). */
   async barcodesWithPrefix(prefix: string): Promise<string[]> {
     const rows = await this.db.selectFrom('tapes').select('barcode').where('barcode', 'like', `${prefix}%`).execute();

@@ -12,6 +12,7 @@ import { ExecutionPage } from './pages/execution';
 import { ExecutionsPage } from './pages/executions';
 import { GroupsPage } from './pages/groups';
 import { MoversPage } from './pages/movers';
+import { TapePage } from './pages/tape';
 import { SignIn } from './pages/sign-in';
 import { CloudPage } from './pages/storage-cloud';
 import { NasPage } from './pages/storage-nas';
@@ -32,6 +33,7 @@ const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
   ['/executions', () => <ExecutionsPage />],
   ['/executions/:id', (p) => <ExecutionPage key={p.id} id={p.id as string} />],
   ['/movers', () => <MoversPage />],
+  ['/tape', () => <TapePage />],
   ['/storages/nas', () => <NasPage />],
   ['/storages/nas/shares/:id', (p) => <StorageDetailPage key={p.id} kind="nas_shares" id={p.id as string} />],
   ['/storages/cloud', () => <CloudPage />],

@@ -5,20 +5,9 @@ import type { CatalogService } from '../../services/catalog-service.js';
 import type { StatisticsService } from '../../services/statistics-service.js';
 import type { Handler } from '../server.js';
 import { principalOf } from '../auth-hook.js';
+import { clientGone } from './client-gone.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
-
-/**
- * A signal that fires when the client goes away before the answer is sent. Why: listing a large
- * folder reads it whole; a client that gave up should not keep a storage busy.
- */
-function clientGone(reply: FastifyReply): AbortSignal {
-  const abort = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) abort.abort();
-  });
-  return abort.signal;
-}
 
 function browse(service: BrowseService, resource: BrowsableResource, param: string): Handler {
   return (async (req: Req, reply: FastifyReply) => service.list(principalOf(req), resource, req.params[param] as string, req.query, clientGone(reply))) as Handler;

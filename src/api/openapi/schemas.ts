@@ -170,6 +170,7 @@ export const SEED_EXTENSIONS: Record<string, Record<string, unknown>> = {
     eta_seconds: ro({ type: 'integer', nullable: true }),
     error: ro({ type: 'string', nullable: true }),
     trigger: ro({ type: 'object', additionalProperties: true }),
+    log: ro({ type: 'array', items: str, description: 'Barge: what the engine noted about this run, oldest first — options it ignored, why its batches wait (no mover reaching its storages, waiting for a tape drive), callback failures.' }),
     created_at: date,
     started_at: { ...date, nullable: true },
     updated_at: date,

@@ -51,6 +51,14 @@ export const TAPE_PATHS: Record<string, Json> = {
       parameters: [libraryId], responses: { '204': { description: 'Destroyed.' }, ...ERRORS },
     }),
   },
+  '/tape_libraries/{tape_library_id}/eject': {
+    post: op({
+      operationId: 'eject_tapes_by_tape_library', summary: 'Ejects cartridges from a library (Barge addition).', tags: ['tapes'], scope: ['tape_libraries', 'eject'],
+      description: `${ADMIN} The robot takes each cartridge of \`barcodes\` from its slot to a mailslot, then it leaves the library: \`ejected: true\`, \`location: offline\`; it is never loaded or written again. Nodeum does this with the \`ejection\` workflow action. Every barcode is checked before anything moves: unknown barcodes and cartridges in a drive are a 422 on \`barcodes\` (\`not_found\`; \`invalid\` with \`reason: in_drive\`); a move the changer refuses (every mailslot taken) is a 422 with the changer's \`reason\`, the cartridges moved before it staying ejected. Cartridges already offline are left as they are.`,
+      parameters: [libraryId], requestBody: jsonBody(ref('tape_eject')),
+      responses: { '200': jsonResponse('The tapes, ejected.', ref('tape_collection')), ...ERRORS },
+    }),
+  },
   '/tape_libraries/{tape_library_id}/tape_drives': {
     get: list('index_tape_drives_by_tape_library', 'Lists the drives of a library.', ['tape_drives', 'index'], 'tape_drive_collection', DRIVE_FILTERS, [libraryId], ADMIN),
   },

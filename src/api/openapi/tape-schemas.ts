@@ -95,6 +95,11 @@ export const TAPE_SCHEMAS: Record<string, unknown> = {
     },
   },
   tape_stat_collection: collection('tape_stats', 'tape_stat'),
+  tape_eject: {
+    type: 'object',
+    description: 'The cartridges to eject, by barcode.',
+    properties: { barcodes: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1 } } },
+  },
   pool_tape: {
     type: 'object',
     description: 'The tape to put in the pool: by id or by barcode.',

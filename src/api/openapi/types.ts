@@ -1504,6 +1504,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tape_libraries/{tape_library_id}/eject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ejects cartridges from a library (Barge addition).
+         * @description **API Key Scope**: tape_libraries / eject
+         *
+         *     Admins only (403 otherwise). The robot takes each cartridge of `barcodes` from its slot to a mailslot, then it leaves the library: `ejected: true`, `location: offline`; it is never loaded or written again. Nodeum does this with the `ejection` workflow action. Every barcode is checked before anything moves: unknown barcodes and cartridges in a drive are a 422 on `barcodes` (`not_found`; `invalid` with `reason: in_drive`); a move the changer refuses (every mailslot taken) is a 422 with the changer's `reason`, the cartridges moved before it staying ejected. Cartridges already offline are left as they are.
+         */
+        post: operations["eject_tapes_by_tape_library"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tape_libraries/{tape_library_id}/tape_drives": {
         parameters: {
             query?: never;
@@ -2124,6 +2146,8 @@ export interface components {
             readonly trigger?: {
                 [key: string]: unknown;
             };
+            /** @description Barge: what the engine noted about this run, oldest first — options it ignored, why its batches wait (no mover reaching its storages, waiting for a tape drive), callback failures. */
+            readonly log?: string[];
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */
@@ -3016,6 +3040,10 @@ export interface components {
         tape_stat_collection: {
             count?: number;
             tape_stats?: components["schemas"]["tape_stat"][];
+        };
+        /** @description The cartridges to eject, by barcode. */
+        tape_eject: {
+            barcodes?: string[];
         };
         /** @description The tape to put in the pool: by id or by barcode. */
         pool_tape: {
@@ -7154,6 +7182,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    eject_tapes_by_tape_library: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_library_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tape_eject"];
+            };
+        };
+        responses: {
+            /** @description The tapes, ejected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_collection"];
+                };
             };
             400: components["responses"]["bad_request"];
             401: components["responses"]["unauthorized"];

@@ -36,6 +36,7 @@ import type { BatchTransport } from '../queue/transport.js';
 import { NO_CALLBACKS, type CallbackHooks } from '../callbacks/execution-callbacks.js';
 import { Scheduler, type ScheduleWork } from './scheduler.js';
 import type { ExecutionHooks } from '../webhooks/webhooks.js';
+import type { TapeWork } from '../tape/tape-run.js';
 
 export interface DispatcherConfig {
   /** This process's name in an execution's `dispatcher` (`host:pid` by default). */
@@ -82,6 +83,8 @@ export interface DispatcherParts {
   schedules?: ScheduleWork;
   /** Task callbacks (engine/callbacks): filters in the walk, hooks before, during and after a run. */
   callbacks?: CallbackHooks;
+  /** Executions with a tape endpoint run there (engine/tape), not through the movers. */
+  tape?: TapeWork;
 }
 
 /** How often, with a transport, what the store has queued is published again if the transport lost it. */
@@ -106,6 +109,7 @@ export class Dispatcher implements EngineSignals {
   private readonly webhooks: ExecutionHooks | undefined;
   private readonly schedules: ScheduleWork | undefined;
   private readonly callbacks: CallbackHooks;
+  private readonly tape: TapeWork | undefined;
 
   constructor(
     private readonly cfg: DispatcherConfig,
@@ -125,6 +129,7 @@ export class Dispatcher implements EngineSignals {
     this.webhooks = parts.webhooks;
     this.schedules = parts.schedules;
     this.callbacks = parts.callbacks ?? NO_CALLBACKS;
+    this.tape = parts.tape;
   }
 
   /** The schedule loop, running while this process holds the lease. */
@@ -280,6 +285,7 @@ export class Dispatcher implements EngineSignals {
   }
 
   private async run(initial: ExecutionRow): Promise<void> {
+    if (this.tape?.handles(initial)) return this.tape.run(initial, (c) => this.contexts.set(c.id, c));
     let ctx: ExecutionContext;
     let restoreStorages: string[];
     try {

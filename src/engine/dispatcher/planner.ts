@@ -36,7 +36,7 @@ const DIR_CACHE = 64;
  * that escapes the root (validation refuses it; this guards a task stored by an older version) fails
  * the execution instead of becoming the root — an erase of `/` is not what anyone asked for.
  */
-function resolveNodePath(ctx: ExecutionContext, p: string): string {
+export function resolveNodePath(ctx: ExecutionContext, p: string): string {
   const wd = typeof ctx.snapshot.options.working_dir === 'string' ? ctx.snapshot.options.working_dir : '/';
   const r = normalizeNodePath(p, wd);
   if ('problem' in r) throw new StorageError(r.problem === 'escape' ? 'path_escape' : 'invalid_path', `node path ${JSON.stringify(p)} is not usable (${r.problem})`, { path: p, retryable: false });

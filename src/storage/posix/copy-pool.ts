@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StorageError, abortedError } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
+import type { FsCredentials } from './fs-credentials.js';
 import { MAX_JOBS_PER_MESSAGE, type JobOutcome, type WorkerReply, type WorkerRequest } from './copy-protocol.js';
 
 /** Settings of a {@link CopyPool}. */
@@ -31,6 +32,12 @@ export interface CopyPoolOptions {
    * errors (default true); false: fsync every file and directory (`BARGE_POSIX_SYNCFS=0`).
    */
   readonly syncfs?: boolean;
+  /**
+   * Run every file operation of the workers as this user and group (fs-credentials.ts): each worker
+   * switches its thread's file-system ids before its first job, and fails every job when it cannot.
+   * Why per pool: a thread's ids are set once; executions with a context get a pool of their own.
+   */
+  readonly credentials?: FsCredentials;
 }
 
 interface Pending {
@@ -60,28 +67,31 @@ const DEFAULT_CHUNK = 1 << 20;
 const MIN_GROUP = 8;
 const DEFAULT_SMALL = 1 << 20;
 
-let bundled: string | undefined;
+const bundled = new Map<string, string>();
 
 /**
- * The worker's code. From compiled JavaScript: the sibling `copy-worker.js`. From TypeScript sources
- * (`node --import tsx`, how Barge runs today): one CommonJS bundle made with esbuild on first use and run
- * as an eval worker. Why not a worker loading tsx: Node 20 workers ignore `--import tsx`, and a worker
- * registering tsx itself costs ~35 MiB and ~300 ms of CPU, against ~10 MiB and a 40 ms bundle made once.
+ * The code of a posix worker thread (`copy-worker`, `fs-op-worker`). From compiled JavaScript: the
+ * sibling `<name>.js`. From TypeScript sources (`node --import tsx`, how Barge runs today): one CommonJS
+ * bundle made with esbuild on first use and run as an eval worker. Why not a worker loading tsx: Node 20
+ * workers ignore `--import tsx`, and a worker registering tsx itself costs ~35 MiB and ~300 ms of CPU,
+ * against ~10 MiB and a 40 ms bundle made once.
  */
-function workerSource(): { readonly code: URL | string; readonly eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { code: new URL('./copy-worker.js', import.meta.url), eval: false };
-  if (bundled === undefined) {
+export function workerSource(name: 'copy-worker' | 'fs-op-worker' = 'copy-worker'): { readonly code: URL | string; readonly eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { code: new URL(`./${name}.js`, import.meta.url), eval: false };
+  let code = bundled.get(name);
+  if (code === undefined) {
     const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-    const entry = new URL('./copy-worker.ts', import.meta.url);
+    const entry = new URL(`./${name}.ts`, import.meta.url);
     const out = esbuild.buildSync({
       entryPoints: [fileURLToPath(entry)],
       bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
       // Native code stays a package loaded at run time, resolved from the sources' own location.
       external: ['koffi'], define: { 'import.meta.url': JSON.stringify(entry.href) },
     });
-    bundled = out.outputFiles[0]!.text;
+    code = out.outputFiles[0]!.text;
+    bundled.set(name, code);
   }
-  return { code: bundled, eval: true };
+  return { code, eval: true };
 }
 
 /** See the file header. */
@@ -208,7 +218,7 @@ export class CopyPool {
       eval: source.eval,
       workerData: {
         abortFlags, chunkBytes: this.chunkBytes, progressBytes: this.options.progressBytes ?? 32 << 20, progressMs: 200,
-        useSyncfs: this.options.syncfs ?? true,
+        useSyncfs: this.options.syncfs ?? true, credentials: this.options.credentials ?? null,
       },
     });
     const slot: Slot = { worker, flags: new Int32Array(abortFlags), jobs: [] };

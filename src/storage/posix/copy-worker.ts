@@ -15,10 +15,24 @@ import { StorageError, classifyFsError } from '../errors.js';
 import { closeStaged, closeStagedQuietly, discardStaged, publishStaged, runCopyJob, stageCopyJob, type CopyJob, type CopyJobEnv, type StagedCopy } from './copy-job.js';
 import { fileSystemSync, type SyncFileSystem } from './fs-sync.js';
 import type { JobOutcome, WorkerReply, WorkerRequest } from './copy-protocol.js';
+import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
 
-const { abortFlags, chunkBytes, progressBytes, progressMs, useSyncfs } = workerData as {
+function switchOrRefuse(creds: FsCredentials | null): StorageError | null {
+  if (creds === null) return null;
+  try {
+    switchThreadFsCredentials(creds);
+    return null;
+  } catch (err) {
+    return err instanceof StorageError ? err : new StorageError('permission_denied', String(err));
+  }
+}
+
+const { abortFlags, chunkBytes, progressBytes, progressMs, useSyncfs, credentials } = workerData as {
   abortFlags: SharedArrayBuffer; chunkBytes: number; progressBytes: number; progressMs: number; useSyncfs: boolean;
+  credentials: FsCredentials | null;
 };
+/** Why this worker may not run any job: it was to run as a context user and could not switch (never run as root instead). */
+const refusal = switchOrRefuse(credentials);
 /** Null where syncfs cannot be trusted or loaded: every file is then fsynced on its own. */
 const syncfs = fileSystemSync(useSyncfs);
 const flags = new Int32Array(abortFlags);
@@ -176,6 +190,10 @@ async function asGroup(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem): Pro
 
 async function handle(request: WorkerRequest): Promise<void> {
   const { jobs } = request;
+  if (refusal !== null) {
+    post({ type: 'done', outcomes: jobs.map(({ id, job }) => ({ id, ok: false, error: { ...serialize(refusal), path: job.dstPath, retryable: false }, unreported: 0 })), grouped: false });
+    return;
+  }
   const group = jobs.length > 1 && syncfs !== null && jobs.every((j) => j.job.fsync);
   post({ type: 'done', outcomes: group ? await asGroup(jobs, syncfs) : await oneByOne(jobs), grouped: group });
 }

@@ -12,8 +12,8 @@
  * Confinement (symlinks leading outside the root) is delegated to `PosixRoot`.
  */
 import { setMaxListeners } from 'node:events';
-import { constants, promises as fs } from 'node:fs';
-import type { Stats } from 'node:fs';
+import { constants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import type {
@@ -28,63 +28,20 @@ import { PosixWriter } from './posix-writer.js';
 import { DirSyncer } from './dir-sync.js';
 import { serverSideCopy } from './posix-server-copy.js';
 import { sharedCopyPool, type CopyPool } from './copy-pool.js';
+import { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriverDeps } from './posix-config.js';
+import { acquireCredentialed } from './credentialed-fs.js';
+import type { PlainStat } from './fs-op-protocol.js';
+import { LIBUV_PATH_OPS, credentialedPathOps, kindOfMode, type PathOps } from './path-ops.js';
 
-/** Configuration of the posix driver. */
-export interface PosixDriverConfig {
-  /** Absolute path of the storage root; must exist and be a directory. */
-  readonly root: string;
-  /**
-   * fsync file and directory on commit (default true). Why configurable: scratch storages and benchmarks
-   * may trade durability for speed; production destinations must keep it (data-safety rule 1).
-   */
-  readonly fsync?: boolean;
-  /** Parallel lstat calls per listing (default 64). */
-  readonly statConcurrency?: number;
-}
-
-/** What the composition root gives every posix driver (not part of the untrusted storage config). */
-export interface PosixDriverDeps {
-  /** Worker threads for `transferTo` between posix roots; default: the process-wide shared pool. */
-  readonly copyPool?: CopyPool;
-}
+export { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriverDeps } from './posix-config.js';
 
 const MIN_READ_HWM = 64 << 10;
 const MAX_READ_HWM = 8 << 20;
 const DEFAULT_STAT_CONCURRENCY = 64;
 
-/** Features of the posix driver; `setOwnership` depends on running as root. */
-export function posixFeatures(isRoot: boolean): DriverFeatures {
-  return Object.freeze({
-    rangeRead: true,
-    serverSideCopy: true,
-    rename: true,
-    nativeChecksums: Object.freeze([]),
-    storageClasses: Object.freeze([]),
-    objectLock: false,
-    restoreFromCold: false,
-    restoreExpires: false,
-    sequentialOnly: false,
-    setOwnership: isRoot,
-    permissions: true,
-    symlinks: true,
-    userMetadata: false,
-    directories: true,
-    mtimePrecisionMs: 1,
-    attributesAsMetadata: false,
-    noReplace: true,
-  });
-}
-
-function kindOf(st: Stats): Entry['kind'] {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  return 'other';
-}
-
-function entryOf(name: string, st: Stats, linkTarget?: string): Entry {
+function entryOf(name: string, st: PlainStat, linkTarget?: string): Entry {
   return {
-    name, kind: kindOf(st), size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs, mode: st.mode & 0o7777,
+    name, kind: kindOfMode(st.mode), size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs, mode: st.mode & 0o7777,
     uid: st.uid, gid: st.gid, ...(linkTarget === undefined ? {} : { linkTarget }),
   };
 }
@@ -92,20 +49,6 @@ function entryOf(name: string, st: Stats, linkTarget?: string): Entry {
 function isMissing(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'not_found' || code === 'not_a_directory';
-}
-
-/** Validate an untrusted config. Why here: the registry passes whatever the operator configured. */
-export function parsePosixConfig(config: unknown): PosixDriverConfig {
-  if (typeof config !== 'object' || config === null) throw new StorageError('invalid_argument', 'posix driver config must be an object');
-  const { root, fsync, statConcurrency } = config as Record<string, unknown>;
-  const problems: string[] = [];
-  if (typeof root !== 'string' || !root.startsWith('/')) problems.push('root must be an absolute path');
-  if (fsync !== undefined && typeof fsync !== 'boolean') problems.push('fsync must be a boolean');
-  if (statConcurrency !== undefined && (typeof statConcurrency !== 'number' || !Number.isInteger(statConcurrency) || statConcurrency < 1)) {
-    problems.push('statConcurrency must be a positive integer');
-  }
-  if (problems.length > 0) throw new StorageError('invalid_argument', `posix driver config: ${problems.join('; ')}`);
-  return config as PosixDriverConfig;
 }
 
 /** The posix driver. See driver.ts for the contract of each method. */
@@ -125,17 +68,39 @@ export class PosixDriver implements StorageDriver {
   private readonly dirSync = new DirSyncer();
   private readonly writers = new Set<PosixWriter>();
   private closed = false;
+  /** The context's ids (`"uid:gid"`), or '' for the process's own: transferTo needs both sides alike. */
+  private readonly contextKey: string;
 
-  private constructor(private readonly root: PosixRoot, config: PosixDriverConfig, deps: PosixDriverDeps) {
-    this.features = posixFeatures(process.getuid?.() === 0);
+  private constructor(
+    private readonly root: PosixRoot,
+    config: PosixDriverConfig,
+    deps: PosixDriverDeps,
+    private readonly fs: PathOps,
+    private readonly release: () => Promise<void>,
+  ) {
+    // A context user may not give files away: ownership is set only with the process's own root rights.
+    this.features = posixFeatures(process.getuid?.() === 0 && config.context === undefined);
     this.copyPool = deps.copyPool ?? sharedCopyPool();
     this.fsync = config.fsync ?? true;
     this.statConcurrency = config.statConcurrency ?? DEFAULT_STAT_CONCURRENCY;
+    this.contextKey = config.context === undefined ? '' : `${config.context.uid}:${config.context.gid}`;
   }
 
-  /** Open a driver on an existing root directory. */
+  /**
+   * Open a driver on an existing root directory. With `config.context`, the root is resolved by the
+   * context user's thread (it must be able to reach it), and rejects with `permission_denied` when the
+   * process cannot switch to that user — never a driver with the process's own rights.
+   */
   static async open(config: PosixDriverConfig, deps: PosixDriverDeps = {}): Promise<PosixDriver> {
-    return new PosixDriver(await PosixRoot.open(config.root), config, deps);
+    if (config.context === undefined) return new PosixDriver(await PosixRoot.open(config.root), config, deps, LIBUV_PATH_OPS, async () => {});
+    const res = await acquireCredentialed(config.context, deps.contextCopyWorkers);
+    try {
+      const ops = credentialedPathOps(res.fs);
+      return new PosixDriver(await PosixRoot.open(config.root, ops), config, { ...deps, copyPool: res.copyPool }, ops, res.release);
+    } catch (err) {
+      await res.release();
+      throw err;
+    }
   }
 
   /** Real host path of the root. Why public: tests and operators need to know where data lands. */
@@ -154,8 +119,8 @@ export class PosixDriver implements StorageDriver {
   private async statEntry(dir: string, name: string): Promise<Entry | null> {
     const full = join(dir, name);
     try {
-      const st = await fs.lstat(full);
-      return entryOf(name, st, st.isSymbolicLink() ? await fs.readlink(full) : undefined);
+      const st = await this.fs.lstat(full);
+      return entryOf(name, st, kindOfMode(st.mode) === 'symlink' ? await this.fs.readlink(full) : undefined);
     } catch (err) {
       if (isMissing(err)) return null;
       throw classifyFsError(err, name);
@@ -179,7 +144,7 @@ export class PosixDriver implements StorageDriver {
     const real = await this.root.resolveInside(norm);
     let names: string[];
     try {
-      names = await fs.readdir(real);
+      names = await this.fs.readdir(real);
     } catch (err) {
       throw classifyFsError(err, norm);
     }
@@ -193,10 +158,10 @@ export class PosixDriver implements StorageDriver {
   async openRead(path: string, options: ReadOptions = {}): Promise<Readable> {
     const norm = this.begin(path, options.signal);
     const real = await this.root.resolveInside(norm);
-    let fh: fs.FileHandle;
+    let fh: FileHandle;
     try {
       // O_NONBLOCK: opening a FIFO must not hang a libuv thread; it has no effect on regular files.
-      fh = await fs.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fh = await this.fs.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (err) {
       throw classifyFsError(err, norm);
     }
@@ -224,14 +189,14 @@ export class PosixDriver implements StorageDriver {
     checkWriteOptions(options, this.features, norm);
     try {
       const { dir, name, full } = await this.root.parentOf(norm, true);
-      const existing = await fs.lstat(full).catch(() => null);
-      if (existing?.isDirectory() === true) throw new StorageError('is_a_directory', 'target is a directory', { path: norm });
+      const existing = await this.fs.lstat(full).catch(() => null);
+      if (existing !== null && kindOfMode(existing.mode) === 'dir') throw new StorageError('is_a_directory', 'target is a directory', { path: norm });
       throwIfAborted(options.signal, norm);
       const tempFile = join(dir, makeTempName(name));
-      const fh = await fs.open(tempFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
+      const fh = await this.fs.open(tempFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
       this.liveTemps.add(tempFile);
       const writer: PosixWriter = new PosixWriter({
-        path: norm, dir, tempFile, finalFile: full, fsync: this.fsync, syncDir: (d) => this.dirSync.sync(d),
+        path: norm, dir, tempFile, finalFile: full, fsync: this.fsync, syncDir: (d) => this.dirSync.sync(d), ops: this.fs,
         done: () => {
           this.liveTemps.delete(tempFile);
           this.writers.delete(writer);
@@ -249,9 +214,9 @@ export class PosixDriver implements StorageDriver {
     if (norm === ROOT_PATH) throw new StorageError('invalid_argument', 'cannot remove the root', { path: norm });
     try {
       const { full } = await this.root.parentOf(norm, false);
-      const st = await fs.lstat(full);
-      if (st.isDirectory()) await fs.rmdir(full);
-      else await fs.unlink(full);
+      const st = await this.fs.lstat(full);
+      if (kindOfMode(st.mode) === 'dir') await this.fs.rmdir(full);
+      else await this.fs.unlink(full);
       return true;
     } catch (err) {
       if (isMissing(err)) return false;
@@ -270,11 +235,11 @@ export class PosixDriver implements StorageDriver {
     checkMetaOptions(meta, this.features, norm);
     try {
       const target = norm === ROOT_PATH ? this.root.real : (await this.root.parentOf(norm, false)).full;
-      const st = await fs.lstat(target);
-      if (meta.uid !== undefined || meta.gid !== undefined) await fs.lchown(target, meta.uid ?? st.uid, meta.gid ?? st.gid);
-      if (meta.mode !== undefined && !st.isSymbolicLink()) await fs.chmod(target, meta.mode);
+      const st = await this.fs.lstat(target);
+      if (meta.uid !== undefined || meta.gid !== undefined) await this.fs.lchown(target, meta.uid ?? st.uid, meta.gid ?? st.gid);
+      if (meta.mode !== undefined && kindOfMode(st.mode) !== 'symlink') await this.fs.chmod(target, meta.mode);
       if (meta.mtimeMs !== undefined || meta.atimeMs !== undefined) {
-        await fs.lutimes(target, (meta.atimeMs ?? st.atimeMs) / 1000, (meta.mtimeMs ?? st.mtimeMs) / 1000);
+        await this.fs.lutimes(target, (meta.atimeMs ?? st.atimeMs) / 1000, (meta.mtimeMs ?? st.mtimeMs) / 1000);
       }
     } catch (err) {
       throw classifyFsError(err, norm);
@@ -293,7 +258,7 @@ export class PosixDriver implements StorageDriver {
       const { real, path: dirPath } = stack.pop() as { real: string; path: string };
       let dirents;
       try {
-        dirents = await fs.readdir(real, { withFileTypes: true });
+        dirents = await this.fs.readdirTypes(real);
       } catch (err) {
         if (isMissing(err)) continue;
         throw classifyFsError(err, dirPath);
@@ -301,13 +266,13 @@ export class PosixDriver implements StorageDriver {
       for (const d of dirents) {
         throwIfAborted(signal, dirPath);
         const full = join(real, d.name);
-        if (d.isDirectory()) {
+        if (d.kind === 'dir') {
           if (recursive) stack.push({ real: full, path: childStoragePath(dirPath, d.name) });
-        } else if (d.isFile() && isTempName(d.name) && wanted(d.name) && !this.liveTemps.has(full) && !this.liveTempNames.has(d.name)) {
-          const st = await fs.lstat(full).catch(() => null);
+        } else if (d.kind === 'file' && isTempName(d.name) && wanted(d.name) && !this.liveTemps.has(full) && !this.liveTempNames.has(d.name)) {
+          const st = await this.fs.lstat(full).catch(() => null);
           if (st === null || now - st.mtimeMs < minAgeMs) continue;
           if (!dryRun) {
-            await fs.unlink(full).catch((err: NodeJS.ErrnoException) => {
+            await this.fs.unlink(full).catch((err: NodeJS.ErrnoException) => {
               if (err.code !== 'ENOENT') throw classifyFsError(err, dirPath);
             });
           }
@@ -324,6 +289,7 @@ export class PosixDriver implements StorageDriver {
     this.closed = true;
     this.closing.abort(new StorageError('closed', 'driver closed'));
     await Promise.all([...this.writers].map((w) => w.abort(new StorageError('closed', 'driver closed'))));
+    await this.release();
   }
 
   async copy(from: string, to: string, options: SignalOptions & MetaOptions = {}): Promise<CommitResult> {
@@ -331,6 +297,12 @@ export class PosixDriver implements StorageDriver {
     const dst = this.begin(to, options.signal);
     if (dst === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: dst });
     checkMetaOptions(options, this.features, dst);
+    if (this.contextKey !== '') {
+      // copyFile would run on libuv's pool with the process's ids: a context copies in its own workers.
+      const { signal, mode, mtimeMs, atimeMs } = options;
+      const { size } = (await this.transferTo(src, this, dst, { signal, mode, mtimeMs, atimeMs }))!;
+      return { size };
+    }
     return serverSideCopy({ root: this.root, fsync: this.fsync, liveTemps: this.liveTemps, syncDir: (d) => this.dirSync.sync(d) }, src, dst, options);
   }
 
@@ -348,7 +320,8 @@ export class PosixDriver implements StorageDriver {
 
   /** Posix → posix: the whole file is copied by a worker thread (copy-pool.ts); other destinations stream. */
   async transferTo(path: string, dst: StorageDriver, dstPath: string, options: TransferToOptions = {}): Promise<TransferToResult | null> {
-    if (!(dst instanceof PosixDriver)) return null;
+    // Both sides must run as the same user: a copy pool's workers hold one set of ids for both roots.
+    if (!(dst instanceof PosixDriver) || dst.contextKey !== this.contextKey) return null;
     const from = this.begin(path, options.signal);
     const to = dst.begin(dstPath, options.signal);
     if (to === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: to });
@@ -372,9 +345,9 @@ export class PosixDriver implements StorageDriver {
     const dst = this.begin(to, options.signal);
     try {
       const source = await this.root.parentOf(src, false);
-      await fs.lstat(source.full);
+      await this.fs.lstat(source.full);
       const target = await this.root.parentOf(dst, true);
-      await fs.rename(source.full, target.full);
+      await this.fs.rename(source.full, target.full);
       if (this.fsync) {
         await this.dirSync.sync(target.dir);
         if (source.dir !== target.dir) await this.dirSync.sync(source.dir);
@@ -387,7 +360,7 @@ export class PosixDriver implements StorageDriver {
   async readlink(path: string, options: SignalOptions = {}): Promise<string> {
     const norm = this.begin(path, options.signal);
     try {
-      return await fs.readlink((await this.root.parentOf(norm, false)).full);
+      return await this.fs.readlink((await this.root.parentOf(norm, false)).full);
     } catch (err) {
       throw classifyFsError(err, norm);
     }
@@ -399,7 +372,7 @@ export class PosixDriver implements StorageDriver {
       throw new StorageError('invalid_argument', 'symlink target must be a non-empty string without NUL', { path: norm });
     }
     try {
-      await fs.symlink(target, (await this.root.parentOf(norm, true)).full);
+      await this.fs.symlink(target, (await this.root.parentOf(norm, true)).full);
     } catch (err) {
       throw classifyFsError(err, norm);
     }

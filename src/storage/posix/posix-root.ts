@@ -11,10 +11,10 @@
  * Residual risk, accepted and documented: a process with write access inside the root can swap a checked
  * directory for a symlink between our check and our syscall (Node has no openat2(RESOLVE_BENEATH)).
  */
-import { promises as fs } from 'node:fs';
 import { join, sep } from 'node:path';
 import { StorageError, classifyFsError } from '../errors.js';
 import { ROOT_PATH, baseStorageName, parentStoragePath, splitStoragePath } from '../paths.js';
+import { LIBUV_PATH_OPS, kindOfMode, type PathOps } from './path-ops.js';
 
 /** A real directory inside the root and a name in it. */
 export interface ParentAndName {
@@ -27,19 +27,24 @@ export interface ParentAndName {
 
 /** Confines storage paths to one real root directory. */
 export class PosixRoot {
-  private constructor(readonly real: string) {}
+  private constructor(readonly real: string, private readonly fs: PathOps) {}
 
-  /** Resolve and validate the root. Why realpath: every later check compares real paths against it. */
-  static async open(root: string): Promise<PosixRoot> {
+  /**
+   * Resolve and validate the root. Why realpath: every later check compares real paths against it.
+   * `ops`: who resolves paths (a context user's thread for executions with one, path-ops.ts).
+   */
+  static async open(root: string, ops: PathOps = LIBUV_PATH_OPS): Promise<PosixRoot> {
     let real: string;
     try {
-      real = await fs.realpath(root);
+      real = await ops.realpath(root);
     } catch (err) {
       throw classifyFsError(err, root);
     }
-    const st = await fs.stat(real);
-    if (!st.isDirectory()) throw new StorageError('not_a_directory', `posix root is not a directory: ${root}`);
-    return new PosixRoot(real);
+    const st = await ops.stat(real).catch((err: unknown) => {
+      throw classifyFsError(err, root);
+    });
+    if (kindOfMode(st.mode) !== 'dir') throw new StorageError('not_a_directory', `posix root is not a directory: ${root}`);
+    return new PosixRoot(real, ops);
   }
 
   /** Host path of a normalized storage path, lexically (no resolution). */
@@ -69,7 +74,7 @@ export class PosixRoot {
   async resolveInside(norm: string): Promise<string> {
     let real: string;
     try {
-      real = await fs.realpath(this.hostPath(norm));
+      real = await this.fs.realpath(this.hostPath(norm));
     } catch (err) {
       const error = classifyFsError(err, norm);
       if (error.code === 'not_found' && norm !== ROOT_PATH) await this.resolveInside(parentStoragePath(norm) ?? ROOT_PATH);
@@ -116,15 +121,15 @@ export class PosixRoot {
     }
     if (existing < segments.length) {
       try {
-        await fs.mkdir(join(base, ...segments.slice(existing)), { recursive: true });
+        await this.fs.mkdir(join(base, ...segments.slice(existing)), true);
       } catch (err) {
         const e = classifyFsError(err, norm);
         throw e.code === 'exists' ? new StorageError('not_a_directory', 'a non-directory is in the way', { path: norm, cause: err }) : e;
       }
     }
     const real = await this.resolveInside(norm);
-    const st = await fs.stat(real);
-    if (!st.isDirectory()) throw new StorageError('not_a_directory', 'a non-directory is in the way', { path: norm });
+    const st = await this.fs.stat(real);
+    if (kindOfMode(st.mode) !== 'dir') throw new StorageError('not_a_directory', 'a non-directory is in the way', { path: norm });
     return real;
   }
 }

@@ -4,12 +4,13 @@
  * fsyncs the directory. A crash at any point leaves either the old object or the new one, plus at most a
  * temporary file that `cleanupTemp()` recognises.
  */
-import { promises as fs } from 'node:fs';
+import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { CommitOptions, CommitResult, MetaOptions, WriteOptions, Writer } from '../driver.js';
 import { publish } from './publish.js';
+import { LIBUV_PATH_OPS, type PathOps } from './path-ops.js';
 import { onAbort } from '../driver-support.js';
 import { StorageError, abortedError, classifyFsError } from '../errors.js';
 
@@ -90,6 +91,8 @@ export interface PosixWriterTarget {
   syncDir(dir: string): Promise<void>;
   /** Called once when the writer settles (committed or aborted). */
   done(): void;
+  /** Who runs the path operations (a context user's thread, path-ops.ts); default: libuv. */
+  readonly ops?: PathOps;
 }
 
 type State = 'open' | 'committing' | 'committed' | 'aborted';
@@ -155,7 +158,7 @@ export class PosixWriter implements Writer {
       this.checkAbort();
       if (commitOptions.verify) {
         // Opened before verify runs, so the read-back cannot race with a cleanup of the temp file.
-        const readFh = await fs.open(target.tempFile, 'r');
+        const readFh = await (target.ops ?? LIBUV_PATH_OPS).open(target.tempFile, constants.O_RDONLY);
         const stored = readFh.createReadStream({ highWaterMark: 4 * 1024 * 1024 });
         stored.on('error', () => {}); // reported to verify through its own reads
         try {
@@ -166,7 +169,7 @@ export class PosixWriter implements Writer {
         }
         this.checkAbort();
       }
-      await publish(target.tempFile, target.finalFile, options.noReplace === true, target.path);
+      await publish(target.tempFile, target.finalFile, options.noReplace === true, target.path, target.ops);
       this.state = 'committed';
       this.detachSignal();
       target.done();
@@ -203,7 +206,7 @@ export class PosixWriter implements Writer {
         this.handleClosed = true;
         await this.fh.close().catch(() => {});
       }
-      await fs.unlink(this.target.tempFile).catch((err: NodeJS.ErrnoException) => {
+      await (this.target.ops ?? LIBUV_PATH_OPS).unlink(this.target.tempFile).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw classifyFsError(err, this.target.path);
       });
       this.target.done();

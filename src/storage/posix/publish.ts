@@ -16,6 +16,7 @@
 import { closeSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, constants, promises as fs } from 'node:fs';
 import { StorageError } from '../errors.js';
 import { errnoName, loadLibc, systemError } from './libc.js';
+import { LIBUV_PATH_OPS, kindOfMode, type PathOps } from './path-ops.js';
 
 const AT_FDCWD = -100;
 const RENAME_NOREPLACE = 1;
@@ -110,8 +111,12 @@ function settleLinkFailure(err: unknown, temp: string, full: string, storagePath
   renameSync(temp, full);
 }
 
-/** {@link publishSync} for the event loop (the streamed writer): the same steps through libuv. */
-export async function publish(temp: string, full: string, noReplace: boolean, storagePath: string): Promise<void> {
+/**
+ * {@link publishSync} for the event loop (the streamed writer): the same steps through libuv, or
+ * through `ops` when a context user's thread must run them (path-ops.ts).
+ */
+export async function publish(temp: string, full: string, noReplace: boolean, storagePath: string, ops?: PathOps): Promise<void> {
+  if (ops !== undefined && ops !== LIBUV_PATH_OPS) return publishWith(ops, temp, full, noReplace, storagePath);
   if (!noReplace) {
     await fs.rename(temp, full);
     return;
@@ -123,4 +128,48 @@ export async function publish(temp: string, full: string, noReplace: boolean, st
     return settleLinkFailure(err, temp, full, storagePath);
   }
   await fs.unlink(temp);
+}
+
+/** True when both files have the same bytes, both opened through `ops`. */
+async function sameContentWith(ops: PathOps, a: string, b: string): Promise<boolean> {
+  const sb = await ops.lstat(b).catch(() => null);
+  if (sb === null || kindOfMode(sb.mode) !== 'file' || sb.size !== (await ops.lstat(a)).size) return false;
+  const fa = await ops.open(a, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const fb = await ops.open(b, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const ba = Buffer.allocUnsafe(CHUNK);
+      const bb = Buffer.allocUnsafe(CHUNK);
+      for (let pos = 0; ;) {
+        const { bytesRead: n } = await fa.read(ba, 0, CHUNK, pos);
+        const { bytesRead: m } = await fb.read(bb, 0, CHUNK, pos);
+        if (n !== m) return false;
+        if (n === 0) return true;
+        if (ba.compare(bb, 0, m, 0, n) !== 0) return false;
+        pos += n;
+      }
+    } finally {
+      await fb.close();
+    }
+  } finally {
+    await fa.close();
+  }
+}
+
+/** The steps of {@link publishSync}, every path operation through `ops`. */
+async function publishWith(ops: PathOps, temp: string, full: string, noReplace: boolean, storagePath: string): Promise<void> {
+  if (!noReplace) return ops.rename(temp, full);
+  try {
+    await ops.link(temp, full);
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'EEXIST') {
+      if (!(await sameContentWith(ops, temp, full))) throw appeared(storagePath);
+      return ops.unlink(temp);
+    }
+    if (code === undefined || !NO_HARD_LINKS.has(code)) throw err;
+    if ((await ops.lstat(full).catch(() => null)) !== null && !(await sameContentWith(ops, temp, full))) throw appeared(storagePath);
+    return ops.rename(temp, full);
+  }
+  await ops.unlink(temp);
 }

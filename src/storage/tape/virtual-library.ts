@@ -102,11 +102,13 @@ export class VirtualTapeLibrary implements TapeLibrary {
   }
 
   async inventory(): Promise<LibraryInventory> {
-    const s = this.state;
+    // What the changer's memory says now (another instance may have moved cartridges: see move()).
+    const s = (this.state = await readState(this.dir));
     return { slots: [...s.slots], drives: [...s.drives], mailslots: [...s.mailslots], offline: [...s.offline] };
   }
 
   async cartridge(barcode: string): Promise<CartridgeStatus> {
+    this.state = await readState(this.dir);
     const rec = this.state.cartridges[barcode];
     const location = locate(this.state, barcode);
     if (!rec || !location) throw new TapeError('not_found', `No cartridge ${barcode} in this library`);
@@ -244,14 +246,23 @@ export class VirtualTapeLibrary implements TapeLibrary {
   /**
    * One robot move: serialised with the others, checked and applied on a copy of the state, the
    * mechanics' time taken, then the new state written before the move counts.
+   *
+   * Each move starts from `library.json` as it is on disk, and is applied again to the file as it is
+   * after the mechanics' time: another instance over the same directory (the API ejecting a
+   * cartridge while the engine's instance holds the drives) may have moved cartridges meanwhile, and
+   * its move must not be undone by a stale copy here. The drives are only ever moved by this
+   * instance's leases, so what such a move can change is slots and mailslots.
    */
   private move<T>(signal: AbortSignal | undefined, apply: (s: LibraryState) => T, seconds = this.state.load_seconds): Promise<T> {
     const run = async (): Promise<T> => {
       throwIfAborted(signal);
-      const next = structuredClone(this.state);
-      const out = apply(next);
-      if (JSON.stringify(next) === JSON.stringify(this.state)) return out;
+      this.state = await readState(this.dir);
+      const planned = structuredClone(this.state);
+      const out = apply(planned);
+      if (JSON.stringify(planned) === JSON.stringify(this.state)) return out;
       await mechanics(seconds, signal);
+      const next = structuredClone(await readState(this.dir));
+      apply(next);
       await writeState(this.dir, next);
       this.state = next;
       return out;
@@ -270,6 +281,7 @@ export function virtualLibraryFiles(roots: readonly string[]): {
   create(path: string, spec: VirtualLibrarySpec): Promise<string>;
   destroy(path: string): Promise<void>;
   setWriteProtected(path: string, barcode: string, on: boolean): Promise<void>;
+  ejectCartridge(path: string, barcode: string, signal?: AbortSignal): Promise<number>;
 } {
   return {
     create: (path, spec) => VirtualTapeLibrary.create(path, roots, spec),
@@ -277,6 +289,13 @@ export function virtualLibraryFiles(roots: readonly string[]): {
     setWriteProtected: async (path, barcode, on) => {
       const lib = await VirtualTapeLibrary.open(await confineLibraryPath(path, roots));
       await lib.setWriteProtected(barcode, on);
+    },
+    // The robot takes the cartridge to a mailslot, then the operator takes it out: offline. Returns the mailslot used.
+    ejectCartridge: async (path, barcode, signal) => {
+      const lib = await VirtualTapeLibrary.open(await confineLibraryPath(path, roots));
+      const mailslot = await lib.moveToMailslot(barcode, signal);
+      await lib.eject(barcode);
+      return mailslot;
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The frame around every signed-in page: a left navigation (dashboard, tasks, activity, movers, storages, people), the
+ * The frame around every signed-in page: a left navigation (dashboard, tasks, activity, movers, storages, tape, people), the
  * signed-in user with sign-out, and a page header with title, subtitle and actions.
  */
 import type { ReactNode } from 'react';
@@ -35,6 +35,7 @@ const SECTIONS: Array<{ title: string; items: NavItem[] }> = [
       { to: '/storages/nas', label: 'NAS & shares', icon: I('M4 6h16v5H4zM4 13h16v5H4zM8 8.5h.01M8 15.5h.01') },
       { to: '/storages/cloud', label: 'Cloud', icon: I('M7 18h10a4 4 0 0 0 .6-7.95A6 6 0 0 0 6.2 9.1 4.5 4.5 0 0 0 7 18z') },
       { to: '/storages/pools', label: 'Pools', icon: I('M12 3l9 5-9 5-9-5zM3 13l9 5 9-5') },
+      { to: '/tape', label: 'Tape', icon: I('M3 6h18v12H3zM8.5 14.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5M15.5 14.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5M8.5 14.5h7'), admin: true },
     ],
   },
   {

@@ -14,6 +14,8 @@ export type Options = Record<string, unknown>;
 
 export interface Execution {
   id: string;
+  /** The engine's notes on the run, oldest first (ignored options, why its batches wait, callback failures). */
+  log?: string[];
   task_id: string;
   status: ExecutionStatus;
   progress: number;

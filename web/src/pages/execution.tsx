@@ -111,6 +111,11 @@ export function ExecutionPage({ id }: { id: string }) {
           )}
         </Card>
       </div>
+      {(e.log?.length ?? 0) > 0 && (
+        <Card title="Engine notes">
+          <ul className="plain-list" aria-label="engine notes">{e.log!.map((line, i) => <li key={i}>{line}</li>)}</ul>
+        </Card>
+      )}
       <Card title="File ledger">
         <Ledger executionId={e.id} reloadKey={`${endCount}|${e.files_failed}`} />
       </Card>
