@@ -8,9 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, chown, lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { boot, dialects, waitFor, type Booted } from './helpers/barge.js';
+import { boot, dialects, type Booted } from './helpers/barge.js';
 import { nasWithShares, unique } from './helpers/fixtures.js';
 import { makeTree } from './helpers/trees.js';
+import { taskRuns } from './helpers/task-runs.js';
 import { credentialSwitchBlocker } from '../src/storage/posix/fs-credentials.js';
 
 const NOBODY = 65534;
@@ -31,16 +32,8 @@ async function shares(b: Booted): Promise<Record<string, { id: string; path: str
   return s;
 }
 
-async function runTask(b: Booted, body: Record<string, unknown>): Promise<any> {
-  const t = await b.admin.post('/tasks', { name: unique('ctx'), workflow_type: 'data_migration', ...body });
-  assert.equal(t.status, 201, JSON.stringify(t.body));
-  const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return waitFor(async () => {
-    const e = await b.admin.get(`/task_executions/${r.body.execution_id}`);
-    return e.body.finished_at ? e.body : undefined;
-  }, 'the execution to finish', 60_000);
-}
+/** Runs a task as the booted server's admin and waits for its end (helpers/task-runs.ts). */
+const runTask = (b: Booted, body: Record<string, unknown>): Promise<any> => taskRuns(() => b, 60_000).runTask(body);
 
 async function ledger(b: Booted, id: string): Promise<Array<{ src_path: string; status: string; error_class: string | null }>> {
   return (await b.admin.get(`/task_executions/${id}/files?limit=100&sort_by=src_path`)).body.files;

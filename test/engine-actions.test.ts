@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { taskRuns } from './helpers/task-runs.js';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { nasWithShares, unique } from './helpers/fixtures.js';
 import { exists, hashTree, listDirs, makeTree, partFiles } from './helpers/trees.js';
@@ -24,16 +25,7 @@ describe('engine: workflow actions on NAS shares', () => {
   }
 
   /** Creates and runs a task, waits for it to finish, returns the final execution. */
-  async function runTask(body: Record<string, unknown>): Promise<any> {
-    const t = await b.admin.post('/tasks', { name: unique('t'), workflow_type: 'data_migration', ...body });
-    assert.equal(t.status, 201, JSON.stringify(t.body));
-    const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    return waitFor(async () => {
-      const e = await b.admin.get(`/task_executions/${r.body.execution_id}`);
-      return e.body.finished_at ? e.body : undefined;
-    }, 'the execution to finish', 30_000);
-  }
+  const { runTask } = taskRuns(() => b, 30_000);
 
   function ep(id: string, ...paths: string[]) {
     return { type: 'nas', storage_id: id, node_paths: paths.length ? paths : ['/'] };
