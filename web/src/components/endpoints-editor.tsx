@@ -9,13 +9,13 @@ import { browsableTarget, normalizePath, parentPath } from '../lib/browse';
 import { errorsUnder } from '../lib/errors';
 import { humanize } from '../lib/format';
 import type { StorageIndex } from '../lib/storages';
-import type { Endpoint } from '../lib/types';
+import type { Endpoint, EndpointType } from '../lib/types';
 import { BrowseModal } from './browse-modal';
 import { Button, Field } from './ui';
 
 /** An endpoint in the form: paths as the text of a textarea, one per line. */
 export interface EndpointDraft {
-  type: string;
+  type: EndpointType;
   /** `share:<id>`, `bucket:<id>` or `pool:<id>`; '' = not chosen. */
   target: string;
   paths: string;
@@ -103,7 +103,7 @@ export function EndpointsEditor({ role, value, onChange, types, storages, errors
               <Button variant="ghost" className="endpoint-remove" aria-label={`Remove ${label.toLowerCase()} ${i + 1}`} onClick={() => onChange(value.filter((_, j) => j !== i))}>Remove</Button>
             </div>
             <Field label="Kind" htmlFor={`${role}-${i}-type`} errors={errors[`${key}.type`]}>
-              <select id={`${role}-${i}-type`} value={d.type} onChange={(e) => update(i, { type: e.target.value, target: kindOf(e.target.value) === kind ? d.target : '' })}>
+              <select id={`${role}-${i}-type`} value={d.type} onChange={(e) => update(i, { type: e.target.value as EndpointType, target: kindOf(e.target.value) === kind ? d.target : '' })}>
                 {types.map((t) => <option key={t} value={t}>{humanize(t).replace('Nas', 'NAS')}</option>)}
               </select>
             </Field>
@@ -141,7 +141,7 @@ export function EndpointsEditor({ role, value, onChange, types, storages, errors
           onPick={(p) => update(browsing, { paths: withPicked(browsed.paths, p, role) })} onClose={() => setBrowsing(undefined)}
         />
       )}
-      <Button variant="ghost" onClick={() => onChange([...value, { type: types.includes('nas') ? 'nas' : (types[0] ?? 'nas'), target: '', paths: '/' }])}>+ Add {label.toLowerCase()}</Button>
+      <Button variant="ghost" onClick={() => onChange([...value, { type: (types.includes('nas') ? 'nas' : (types[0] ?? 'nas')) as EndpointType, target: '', paths: '/' }])}>+ Add {label.toLowerCase()}</Button>
     </div>
   );
 }

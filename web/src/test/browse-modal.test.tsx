@@ -192,10 +192,10 @@ describe('BrowseModal', () => {
 
 describe('EndpointsEditor Browse…', () => {
   const storages: StorageIndex = {
-    shares: [{ id: 's1', nas_id: 'n1', pool_id: null, name: 'projects', created_at: '' }],
-    nas: [{ id: 'n1', name: 'filer', type: 'nfs_v4', created_at: '' }],
-    buckets: [{ id: 'b1', cloud_connector_id: 'c1', pool_id: null, name: 'media', location: null, created_at: '' }],
-    pools: [{ id: 'p1', name: 'tier', comment: null, type: 'active_archive', content: 'nas', created_at: '' }],
+    shares: [{ id: 's1', nas_id: 'n1', pool_id: null, name: 'projects', created_at: '', updated_at: '' }],
+    nas: [{ id: 'n1', name: 'filer', type: 'nfs_v4', created_at: '', updated_at: '' }],
+    buckets: [{ id: 'b1', cloud_connector_id: 'c1', pool_id: null, name: 'media', location: null, created_at: '', updated_at: '' }],
+    pools: [{ id: 'p1', name: 'tier', comment: null, type: 'active_archive', content: 'nas', created_at: '', updated_at: '' }],
     name: () => undefined,
   };
 
