@@ -47,6 +47,7 @@ import { CallbackRepository } from './store/callback-repository.js';
 import { ExecutionCallbacks } from './engine/callbacks/execution-callbacks.js';
 import { TapeRunner } from './engine/tape/tape-run.js';
 import { TapeLibraries } from './engine/tape/tape-libraries.js';
+import { tapeActionLookup } from './services/tape-action-check.js';
 import { TapeRepository } from './store/tape-repository.js';
 import { TapeFileRepository } from './store/tape-file-repository.js';
 
@@ -172,7 +173,7 @@ export function scheduleWork(config: Config, store: Store, clock: Clock, log: Lo
   const repo = (table: 'nas_shares' | 'cloud_buckets' | 'pools') => new RegistryRepository<any>(db, dialect, table);
   const access = new AccessService(new PrivilegeRepository(db, dialect), new UserRepository(db, dialect), { nas_shares: repo('nas_shares'), cloud_buckets: repo('cloud_buckets'), pools: repo('pools') }, executions);
   const tasks = new TaskRepository(db, dialect);
-  const launcher = new RunLauncher(tasks, executions, access, clock, runnableKinds(), credentialSwitchBlocker);
+  const launcher = new RunLauncher(tasks, executions, access, clock, runnableKinds(), credentialSwitchBlocker, tapeActionLookup(new TapeRepository(db, dialect), new UserRepository(db, dialect)));
   return new ScheduleRunner(new ScheduleRepository(db, dialect), tasks, launcher, log.child({ component: 'schedules' }), { graceMs: config.scheduleGraceSeconds * 1000 });
 }
 

@@ -79,6 +79,7 @@ import { TapeService } from './services/tape-service.js';
 import { virtualLibraryFiles } from './storage/tape/virtual-library.js';
 import { tapeEjectHandlers } from './api/handlers/tape-eject-handlers.js';
 import { TapeEjectService } from './services/tape-eject-service.js';
+import { tapeActionLookup } from './services/tape-action-check.js';
 import { taskSubHandlers } from './api/handlers/task-sub-handlers.js';
 import { TaskOptionService } from './services/task-option-service.js';
 import { TaskMetadataService } from './services/task-metadata-service.js';
@@ -173,7 +174,7 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       : createEngine(config, store, clock, logger, overrides.engine);
     // What the registered drivers can serve: a kind of endpoint is runnable only if its driver exists.
     const kinds = runnableKinds();
-    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds, overrides.contextBlocker ?? credentialSwitchBlocker);
+    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds, overrides.contextBlocker ?? credentialSwitchBlocker, tapeActionLookup(new TapeRepository(db, dialect), userRepo));
     const admin = await users.ensureAdmin(config.adminPassword);
     // What is stored (#13): the API browses storages through drivers of its own, opened as the engine opens them.
     const browseResolver = storageResolver(store, secrets);

@@ -63,3 +63,6 @@ export function nextBarcodes(prefix: string, type: TapeType, count: number, take
   }
   return out.length === count ? out : undefined;
 }
+
+/** The tape workflow actions the engine runs on cartridges named by `options.barcodes` (engine/tape/tape-actions.ts). */
+export const TAPE_WORKFLOW_ACTIONS: ReadonlySet<string> = new Set(['format', 'get_index', 'ejection']);

@@ -20,6 +20,7 @@ import { executionEvents, type ExecutionEvent } from './execution-events.js';
 import { ownerScope, type TaskService } from './task-service.js';
 import { executionView, type ExecutionView } from './views.js';
 import { RunLauncher, type RunAccess } from './run-launcher.js';
+import type { TapeActionLookup } from './tape-action-check.js';
 import { DRY_RUN_ACTIONS } from '../domain/dry-run.js';
 
 export const LEDGER_LIST: ListSpec = {
@@ -58,8 +59,10 @@ export class ExecutionService {
     private readonly supportedKinds: ReadonlySet<string> = new Set(['nas']),
     /** Why this host cannot run file work as a task's context user, or null (see RunLauncher). */
     contextBlocker: () => string | null = () => null,
+    /** Cartridges and owners for the tape actions (see RunLauncher). */
+    tapes?: TapeActionLookup,
   ) {
-    this.launcher = new RunLauncher(taskRepo, executions, access, clock, supportedKinds, contextBlocker);
+    this.launcher = new RunLauncher(taskRepo, executions, access, clock, supportedKinds, contextBlocker, tapes);
   }
 
   /** The checks and the row every start shares with scheduled runs (run-launcher.ts). */

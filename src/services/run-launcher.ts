@@ -13,6 +13,7 @@ import type { ExecutionRepository } from '../store/execution-repository.js';
 import type { ExecutionRow, TaskEndpointRow } from '../store/schema.js';
 import type { OwnedTask, TaskRepository } from '../store/task-repository.js';
 import { shapeOf, type TaskShape } from './access-service.js';
+import { TAPE_ACTIONS, checkTapeAction, type TapeActionLookup } from './tape-action-check.js';
 import { endpointView } from './views.js';
 
 /** What the engine can execute today; other actions and storage kinds are refused with a 422 naming why. */
@@ -56,6 +57,8 @@ export class RunLauncher {
      * (composition root: storage/posix/fs-credentials.ts; tests simulate a host that cannot).
      */
     private readonly contextBlocker: () => string | null = () => null,
+    /** Cartridges and owners, for the tape actions (tape-action-check.ts); without it they are refused. */
+    private readonly tapes?: TapeActionLookup,
   ) {}
 
   /** The task's endpoints when it can run now; otherwise a DataManagementError (422, or 403 for rights) naming why. */
@@ -70,6 +73,10 @@ export class RunLauncher {
     if (NEEDS_SOURCE.has(action) && sources.length === 0 && !fromBackup) throw new DataManagementError(422, `Task ${task.name} (${action}) has no source`);
     if (NEEDS_DESTINATION.has(action) && destinations.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no destination`);
     if (action === 'speedtest' && endpoints.length === 0) throw new DataManagementError(422, `Task ${task.name} (speedtest) needs a storage to test`);
+    if (TAPE_ACTIONS.has(action)) {
+      await checkTapeAction(this.tapes, task, action, options, endpoints);
+      return endpoints;
+    }
     if (!SUPPORTED_ACTIONS.has(action)) throw new DataManagementError(422, `Workflow action ${action} is not supported by this Barge yet (supported: ${[...SUPPORTED_ACTIONS].join(', ')})`);
     for (const e of endpoints) {
       const kind = endpointKind(e.type);

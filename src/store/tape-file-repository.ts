@@ -74,6 +74,15 @@ export class TapeFileRepository {
     return { files: Number(r.n), bytes: Number(r.b) };
   }
 
+  /** Forgets the given catalog rows of a cartridge (`get_index` found them missing from the medium). */
+  async forgetFiles(tapeId: string, rows: Array<{ session_no: number; path: string }>): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const r of rows) {
+        await tx.deleteFrom('tape_files').where('tape_id', '=', tapeId).where('session_no', '=', r.session_no).where('path', '=', r.path).execute();
+      }
+    });
+  }
+
   /** Forgets a cartridge's files (it was formatted, or its catalog is rebuilt from its index). */
   async forgetTape(tapeId: string): Promise<void> {
     await this.db.deleteFrom('tape_files').where('tape_id', '=', tapeId).execute();

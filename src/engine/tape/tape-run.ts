@@ -1,6 +1,7 @@
 /**
  * Executions with a tape endpoint (issue #12): an archive (copy/move to a tape pool) or a restore
- * (copy from a tape pool by paths to a NAS or S3 storage). Why a path of its own beside the movers:
+ * (copy from a tape pool by paths to a NAS or S3 storage) — and the tape actions on cartridges
+ * (`format`, `get_index`, `ejection`: tape-actions.ts). Why a path of its own beside the movers:
  * a drive is exclusive and a medium sequential, so the whole execution goes through one drive in
  * order — batches in the work queue, claimed by any slot of any mover, would fight for the drive and
  * seek back and forth. The dispatcher hands these executions here (Dispatcher `tape` part) and the
@@ -23,6 +24,8 @@ import { NoCartridgeError, TapeArchive, type ArchiveFile } from './tape-archive.
 import type { TapeLibraries } from './tape-libraries.js';
 import { TapeRunState, type TapeStoreParts } from './tape-parts.js';
 import { TapeRestore, type RestoreFile } from './tape-restore.js';
+import { TapeActions, type TapeActionName } from './tape-actions.js';
+import { TAPE_WORKFLOW_ACTIONS } from '../../domain/tape.js';
 
 export interface TapeRunConfig {
   /** This process's name in the execution's `dispatcher`. */
@@ -31,10 +34,10 @@ export interface TapeRunConfig {
   batchBytes: number;
 }
 
-/** Whether an execution has a tape endpoint (it runs here, not through the movers). */
+/** Whether an execution has a tape endpoint or is a tape action (it runs here, not through the movers). */
 export function isTapeRun(row: ExecutionRow): boolean {
   const s = JSON.parse(row.task_snapshot) as TaskSnapshot;
-  return [...s.sources, ...s.destinations].some((e) => endpointKind(e.type) === 'tape');
+  return TAPE_WORKFLOW_ACTIONS.has(s.workflow_action) || [...s.sources, ...s.destinations].some((e) => endpointKind(e.type) === 'tape');
 }
 
 /** What the dispatcher asks of the tape path. */
@@ -64,6 +67,7 @@ export class TapeRunner implements TapeWork {
   async run(initial: ExecutionRow, register: (ctx: ExecutionContext) => void): Promise<void> {
     const snapshot = JSON.parse(initial.task_snapshot) as TaskSnapshot;
     const action = snapshot.workflow_action;
+    if (TAPE_WORKFLOW_ACTIONS.has(action)) return this.runAction(initial, snapshot, register);
     const src = snapshot.sources[0];
     const dst = snapshot.destinations[0];
     const archive = dst !== undefined && endpointKind(dst.type) === 'tape' && snapshot.sources.every((e) => endpointKind(e.type) !== 'tape') && (action === 'copy' || action === 'move');
@@ -81,15 +85,7 @@ export class TapeRunner implements TapeWork {
     register(ctx);
     const run = new TapeRunState(ctx, this.store);
     let row = initial;
-    if (row.state === 'paused' && !engineOwns(Number(row.progress))) return;
-    if (row.state === 'in_queue' && !engineOwns(Number(row.progress))) {
-      const now = this.store.clock.now().toISOString();
-      const log = JSON.stringify([...JSON.parse(row.log ?? '[]'), ...ctx.notes]);
-      if (!(await this.store.executions.transition(row.id, 'in_queue', { state: 'calculating', progress: Number(row.progress) | Progress.INIT_STARTED, started_at: now, updated_at: now, dispatcher: this.cfg.name, log }))) return;
-      ctx.state = 'calculating';
-    } else if (row.dispatcher !== this.cfg.name) {
-      await this.store.executions.update(row.id, { dispatcher: this.cfg.name, updated_at: this.store.clock.now().toISOString() });
-    }
+    if (!(await this.begin(row, ctx))) return;
     const poolId = (archive ? dst : src).pool_id;
     if (!poolId) return this.fail(row.id, 'a tape endpoint needs a pool_id (a pool of content tape)');
     let hold: DriveHold | undefined;
@@ -126,6 +122,48 @@ export class TapeRunner implements TapeWork {
       return this.fail(row.id, `tape run failed: ${(err as Error).message}`);
     } finally {
       await hold?.release();
+    }
+  }
+
+  /** Takes the execution: queued → calculating (or names this dispatcher on a resumed one); false when it is not ours to run now. */
+  private async begin(row: ExecutionRow, ctx: ExecutionContext): Promise<boolean> {
+    if (row.state === 'paused' && !engineOwns(Number(row.progress))) return false;
+    if (row.state === 'in_queue' && !engineOwns(Number(row.progress))) {
+      const now = this.store.clock.now().toISOString();
+      const log = JSON.stringify([...JSON.parse(row.log ?? '[]'), ...ctx.notes]);
+      if (!(await this.store.executions.transition(row.id, 'in_queue', { state: 'calculating', progress: Number(row.progress) | Progress.INIT_STARTED, started_at: now, updated_at: now, dispatcher: this.cfg.name, log }))) return false;
+      ctx.state = 'calculating';
+    } else if (row.dispatcher !== this.cfg.name) {
+      await this.store.executions.update(row.id, { dispatcher: this.cfg.name, updated_at: this.store.clock.now().toISOString() });
+    }
+    return true;
+  }
+
+  /** `format`, `get_index`, `ejection` on the cartridges of `options.barcodes` (or of the task's tape pool): tape-actions.ts. */
+  private async runAction(initial: ExecutionRow, snapshot: TaskSnapshot, register: (ctx: ExecutionContext) => void): Promise<void> {
+    const ctx = new ExecutionContext(initial.id, initial.task_id, snapshot, [], [], initial.state);
+    register(ctx);
+    if (!(await this.begin(initial, ctx))) return;
+    const run = new TapeRunState(ctx, this.store);
+    const opts = snapshot.options ?? {};
+    const raw = opts.barcodes;
+    const barcodes = Array.isArray(raw) && raw.length > 0 ? [...new Set(raw.filter((b): b is string => typeof b === 'string' && b !== ''))] : undefined;
+    const poolId = snapshot.sources[0]?.pool_id ?? undefined;
+    if (!barcodes && !poolId) return this.fail(initial.id, `${snapshot.workflow_action} needs options.barcodes`);
+    try {
+      const actions = new TapeActions(run, this.libraries, snapshot.workflow_action as TapeActionName);
+      const targets = await actions.targets(barcodes, poolId);
+      await this.store.executions.addProgress(initial.id, Progress.INIT_DONE | Progress.PROCESS_STARTED, { nodes_todo: targets.length, size_todo: 0, updated_at: this.store.clock.now().toISOString() });
+      await this.store.executions.transition(initial.id, 'calculating', { state: 'in_progress', updated_at: this.store.clock.now().toISOString() });
+      if (ctx.state === 'calculating') ctx.state = 'in_progress';
+      if (targets.length === 0) await run.note('the tape pool has no cartridge in the library');
+      const complete = await actions.perform(targets, opts.overwrite === true);
+      await run.flush();
+      await this.finish(run, complete);
+    } catch (err) {
+      if (ctx.abort.signal.aborted) return;
+      this.log.error({ err, execution: initial.id }, 'tape action failed');
+      return this.fail(initial.id, `${snapshot.workflow_action} failed: ${(err as Error).message}`);
     }
   }
 
