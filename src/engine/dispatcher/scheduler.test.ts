@@ -54,10 +54,13 @@ describe('the schedule loop', () => {
     const work = new FakeWork(() => ({ started: 0, more: false }));
     work.next = new Date(clock.at.getTime() - 1000);
     const s = new Scheduler(work, clock, log, () => {}, 100);
+    const started = Date.now();
     s.start();
-    await new Promise((r) => setTimeout(r, 350));
+    // Polled, not slept: three passes must come, and (no spinning) they take at least two ticks.
+    await until(() => work.passes.length >= 3, 'three passes');
+    const elapsed = Date.now() - started;
     await s.stop();
-    assert.ok(work.passes.length >= 2 && work.passes.length <= 6, `${work.passes.length} passes in 350 ms with a 100 ms tick`);
+    assert.ok(elapsed >= 190, `3 passes took ${elapsed} ms with a 100 ms tick: one pass per tick, not a spin`);
   });
 
   it('passes again at once while there is more, and tells the dispatcher when executions started', async () => {
