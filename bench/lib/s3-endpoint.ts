@@ -70,10 +70,12 @@ export class BenchBuckets {
     return name;
   }
 
-  /** Objects (directory markers `…/` excluded) and their bytes. */
-  async stats(bucket: string): Promise<{ files: number; bytes: number }> {
+  /** Objects (directory markers `…/` excluded), their bytes, and the smallest and largest object. */
+  async stats(bucket: string): Promise<{ files: number; bytes: number; minSize: number; maxSize: number }> {
     let files = 0;
     let bytes = 0;
+    let minSize = Number.POSITIVE_INFINITY;
+    let maxSize = 0;
     let token: string | undefined;
     do {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
@@ -81,17 +83,25 @@ export class BenchBuckets {
         if (o.Key?.endsWith('/')) continue;
         files++;
         bytes += o.Size ?? 0;
+        minSize = Math.min(minSize, o.Size ?? 0);
+        maxSize = Math.max(maxSize, o.Size ?? 0);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return { files, bytes };
+    return { files, bytes, minSize: files === 0 ? 0 : minSize, maxSize };
   }
 
-  /** Throws unless `bucket` holds as many objects and bytes as the source. */
-  async checkCopy(label: string, bucket: string, src: { files: number; bytes: number }): Promise<void> {
+  /**
+   * Throws unless `bucket` holds as many objects and bytes as the source, and, with `eachBytes` (every
+   * source file has that size), unless every object has exactly that size.
+   */
+  async checkCopy(label: string, bucket: string, src: { files: number; bytes: number; eachBytes?: number }): Promise<void> {
     const d = await this.stats(bucket);
     if (d.files !== src.files || d.bytes !== src.bytes) {
       throw new Error(`${label}: bucket ${bucket} has ${d.files} objects / ${d.bytes} bytes, source ${src.files} / ${src.bytes}`);
+    }
+    if (src.eachBytes !== undefined && (d.minSize !== src.eachBytes || d.maxSize !== src.eachBytes)) {
+      throw new Error(`${label}: bucket ${bucket} has objects of ${d.minSize}–${d.maxSize} bytes, every source file has ${src.eachBytes}`);
     }
   }
 

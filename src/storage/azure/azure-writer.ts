@@ -18,7 +18,7 @@ import type { StorageError } from '../errors.js';
 import { OCTET_STREAM } from '../object/object-meta.js';
 import type { ObjectWriteBackend, SealedTemp, Staging, StagingHost, WriteCallback } from '../object/write-backend.js';
 import type { AzureBlobs, BlobParams } from './azure-blobs.js';
-import { blockId, newWriterId } from './azure-blobs.js';
+import { blockId, md5Of, newWriterId } from './azure-blobs.js';
 import { classifyAzureError } from './azure-errors.js';
 import { parseAzureMetadata } from './azure-meta.js';
 
@@ -146,6 +146,7 @@ export function azureWriteBackend(target: AzureWriteTarget): ObjectWriteBackend<
     headLimit: target.blockSize,
     params: (checksum) => target.params(checksum),
     startStaging: (host) => new AzureBlocks(target, host),
+    payloadDigest: (data) => Buffer.from(md5Of(data)), // Content-MD5: what Azure checks a Put Blob against (its SharedKey signs no body)
     putFinal: (data, md5, params, noReplace) => blobs.put(finalKey, data, params, path, { md5, noReplace }),
     finalObject: async () => {
       const there = await blobs.head(finalKey, path);

@@ -15,6 +15,7 @@ import { rejectsWithCode } from '../conformance/helpers.js';
 import { StorageError, toStorageError } from '../errors.js';
 import { chunks } from './test-support.js';
 import { ObjectWriter } from './object-writer.js';
+import { idleHeadBuffers } from './head-buffers.js';
 import type { ObjectWriteBackend, SealedTemp, Staging, StagingHost, WriteCallback } from './write-backend.js';
 
 /** What the fake store holds and what it was asked. */
@@ -82,11 +83,13 @@ function backend(store: FakeStore, settled: boolean[], headLimit = 16): ObjectWr
     headLimit,
     params: (checksum) => checksum,
     startStaging: (host) => new FakeStaging(store, host),
-    putFinal: async (data, md5, checksum, noReplace) => {
+    payloadDigest: (data) => createHash('sha256').update(data).digest(),
+    putFinal: async (data, digest, checksum, noReplace) => {
       store.calls.push('put');
-      assert.deepEqual(md5, createHash('md5').update(data).digest(), 'the put carries the MD5 of its bytes');
+      // As the service does with the digest the request carries (S3: x-amz-content-sha256; Azure: Content-MD5).
+      if (!digest.equals(createHash('sha256').update(data).digest())) throw new StorageError('io', 'the bytes differ from the digest (BadDigest)', { retryable: true });
       store.conditional(noReplace);
-      store.final = { data, checksum };
+      store.final = { data: Buffer.from(data), checksum }; // a service keeps its own copy of what was sent
     },
     finalObject: async () => {
       const f = store.final;
@@ -184,6 +187,67 @@ describe('object-store writer (in-memory blob ops)', () => {
       assert.equal(store.temp, undefined, 'nothing left staged');
       assert.deepEqual(settled, [false]);
     }
+  });
+
+  it('with the size announced, the head is filled in one buffer: a producer reusing its buffer changes nothing stored', async () => {
+    const store = new FakeStore();
+    const data = Buffer.from('fifteen bytes!!');
+    const w = await ObjectWriter.open(backend(store, []), { size: data.length });
+    const reused = Buffer.alloc(4);
+    for (let at = 0; at < data.length; at += reused.length) {
+      const n = data.copy(reused, 0, at, at + reused.length);
+      await new Promise<void>((resolve, reject) => w.stream.write(reused.subarray(0, n), (err) => (err ? reject(err) : resolve())));
+      reused.fill(0x2a); // the producer's next read lands in the same buffer
+    }
+    w.stream.end();
+    assert.equal((await w.commit()).size, data.length);
+    assert.deepEqual(store.final?.data, data);
+    assert.deepEqual(store.calls, ['put']);
+  });
+
+  it('more or fewer bytes than announced fail with size_mismatch and publish nothing, within the head or beyond it', async () => {
+    for (const [size, bytes] of [[10, 16], [10, 40], [12, 7], [0, 3]] as const) {
+      const store = new FakeStore();
+      const settled: boolean[] = [];
+      const w = await ObjectWriter.open(backend(store, settled), { size });
+      await pipeline(Readable.from(chunks(Buffer.alloc(bytes, 7), 5)), w.stream);
+      await rejectsWithCode(() => w.commit(), 'size_mismatch', `${bytes} bytes announced as ${size}`);
+      assert.equal(store.final, undefined);
+      assert.equal(store.temp, undefined, 'nothing left staged');
+      assert.deepEqual(settled, [false]);
+    }
+  });
+
+  it('the put carries the digest of the bytes as they were before verify: a verify that alters them publishes nothing', async () => {
+    const store = new FakeStore();
+    const data = Buffer.from('sixteen bytes!!!');
+    const w = await ObjectWriter.open(backend(store, []), { size: data.length });
+    w.stream.end(data);
+    const err = await w.commit({ verify: async (s) => { for (const c of await s.toArray()) (c as Buffer).fill(0); } }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof StorageError && err.code === 'io', String(err));
+    assert.equal(store.final, undefined);
+  });
+
+  it('large heads come from a pool: given back after a successful put, reused by the next file, never after a failed one', async () => {
+    const MiB = 1 << 20;
+    const store = new FakeStore();
+    const one = async (data: Buffer, verify?: () => void): Promise<void> => {
+      const w = await ObjectWriter.open(backend(store, [], 2 * MiB), { size: data.length });
+      await pipeline(Readable.from(chunks(data, 256 * 1024)), w.stream);
+      await w.commit(verify === undefined ? {} : { verify: async (s) => { await s.toArray(); verify(); } });
+    };
+    const a = Buffer.alloc(MiB + 5, 1);
+    const b = Buffer.alloc(MiB + 9, 2);
+    const before = idleHeadBuffers();
+    await one(a);
+    assert.deepEqual(store.final?.data, a);
+    assert.equal(idleHeadBuffers(), before + 1, 'given back after the put');
+    await one(b);
+    assert.deepEqual(store.final?.data, b, 'the reused buffer carries the second file exactly');
+    assert.equal(idleHeadBuffers(), before + 1, 'taken and given back again');
+    await assert.rejects(one(Buffer.alloc(MiB + 3, 3), () => { throw new StorageError('checksum_mismatch', 'no'); }), /no/);
+    assert.equal(idleHeadBuffers(), before, 'a failed commit does not give its buffer back');
+    assert.deepEqual(store.final?.data, b);
   });
 
   it('a wrong expected size fails before anything is published', async () => {

@@ -6,8 +6,11 @@
  * object in memory:
  * - The first `headLimit` bytes are kept in memory. If the stream ends within them (most files), `commit()`
  *   publishes them with ONE put at the final name: no temporary object, no second read. With `verify`, the
- *   in-memory bytes go to `verify` first and the put carries their MD5, taken before `verify` saw them: the
- *   service refuses any other bytes, so what is stored is what was verified.
+ *   in-memory bytes go to `verify` first and the put carries their payload digest (the store's: S3 signs a
+ *   SHA-256 of the body into the request, Azure sends Content-MD5), taken before `verify` saw them: the
+ *   service refuses any other bytes, so what is stored is what was verified. When the expected size is
+ *   given and fits, the head is one buffer of that size filled as chunks arrive (one copy of each byte,
+ *   no concatenation at commit), reused across files when large (head-buffers.ts).
  * - Beyond `headLimit`, the bytes are staged (write-backend.ts `Staging`) under the temporary name
  *   `<dir>/.<name>.barge-<id>.part`, with bounded memory. `commit()` seals the temporary object, checks its
  *   stored size, hands a read-back of it to `verify` when asked (the bytes really stored, read once), then
@@ -22,11 +25,11 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
 import type { CommitOptions, CommitResult, WriteOptions, Writer } from '../driver.js';
 import { onAbort } from '../driver-support.js';
 import { StorageError, abortedError, isStorageError } from '../errors.js';
 import { giveBackHasher, takeHasher, xxhashOf } from './hasher-pool.js';
+import { giveBackHeadBuffer, takeHeadBuffer } from './head-buffers.js';
 import type { Hasher } from './hasher-pool.js';
 import type { ObjectWriteBackend, SealedTemp, Staging, WriteCallback } from './write-backend.js';
 
@@ -39,6 +42,14 @@ export class ObjectWriter<P, T extends SealedTemp> implements Writer {
   private bytes = 0;
   private head: Buffer[] = [];
   private headBytes = 0;
+  /**
+   * The head as one buffer of the expected size (`options.size` ≤ `headLimit`), filled in place; `head`
+   * stays empty while it is used. Dropped (its filled part becoming the first chunk of `head`) if more
+   * bytes come than announced.
+   */
+  private headBuffer: Buffer | undefined;
+  /** The pooled buffer behind `headBuffer` (head-buffers.ts), given back after a successful put only. */
+  private headPooled: Buffer | undefined;
   private staging: Staging<P, T> | undefined;
   private readBack: Readable | undefined;
   private abortRequested = false;
@@ -86,6 +97,10 @@ export class ObjectWriter<P, T extends SealedTemp> implements Writer {
   private accept(chunk: Buffer, cb: WriteCallback): void {
     this.hasher?.update(chunk);
     this.bytes += chunk.length;
+    if (this.staging === undefined && this.intoHeadBuffer(chunk)) {
+      cb();
+      return;
+    }
     const own = Buffer.allocUnsafe(chunk.length);
     chunk.copy(own);
     if (this.staging !== undefined) {
@@ -108,6 +123,32 @@ export class ObjectWriter<P, T extends SealedTemp> implements Writer {
       },
     });
     this.staging.write(chunks, cb);
+  }
+
+  /**
+   * Copy `chunk` into the preallocated head when the announced size allows it (true: taken). Why: a file
+   * that is published by one put is then copied once on its way, instead of once per chunk and again
+   * when the chunks are joined; from head-buffers.ts's pool when it is large (no page faults on reuse).
+   */
+  private intoHeadBuffer(chunk: Buffer): boolean {
+    const expected = this.options.size;
+    if (this.head.length === 0 && this.headBuffer === undefined && this.headBytes === 0 && expected !== undefined && expected > 0 && expected <= this.backend.headLimit) {
+      const head = takeHeadBuffer(expected, this.backend.headLimit);
+      this.headBuffer = head.buffer;
+      this.headPooled = head.pooled;
+    }
+    const buffer = this.headBuffer;
+    if (buffer === undefined) return false;
+    if (this.headBytes + chunk.length <= buffer.length) {
+      chunk.copy(buffer, this.headBytes);
+      this.headBytes += chunk.length;
+      return true;
+    }
+    // More bytes than announced (the file grew): back to a list of chunks; commit() then fails with size_mismatch.
+    this.head = [buffer.subarray(0, this.headBytes)];
+    this.headBuffer = undefined;
+    this.headPooled = undefined; // still referenced by `head`: left to the garbage collector
+    return false;
   }
 
   /** End of the stream: every staged byte must be stored before 'finish'. */
@@ -161,14 +202,19 @@ export class ObjectWriter<P, T extends SealedTemp> implements Writer {
       const noReplace = options.noReplace === true;
       const { staging } = this;
       if (staging === undefined) {
-        const data = this.head.length === 1 ? (this.head[0] as Buffer) : Buffer.concat(this.head, this.headBytes);
+        const data = this.headBuffer !== undefined ? this.headBuffer.subarray(0, this.headBytes)
+          : this.head.length === 1 ? (this.head[0] as Buffer) : Buffer.concat(this.head, this.headBytes);
+        const pooled = this.headPooled;
         this.head = [];
-        const md5 = createHash('md5').update(data).digest(); // taken first: whatever verify sees, the put sends exactly these bytes
+        this.headBuffer = undefined;
+        this.headPooled = undefined;
+        const digest = backend.payloadDigest(data); // taken first: whatever verify sees, the put sends exactly these bytes
         if (commitOptions.verify !== undefined) {
           await this.verifyFrom(commitOptions.verify, Readable.from(data.length === 0 ? [] : [data], { objectMode: false }));
           this.checkAbort();
         }
-        await this.publishing(() => backend.putFinal(data, md5, params, noReplace), noReplace, size, checksum);
+        await this.publishing(() => backend.putFinal(data, digest, params, noReplace), noReplace, size, checksum);
+        if (pooled !== undefined) giveBackHeadBuffer(pooled); // the put succeeded: nothing reads these bytes any more
         return this.published(size);
       }
       const sealed = await staging.seal();
@@ -252,6 +298,8 @@ export class ObjectWriter<P, T extends SealedTemp> implements Writer {
         if (!this.stream.destroyed) this.stream.destroy(error);
         this.releaseHasher();
         this.head = [];
+        this.headBuffer = undefined;
+        this.headPooled = undefined; // a failed put may still be sending it: not given back
         await this.staging?.discard(error);
       } finally {
         this.backend.done(false);

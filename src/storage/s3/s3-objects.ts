@@ -61,10 +61,7 @@ export interface PendingUpload {
   readonly initiated: Date | undefined;
 }
 
-/**
- * The Content-MD5 header value of a body (base64 MD5). Why exported: the writer takes it before handing the
- * same bytes to `verify`, so the service checks the PUT against the bytes that were verified.
- */
+/** The Content-MD5 header value of a body (base64 MD5): AWS requires it on a PUT with Object Lock headers. */
 export function contentMd5(body: Buffer): string {
   return createHash('md5').update(body).digest('base64');
 }
@@ -211,14 +208,17 @@ export class S3Objects {
 
   /**
    * PutObject of an in-memory body (at most one part), as one signed request without the SDK's middleware
-   * (s3-put-request.ts: the per-file request of small-file copies). Content-MD5 (`md5`, computed here unless given) lets
-   * the service reject bytes that differ from what was hashed (BadDigest), and AWS requires it with Object Lock. The lock headers are sent AND the lock is applied
-   * explicitly afterwards, like after a copy, so a service that ignores the headers cannot leave the object
+   * (s3-put-request.ts: the per-file request of small-file copies). The request is signed over the body's
+   * SHA-256 (`payloadSha256`, hex, computed here unless given), which lets the service reject bytes that
+   * differ from what was hashed (XAmzContentSHA256Mismatch). Content-MD5 is added only with Object Lock
+   * headers, where AWS requires it. The lock headers are sent AND the lock is applied explicitly
+   * afterwards, like after a copy, so a service that ignores the headers cannot leave the object
    * unprotected. Returns the new VersionId, if the bucket is versioned.
    */
-  async put(key: string, body: Buffer, params: ObjectParams, path: string, signal?: AbortSignal, md5 = contentMd5(body)): Promise<string | undefined> {
+  async put(key: string, body: Buffer, params: ObjectParams, path: string, signal?: AbortSignal, payloadSha256?: string): Promise<string | undefined> {
     const lock = params.lock;
-    const headers: Record<string, string> = { 'content-md5': md5, 'content-type': params.contentType };
+    const headers: Record<string, string> = { 'content-type': params.contentType };
+    if (lock !== undefined && (lock.retainUntil !== undefined || lock.legalHold !== undefined)) headers['content-md5'] = contentMd5(body);
     for (const [name, value] of Object.entries(params.metadata)) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
     if (params.storageClass !== undefined) headers['x-amz-storage-class'] = params.storageClass;
     if (lock?.retainUntil !== undefined) {
@@ -226,7 +226,7 @@ export class S3Objects {
       headers['x-amz-object-lock-retain-until-date'] = lock.retainUntil.toISOString();
     }
     if (lock?.legalHold !== undefined) headers['x-amz-object-lock-legal-hold'] = lock.legalHold ? 'ON' : 'OFF';
-    const res = await this.call(path, () => this.putRequest.put(key, body, headers, signal));
+    const res = await this.call(path, () => this.putRequest.put(key, body, headers, signal, payloadSha256));
     if (lock !== undefined) await this.applyLock(key, res.versionId, lock, path);
     return res.versionId;
   }

@@ -13,6 +13,7 @@ import { rejectsWithCode } from '../conformance/helpers.js';
 import { parseS3Config } from './s3-config.js';
 import { classifyS3Error } from './s3-errors.js';
 import { S3PutRequest } from './s3-put-request.js';
+import { S3Objects } from './s3-objects.js';
 
 interface Sent {
   method: string;
@@ -26,7 +27,7 @@ interface Sent {
 type Answer = { status: number; headers?: Record<string, string>; body?: string } | Error;
 
 /** A put request over a client whose HTTP handler records requests and answers from `answers`. */
-function stubbed(config: Record<string, unknown>, answers: Answer[]): { put: S3PutRequest; sent: Sent[] } {
+function stubbed(config: Record<string, unknown>, answers: Answer[]): { put: S3PutRequest; sent: Sent[]; objects: S3Objects } {
   const { settings, credentials } = parseS3Config({ endpoint: 'http://127.0.0.1:7480', accessKeyId: 'AKID', secretAccessKey: 'SECRET', bucket: 'bkt', ...config });
   const client = new S3Client({ endpoint: settings.endpoint, region: settings.region, forcePathStyle: settings.forcePathStyle, credentials });
   const sent: Sent[] = [];
@@ -38,7 +39,7 @@ function stubbed(config: Record<string, unknown>, answers: Answer[]): { put: S3P
       return { response: { statusCode: a.status, headers: a.headers ?? {}, body: Readable.from(a.body === undefined ? [] : [Buffer.from(a.body)]) } };
     },
   };
-  return { put: new S3PutRequest(client, settings), sent };
+  return { put: new S3PutRequest(client, settings), sent, objects: new S3Objects(client, settings) };
 }
 
 const HEADERS = { 'content-md5': 'bWQ1', 'content-type': 'application/octet-stream', 'x-amz-meta-barge-mode': '644', 'x-amz-meta-note': '  two  spaces ' };
@@ -71,6 +72,32 @@ describe('s3 signed PutObject (no server)', () => {
     const sdk = new SignatureV4({ credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false });
     const expected = await sdk.sign({ method: 'PUT', protocol: 'http:', hostname: '127.0.0.1', port: 7480, path: req.path, query: {}, headers: unsigned, body }, { signingDate });
     assert.equal(authorization, expected.headers.authorization);
+  });
+
+  it('signs over the payload SHA-256 it is given, and a file put carries no second digest (no Content-MD5, no SDK checksum)', async () => {
+    const body = Buffer.from('sixteen MiB, say');
+    const sha = createHash('sha256').update(body).digest('hex');
+    const { objects, sent } = stubbed({}, [{ status: 200 }, { status: 200 }]);
+    await objects.put('a', body, { metadata: { note: 'n' }, contentType: 'application/octet-stream' }, 'a', undefined, sha);
+    await objects.put('b', body, { metadata: {}, contentType: 'application/octet-stream' }, 'b');
+    for (const req of sent) {
+      assert.equal(req.headers['x-amz-content-sha256'], sha);
+      assert.match(req.headers.authorization ?? '', /SignedHeaders=[^,]*x-amz-content-sha256/);
+      const digests = Object.keys(req.headers).filter((h) => h === 'content-md5' || h.startsWith('x-amz-checksum') || h === 'x-amz-sdk-checksum-algorithm');
+      assert.deepEqual(digests, [], 'one digest of the body per request');
+    }
+    // Given a digest that is not the body's, it signs that one: the service then refuses the bytes (s3-write-path.test.ts).
+    const { put, sent: wrong } = stubbed({}, [{ status: 200 }]);
+    await put.put('c', body, HEADERS, undefined, 'f'.repeat(64));
+    assert.equal(wrong[0]?.headers['x-amz-content-sha256'], 'f'.repeat(64));
+  });
+
+  it('adds Content-MD5 to a put with Object Lock headers (AWS requires it there)', async () => {
+    const body = Buffer.from('locked');
+    const { objects, sent } = stubbed({}, [{ status: 200, headers: { 'x-amz-version-id': 'v1' } }, { status: 200 }]);
+    await objects.put('k', body, { metadata: {}, contentType: 'application/octet-stream', lock: { mode: 'GOVERNANCE', legalHold: true } }, 'k');
+    assert.equal(sent[0]?.headers['content-md5'], createHash('md5').update(body).digest('base64'));
+    assert.equal(sent[0]?.headers['x-amz-object-lock-legal-hold'], 'ON');
   });
 
   it('uses virtual-hosted URLs without forcePathStyle, and the session token', async () => {

@@ -9,8 +9,8 @@
  * RGW, 16 KiB bodies): most of Barge's CPU per small file. Everything else stays on the SDK.
  *
  * What the SDK would do and this does too: SigV4 by the SDK's own signer (`@smithy/signature-v4`) over the
- * SHA-256 of the payload (the server checks it),
- * the caller's Content-MD5, path-style or virtual-hosted URLs under the endpoint's base path, the session
+ * SHA-256 of the payload (the server checks it: the one body digest of the request),
+ * the caller's Content-MD5 when it gives one, path-style or virtual-hosted URLs under the endpoint's base path, the session
  * token, retries in the spirit of the SDK's standard mode (network errors, 5xx, throttling and clock-skew
  * answers; exponential backoff with full jitter, base 100 ms, 500 ms when throttled, at most 20 s, up to
  * `maxAttempts`), and errors shaped like SDK service exceptions (`name`/`Code` from the XML body,
@@ -170,12 +170,13 @@ export class S3PutRequest {
   }
 
   /**
-   * PUT `body` at `key` with the object headers given (lower-case names). Resolves once the service stored it;
+   * PUT `body` at `key` with the object headers given (lower-case names), signed over `payloadSha256` (the
+   * body's SHA-256 in hex, computed here unless the caller took it already). Resolves once the service stored it;
    * rejects with an SDK-shaped error (or the network error) after the retries. The body is a Buffer, so every
    * attempt sends exactly the same bytes.
    */
-  async put(key: string, body: Buffer, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<PutResult> {
-    const payloadHash = sha256Hex(body);
+  async put(key: string, body: Buffer, headers: Readonly<Record<string, string>>, signal?: AbortSignal, payloadSha256?: string): Promise<PutResult> {
+    const payloadHash = payloadSha256 ?? sha256Hex(body);
     for (let attempt = 1; ; attempt++) {
       const request = await this.sign(key, body, headers, payloadHash); // a credential failure is not retried here
       let retry: { throttled: boolean; error: unknown };

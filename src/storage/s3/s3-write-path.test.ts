@@ -2,11 +2,11 @@
  * The S3 driver's per-file write path on a real S3 service (Ceph RGW in CI): what a written file costs in
  * requests, and the safety properties the cheaper path must keep — a file is never written over a
  * directory, a small object is verified before anything is visible and published by one PutObject whose
- * Content-MD5 the service checks, and nothing is left behind when that check or `verify` fails.
+ * signed payload SHA-256 the service checks, and nothing is left behind when that check or `verify` fails.
  * Skipped with a printed reason when BARGE_TEST_S3_URL is not set.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -15,7 +15,7 @@ import { collect, forEachLimit, readBytes, rejectsWithCode, writeBytes } from '.
 import { isStorageError } from '../errors.js';
 import { reportSkipped } from '../object/test-support.js';
 import { createS3Client, parseS3Config } from './s3-config.js';
-import { S3Objects, contentMd5 } from './s3-objects.js';
+import { S3Objects } from './s3-objects.js';
 import type { RequestHandlerLike } from './s3-test-support.js';
 import { countingDriver, createBucket, deleteBucket, driverConfig, pendingUploads, rawClient, s3TestEnv, uniqueBucketName } from './s3-test-support.js';
 
@@ -144,17 +144,17 @@ else {
       await driver.close();
     });
 
-    it('the service refuses a PUT whose bytes differ from its Content-MD5 (what makes the in-memory verify safe)', async () => {
-      const { settings, credentials } = parseS3Config(driverConfig(env, bucket, { prefix: 'md5', maxAttempts: 1 }));
+    it('the service refuses a PUT whose bytes differ from its signed SHA-256 (what makes the in-memory verify safe)', async () => {
+      const { settings, credentials } = parseS3Config(driverConfig(env, bucket, { prefix: 'sha', maxAttempts: 1 }));
       const client = createS3Client(settings, credentials);
       const objects = new S3Objects(client, settings);
       const verified = randomBytes(4096);
       const sent = Buffer.from(verified);
       sent[0] = (sent[0] as number) ^ 0xff;
-      const err = await objects.put('md5/k', sent, { metadata: {}, contentType: 'application/octet-stream' }, 'k', undefined, contentMd5(verified))
+      const err = await objects.put('sha/k', sent, { metadata: {}, contentType: 'application/octet-stream' }, 'k', undefined, createHash('sha256').update(verified).digest('hex'))
         .then(() => undefined, (e: unknown) => e);
-      assert.ok(isStorageError(err, 'io') && err.retryable && err.sysCode === 'BadDigest', `expected a retryable BadDigest io error, got ${String(err)}`);
-      assert.deepEqual(await rawKeys(raw, bucket, 'md5/'), []);
+      assert.ok(isStorageError(err, 'io') && err.retryable && err.sysCode === 'XAmzContentSHA256Mismatch', `expected a retryable XAmzContentSHA256Mismatch io error, got ${String(err)}`);
+      assert.deepEqual(await rawKeys(raw, bucket, 'sha/'), []);
       client.destroy();
     });
 

@@ -2,9 +2,14 @@
  * How the S3 driver's writes reach the service: the S3 side of the shared object-store writer
  * (object/object-writer.ts holds the state machine and the data-safety rules; see its header).
  *
- * - Within `partSize` (most files): ONE PutObject at the final key carrying the Content-MD5 of the bytes
- *   that were verified: the service refuses to store anything else (BadDigest), so the bytes stored are the
- *   bytes verified — rule 2 by the store's own checksum, without a temporary key and a read-back.
+ * - Within `partSize` (most files): ONE PutObject at the final key signed over the SHA-256 of the bytes that
+ *   were verified (`x-amz-content-sha256`, taken before `verify` saw them): the service refuses to store
+ *   anything else (XAmzContentSHA256Mismatch), so the bytes stored are the bytes verified — rule 2 by the
+ *   store's own check, without a temporary key and a read-back. Why SHA-256 and not Content-MD5: SigV4
+ *   needs the payload's SHA-256 anyway (or UNSIGNED-PAYLOAD), and one digest the service checks is
+ *   enough; MD5 costs twice as much CPU per byte where SHA-256 has CPU instructions (SHA-NI, ARMv8), and
+ *   hashing was the largest part of a mover's CPU on NAS → S3 (docs/storage-drivers.md). Content-MD5 is
+ *   added only where the service requires it (Object Lock headers).
  * - Beyond it: a lib-storage multipart upload to the temporary key `<dir>/.<name>.barge-<id>.part` (at most
  *   ~(queueSize + 1) × partSize in memory), completed when the stream ends; `commit()` checks the stored
  *   size (HEAD), reads the temporary object back for `verify` when asked, and publishes it with a
@@ -17,6 +22,7 @@
  * A writer that dies leaves a temporary object or an unfinished multipart upload; `cleanupTemp` finds both.
  * No `noReplace`: S3 has no conditional copy the driver could rely on (the feature is not declared).
  */
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -156,8 +162,9 @@ export function s3WriteBackend(target: S3WriteTarget): ObjectWriteBackend<Object
     headLimit: target.partSize,
     params: (checksum) => target.params(checksum),
     startStaging: (host) => new S3Upload(target, host),
-    putFinal: async (data, md5, params) => {
-      await objects.put(finalKey, data, params, path, undefined, md5.toString('base64'));
+    payloadDigest: (data) => createHash('sha256').update(data).digest(),
+    putFinal: async (data, sha256, params) => {
+      await objects.put(finalKey, data, params, path, undefined, sha256.toString('hex'));
     },
     finalObject: async () => {
       const head = await objects.head(finalKey, path);
