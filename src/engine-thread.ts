@@ -11,10 +11,12 @@ import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { createEngine } from './compose-engine.js';
 import type { EngineThreadMessage, EngineThreadReply } from './engine-host.js';
+import { nameThisThread } from './lib/thread-name.js';
 
 const port = parentPort;
 if (!port) throw new Error('engine-thread.ts runs as a worker thread (see engine-host.ts)');
 const config = workerData.config as Config;
+nameThisThread('barge-engine');
 const logger = createLogger(config.logLevel);
 const reply = (m: EngineThreadReply) => port.postMessage(m);
 

@@ -1,7 +1,8 @@
 /**
- * Small files ride together: a mover slot holds one large transfer or `smallPerSlot` small ones, so
- * the posix copy workers receive several small files per message and commit them together (one
- * syncfs where the kernel reports its errors). Real engine, SQLite, real directories; the assertions
+ * Small files ride together: a mover slot holds one large transfer, `smallPerSlot` small ones, or
+ * one batch call of up to 64 small copies (mover/batch-transfer.ts), so the posix copy workers
+ * receive several small files per message and commit them together (one syncfs where the kernel
+ * reports its errors). Real engine, SQLite, real directories; the assertions
  * are on the copied bytes and on the shared copy pool's own counters.
  */
 import { after, describe, it } from 'node:test';
@@ -64,11 +65,16 @@ describe('engine: small files share mover slots and copy-worker messages', () =>
     }
   });
 
-  it('one slot of 1: a file at a time, so one message per file (the weight is what lets them share)', async () => {
+  it('one slot of 1: small files still travel as one batch call (mover/batch-transfer.ts), the large file alone', async () => {
     b = await boot({ engine: true, overrides: { engine: { slots: 1, smallPerSlot: 1, batchFiles: 200 } } });
     try {
       const s = await copyAll(b, tree(24, 1));
-      assert.deepEqual([s.messages, s.jobs, s.grouped], [25, 25, 0]);
+      assert.equal(s.jobs, 25);
+      // One slot of 1 used to mean one message per file (25): the batch path sends each run of small
+      // copies between other items (a folder's mkdir) as one message, whatever the slot's weight —
+      // here one per folder (4) and the large file alone.
+      assert.ok(s.messages <= 5, `${s.messages} messages for 25 files`);
+      if (fileSystemSync() !== null) assert.ok(s.grouped >= 4, `the small files were group commits (${s.grouped})`);
     } finally {
       await b.stop();
       b = undefined;

@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { startBarge, type BargeChild } from './barge-main.js';
 import { createCopyTask, createShares, runAndWait, signIn, type Shares } from './barge-copy.js';
 import { fmt } from './session.js';
-import { cpuSecondsOf, RssSampler } from './rss.js';
+import { cpuSecondsOf, RssSampler, threadCpuOf } from './rss.js';
 import type { Timed } from './tools.js';
 
 const PASSWORD = 'bench-admin-password';
@@ -26,9 +26,10 @@ export interface BargeBench {
   /**
    * Runs a task; its timing is run → finished_at, its `maxRssKiB` the largest VmRSS of the server
    * sampled during the run (every 200 ms; the sampler is left in `lastSampler` for VmHWM), its
-   * `cpuSeconds` the server's CPU time over the run (API polling included: ~10 requests/s).
+   * `cpuSeconds` the server's CPU time over the run, every thread and waited-for child (API polling
+   * included: ~10 requests/s), `threads` the same by thread name (src/lib/thread-name.ts).
    */
-  run(taskId: string): Promise<Timed & { note: string }>;
+  run(taskId: string): Promise<Timed & { note: string; threads: Map<string, number> }>;
   lastSampler: RssSampler | undefined;
 }
 
@@ -52,7 +53,8 @@ export async function bootBarge(work: string, src: string, dst: string): Promise
     server, shares, cpuProfDir, lastSampler: undefined,
     task: (name, options) => createCopyTask(server, shares, name, options),
     async run(taskId) {
-      const cpu0 = cpuSecondsOf(server.pid) ?? 0;
+      const cpu0 = cpuSecondsOf(server.pid, true) ?? 0;
+      const threads0 = threadCpuOf(server.pid);
       const sampler = new RssSampler(server.pid, 200);
       bench.lastSampler = sampler;
       let r;
@@ -61,9 +63,11 @@ export async function bootBarge(work: string, src: string, dst: string): Promise
       } finally {
         sampler.stop(); // while the server still runs: VmHWM is read from the live process
       }
-      const cpuSeconds = (cpuSecondsOf(server.pid) ?? cpu0) - cpu0;
+      const cpuSeconds = (cpuSecondsOf(server.pid, true) ?? cpu0) - cpu0;
+      const threads = new Map<string, number>();
+      for (const [name, sec] of threadCpuOf(server.pid)) threads.set(name, sec - (threads0.get(name) ?? 0));
       const walk = r.walkSeconds === undefined ? 'walk done before the first poll' : `walk done after ~${fmt(r.walkSeconds, 1)} s`;
-      return { seconds: r.seconds, maxRssKiB: sampler.maxRssKiB, cpuSeconds, note: `${walk}; ${fmt(Number(r.execution.nodes_done))} files done` };
+      return { seconds: r.seconds, maxRssKiB: sampler.maxRssKiB, cpuSeconds, threads, note: `${walk}; ${fmt(Number(r.execution.nodes_done))} files done` };
     },
   };
   return bench;

@@ -21,6 +21,10 @@ export interface Column {
   cpuSeconds?: number;
   /** Free-form detail printed under the table (walk time, …). */
   note?: string;
+  /** CPU seconds by thread name, where the copy ran in a process we can look into (Barge). */
+  threads?: Map<string, number>;
+  /** CPU seconds of every round of this column (bestOfRounds), the kept one included. */
+  cpuRounds?: number[];
 }
 
 export interface Source {
@@ -52,7 +56,7 @@ async function freshDestination(src: Source, dst: string): Promise<void> {
  * Runs one column: `copy` performs the copy into `dst` and returns its own timing (a tool's wall
  * time, or Barge's run → finished_at).
  */
-export async function measureColumn(label: string, src: Source, dst: string, copy: () => Promise<Timed & { note?: string }>): Promise<Column> {
+export async function measureColumn(label: string, src: Source, dst: string, copy: () => Promise<Timed & { note?: string; threads?: Map<string, number> }>): Promise<Column> {
   await freshDestination(src, dst);
   await syncDisks();
   process.stdout.write(`  ${label}… `);
@@ -61,7 +65,7 @@ export async function measureColumn(label: string, src: Source, dst: string, cop
   await checkCopy(label, src, dst);
   const extra = [t.cpuSeconds === undefined ? '' : `CPU ${fmt(t.cpuSeconds, 1)} s`, t.maxRssKiB ? `peak RSS ${fmt(t.maxRssKiB / 1024)} MiB` : ''].filter(Boolean);
   console.log(`${fmt(t.seconds, 2)} s (+ ${fmt(trailing, 2)} s sync)${extra.length ? `, ${extra.join(', ')}` : ''}`);
-  return { label, seconds: t.seconds, durableSeconds: t.seconds + trailing, maxRssKiB: t.maxRssKiB, cpuSeconds: t.cpuSeconds, note: t.note };
+  return { label, seconds: t.seconds, durableSeconds: t.seconds + trailing, maxRssKiB: t.maxRssKiB, cpuSeconds: t.cpuSeconds, note: t.note, threads: t.threads };
 }
 
 /**
@@ -72,13 +76,15 @@ export async function measureColumn(label: string, src: Source, dst: string, cop
  */
 export async function bestOfRounds(rounds: number, columns: ReadonlyArray<{ label: string; run: () => Promise<Column> }>): Promise<Column[]> {
   const best = new Map<string, Column>();
+  const cpus = new Map<string, number[]>();
   for (let round = 1; round <= rounds; round++) {
     if (rounds > 1) console.log(`  round ${round} of ${rounds}`);
     for (const c of columns) {
       const col = await c.run();
+      if (col.cpuSeconds !== undefined) cpus.set(c.label, [...(cpus.get(c.label) ?? []), col.cpuSeconds]);
       const prev = best.get(c.label);
       if (!prev || col.seconds < prev.seconds) best.set(c.label, col);
     }
   }
-  return columns.map((c) => best.get(c.label) as Column);
+  return columns.map((c) => ({ ...(best.get(c.label) as Column), cpuRounds: cpus.get(c.label) }));
 }

@@ -5,7 +5,7 @@
  * transfers. CPU time (/proc/<pid>/stat, all threads) is the figure that stays meaningful on a shared,
  * busy machine, where wall-clock times swing with the neighbours' load.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface MemoryStatus {
   rssKiB: number;
@@ -24,16 +24,48 @@ export function memoryOf(pid: number): MemoryStatus | undefined {
   return { rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM') };
 }
 
-/** User + system CPU seconds used so far by `pid` (all its threads), or undefined when it is gone. */
-export function cpuSecondsOf(pid: number): number | undefined {
+/**
+ * User + system CPU seconds used so far by `pid` (all its threads), or undefined when it is gone.
+ * `withChildren`: plus what its waited-for child processes used (cutime + cstime), so that a server
+ * that forks helpers is charged for them too.
+ */
+export function cpuSecondsOf(pid: number, withChildren = false): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command (which may contain spaces) start at state: utime and stime are 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const children = withChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (Number(fields[11]) + Number(fields[12]) + children) / CLOCK_TICKS;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds used so far by each thread of `pid`, summed by thread name (/proc/<pid>/task/<tid>/stat;
+ * Node names its threads: `node` the main loop, `libuv-worker`, `V8 DefaultWorke`…, worker threads as
+ * set by the process). Why: "where do the microseconds go" needs the split between the event loop(s),
+ * the copy workers, libuv's pool and V8's GC helpers. Threads that ended are not counted.
+ */
+export function threadCpuOf(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** USER_HZ: 100 on every Linux architecture Node runs on. */

@@ -21,6 +21,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ChecksumAlgorithm as InFlightChecksum } from '../lib/hashing.js';
+import type { BatchTransferFile, BatchTransferOptions, BatchTransferOutcome } from './batch-transfer.js';
 
 /** What kind of object an entry is. Why `other`: sockets, FIFOs and devices must be reported, never read. */
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -380,6 +381,13 @@ export interface StorageDriver {
    * Why: posix → posix copies are dominated by per-call overhead when streamed through the event loop.
    */
   transferTo?(path: string, dst: StorageDriver, dstPath: string, options?: TransferToOptions): Promise<TransferToResult | null>;
+  /**
+   * Optional: `transferTo` for many files to the same `dst` in one call (batch-transfer.ts). Resolves
+   * `null`, having done nothing, when it has no fast way to `dst`; otherwise one outcome per file, in
+   * order — each exactly what `transferTo` would have given (a failure is a StorageError in its slot,
+   * never a rejection of the batch). Why: per-file overhead dominates small files (issue #14).
+   */
+  transferBatch?(files: readonly BatchTransferFile[], dst: StorageDriver, options?: BatchTransferOptions): Promise<BatchTransferOutcome[] | null>;
 }
 
 /** Factory registered per kind in `registry.ts`. Why async: drivers validate their root or connect first. */

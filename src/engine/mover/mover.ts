@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { setTimeout as delay } from 'node:timers/promises';
-import { toStorageError } from '../../storage/errors.js';
+import { StorageError, toStorageError } from '../../storage/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { LedgerRepository } from '../../store/ledger-repository.js';
 import type { FileLedgerRow, CatalogEntryRow } from '../../store/schema.js';
@@ -15,7 +15,8 @@ import type { ExecutionContext } from '../execution-context.js';
 import type { Batch, LedgerStatus, WorkItem } from '../queue/work-item.js';
 import { Semaphore } from './semaphore.js';
 import { ParallelShare, type PermitStore } from './parallel-share.js';
-import { runItem } from './item-runner.js';
+import { runItem, type ItemOutcome } from './item-runner.js';
+import { groupAt, transferGroup } from './batch-transfer.js';
 import { catalogRow } from './catalog-row.js';
 import { baseName, parentOf } from '../dispatcher/plan.js';
 
@@ -259,7 +260,9 @@ export class Mover {
         if (!ctx.runnable || this.draining) break;
         const parallel = ctx.opts.parallel === null ? null : this.limitOf(ctx);
         const { item, previous: prev } = todo[next] as { item: WorkItem; previous?: LedgerStatus };
-        const units = this.weight(item);
+        // Small copies the source driver takes many at a time go as one call, holding one slot.
+        const group = groupAt(ctx, todo, next, this.smallFileBytes);
+        const units = group.length > 1 ? this.smallPerSlot : this.weight(item);
         // A wait cancelled by force_stop holds no slot: leave without releasing one.
         if (!(await this.slots.acquire(ctx.abort.signal, units).then(() => true, () => false))) break;
         if (!ctx.runnable || this.draining) {
@@ -282,15 +285,17 @@ export class Mover {
           next--;
           continue;
         }
-        this.backlog -= units;
-        ctx.inflight++;
-        started.push(this.runOne(ctx, item, prev, entry).finally(() => {
-          ctx.inflight--;
+        const files = Math.max(1, group.length);
+        this.backlog -= group.length > 1 ? group.length : units;
+        ctx.inflight += files;
+        started.push((group.length > 1 ? this.runGroup(ctx, group, entry) : this.runOne(ctx, item, prev, entry)).finally(() => {
+          ctx.inflight -= files;
           this.slots.release(units);
           const waiting = this.fileWaiters.get(ctx.id);
           this.fileWaiters.delete(ctx.id);
           for (const wake of waiting ?? []) wake();
         }));
+        next += files - 1;
       }
       await Promise.allSettled(started);
     } finally {
@@ -339,7 +344,57 @@ export class Mover {
     }
   }
 
-  private async runOne(ctx: ExecutionContext, item: WorkItem, previous: LedgerStatus | undefined, entry: OpenBatch): Promise<void> {
+  /**
+   * A group of small copies through the source driver's batch call (batch-transfer.ts). Each file's
+   * outcome is recorded as runOne would; a retryable failure goes on through runOne from its second
+   * attempt (after the same backoff); without a batch path after all, every file goes through runOne.
+   */
+  private async runGroup(ctx: ExecutionContext, group: Array<{ item: WorkItem; previous?: LedgerStatus }>, entry: OpenBatch): Promise<void> {
+    let inflight = 0;
+    let outcomes: Array<ItemOutcome | StorageError> | null;
+    try {
+      outcomes = await transferGroup(ctx, group.map((g) => g.item), this.smallFileBytes, (n) => {
+        inflight += n;
+        entry.inflightBytes += n;
+      });
+    } finally {
+      entry.inflightBytes -= inflight;
+    }
+    if (outcomes === null) {
+      await Promise.all(group.map((g) => this.runOne(ctx, g.item, g.previous, entry)));
+      return;
+    }
+    const retries: Array<Promise<void>> = [];
+    outcomes.forEach((out, k) => {
+      const item = (group[k] as { item: WorkItem }).item;
+      if (!(out instanceof StorageError)) return this.succeeded(ctx, item, out, 1, entry.counts);
+      if (ctx.abort.signal.aborted) return; // force_stop: not an error of this file
+      if (!out.retryable || this.cfg.attempts < 2) return this.failed(ctx, item, out, 1, entry.counts);
+      this.log.warn({ execution: ctx.id, path: item.src.path, code: out.code, attempt: 1 }, 'retrying file');
+      retries.push(delay(this.cfg.backoffMs, undefined, { signal: ctx.abort.signal }).then(() => this.runOne(ctx, item, undefined, entry, 2), () => undefined));
+    });
+    await Promise.all(retries);
+  }
+
+  private succeeded(ctx: ExecutionContext, item: WorkItem, out: ItemOutcome, attempt: number, counts: BatchCounts): void {
+    if (item.op !== 'mkdir') {
+      counts.doneFiles++;
+      counts.doneBytes += out.size;
+      this.totals.filesDone++;
+      this.totals.bytesDone += out.size;
+    }
+    const cat = catalogRow(ctx, item, out, this.clock.now().toISOString());
+    if (cat) this.catalogBuffer.push(cat);
+    if (item.op !== 'mkdir') this.buffer(this.row(ctx, item, out.status, out.size, out.checksum, null, out.note ?? null, attempt));
+  }
+
+  private failed(ctx: ExecutionContext, item: WorkItem, e: StorageError, attempt: number, counts: BatchCounts): void {
+    counts.failedFiles++;
+    this.failures.set(e.code, (this.failures.get(e.code) ?? 0) + 1);
+    this.buffer(this.row(ctx, item, 'failed', item.size, null, e.code, e.message, attempt));
+  }
+
+  private async runOne(ctx: ExecutionContext, item: WorkItem, previous: LedgerStatus | undefined, entry: OpenBatch, firstAttempt = 1): Promise<void> {
     const counts = entry.counts;
     let inflight = 0;
     const hooks = {
@@ -350,18 +405,9 @@ export class Mover {
       recordNow: (it: WorkItem, status: LedgerStatus, size: number, checksum: string | null) =>
         this.ledger.record([this.row(ctx, it, status, size, checksum, null, null, 1)]),
     };
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = firstAttempt; ; attempt++) {
       try {
-        const out = await runItem(ctx, item, previous, hooks);
-        if (item.op !== 'mkdir') {
-          counts.doneFiles++;
-          counts.doneBytes += out.size;
-          this.totals.filesDone++;
-          this.totals.bytesDone += out.size;
-        }
-        const cat = catalogRow(ctx, item, out, this.clock.now().toISOString());
-        if (cat) this.catalogBuffer.push(cat);
-        if (item.op !== 'mkdir') this.buffer(this.row(ctx, item, out.status, out.size, out.checksum, null, out.note ?? null, attempt));
+        this.succeeded(ctx, item, await runItem(ctx, item, previous, hooks), attempt, counts);
         return;
       } catch (err) {
         const e = toStorageError(err, item.src.path);
@@ -373,9 +419,7 @@ export class Mover {
           if (ctx.abort.signal.aborted) return;
           continue;
         }
-        counts.failedFiles++;
-        this.failures.set(e.code, (this.failures.get(e.code) ?? 0) + 1);
-        this.buffer(this.row(ctx, item, 'failed', item.size, null, e.code, e.message, attempt));
+        this.failed(ctx, item, e, attempt, counts);
         return;
       } finally {
         entry.inflightBytes -= inflight;

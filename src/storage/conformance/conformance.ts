@@ -16,6 +16,7 @@ import { dataCases } from './data-cases.js';
 import type { ConformanceContext, MakeDriver } from './helpers.js';
 import { namespaceCases } from './namespace-cases.js';
 import { transferCases } from './transfer-cases.js';
+import { batchTransferCases } from './batch-transfer-cases.js';
 import { writerCases } from './writer-cases.js';
 
 export type { DriverUnderTest, MakeDriver } from './helpers.js';
@@ -44,5 +45,6 @@ export function runConformance(name: string, makeDriver: MakeDriver): void {
     namespaceCases(ctx);
     dataCases(ctx);
     transferCases(ctx);
+    batchTransferCases(ctx);
   });
 }

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { StorageError, abortedError } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
 import type { FsCredentials } from './fs-credentials.js';
-import { MAX_JOBS_PER_MESSAGE, type JobOutcome, type WorkerReply, type WorkerRequest } from './copy-protocol.js';
+import { MAX_JOBS_PER_MESSAGE, MAX_SINGLES_PER_MESSAGE, type JobOutcome, type WorkerReply, type WorkerRequest } from './copy-protocol.js';
 
 /** Settings of a {@link CopyPool}. */
 export interface CopyPoolOptions {
@@ -48,10 +48,11 @@ interface Pending {
   resolve(result: CopyJobResult): void;
   reject(err: unknown): void;
   detach?: () => void;
-  /** Resolves once the job has an outcome (whatever it is). */
-  readonly settled: Promise<void>;
-  markSettled(): void;
+  /** Called once the job has an outcome (whatever it is); close() waits on it. */
+  onSettled?: () => void;
   isSettled: boolean;
+  /** On the first job of a runMany group: how many queued jobs, this one included, travel together. */
+  group?: number;
 }
 
 interface Slot {
@@ -126,9 +127,7 @@ export class CopyPool {
     if (opts.signal?.aborted) return Promise.reject(abortedError(opts.signal, job.dstPath));
     if (opts.closing?.aborted) return Promise.reject(new StorageError('closed', 'driver closed', { path: job.dstPath }));
     return new Promise<CopyJobResult>((resolve, reject) => {
-      let markSettled = (): void => {};
-      const settled = new Promise<void>((r) => (markSettled = r));
-      const p: Pending = { id: this.nextId++, job, onBytes: opts.onBytes, signal: opts.signal, resolve, reject, settled, markSettled, isSettled: false };
+      const p: Pending = { id: this.nextId++, job, onBytes: opts.onBytes, signal: opts.signal, resolve, reject, isSettled: false };
       // Two signals (the caller's, and the driver's close) rather than AbortSignal.any: that allocates a
       // signal with weak references per file, measurable at thousands of files per second.
       const { signal, closing } = opts;
@@ -148,6 +147,46 @@ export class CopyPool {
   }
 
   /**
+   * Copy many files; one outcome per job, in order (a failure is a StorageError in its slot, `aborted`
+   * when the signal fired first). Why: a batch of small files travels to a worker as messages of up to
+   * {@link MAX_JOBS_PER_MESSAGE} jobs — one group commit each — and comes back as one promise, instead
+   * of one promise and a share of a 16-file message per file (issue #14).
+   */
+  runMany(jobs: readonly CopyJob[], opts: { signal?: AbortSignal; closing?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<Array<CopyJobResult | StorageError>> {
+    const { signal, closing } = opts;
+    const early = this.closed || closing?.aborted ? (j: CopyJob) => new StorageError('closed', 'copy pool is closed', { path: j.dstPath })
+      : signal?.aborted ? (j: CopyJob) => abortedError(signal, j.dstPath) : undefined;
+    if (early || jobs.length === 0) return Promise.resolve(jobs.map((j) => (early as (j: CopyJob) => StorageError)(j)));
+    return new Promise((resolve) => {
+      const out = new Array<CopyJobResult | StorageError>(jobs.length);
+      let left = jobs.length;
+      const members: Pending[] = [];
+      const onAbort = (): void => {
+        for (const p of members) this.abortJob(p);
+      };
+      const done = (k: number, r: CopyJobResult | StorageError): void => {
+        out[k] = r;
+        if (--left > 0) return;
+        signal?.removeEventListener('abort', onAbort);
+        closing?.removeEventListener('abort', onAbort);
+        resolve(out);
+      };
+      jobs.forEach((job, k) => {
+        members.push({
+          id: this.nextId++, job, onBytes: opts.onBytes, signal, isSettled: false,
+          resolve: (r) => done(k, r), reject: (e) => done(k, e instanceof StorageError ? e : new StorageError('io', String(e), { path: job.dstPath })),
+        });
+      });
+      for (let k = 0; k < members.length; k += MAX_JOBS_PER_MESSAGE) members[k]!.group = Math.min(MAX_JOBS_PER_MESSAGE, members.length - k);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      closing?.addEventListener('abort', onAbort, { once: true });
+      const wasEmpty = this.queue.length === 0;
+      this.queue.push(...members);
+      if (wasEmpty) setImmediate(() => this.pump());
+    });
+  }
+
+  /**
    * Stop every worker. Queued jobs reject with `closed`; running ones are aborted and given up to
    * `graceMs` to remove their temporary files before the threads are terminated. Idempotent.
    */
@@ -160,7 +199,7 @@ export class CopyPool {
     for (const s of slots) s.jobs.forEach((p, k) => Atomics.store(s.flags, k, p.id));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(running.map((p) => p.settled)),
+      Promise.all(running.map((p) => new Promise<void>((r) => (p.isSettled ? r() : (p.onSettled = r))))),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
     ]);
     clearTimeout(timer);
@@ -196,10 +235,12 @@ export class CopyPool {
       // messages cost fewer syncfs calls than spreading a few files over every idle worker).
       const idle = this.slots.filter((s) => s.jobs.length === 0).length + (this.options.workers - this.slots.length);
       const even = Math.ceil(this.queue.length / Math.max(1, idle));
-      const share = Math.min(MAX_JOBS_PER_MESSAGE, Math.max(1, even, Math.min(this.queue.length, MIN_GROUP)));
-      const jobs: Pending[] = [this.queue.shift() as Pending];
-      if (this.isSmall(jobs[0]!)) {
-        while (jobs.length < share && this.queue.length > 0 && this.isSmall(this.queue[0]!)) jobs.push(this.queue.shift() as Pending);
+      const share = Math.min(MAX_SINGLES_PER_MESSAGE, Math.max(1, even, Math.min(this.queue.length, MIN_GROUP)));
+      const head = this.queue[0] as Pending;
+      // A runMany group travels whole (one group commit); files queued one by one share messages.
+      const jobs: Pending[] = head.group !== undefined ? this.queue.splice(0, head.group) : [this.queue.shift() as Pending];
+      if (head.group === undefined && this.isSmall(head)) {
+        while (jobs.length < share && this.queue.length > 0 && this.queue[0]!.group === undefined && this.isSmall(this.queue[0]!)) jobs.push(this.queue.shift() as Pending);
       }
       slot.jobs = jobs;
       slot.flags.fill(0);
@@ -270,7 +311,7 @@ export class CopyPool {
   private settle(p: Pending, outcome: CopyJobResult | Error): void {
     if (p.isSettled) return;
     p.isSettled = true;
-    p.markSettled();
+    p.onSettled?.();
     p.detach?.();
     if (outcome instanceof Error) p.reject(outcome);
     else p.resolve(outcome);

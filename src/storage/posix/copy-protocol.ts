@@ -5,8 +5,13 @@
 import type { StorageErrorCode } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
 
-/** Most jobs one message carries; also the length of a worker's abort-flag array. */
-export const MAX_JOBS_PER_MESSAGE = 16;
+/**
+ * Most jobs one message carries; also the length of a worker's abort-flag array. A message is one
+ * group commit (copy-worker.ts): a batch of small files (CopyPool.runMany) travels as messages this
+ * large; files queued one by one share messages of at most {@link MAX_SINGLES_PER_MESSAGE}.
+ */
+export const MAX_JOBS_PER_MESSAGE = 64;
+export const MAX_SINGLES_PER_MESSAGE = 16;
 
 /** Pool → worker: run these jobs in order. Job `k` of the message is aborted when `abortFlags[k] === id`. */
 export interface WorkerRequest {

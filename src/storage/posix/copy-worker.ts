@@ -16,6 +16,7 @@ import { closeStaged, closeStagedQuietly, discardStaged, publishStaged, runCopyJ
 import { fileSystemSync, type SyncFileSystem } from './fs-sync.js';
 import type { JobOutcome, WorkerReply, WorkerRequest } from './copy-protocol.js';
 import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
+import { nameThisThread } from '../../lib/thread-name.js';
 
 function switchOrRefuse(creds: FsCredentials | null): StorageError | null {
   if (creds === null) return null;
@@ -35,6 +36,7 @@ const { abortFlags, chunkBytes, progressBytes, progressMs, useSyncfs, credential
 const refusal = switchOrRefuse(credentials);
 /** Null where syncfs cannot be trusted or loaded: every file is then fsynced on its own. */
 const syncfs = fileSystemSync(useSyncfs);
+nameThisThread('barge-copy');
 const flags = new Int32Array(abortFlags);
 const buffer = Buffer.allocUnsafe(chunkBytes);
 const port = parentPort!;

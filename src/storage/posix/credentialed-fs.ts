@@ -36,7 +36,7 @@ export class CredentialedFs {
   /** Called when no call is in flight any more (close waits for it). */
   private onIdle: (() => void) | undefined;
 
-  private constructor(readonly credentials: FsCredentials, private readonly worker: Worker) {
+  private constructor(readonly credentials: FsCredentials | null, private readonly worker: Worker) {
     worker.on('message', (msg: FsOpReply) => this.onReply(msg));
     const gone = (err: unknown): void => {
       this.lost = new StorageError(this.closed ? 'closed' : 'io', `credentialed file thread stopped: ${err instanceof Error ? err.message : String(err)}`, { retryable: !this.closed });
@@ -50,8 +50,9 @@ export class CredentialedFs {
   /**
    * Start the thread and wait until it holds `credentials`. Rejects with `permission_denied` when the
    * process cannot switch (not root, no CAP_SETUID/CAP_SETGID, no koffi): never a thread with root's rights.
+   * `null`: a thread with the process's own ids (path-ops.ts, ownFsThread).
    */
-  static async start(credentials: FsCredentials): Promise<CredentialedFs> {
+  static async start(credentials: FsCredentials | null): Promise<CredentialedFs> {
     const source = workerSource('fs-op-worker');
     const worker = new Worker(source.code, { eval: source.eval, workerData: { credentials } });
     let settle: { onMessage?: (m: FsOpReady) => void; onError?: (e: unknown) => void; onExit?: (c: number) => void } = {};

@@ -30,6 +30,8 @@ export interface ListedEntry {
 export type FsOp =
   | { readonly op: 'lstat' | 'stat' | 'readlink' | 'readdir' | 'realpath' | 'rmdir' | 'unlink'; readonly path: string }
   | { readonly op: 'list'; readonly path: string }
+  /** lstat of these names of `dir` (a listing's entries, a chunk at a time): ListedEntry[] in order. */
+  | { readonly op: 'lstatMany'; readonly dir: string; readonly names: readonly string[] }
   | { readonly op: 'mkdir'; readonly path: string; readonly recursive: boolean }
   | { readonly op: 'rename' | 'link'; readonly from: string; readonly to: string }
   | { readonly op: 'symlink'; readonly target: string; readonly path: string }

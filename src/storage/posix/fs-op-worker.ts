@@ -12,13 +12,16 @@ import { StorageError } from '../errors.js';
 import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
 import type { FsOp, FsOpReady, FsOpReply, FsOpRequest, ListedEntry, PlainStat } from './fs-op-protocol.js';
 import { createDirsSync, resolveInsideSync } from './sync-confine.js';
+import { nameThisThread } from '../../lib/thread-name.js';
 
 const port = parentPort!;
-const { credentials } = workerData as { credentials: FsCredentials };
+const { credentials } = workerData as { credentials: FsCredentials | null };
+nameThisThread(credentials === null ? 'barge-fs' : 'barge-fs-user');
 
 let refusal: string | null = null;
 try {
-  switchThreadFsCredentials(credentials);
+  // null: the process's own ids (ownFsThread in path-ops.ts: batched lstat for listings).
+  if (credentials !== null) switchThreadFsCredentials(credentials);
 } catch (err) {
   refusal = err instanceof Error ? err.message : String(err);
 }
@@ -28,8 +31,8 @@ function plain(st: Stats): PlainStat {
   return { mode: st.mode, size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs, uid: st.uid, gid: st.gid, dev: st.dev, ino: st.ino };
 }
 
-function list(dir: string): ListedEntry[] {
-  return readdirSync(dir).map((name) => {
+function list(dir: string, names: readonly string[] = readdirSync(dir)): ListedEntry[] {
+  return names.map((name) => {
     const full = join(dir, name);
     try {
       const st = lstatSync(full);
@@ -52,6 +55,7 @@ function run(op: FsOp): unknown {
     case 'rmdir': return rmdirSync(op.path);
     case 'unlink': return unlinkSync(op.path);
     case 'list': return list(op.path);
+    case 'lstatMany': return list(op.dir, op.names);
     case 'mkdir': return mkdirSync(op.path, { recursive: op.recursive });
     case 'rename': return renameSync(op.from, op.to);
     case 'link': return linkSync(op.from, op.to);

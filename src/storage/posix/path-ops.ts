@@ -10,8 +10,9 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CredentialedFs } from './credentialed-fs.js';
-import type { PlainStat } from './fs-op-protocol.js';
+import type { ListedEntry, PlainStat } from './fs-op-protocol.js';
 
 /** A directory entry's name and kind (without following links). */
 export interface TypedName {
@@ -38,6 +39,12 @@ export interface PathOps {
   lutimes(path: string, atimeSec: number, mtimeSec: number): Promise<void>;
   /** Open a file; the handle's data I/O may run on any thread. */
   open(path: string, flags: number, mode?: number): Promise<FileHandle>;
+  /**
+   * lstat of `names` in `dir`, in order (stat null: vanished meanwhile; a symlink's target read), in
+   * one call on a thread that makes the system calls back to back. Why: a listing's lstats, one
+   * promise each on libuv's pool, were ~20 µs of event-loop and libuv CPU per file walked (issue #14).
+   */
+  lstatMany(dir: string, names: readonly string[]): Promise<ListedEntry[]>;
 }
 
 /** The kind of an lstat's mode. */
@@ -72,7 +79,38 @@ export const LIBUV_PATH_OPS: PathOps = Object.freeze({
   chmod: (p: string, mode: number) => fs.chmod(p, mode),
   lutimes: (p: string, a: number, m: number) => fs.lutimes(p, a, m),
   open: (p: string, flags: number, mode?: number) => fs.open(p, flags, mode),
+  lstatMany: async (dir: string, names: readonly string[]) => {
+    const thread = await ownFsThread();
+    return thread ? thread.call<ListedEntry[]>({ op: 'lstatMany', dir, names }) : lstatEach(dir, names);
+  },
 });
+
+let own: Promise<CredentialedFs | null> | undefined;
+
+/**
+ * This thread's file thread with the process's own ids (fs-op-worker.ts), started on first use and
+ * kept (unref'd: an idle one does not hold the process); null when it cannot start — lstatMany then
+ * falls back to libuv, one lstat per name. Loaded lazily: credentialed-fs.ts imports the copy pool.
+ */
+function ownFsThread(): Promise<CredentialedFs | null> {
+  own ??= import('./credentialed-fs.js').then((m) => m.CredentialedFs.start(null)).catch(() => null);
+  return own;
+}
+
+/** lstatMany on libuv's pool (fallback). */
+async function lstatEach(dir: string, names: readonly string[]): Promise<ListedEntry[]> {
+  return Promise.all(names.map(async (name): Promise<ListedEntry> => {
+    const full = join(dir, name);
+    try {
+      const st = await fs.lstat(full);
+      return st.isSymbolicLink() ? { name, stat: st, linkTarget: await fs.readlink(full) } : { name, stat: st };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { name, stat: null };
+      throw err;
+    }
+  }));
+}
 
 /** Flags that only matter when a path is resolved or created: not repeated when a descriptor is reopened. */
 const PATH_ONLY_FLAGS = constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_TRUNC;
@@ -102,6 +140,7 @@ export function credentialedPathOps(cfs: CredentialedFs): PathOps {
     lchown: (path: string, uid: number, gid: number) => call<void>({ op: 'lchown', path, uid, gid }),
     chmod: (path: string, mode: number) => call<void>({ op: 'chmod', path, mode }),
     lutimes: (path: string, atime: number, mtime: number) => call<void>({ op: 'lutimes', path, atime, mtime }),
+    lstatMany: (dir: string, names: readonly string[]) => call<ListedEntry[]>({ op: 'lstatMany', dir, names }),
     open: async (path: string, flags: number, mode = 0o666) => {
       const fd = await call<number>({ op: 'open', path, flags, mode });
       try {

@@ -21,13 +21,15 @@ import type {
   TempCleanupResult, TransferToOptions, TransferToResult, WriteOptions, Writer,
 } from '../driver.js';
 import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } from '../driver-support.js';
-import { StorageError, classifyFsError, throwIfAborted } from '../errors.js';
+import { StorageError, classifyFsError, throwIfAborted, toStorageError } from '../errors.js';
 import { ROOT_PATH, assertNotTempPath, baseStorageName, childStoragePath, isTempFor, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
 import { PosixRoot } from './posix-root.js';
 import { PosixWriter } from './posix-writer.js';
 import { DirSyncer } from './dir-sync.js';
 import { serverSideCopy } from './posix-server-copy.js';
 import { sharedCopyPool, type CopyPool } from './copy-pool.js';
+import type { CopyJob } from './copy-job.js';
+import type { BatchTransferFile, BatchTransferOptions, BatchTransferOutcome } from '../batch-transfer.js';
 import { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriverDeps } from './posix-config.js';
 import { acquireCredentialed } from './credentialed-fs.js';
 import type { PlainStat } from './fs-op-protocol.js';
@@ -38,6 +40,8 @@ export { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriv
 const MIN_READ_HWM = 64 << 10;
 const MAX_READ_HWM = 8 << 20;
 const DEFAULT_STAT_CONCURRENCY = 64;
+/** Names of a listing lstat'ed per call (bounds the memory of a huge directory's stats in flight). */
+const LIST_CHUNK = 256;
 
 function entryOf(name: string, st: PlainStat, linkTarget?: string): Entry {
   return {
@@ -149,9 +153,20 @@ export class PosixDriver implements StorageDriver {
       throw classifyFsError(err, norm);
     }
     names = names.filter((n) => !isTempName(n)).sort();
-    for await (const entry of mapOrderedBounded(names, this.statConcurrency, (name) => this.statEntry(real, name))) {
-      throwIfAborted(options.signal, norm);
-      if (entry !== null) yield entry;
+    // lstat a chunk at a time in one call (PathOps.lstatMany); the next chunk is asked for while
+    // this one is consumed.
+    const chunk = (k: number) => this.fs.lstatMany(real, names.slice(k, k + LIST_CHUNK)).catch((err: unknown) => {
+      throw classifyFsError(err, norm);
+    });
+    let next = names.length > 0 ? chunk(0) : undefined;
+    for (let k = 0; next !== undefined; k += LIST_CHUNK) {
+      const entries = await next;
+      next = k + LIST_CHUNK < names.length ? chunk(k + LIST_CHUNK) : undefined;
+      next?.catch(() => {}); // awaited on the next turn; never unhandled if the caller stops here
+      for (const e of entries) {
+        throwIfAborted(options.signal, norm);
+        if (e.stat !== null) yield entryOf(e.name, e.stat, e.linkTarget);
+      }
     }
   }
 
@@ -338,6 +353,44 @@ export class PosixDriver implements StorageDriver {
     } finally {
       dst.liveTempNames.delete(tempName);
     }
+  }
+
+  /**
+   * Posix → posix, many files: one request to the copy pool (runMany: messages of up to 64 files, one
+   * group commit each). A file whose paths or options are refused fails in its slot; the others go.
+   */
+  async transferBatch(files: readonly BatchTransferFile[], dst: StorageDriver, options: BatchTransferOptions = {}): Promise<BatchTransferOutcome[] | null> {
+    if (!(dst instanceof PosixDriver) || dst.contextKey !== this.contextKey) return null;
+    if (this.closed || dst.closed) throw new StorageError('closed', 'driver is closed');
+    const out: BatchTransferOutcome[] = new Array(files.length);
+    const jobs: CopyJob[] = [];
+    const slots: number[] = [];
+    for (const [k, f] of files.entries()) {
+      try {
+        const from = this.begin(f.path, options.signal);
+        const to = dst.begin(f.dstPath, options.signal);
+        if (to === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: to });
+        const o = f.options ?? {};
+        checkWriteOptions(o, dst.features, to);
+        jobs.push({
+          srcRoot: this.root.real, srcPath: from, dstRoot: dst.root.real, dstPath: to, tempName: makeTempName(baseStorageName(to)), checksum: o.checksum ?? null,
+          fsync: dst.fsync, size: o.size, mode: o.mode, uid: o.uid, gid: o.gid, mtimeMs: o.mtimeMs, atimeMs: o.atimeMs, noReplace: o.noReplace,
+        });
+        slots.push(k);
+      } catch (err) {
+        out[k] = toStorageError(err, f.dstPath);
+      }
+    }
+    for (const j of jobs) dst.liveTempNames.add(j.tempName);
+    try {
+      const results = await this.copyPool.runMany(jobs, { signal: options.signal, closing: this.closingWith(dst), onBytes: options.onBytes });
+      results.forEach((r, i) => {
+        out[slots[i] as number] = r instanceof StorageError ? r : { size: r.size, checksum: r.checksum };
+      });
+    } finally {
+      for (const j of jobs) dst.liveTempNames.delete(j.tempName);
+    }
+    return out;
   }
 
   async rename(from: string, to: string, options: SignalOptions = {}): Promise<void> {
