@@ -14,6 +14,7 @@ import { SecretBox } from './lib/secret-box.js';
 import { ExecutionRepository } from './store/execution-repository.js';
 import { UserRepository } from './store/user-repository.js';
 import { RegistryRepository } from './store/registry-repository.js';
+import { TapeCacheRepository } from './store/tape-cache-repository.js';
 import { PrivilegeRepository } from './store/privilege-repository.js';
 import { SqlWorkQueue } from './store/work-queue-repository.js';
 import { LedgerRepository } from './store/ledger-repository.js';
@@ -173,7 +174,7 @@ export function scheduleWork(config: Config, store: Store, clock: Clock, log: Lo
   const repo = (table: 'nas_shares' | 'cloud_buckets' | 'pools') => new RegistryRepository<any>(db, dialect, table);
   const access = new AccessService(new PrivilegeRepository(db, dialect), new UserRepository(db, dialect), { nas_shares: repo('nas_shares'), cloud_buckets: repo('cloud_buckets'), pools: repo('pools') }, executions);
   const tasks = new TaskRepository(db, dialect);
-  const launcher = new RunLauncher(tasks, executions, access, clock, runnableKinds(), credentialSwitchBlocker, tapeActionLookup(new TapeRepository(db, dialect), new UserRepository(db, dialect)));
+  const launcher = new RunLauncher(tasks, executions, access, clock, runnableKinds(), credentialSwitchBlocker, { ...tapeActionLookup(new TapeRepository(db, dialect), new UserRepository(db, dialect)), findShare: (id: string) => repo('nas_shares').findById(id) });
   return new ScheduleRunner(new ScheduleRepository(db, dialect), tasks, launcher, log.child({ component: 'schedules' }), { graceMs: config.scheduleGraceSeconds * 1000 });
 }
 
@@ -216,7 +217,7 @@ export function tapeWork(store: Store, resolver: ShareResolver, clock: Clock, lo
     },
   }, log.child({ component: 'tape' }), () => clock.now());
   return new TapeRunner(cfg, {
-    tapes, files: new TapeFileRepository(db), executions: new ExecutionRepository(db, dialect), ledger: new LedgerRepository(db, dialect, store.sqlite), clock, log: log.child({ component: 'tape' }),
+    tapes, files: new TapeFileRepository(db), cache: new TapeCacheRepository(db), executions: new ExecutionRepository(db, dialect), ledger: new LedgerRepository(db, dialect, store.sqlite), clock, log: log.child({ component: 'tape' }),
   }, libraries, resolver);
 }
 

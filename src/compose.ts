@@ -73,13 +73,18 @@ import { scheduleHandlers } from './api/handlers/schedule-handlers.js';
 import { ScheduleService } from './services/schedule-service.js';
 import { ScheduleRepository } from './store/schedule-repository.js';
 import { tapeHandlers } from './api/handlers/tape-handlers.js';
+import { onTapesHandlers } from './api/handlers/on-tapes-handlers.js';
+import { OnTapesFileService } from './services/on-tapes-file-service.js';
+import { TapeFileRepository } from './store/tape-file-repository.js';
 import { TapeRepository } from './store/tape-repository.js';
 import { TapeLibraryService } from './services/tape-library-service.js';
 import { TapeService } from './services/tape-service.js';
 import { virtualLibraryFiles } from './storage/tape/virtual-library.js';
 import { tapeEjectHandlers } from './api/handlers/tape-eject-handlers.js';
 import { TapeEjectService } from './services/tape-eject-service.js';
+import { TapeImportService } from './services/tape-import-service.js';
 import { tapeActionLookup } from './services/tape-action-check.js';
+import type { TapeCacheLookup } from './services/tape-cache-check.js';
 import { taskSubHandlers } from './api/handlers/task-sub-handlers.js';
 import { TaskOptionService } from './services/task-option-service.js';
 import { TaskMetadataService } from './services/task-metadata-service.js';
@@ -174,7 +179,8 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
       : createEngine(config, store, clock, logger, overrides.engine);
     // What the registered drivers can serve: a kind of endpoint is runnable only if its driver exists.
     const kinds = runnableKinds();
-    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds, overrides.contextBlocker ?? credentialSwitchBlocker, tapeActionLookup(new TapeRepository(db, dialect), userRepo));
+    const tapeLookup: TapeCacheLookup = { ...tapeActionLookup(new TapeRepository(db, dialect), userRepo), findShare: (id: string) => registryRepos.nas_shares.findById(id) };
+    const executions = new ExecutionService(tasks, taskRepo, execRepo, new DeferRepository(db), engine ?? NO_ENGINE, clock, config.deferTtlSeconds, ledger, access, kinds, overrides.contextBlocker ?? credentialSwitchBlocker, tapeLookup);
     const admin = await users.ensureAdmin(config.adminPassword);
     // What is stored (#13): the API browses storages through drivers of its own, opened as the engine opens them.
     const browseResolver = storageResolver(store, secrets);
@@ -201,7 +207,8 @@ export async function createBarge(config: Config, overrides: BargeOverrides = {}
         ...catalogHandlers(new BrowseService(browsable, browseResolver), catalog, statistics),
         ...scheduleHandlers(new ScheduleService(tasks, new ScheduleRepository(db, dialect), clock)),
         ...tapeHandlers(new TapeLibraryService(new TapeRepository(db, dialect), virtualLibraryFiles(config.tapeRoots), clock), new TapeService(new TapeRepository(db, dialect), registryRepos.pools, virtualLibraryFiles(config.tapeRoots), clock)),
-        ...tapeEjectHandlers(new TapeEjectService(new TapeRepository(db, dialect), virtualLibraryFiles(config.tapeRoots), clock)),
+        ...onTapesHandlers(new OnTapesFileService(new TapeFileRepository(db), registryRepos.pools)),
+        ...tapeEjectHandlers(new TapeEjectService(new TapeRepository(db, dialect), virtualLibraryFiles(config.tapeRoots), clock), new TapeImportService(new TapeRepository(db, dialect), virtualLibraryFiles(config.tapeRoots), clock)),
         ...taskSubHandlers(document, executions, new TaskOptionService(tasks), new TaskMetadataService(tasks)),
         ...webhookHandlers(new WebhookDeliveryService(tasks, new WebhookRepository(db, dialect))),
         ...callbackHandlers(new CallbackService(new CallbackRepository(db, dialect), tasks, new ScriptChecker(), secrets, clock, (url) => webhookTargetProblem(url, config.webhookAllow))),

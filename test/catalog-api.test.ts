@@ -71,7 +71,7 @@ for (const dialect of dialects()) {
       assert.deepEqual(a, {
         name: 'a.txt', type: 'file', permission: 100640, size: 3, modification_date: new Date(st.mtimeMs).toISOString(), uid: st.uid, gid: st.gid,
         file_path: '/docs/a.txt', extension: 'txt', mode: 0o640, storage_id: s.data!.id, task_id: taskId, execution_id: scans[0],
-        checksum: '47bce5c74f589f4867dbd57e9ca9f808', checksum_algorithm: 'md5', recorded_at: a.recorded_at, stored_storage_id: null, stored_path: null,
+        checksum: '47bce5c74f589f4867dbd57e9ca9f808', checksum_algorithm: 'md5', recorded_at: a.recorded_at, stored_storage_id: null, stored_path: null, evicted: false,
       });
       assert.ok(Date.parse(a.recorded_at) > 0);
     });

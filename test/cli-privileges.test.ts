@@ -218,4 +218,15 @@ describe('barge CLI: storage privileges and groups', { concurrency: true }, () =
     assert.deepEqual([...lines.slice(0, 4), lines[5]], ['group', 'list show create update delete', 'grant guest', 'read read_write', '--add-user']);
     assert.deepEqual(new Set(lines[4]?.split(' ')), new Set(['--user', '--group', '--right', '--help', '--alias', '--json', '--debug', '--version']), 'flags of grant, then the global ones');
   });
+
+  it('storage shares update --quota sets the quota cache_cleaning keeps a share under: units, none, and a usage error for nonsense', async () => {
+    const s = await namedShares(b.admin, ['quota']);
+    const id = s.quota!.id;
+    assert.equal((await admin.json(['storage', 'shares', 'update', id, '--quota', '1.5GiB'])).quota_bytes, 1.5 * 1024 ** 3);
+    assert.equal((await b.admin.get(`/nas_shares/${id}`)).body.quota_bytes, 1.5 * 1024 ** 3);
+    assert.equal((await admin.json(['storage', 'shares', 'update', id, '--quota', '4096'])).quota_bytes, 4096);
+    assert.equal((await admin.json(['storage', 'shares', 'update', id, '--quota', 'none'])).quota_bytes, null);
+    assertFailure(await admin.run(['storage', 'shares', 'update', id, '--quota', 'lots']), 2, '"lots" is not a size');
+    assert.equal((await b.admin.get(`/nas_shares/${id}`)).body.quota_bytes, null, 'a usage error sends nothing');
+  });
 });

@@ -3,7 +3,7 @@
  * folder: a library is created from flags; libraries, drives and cartridges are listed as the API's
  * bodies (`--json`) and as tables (fill, location, flags), filtered by library or pool; a library is
  * named by name or id, a tape by barcode or id; `tape eject` takes cartridges out of the library
- * (grouped by library) and the rows say so; missing flags, unknown names and non-admins are refused
+ * (grouped by library) and the rows say so, `tape import` brings them back; missing flags, unknown names and non-admins are refused
  * with the reason.
  */
 import { after, before, describe, it } from 'node:test';
@@ -114,5 +114,15 @@ describe('barge CLI: tape', () => {
     assertFailure(await user.run(['tape', 'library', 'list']), 1, 'Only an admin can see tape libraries');
     assert.equal((await user.json(['tape', 'tape', 'list'])).count, 0, 'a user sees the tapes of pools they may read: none');
     assertFailure(await user.run(['tape', 'eject', 'CLI001L8']), 1, 'unknown tape "CLI001L8"');
+  });
+
+  it('import BARCODE…: back from offline to the home slots; refused for non-admins', async () => {
+    assertFailure(await (user as CliSandbox).run(['tape', 'import', 'CLI003L8']), 1, 'unknown tape "CLI003L8"');
+    const rows = readTable(await admin.ok(['tape', 'import', 'CLI003L8', 'CLI004L8']));
+    assert.deepEqual(rows.map((r) => [r.BARCODE, r.LOCATION, r.FLAGS]), [['CLI003L8', 'slot 2', 'scratch'], ['CLI004L8', 'slot 3', 'scratch']]);
+    const state = JSON.parse(await readFile(join(libPath, 'library.json'), 'utf8'));
+    assert.deepEqual([state.offline, state.slots.slice(2, 4)], [[], ['CLI003L8', 'CLI004L8']]);
+    const json = await admin.json(['tape', 'import', 'CLI003L8']);
+    assert.deepEqual([json.count, json.tapes[0].location, json.tapes[0].ejected], [1, 'slot', false]);
   });
 });

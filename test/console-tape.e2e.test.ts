@@ -4,8 +4,9 @@
  * a 4 MiB cartridge) and another left in a drive through the library itself, the rows following as
  * the engine keeps them. The page shows the drives (one holding a cartridge, one idle) and the
  * cartridges with their fill bars, places and flags; Eject takes a cartridge through the mailslot out
- * of the library — the changer's memory (library.json) and the API say so. The API and the files are
- * only read to check; every wait is playwright's.
+ * of the library — the changer's memory (library.json) and the API say so; Format runs the `format`
+ * workflow action through a task and erases a cartridge holding data only once "Erase its data" is
+ * ticked. The API and the files are only read to check; every wait is playwright's.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { boot, type Booted } from './helpers/barge.js';
+import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { chromiumSkipReason, ensureConsoleBuilt, launchChromium, shot, signIn, watchProblems } from './console-e2e-helpers.js';
 import { VirtualTapeLibrary } from '../src/storage/tape/virtual-library.js';
 
@@ -35,7 +36,7 @@ describe('web console: tape (browser)', { skip }, () => {
   before(async () => {
     await ensureConsoleBuilt();
     root = await mkdtemp(join(tmpdir(), 'barge-console-tape-'));
-    b = await boot({ env: { BARGE_TAPE_ROOTS: root } });
+    b = await boot({ env: { BARGE_TAPE_ROOTS: root }, engine: true });
     const r = await b.admin.post('/tape_libraries', {
       name: 'vault-a', path: join(root, 'vault-a'), slots: 8, drives: 2, mailslots: 1, tape_type: 'data_lto8', tapes: 4,
       capacity_bytes: 4 * MiB, load_seconds: 0, seek_mb_per_second: 0,
@@ -95,7 +96,7 @@ describe('web console: tape (browser)', { skip }, () => {
     assert.deepEqual(await Promise.all(['BRG001L8', 'BRG002L8', 'BRG003L8'].map((c) => rowOf(c).locator('[data-location]').innerText())), ['Slot 0', 'Drive 0', 'Slot 2']);
     assert.deepEqual(await rowOf('BRG004L8').locator('[data-flag]').evaluateAll((els) => els.map((e) => e.getAttribute('data-flag'))), ['locked', 'write_protect', 'scratch']);
     assert.equal(await rowOf('BRG002L8').getByRole('button', { name: 'Eject BRG002L8' }).isDisabled(), true, 'a cartridge in a drive cannot be ejected');
-    assert.equal(await page.getByRole('button', { name: /Format/ }).count(), 0, 'no Format: the API has no endpoint for it');
+    assert.equal(await rowOf('BRG004L8').getByRole('button', { name: 'Format BRG004L8' }).isDisabled(), true, 'a write-protected cartridge cannot be formatted');
     await shot(page, 'tape', { fullPage: true });
     assert.deepEqual(problems, []);
   });
@@ -114,6 +115,37 @@ describe('web console: tape (browser)', { skip }, () => {
     assert.deepEqual([t.location, t.ejected], ['offline', true]);
     const state = JSON.parse(await readFile(join(lib.path, 'library.json'), 'utf8'));
     assert.deepEqual([state.offline, state.mailslots, state.slots[2]], [['BRG003L8'], [null], null], 'out through the mailslot, which is free again');
+    assert.deepEqual(problems, []);
+  });
+
+  it('Format erases a cartridge holding data only once asked to, through a format task whose execution opens', async () => {
+    await page.getByRole('link', { name: 'Tape' }).click();
+    const carts = page.getByRole('table', { name: 'cartridges' });
+    const row = carts.locator('tbody tr', { has: page.getByText('BRG001L8', { exact: true }) });
+    await row.getByRole('button', { name: 'Format BRG001L8' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Format BRG001L8?' });
+    const go = dialog.getByRole('button', { name: 'Format' });
+    assert.equal(await go.isDisabled(), true, 'a cartridge holding a session is not erased without asking');
+    await dialog.getByRole('checkbox', { name: /Erase its data/ }).check();
+    await go.click();
+    await page.waitForURL(/\/executions\/[^/]+$/);
+    const execution = page.url().split('/').pop() as string;
+    const e = await waitFor(async () => {
+      const r = (await b.admin.get(`/task_executions/${execution}`)).body;
+      return r.finished_at ? r : undefined;
+    }, 'the format to finish', 60_000, 100).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify((await b.admin.get(`/task_executions/${execution}`)).body)}`);
+    });
+    assert.equal(e.status, 'done', JSON.stringify(e));
+    await page.locator('h1 [data-status="done"]').waitFor();
+    const task = (await b.admin.get(`/tasks/${e.task_id}`)).body;
+    assert.equal(task.workflow_action, 'format');
+    assert.deepEqual(task.options, { barcodes: ['BRG001L8'], overwrite: true });
+    assert.ok((e.log as string[]).some((l) => l.startsWith('formatted BRG001L8: erased 1 session(s)')), JSON.stringify(e.log));
+    assert.ok(!(e.log as string[]).some((l) => l.includes('ignored')), `a format's barcodes are its own option: ${JSON.stringify(e.log)}`);
+    const t = await tapeRow('BRG001L8');
+    assert.deepEqual([t.sessions, t.scratch, t.used], [0, true, 0]);
+    assert.equal((await readFile(join(lib.path, 'cartridges', 'BRG001L8.tar'))).length, 1024, 'a blank archive: the two end-of-archive blocks');
     assert.deepEqual(problems, []);
   });
 });

@@ -55,8 +55,8 @@ export function requiredRight(action: string, role: 'source' | 'destination', wr
 /** Actions that only read every endpoint (check_consistency compares sources with destinations). */
 const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set(['scan', 'check_consistency']);
 
-/** Actions that change their sources: move removes them, erase deletes them. */
-const SOURCE_WRITING_ACTIONS: ReadonlySet<string> = new Set(['move', 'erase']);
+/** Actions that change their sources: move removes them, erase deletes them, cache_cleaning evicts them, rehydratation writes them back. */
+const SOURCE_WRITING_ACTIONS: ReadonlySet<string> = new Set(['move', 'erase', 'cache_cleaning', 'rehydratation']);
 
 /**
  * Whether an action writes its sources. A speedtest writes (and removes) its test files on its

@@ -64,5 +64,24 @@ export function nextBarcodes(prefix: string, type: TapeType, count: number, take
   return out.length === count ? out : undefined;
 }
 
-/** The tape workflow actions the engine runs on cartridges named by `options.barcodes` (engine/tape/tape-actions.ts). */
-export const TAPE_WORKFLOW_ACTIONS: ReadonlySet<string> = new Set(['format', 'get_index', 'ejection']);
+/** The tape workflow actions the engine runs on cartridges named by `options.barcodes` (engine/tape/tape-actions.ts; duplication: tape-duplication.ts). */
+export const TAPE_WORKFLOW_ACTIONS: ReadonlySet<string> = new Set(['format', 'get_index', 'ejection', 'duplication']);
+
+/**
+ * Whether an execution works on the tape catalog (engine/tape/tape-catalog-run.ts): `cache_cleaning`
+ * and `rehydratation` (a primary share and its tape copies) always; `check_consistency` when it names
+ * a tape pool or cartridges (`options.barcodes` and no other endpoint) — on disks and buckets it keeps
+ * comparing a source with a destination through the movers.
+ */
+export function isTapeCatalogAction(action: string, endpointKinds: ReadonlyArray<string | undefined>, options: Record<string, unknown>): boolean {
+  if (action === 'cache_cleaning' || action === 'rehydratation') return true;
+  if (action !== 'check_consistency') return false;
+  if (endpointKinds.includes('tape')) return true;
+  return endpointKinds.length === 0 && Array.isArray(options.barcodes) && options.barcodes.length > 0;
+}
+
+/** Whether the storage path `path` (`/a/b`) is `root` or under it (`/` holds every path). */
+export function isUnderPath(path: string, root: string): boolean {
+  const r = root === '/' ? '' : root.replace(/\/+$/, '');
+  return r === '' || path === r || path.startsWith(`${r}/`);
+}

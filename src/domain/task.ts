@@ -59,8 +59,8 @@ export interface StorageLookup {
 
 const NAME_MAX = 255;
 
-/** Actions that work on tapes only. */
-export const TAPE_ONLY_ACTIONS: readonly WorkflowAction[] = ['format', 'ejection', 'get_index', 'duplication', 'rehydratation'];
+/** Actions that work on tapes only (`rehydratation` is not one: its endpoint is the primary share files go back to). */
+export const TAPE_ONLY_ACTIONS: readonly WorkflowAction[] = ['format', 'ejection', 'get_index', 'duplication'];
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -3,8 +3,9 @@
  * options, open drivers, abort controller (force_stop), and live accounting. The dispatcher and
  * each mover open their own (context-loader.ts), in one process or several.
  */
-import type { TaskEndpoint } from '../domain/task.js';
+import { endpointKind, type TaskEndpoint } from '../domain/task.js';
 import type { ExecutionState } from '../domain/execution.js';
+import { TAPE_WORKFLOW_ACTIONS } from '../domain/tape.js';
 import type { ResolvedStorage } from './storage-resolver.js';
 import { setMaxListeners } from 'node:events';
 import { Accounting } from './accounting.js';
@@ -19,6 +20,20 @@ export interface TaskSnapshot {
   metadata: Record<string, unknown>;
   sources: TaskEndpoint[];
   destinations: TaskEndpoint[];
+}
+
+/**
+ * Why a tape option does not apply to this execution, or undefined when it does: `selected_drive`
+ * to every tape run that loads cartridges, `selected_drive_2` to a duplication (its second drive),
+ * `barcodes` to the tape actions (engine/tape).
+ */
+function tapeOptionIgnored(s: TaskSnapshot, key: string): string | undefined {
+  const action = s.workflow_action;
+  const tapeRun = TAPE_WORKFLOW_ACTIONS.has(action) || [...s.sources, ...s.destinations].some((e) => endpointKind(e.type) === 'tape');
+  if (!tapeRun) return "not supported for this execution's storages yet";
+  if (key === 'selected_drive') return action === 'ejection' ? 'ejection uses no drive' : undefined;
+  if (key === 'selected_drive_2') return action === 'duplication' ? undefined : 'only a duplication uses a second drive';
+  return TAPE_WORKFLOW_ACTIONS.has(action) ? undefined : 'an archive writes to the cartridges its tape pool chooses, a restore reads where the catalog places each file';
 }
 
 export class ExecutionContext {
@@ -99,9 +114,12 @@ export class ExecutionContext {
     } else if (opt.restoration_expiry_days !== undefined && srcs.some((f) => f.restoreFromCold && !f.restoreExpires)) {
       this.notes.push('restoration_expiry_days ignored on sources whose restores do not expire (Azure rehydrates an archived blob to an online tier for good)');
     }
+    // The tape actions (format, get_index, ejection, duplication, …) act on the cartridges `barcodes` names; tape runs honour the drive options.
     for (const key of ['barcodes', 'selected_drive', 'selected_drive_2']) {
       const v = this.snapshot.options?.[key];
-      if (v !== undefined && v !== false) this.notes.push(`${key} ignored: not supported for this execution's storages yet`);
+      if (v === undefined || v === false || v === null || v === '') continue;
+      const why = tapeOptionIgnored(this.snapshot, key);
+      if (why) this.notes.push(`${key} ignored: ${why}`);
     }
     // A context user (context-loader.ts) exists only for POSIX storages; object stores have no users.
     const hasContext = [opt.context_uid, opt.context_gid].some((v) => v !== undefined && v !== null && v !== '');

@@ -42,6 +42,8 @@ export interface CatalogFileView {
   recorded_at: string;
   stored_storage_id: string | null;
   stored_path: string | null;
+  /** cache_cleaning deleted the local copy: the bytes are on tape (`stored_storage_id` the tape, `stored_path` the member). */
+  evicted: boolean;
 }
 
 export function catalogFileView(r: CatalogEntryTable): CatalogFileView {
@@ -52,6 +54,7 @@ export function catalogFileView(r: CatalogEntryTable): CatalogFileView {
     modification_date: new Date(Number(r.mtime_ms)).toISOString(), uid: r.uid === null ? null : Number(r.uid), gid: r.gid === null ? null : Number(r.gid),
     file_path: r.path, extension: parts.extension, mode, storage_id: r.storage_id, task_id: r.task_id, execution_id: r.execution_id,
     checksum: r.checksum, checksum_algorithm: r.algorithm, recorded_at: r.recorded_at, stored_storage_id: r.stored_storage_id, stored_path: r.stored_path,
+    evicted: r.kind === 'evicted',
   };
 }
 

@@ -9,7 +9,9 @@ export type FieldRule =
   | { kind: 'enum'; required?: boolean; values: readonly string[] }
   | { kind: 'object' }
   | { kind: 'absolute_path'; required?: boolean }
-  | { kind: 'url'; required?: boolean };
+  | { kind: 'url'; required?: boolean }
+  /** A whole number of bytes, 0 or more (a share's quota). */
+  | { kind: 'bytes' };
 
 export type FieldRules = Record<string, FieldRule>;
 
@@ -48,6 +50,10 @@ export function checkFields(input: Record<string, unknown>, rules: FieldRules, p
         if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0') || v.split('/').includes('..')) {
           errors.add(attr, { error: 'invalid', value: v }, `${H} must be an absolute path without ..`);
         } else out[attr] = v.length > 1 ? v.replace(/\/+$/, '') : v;
+        break;
+      case 'bytes':
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) errors.add(attr, { error: 'invalid', value: v }, `${H} must be a whole number of bytes (0 or more)`);
+        else out[attr] = v;
         break;
       case 'url': {
         let ok = false;

@@ -76,6 +76,8 @@ const DEFS: Record<ResourceName, ResourceDef> = {
     rules: {
       name: NAME, path: { kind: 'absolute_path', required: true }, pool_id: { kind: 'string' }, options: { kind: 'object' }, guest_right: GUEST,
       username: { kind: 'string', max: 255 }, password: { kind: 'string', max: 1024 },
+      // A Barge addition (Nodeum's nas_share has no quota): what cache_cleaning keeps the share under.
+      quota_bytes: { kind: 'bytes' },
     },
     parent: { column: 'nas_id', resource: 'nas', label: 'NAS' }, poolContent: 'nas', usedBy: 'storage_id', json: ['options'],
   },
@@ -133,6 +135,7 @@ export class RegistryService implements StorageIndex {
       delete out.username_enc;
       delete out.password_enc;
       out.username = typeof row.username_enc === 'string' ? this.unsealed(row.username_enc) : null;
+      out.quota_bytes = row.quota_bytes === null || row.quota_bytes === undefined ? null : Number(row.quota_bytes);
       out.password_set = typeof row.password_enc === 'string';
     }
     return out;

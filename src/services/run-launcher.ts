@@ -14,7 +14,10 @@ import type { ExecutionRow, TaskEndpointRow } from '../store/schema.js';
 import type { OwnedTask, TaskRepository } from '../store/task-repository.js';
 import { shapeOf, type TaskShape } from './access-service.js';
 import { TAPE_ACTIONS, checkTapeAction, type TapeActionLookup } from './tape-action-check.js';
+import { checkPoolDrive } from './tape-drive-check.js';
 import { endpointView } from './views.js';
+import { checkTapeCatalogAction, type TapeCacheLookup } from './tape-cache-check.js';
+import { isTapeCatalogAction } from '../domain/tape.js';
 
 /** What the engine can execute today; other actions and storage kinds are refused with a 422 naming why. */
 export const SUPPORTED_ACTIONS = new Set(['copy', 'move', 'erase', 'scan', 'check_consistency', 'restore', 'speedtest', 'full_backup', 'incremental_backup']);
@@ -58,7 +61,7 @@ export class RunLauncher {
      */
     private readonly contextBlocker: () => string | null = () => null,
     /** Cartridges and owners, for the tape actions (tape-action-check.ts); without it they are refused. */
-    private readonly tapes?: TapeActionLookup,
+    private readonly tapes?: TapeActionLookup & TapeCacheLookup,
   ) {}
 
   /** The task's endpoints when it can run now; otherwise a DataManagementError (422, or 403 for rights) naming why. */
@@ -70,7 +73,10 @@ export class RunLauncher {
     const options = JSON.parse(task.options) as Record<string, unknown>;
     const fromBackup = action === 'restore' && typeof options.execution_task_id === 'string' && options.execution_task_id !== '';
     if (fromBackup) await this.checkBackup(task, options.execution_task_id as string);
-    if (NEEDS_SOURCE.has(action) && sources.length === 0 && !fromBackup) throw new DataManagementError(422, `Task ${task.name} (${action}) has no source`);
+    if (isTapeCatalogAction(action, endpoints.map((e) => endpointKind(e.type)), options)) return this.checkTapeCatalog(task, action, options, endpoints);
+    // A duplication names its cartridges by options.barcodes or by a source tape pool.
+    const byBarcodes = action === 'duplication' && Array.isArray(options.barcodes) && options.barcodes.length > 0;
+    if (NEEDS_SOURCE.has(action) && sources.length === 0 && !fromBackup && !byBarcodes) throw new DataManagementError(422, `Task ${task.name} (${action}) has no source`);
     if (NEEDS_DESTINATION.has(action) && destinations.length === 0) throw new DataManagementError(422, `Task ${task.name} (${action}) has no destination`);
     if (action === 'speedtest' && endpoints.length === 0) throw new DataManagementError(422, `Task ${task.name} (speedtest) needs a storage to test`);
     if (TAPE_ACTIONS.has(action)) {
@@ -84,6 +90,7 @@ export class RunLauncher {
       if (kind === 'tape') {
         const why = tapeRefusal(action, sources, destinations);
         if (why) throw new DataManagementError(422, `Task ${task.name} uses a tape storage: ${why}`);
+        await checkPoolDrive(this.tapes, task.name, options, e.pool_id as string);
         continue;
       }
       if (!this.supportedKinds.has(kind)) throw new DataManagementError(422, `Task ${task.name} uses a ${kind} storage, which this Barge cannot move data on yet`);
@@ -93,6 +100,15 @@ export class RunLauncher {
     if (blocker !== null) throw new DataManagementError(422, `Task ${task.name} sets options.context_uid/context_gid, but ${blocker}`);
     // Rights are those of the task's owner now (a right can be withdrawn after the task was made).
     const refusal = await this.access.refusal(task.user_id, shapeOf(action, options, sources.map(endpointView), destinations.map(endpointView)));
+    if (refusal !== undefined) throw new DataManagementError(403, `Task ${task.name} cannot run: ${refusal}`);
+    return endpoints;
+  }
+
+  /** check_consistency on tape, cache_cleaning, rehydratation (tape-cache-check.ts); a share's rights are its owner's now. */
+  private async checkTapeCatalog(task: OwnedTask, action: string, options: Record<string, unknown>, endpoints: TaskEndpointRow[]): Promise<TaskEndpointRow[]> {
+    await checkTapeCatalogAction(this.tapes, task, action, options, endpoints);
+    if (action === 'check_consistency') return endpoints;
+    const refusal = await this.access.refusal(task.user_id, shapeOf(action, options, endpoints.filter((e) => e.role === 'source').map(endpointView), []));
     if (refusal !== undefined) throw new DataManagementError(403, `Task ${task.name} cannot run: ${refusal}`);
     return endpoints;
   }

@@ -11,14 +11,10 @@
  * written right after its move, so a move the changer refuses half-way (every mailslot taken) leaves
  * rows that say where each cartridge is.
  */
-import { ValidationErrors, forbidden, invalid, notFound } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
-import type { TapeRow } from '../store/schema.js';
 import type { TapeRepository } from '../store/tape-repository.js';
 import type { Principal } from './principal.js';
-import { unwrapBody } from './request-body.js';
-import { tapeErrorCode } from './tape-library-service.js';
-import { tapeView } from './tape-views.js';
+import { moveEach, requestedTapes } from './tape-moves.js';
 
 type Json = Record<string, unknown>;
 
@@ -26,23 +22,6 @@ type Json = Record<string, unknown>;
 export interface TapeEjector {
   /** Slot → a free mailslot → out of the library; returns the mailslot used. Failures are TapeErrors. */
   ejectCartridge(path: string, barcode: string, signal?: AbortSignal): Promise<number>;
-}
-
-/** At most this many barcodes per request (a library's largest slot count). */
-export const MAX_EJECT_BARCODES = 1000;
-
-function readBarcodes(body: unknown, errors: ValidationErrors): string[] {
-  const raw = unwrapBody(body, 'tape_library').barcodes;
-  if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
-    errors.add('barcodes', { error: 'blank' }, "Barcodes can't be blank");
-    return [];
-  }
-  if (!Array.isArray(raw) || raw.some((b) => typeof b !== 'string' || b === '')) {
-    errors.add('barcodes', { error: 'invalid', value: raw }, 'Barcodes must be a list of barcodes');
-    return [];
-  }
-  if (raw.length > MAX_EJECT_BARCODES) errors.add('barcodes', { error: 'too_long', count: MAX_EJECT_BARCODES }, `Barcodes is too long (maximum is ${MAX_EJECT_BARCODES})`);
-  return [...new Set(raw as string[])];
 }
 
 export class TapeEjectService {
@@ -54,42 +33,14 @@ export class TapeEjectService {
 
   /** Ejects `barcodes` of the library; returns the tapes as they are after. */
   async eject(p: Principal, libraryId: string, body: unknown, signal?: AbortSignal): Promise<Json> {
-    if (!p.isAdmin) throw forbidden('Only an admin can eject tapes');
-    const lib = await this.repo.findLibrary(libraryId);
-    if (!lib) throw notFound('Tape library');
-    const errors = new ValidationErrors();
-    const barcodes = readBarcodes(body, errors);
-    errors.throwIfAny();
-    const tapes: TapeRow[] = [];
-    const unknown: string[] = [];
-    const inDrive: string[] = [];
-    for (const barcode of barcodes) {
-      const t = await this.repo.findTapeByBarcode(barcode);
-      if (!t || t.tape_library_id !== lib.id) unknown.push(barcode);
-      else if (t.location === 'drive') inDrive.push(`${barcode} (drive ${t.location_index})`);
-      else tapes.push(t);
-    }
-    if (unknown.length > 0) errors.add('barcodes', { error: 'not_found', value: unknown }, `No tape ${unknown.join(', ')} in library ${lib.name}`);
+    const { lib, tapes, errors } = await requestedTapes(this.repo, p, libraryId, body, 'eject');
+    const inDrive = tapes.filter((t) => t.location === 'drive').map((t) => `${t.barcode} (drive ${t.location_index})`);
     if (inDrive.length > 0) errors.add('barcodes', { error: 'invalid', reason: 'in_drive', value: inDrive }, `Tapes in a drive cannot be ejected: ${inDrive.join(', ')}; they return to their slot when the drive is released`);
     errors.throwIfAny();
-    const out: TapeRow[] = [];
-    for (const t of tapes) {
-      if (t.location === 'offline') {
-        out.push(t);
-        continue;
-      }
-      try {
-        await this.ejector.ejectCartridge(lib.path, t.barcode, signal);
-      } catch (err) {
-        const code = tapeErrorCode(err);
-        if (code === undefined) throw err;
-        throw invalid('barcodes', { error: 'invalid', reason: code, value: t.barcode }, `Could not eject ${t.barcode}: ${(err as Error).message}${out.length > 0 ? ` (ejected before it: ${out.map((o) => o.barcode).join(', ')})` : ''}`);
-      }
+    return moveEach(this.repo, tapes, { name: 'eject', past: 'ejected' }, (t) => t.location === 'offline', async (t) => {
+      await this.ejector.ejectCartridge(lib.path, t.barcode, signal);
       const now = this.clock.now().toISOString();
-      const patch: Partial<TapeRow> = { location: 'offline', location_index: null, ejected: 1, mounted: 0, date_move: now, updated_at: now };
-      await this.repo.updateTape(t.id, patch);
-      out.push({ ...t, ...patch });
-    }
-    return { count: out.length, tapes: out.map(tapeView) };
+      return { location: 'offline', location_index: null, ejected: 1, mounted: 0, date_move: now, updated_at: now };
+    });
   }
 }

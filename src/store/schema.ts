@@ -53,6 +53,8 @@ export interface NasShareRow {
   id: string; nas_id: string; pool_id: string | null; name: string; path: string; options: string; guest_right: string; created_at: string; updated_at: string;
   /** Sealed with the secret box (migration 0011); null when not set. */
   username_enc: string | null; password_enc: string | null;
+  /** The bytes the share may hold (migration 0018, a Barge addition); null: no quota. */
+  quota_bytes?: number | null;
 }
 export interface CloudConnectorRow {
   id: string; name: string; url: string | null; region: string | null; provider: string; access_key: string | null;
@@ -148,6 +150,12 @@ export interface TapeFileRow {
   mtime_ms: number; mode: number | null; execution_id: string | null; recorded_at: string;
 }
 
+/** A file whose local copy cache_cleaning deleted, and the tape copy it relies on (migration 0018). */
+export interface EvictedFileRow {
+  storage_id: string; path: string; tape_id: string; session_no: number; member: string; size: number; mtime_ms: number; atime_ms: number | null;
+  mode: number | null; uid: number | null; gid: number | null; checksum: string; algorithm: string; execution_id: string; evicted_at: string;
+}
+
 export interface Database {
   users: UserRow;
   api_keys: ApiKeyRow;
@@ -179,4 +187,5 @@ export interface Database {
   tape_drives: TapeDriveRow;
   tapes: TapeRow;
   tape_files: TapeFileRow;
+  evicted_files: EvictedFileRow;
 }

@@ -9,6 +9,15 @@
 import type { Kysely } from 'kysely';
 import type { Database, TapeFileRow } from './schema.js';
 
+/** Where a secondary copy is: its cartridge, the primary it copies, and whether it can be loaded. */
+export interface SecondaryPlace {
+  barcode: string;
+  secondary_of: string;
+  tape_library_id: string;
+  location: string;
+  ejected: number;
+}
+
 /** Rows per INSERT: far below both dialects' bound-parameter limits (12 columns each). */
 const CHUNK = 500;
 
@@ -46,9 +55,18 @@ export class TapeFileRepository {
     return out.sort((a, b) => (a.barcode < b.barcode ? -1 : a.barcode > b.barcode ? 1 : a.data_offset - b.data_offset));
   }
 
-  /** The paths an execution has on tape (committed sessions): what a resumed archive does not write again. */
-  async pathsOfExecution(executionId: string): Promise<Array<{ path: string; size: number }>> {
-    return this.db.selectFrom('tape_files').select(['path', 'size']).where('execution_id', '=', executionId).execute();
+  /**
+   * The paths an execution has on tape (committed sessions): what a resumed archive does not write
+   * again. With `paths`, only those of them (an archive asks batch by batch, so it never holds the
+   * whole list).
+   */
+  async pathsOfExecution(executionId: string, paths?: string[]): Promise<Array<{ path: string; size: number }>> {
+    if (paths === undefined) return this.db.selectFrom('tape_files').select(['path', 'size']).where('execution_id', '=', executionId).execute();
+    const out: Array<{ path: string; size: number }> = [];
+    for (let i = 0; i < paths.length; i += CHUNK) {
+      out.push(...(await this.db.selectFrom('tape_files').select(['path', 'size']).where('execution_id', '=', executionId).where('path', 'in', paths.slice(i, i + CHUNK)).execute()));
+    }
+    return out;
   }
 
   /**
@@ -66,6 +84,31 @@ export class TapeFileRepository {
       out.push(...rows);
     }
     return out.sort((a, b) => (a.barcode < b.barcode ? -1 : a.barcode > b.barcode ? 1 : a.data_offset - b.data_offset));
+  }
+
+  /**
+   * The files on the secondary copies of `tapeId` — cartridges whose `secondary_of` is it, written
+   * by a duplication — with their barcode: what a duplication of that cartridge has done already.
+   */
+  async onCopiesOf(tapeId: string): Promise<Array<TapeFileRow & { barcode: string }>> {
+    return this.db.selectFrom('tape_files as f').innerJoin('tapes as t', 't.id', 'f.tape_id')
+      .selectAll('f').select('t.barcode').where('t.secondary_of', '=', tapeId).execute();
+  }
+
+  /**
+   * Copies of `paths` on the secondary cartridges of `primaryIds`, with where those cartridges are:
+   * what a restore reads instead when a primary cartridge is out of the library or unreadable.
+   */
+  async secondaryCopies(primaryIds: string[], paths: string[]): Promise<Array<TapeFileRow & SecondaryPlace>> {
+    if (primaryIds.length === 0 || paths.length === 0) return [];
+    const out: Array<TapeFileRow & SecondaryPlace> = [];
+    for (let i = 0; i < paths.length; i += CHUNK) {
+      const rows = await this.db.selectFrom('tape_files as f').innerJoin('tapes as t', 't.id', 'f.tape_id')
+        .selectAll('f').select(['t.barcode', 't.secondary_of', 't.tape_library_id', 't.location', 't.ejected'])
+        .where('t.secondary_of', 'in', primaryIds).where('f.path', 'in', paths.slice(i, i + CHUNK)).execute();
+      out.push(...rows.map((r) => ({ ...r, secondary_of: r.secondary_of as string })));
+    }
+    return out;
   }
 
   async countOnTape(tapeId: string): Promise<{ files: number; bytes: number }> {

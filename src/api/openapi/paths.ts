@@ -3,6 +3,7 @@ import { ERRORS, LIST_PARAMS, crud, filterParams, jsonBody, jsonResponse, op, pa
 import { CATALOG_PATHS } from './catalog-paths.js';
 import { SCHEDULE_PATHS } from './schedule-paths.js';
 import { TAPE_PATHS } from './tape-paths.js';
+import { ON_TAPES_PATHS } from './on-tapes-paths.js';
 import { CALLBACK_PATHS } from './callback-paths.js';
 import { WEBHOOK_PATHS } from './webhook-paths.js';
 import { TASK_SUB_PATHS } from './task-sub-paths.js';
@@ -157,6 +158,7 @@ export const ADDED_PATHS: Record<string, Json> = {
   ...CATALOG_PATHS,
   ...SCHEDULE_PATHS,
   ...TAPE_PATHS,
+  ...ON_TAPES_PATHS,
   ...CALLBACK_PATHS,
   ...WEBHOOK_PATHS,
   ...TASK_SUB_PATHS,

@@ -9,6 +9,7 @@ import { ref } from './helpers.js';
 import { CATALOG_SCHEMAS } from './catalog-schemas.js';
 import { SCHEDULE_SCHEMAS } from './schedule-schemas.js';
 import { TAPE_SCHEMAS } from './tape-schemas.js';
+import { ON_TAPES_SCHEMAS } from './on-tapes-paths.js';
 import { CALLBACK_SCHEMAS } from './callback-schemas.js';
 import { WEBHOOK_SCHEMAS } from './webhook-schemas.js';
 import { DRY_RUN_EXECUTION_FIELDS, DRY_RUN_FILE_FIELDS, TASK_SUB_SCHEMAS } from './task-sub-schemas.js';
@@ -87,6 +88,7 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
       path: { type: 'string', description: 'Where the share is mounted on the movers (absolute). Shown to admins only.' }, options: obj,
       username: { type: 'string', nullable: true, description: 'Account the share is mounted with (Nodeum\'s nas_share). Stored encrypted; shown to admins only.' },
       password: { type: 'string', nullable: true, writeOnly: true, description: 'Write-only: stored encrypted, never returned; null clears it.' },
+      quota_bytes: { type: 'integer', format: 'int64', minimum: 0, nullable: true, description: 'Barge addition (Nodeum\'s nas_share has none): the bytes this primary share may hold; cache_cleaning deletes archived files until the share is below options.rehydration_usage_threshold % of it. Null: no quota (cache_cleaning is refused).' },
       password_set: ro({ type: 'boolean', description: 'Whether a password is stored.' }), guest_right: { type: 'string', enum: [...RIGHTS], description: 'What every authenticated user may do on this storage (privileges of a user or group override it; admins have every right). New storages start at none.' }, created_at: date, updated_at: date,
     },
   },
@@ -150,6 +152,7 @@ export const ADDED_SCHEMAS: Record<string, unknown> = {
   ...CATALOG_SCHEMAS,
   ...SCHEDULE_SCHEMAS,
   ...TAPE_SCHEMAS,
+  ...ON_TAPES_SCHEMAS,
   ...CALLBACK_SCHEMAS,
   ...WEBHOOK_SCHEMAS,
   ...TASK_SUB_SCHEMAS,

@@ -59,6 +59,14 @@ export const TAPE_PATHS: Record<string, Json> = {
       responses: { '200': jsonResponse('The tapes, ejected.', ref('tape_collection')), ...ERRORS },
     }),
   },
+  '/tape_libraries/{tape_library_id}/import': {
+    post: op({
+      operationId: 'import_tapes_by_tape_library', summary: 'Imports ejected cartridges back into a library (Barge addition).', tags: ['tapes'], scope: ['tape_libraries', 'import'],
+      description: `${ADMIN} The reverse of eject: the operator puts each cartridge of \`barcodes\` in the mailslot and the robot takes it to its home slot, or the first free one: \`location: slot\`, \`ejected: false\`; it may be loaded and written again, with its pool, sessions and catalog as they were. Every barcode is checked before anything moves: unknown barcodes are a 422 on \`barcodes\` (\`not_found\`); a move the changer refuses (every slot taken) is a 422 with the changer's \`reason\`, the cartridges moved before it staying imported. Cartridges already in the library (a slot or a drive) are left as they are.`,
+      parameters: [libraryId], requestBody: jsonBody(ref('tape_import')),
+      responses: { '200': jsonResponse('The tapes, imported.', ref('tape_collection')), ...ERRORS },
+    }),
+  },
   '/tape_libraries/{tape_library_id}/tape_drives': {
     get: list('index_tape_drives_by_tape_library', 'Lists the drives of a library.', ['tape_drives', 'index'], 'tape_drive_collection', DRIVE_FILTERS, [libraryId], ADMIN),
   },

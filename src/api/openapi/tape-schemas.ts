@@ -100,6 +100,11 @@ export const TAPE_SCHEMAS: Record<string, unknown> = {
     description: 'The cartridges to eject, by barcode.',
     properties: { barcodes: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1 } } },
   },
+  tape_import: {
+    type: 'object',
+    description: 'The cartridges to bring back into the library, by barcode.',
+    properties: { barcodes: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1 } } },
+  },
   pool_tape: {
     type: 'object',
     description: 'The tape to put in the pool: by id or by barcode.',

@@ -1526,6 +1526,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tape_libraries/{tape_library_id}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports ejected cartridges back into a library (Barge addition).
+         * @description **API Key Scope**: tape_libraries / import
+         *
+         *     Admins only (403 otherwise). The reverse of eject: the operator puts each cartridge of `barcodes` in the mailslot and the robot takes it to its home slot, or the first free one: `location: slot`, `ejected: false`; it may be loaded and written again, with its pool, sessions and catalog as they were. Every barcode is checked before anything moves: unknown barcodes are a 422 on `barcodes` (`not_found`); a move the changer refuses (every slot taken) is a 422 with the changer's `reason`, the cartridges moved before it staying imported. Cartridges already in the library (a slot or a drive) are left as they are.
+         */
+        post: operations["import_tapes_by_tape_library"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tape_libraries/{tape_library_id}/tape_drives": {
         parameters: {
             query?: never;
@@ -1772,6 +1794,50 @@ export interface paths {
          *     Admins see every tape; other users the tapes of pools they may read (others are a 404).
          */
         get: operations["index_tape_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools/{pool_id}/on_tapes_files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists files on root of tape of pools.
+         * @description **API Key Scope**: on_tapes_files / index
+         *
+         *     Entries are folders and files of the latest copy of each archived path (as a restore reads it), folders first, by name (`sort_by` on `name type size`). `barcodes` lists the cartridges holding the entry: those of the pool first, then their secondary copies (cartridges a `duplication` wrote, also in `secondary_barcodes`); a folder lists those of the files under it, and its `size` is their sum. Ids are numbers derived from the path, stable across requests. Admins, and users who may read the pool (others: 404). Computed from the catalog at each request.
+         */
+        get: operations["index_on_tapes_files_by_pool"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools/{pool_id}/on_tapes_files/{file_parent_id}/children": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists files under a specific folder on tape of pools.
+         * @description **API Key Scope**: on_tapes_files / index
+         *
+         *     Entries are folders and files of the latest copy of each archived path (as a restore reads it), folders first, by name (`sort_by` on `name type size`). `barcodes` lists the cartridges holding the entry: those of the pool first, then their secondary copies (cartridges a `duplication` wrote, also in `secondary_barcodes`); a folder lists those of the files under it, and its `size` is their sum. Ids are numbers derived from the path, stable across requests. Admins, and users who may read the pool (others: 404). Computed from the catalog at each request. `file_parent_id` is the `id` of a folder entry (404 when no folder of the pool has it).
+         */
+        get: operations["on_tapes_files_children_by_pool"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2297,6 +2363,11 @@ export interface components {
             username?: string | null;
             /** @description Write-only: stored encrypted, never returned; null clears it. */
             password?: string | null;
+            /**
+             * Format: int64
+             * @description Barge addition (Nodeum's nas_share has none): the bytes this primary share may hold; cache_cleaning deletes archived files until the share is below options.rehydration_usage_threshold % of it. Null: no quota (cache_cleaning is refused).
+             */
+            quota_bytes?: number | null;
             /** @description Whether a password is stored. */
             readonly password_set?: boolean;
             /**
@@ -2490,10 +2561,12 @@ export interface components {
              * @description When the execution recorded the row.
              */
             readonly recorded_at?: string;
-            /** @description Backups: the storage holding the bytes. */
+            /** @description Backups: the storage holding the bytes. Evicted files: the tape (cartridge id) holding them. */
             readonly stored_storage_id?: string | null;
-            /** @description Backups: where the bytes are in that storage. */
+            /** @description Backups: where the bytes are in that storage. Evicted files: the member path on that cartridge. */
             readonly stored_path?: string | null;
+            /** @description Barge addition: cache_cleaning deleted the local copy; the file is on tape (stored_storage_id, stored_path) until rehydratation brings it back. */
+            readonly evicted?: boolean;
         };
         catalog_file_collection: {
             count?: number;
@@ -3045,10 +3118,37 @@ export interface components {
         tape_eject: {
             barcodes?: string[];
         };
+        /** @description The cartridges to bring back into the library, by barcode. */
+        tape_import: {
+            barcodes?: string[];
+        };
         /** @description The tape to put in the pool: by id or by barcode. */
         pool_tape: {
             tape_id?: string;
             barcode?: string;
+        };
+        /** @description A file or folder archived on the tapes of a pool. */
+        on_tapes_file: {
+            /**
+             * Format: int64
+             * @description Derived from the path; a folder's id lists its children.
+             */
+            readonly id?: number;
+            readonly name?: string;
+            /** @enum {string} */
+            readonly type?: "file" | "folder";
+            /** Format: int64 */
+            readonly size?: number;
+            /** @description Cartridges holding it: the pool's first, then their secondary copies. */
+            readonly barcodes?: string[];
+            /** @description Barge: the path as a restore's node_paths take it (`/dir/name`). */
+            readonly path?: string;
+            /** @description Barge: the secondary copies among `barcodes` (written by a duplication). */
+            readonly secondary_barcodes?: string[];
+        };
+        on_tapes_file_collection: {
+            count?: number;
+            on_tapes_files?: components["schemas"]["on_tapes_file"][];
         };
         task_callback: {
             readonly id?: string;
@@ -7221,6 +7321,37 @@ export interface operations {
             422: components["responses"]["unprocessable_entity"];
         };
     };
+    import_tapes_by_tape_library: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tape_library_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["tape_import"];
+            };
+        };
+        responses: {
+            /** @description The tapes, imported. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tape_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
     index_tape_drives_by_tape_library: {
         parameters: {
             query?: {
@@ -7910,6 +8041,97 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["tape_stat_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    index_on_tapes_files_by_pool: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+            };
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["on_tapes_file_collection"];
+                };
+            };
+            400: components["responses"]["bad_request"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden"];
+            404: components["responses"]["not_found"];
+            422: components["responses"]["unprocessable_entity"];
+        };
+    };
+    on_tapes_files_children_by_pool: {
+        parameters: {
+            query?: {
+                /** @description The number of items to display for pagination. */
+                limit?: components["parameters"]["limit"];
+                /** @description The number of items to skip for pagination. */
+                offset?: components["parameters"]["offset"];
+                /**
+                 * @description Sort results by attribute.
+                 *
+                 *     Can sort on multiple attributes, separated by `|`.
+                 *     Order direction can be suffixing the attribute by either `:asc` (default) or `:desc`.
+                 */
+                sort_by?: components["parameters"]["sort_by"];
+                /** @description Filter on name (operators: = != > >= < <= >< !>< ~ !~) */
+                name?: string;
+                /** @description Filter on type (operators: = != > >= < <= >< !>< ~ !~) */
+                type?: string;
+                /** @description Filter on size (operators: = != > >= < <= >< !>< ~ !~) */
+                size?: string;
+            };
+            header?: never;
+            path: {
+                pool_id: string;
+                file_parent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["on_tapes_file_collection"];
                 };
             };
             400: components["responses"]["bad_request"];

@@ -23,6 +23,23 @@ interface Field {
   help: string;
   choices?: string[];
   requiredOnCreate?: boolean;
+  /** Turns the flag's text into the body's value (default: the text as is). */
+  parse?: (text: string) => unknown;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/**
+ * A size flag: a whole number of bytes, or with a binary unit (`500G`, `1.5TiB`, `20 MiB`), or `none`
+ * (null: no quota). Why units: nobody types a 12 TB quota in bytes; binary, as `df -h` shows them.
+ */
+export function parseBytes(text: string): number | null {
+  if (/^none$/i.test(text.trim())) return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*$/i.exec(text);
+  if (!m) throw new UsageError(`${JSON.stringify(text)} is not a size (bytes, or a number with K, M, G, T or P: 500G, 1.5TiB; none for no quota)`);
+  const bytes = Number(m[1]) * (UNITS[(m[2] ?? '').toLowerCase()] as number);
+  if (!Number.isSafeInteger(Math.round(bytes))) throw new UsageError(`${JSON.stringify(text)} is too large`);
+  return Math.round(bytes);
 }
 
 interface ResourceSpec {
@@ -63,6 +80,7 @@ const SPECS: ResourceSpec[] = [
       { flag: '--path <path>', attr: 'path', help: 'absolute directory on the movers', requiredOnCreate: true },
       { flag: '--pool <id>', attr: 'pool_id', help: 'pool id' },
       { flag: '--username <name>', attr: 'username', help: 'account the share is mounted with (SMB/NFS; stored sealed, shown to admins)' },
+      { flag: '--quota <size>', attr: 'quota_bytes', help: 'what cache_cleaning keeps the share under (bytes, or 500G, 2TiB; none: no quota)', parse: parseBytes },
       guestField,
     ],
     stdinSecret: { flag: '--password-stdin', attr: 'password', help: "read the share account's password from stdin (stored sealed, never returned)" },
@@ -123,7 +141,7 @@ async function bodyOf(ctx: Context, spec: ResourceSpec, f: Row, creating: boolea
   const body: Row = {};
   for (const field of spec.fields) {
     const v = f[optionKey(field.flag)];
-    if (v !== undefined) body[field.attr] = v;
+    if (v !== undefined) body[field.attr] = field.parse ? field.parse(String(v)) : v;
     else if (creating && field.requiredOnCreate) throw new UsageError(`missing ${field.flag.split(' ')[0]} (barge storage ${spec.command} create --help)`);
   }
   if (spec.stdinSecret && f[optionKey(spec.stdinSecret.flag)]) body[spec.stdinSecret.attr] = await readStdin(ctx.io);

@@ -1,5 +1,5 @@
 /**
- * `barge tape library|drive|tape list|show`, `barge tape library create`, `barge tape eject BARCODE…`
+ * `barge tape library|drive|tape list|show`, `barge tape library create`, `barge tape eject|import BARCODE…`
  * (issue #12): the tape libraries of the server, what each drive is doing, the cartridges with their
  * fill and flags. Libraries and drives are admins'; tapes are listed as the API shows them (admins
  * every tape, others those of pools they may read). A library is named by its name or id, a tape by
@@ -182,8 +182,8 @@ function registerTapes(tape: Command, run: Runner): void {
   );
 }
 
-/** Ejects barcodes, grouped by library (one request each, in the order given); prints where each went. */
-async function eject(ctx: Context, barcodes: string[]): Promise<void> {
+/** Ejects (or imports back) barcodes, grouped by library (one request each, in the order given); prints where each went. */
+async function move(ctx: Context, barcodes: string[], to: 'eject' | 'import'): Promise<void> {
   const client = await ctx.client();
   const byLibrary = new Map<string, string[]>();
   for (const barcode of barcodes) {
@@ -194,7 +194,7 @@ async function eject(ctx: Context, barcodes: string[]): Promise<void> {
   }
   const ejected: Row[] = [];
   for (const [library, codes] of byLibrary) {
-    const r = await client.post<{ tapes: Row[] }>(`/tape_libraries/${encodeURIComponent(library)}/eject`, { barcodes: codes });
+    const r = await client.post<{ tapes: Row[] }>(`/tape_libraries/${encodeURIComponent(library)}/${to}`, { barcodes: codes });
     ejected.push(...r.tapes);
   }
   if (ctx.json) return ctx.printJson({ count: ejected.length, tapes: ejected });
@@ -203,11 +203,14 @@ async function eject(ctx: Context, barcodes: string[]): Promise<void> {
 
 /** Registers `barge tape …`. */
 export function registerTape(program: Command, run: Runner): void {
-  const tape = program.command('tape').description('tape: libraries, drives, cartridges; eject cartridges');
+  const tape = program.command('tape').description('tape: libraries, drives, cartridges; eject and import cartridges');
   registerLibrary(tape, run);
   registerDrive(tape, run);
   registerTapes(tape, run);
   tape.command('eject <barcodes...>').description('eject cartridges (admins): the robot takes each to a mailslot, then it is out of the library (offline)').action(
-    run.action(async (ctx, [barcodes]) => eject(ctx, barcodes as string[])),
+    run.action(async (ctx, [barcodes]) => move(ctx, barcodes as string[], 'eject')),
+  );
+  tape.command('import <barcodes...>').description('import ejected cartridges (admins): each goes from the mailslot to its home slot (or a free one), back in the library').action(
+    run.action(async (ctx, [barcodes]) => move(ctx, barcodes as string[], 'import')),
   );
 }

@@ -10,6 +10,7 @@
  * already done or failed.
  */
 import { TapeError } from '../../storage/tape/tape-error.js';
+import { selectedDriveOrAny } from '../../domain/tape-drives.js';
 import type { TapeLibrary } from '../../storage/tape/library.js';
 import type { TapeFileRow, TapeLibraryRow, TapeRow } from '../../store/schema.js';
 import { DriveHold } from './drive-hold.js';
@@ -76,7 +77,7 @@ export class TapeActions {
     let hold: DriveHold | undefined;
     try {
       if (this.action !== 'ejection') {
-        hold = await DriveHold.acquire(lib, row, { executionId: this.run.ctx.id, taskId: this.run.ctx.taskId }, { tapes: this.store.tapes, clock: this.store.clock, note: (l) => this.run.note(l) }, this.run.signal);
+        hold = await DriveHold.acquire(lib, row, { executionId: this.run.ctx.id, taskId: this.run.ctx.taskId }, { tapes: this.store.tapes, clock: this.store.clock, note: (l) => this.run.note(l) }, this.run.signal, this.driveOpts());
       }
       for (const t of list) {
         if ((await this.run.gate()) === 'stop') return false;
@@ -97,6 +98,12 @@ export class TapeActions {
     } finally {
       await hold?.release();
     }
+  }
+
+  /** `options.selected_drive`: the drive this action loads cartridges in (any when absent). */
+  private driveOpts(): { drive?: number } {
+    const drive = selectedDriveOrAny(this.run.ctx.snapshot.options, 'selected_drive');
+    return drive === undefined ? {} : { drive };
   }
 
   private async record(barcode: string, o: Outcome): Promise<void> {
@@ -120,10 +127,15 @@ export class TapeActions {
     const out = await this.outOfLibrary(lib, tape.barcode);
     if (out) return out;
     if ((await lib.cartridge(tape.barcode)).writeProtected) return { ok: false, code: 'write_protected', message: `${tape.barcode} is write-protected; it is never formatted` };
+    // Files cache_cleaning evicted rely on this cartridge's copies: erasing it would lose them, overwrite or not.
+    const evicted = (await this.store.cache?.evictedOn(tape.id)) ?? 0;
+    if (evicted > 0) return { ok: false, code: 'holds_evicted', message: `${tape.barcode} holds the copies of ${evicted} evicted file(s) (deleted from their share by cache_cleaning); rehydrate them first` };
     await hold.load(tape.barcode, this.run.signal);
-    const before = await hold.lease.medium(this.run.signal);
-    if (before.sessions.length > 0 && !overwrite) {
-      return { ok: false, code: 'holds_data', message: `${tape.barcode} holds data (${before.sessions.length} session${before.sessions.length > 1 ? 's' : ''}, ${mb(before.usedBytes)}); set options.overwrite: true to erase it` };
+    // Counted now: the medium is a live object that the format below empties.
+    const medium = await hold.lease.medium(this.run.signal);
+    const before = { sessions: medium.sessions.length, usedBytes: medium.usedBytes };
+    if (before.sessions > 0 && !overwrite) {
+      return { ok: false, code: 'holds_data', message: `${tape.barcode} holds data (${before.sessions} session${before.sessions > 1 ? 's' : ''}, ${mb(before.usedBytes)}); set options.overwrite: true to erase it` };
     }
     const files = await this.store.files.countOnTape(tape.id);
     await hold.lease.format({ overwrite, signal: this.run.signal });
@@ -131,7 +143,7 @@ export class TapeActions {
     const after = await hold.lease.medium(this.run.signal);
     const now = this.store.clock.now().toISOString();
     await this.store.tapes.updateTape(tape.id, { used_bytes: after.usedBytes, free_bytes: after.freeBytes, sessions: 0, scratch: 1, last_size_update: now, updated_at: now });
-    await this.run.note(`formatted ${tape.barcode}: erased ${before.sessions.length} session(s), ${mb(before.usedBytes)}; ${files.files} file(s) removed from the catalog`);
+    await this.run.note(`formatted ${tape.barcode}: erased ${before.sessions} session(s), ${mb(before.usedBytes)}; ${files.files} file(s) removed from the catalog`);
     return { ok: true, bytes: before.usedBytes };
   }
 

@@ -12,7 +12,7 @@ import type { TapeWriteSession } from '../../storage/tape/library.js';
 import { TapeError } from '../../storage/tape/tape-error.js';
 import type { ChecksumAlgorithm } from '../../lib/hashing.js';
 import type { TapeRow } from '../../store/schema.js';
-import type { DriveHold } from './drive-hold.js';
+import type { BusyCartridge, DriveHold } from './drive-hold.js';
 import { noCartridgeReason, writableCartridges } from './cartridge-choice.js';
 import type { TapeRunState } from './tape-parts.js';
 
@@ -28,8 +28,11 @@ export interface ArchiveFile {
   gid?: number;
 }
 
-/** Codes meaning "this cartridge cannot be written now" (`drive_busy`: another execution's drive holds it): try the next one of the pool. */
+/** Codes meaning "this cartridge cannot be written now": try the next one of the pool. */
 const PICK_ANOTHER = new Set(['write_protected', 'offline', 'cartridge_full', 'wrong_location', 'not_found', 'no_space', 'drive_busy']);
+
+/** How long an archive waits for a writable cartridge in another drive before it looks again (a robot move wakes it sooner). */
+const CARTRIDGE_WAIT_MS = 1000;
 
 /** No cartridge of the pool can be written: the archive cannot go on. */
 export class NoCartridgeError extends Error {}
@@ -41,6 +44,14 @@ export class TapeArchive {
   private tape: TapeRow | undefined;
   private pending: Written[] = [];
   private readonly tried = new Set<string>();
+  /** What a pause gives up (see TapeRunState.gate): the open session is committed and the drive freed; resumed, a drive is queued for again. */
+  private readonly park = {
+    pause: async () => {
+      await this.commit();
+      await this.hold.suspend();
+    },
+    resume: async () => void (await this.hold.ensure(this.run.signal)),
+  };
 
   constructor(
     private readonly run: TapeRunState,
@@ -50,24 +61,25 @@ export class TapeArchive {
     private readonly o: { algorithm: ChecksumAlgorithm; move: boolean; batchFiles: number; batchBytes: number },
   ) {}
 
-  /** Writes `files` in order, batch by batch. Returns false when a stop ended it early. */
-  async archive(files: ArchiveFile[]): Promise<boolean> {
+  /**
+   * Writes `files` in order as they come (the walk feeds them: nothing is listed whole first), a
+   * session per batch of ≤ batchFiles files / batchBytes bytes. Paused, it commits the open session
+   * and frees its drive; resumed, it queues for a drive again and goes on with the next file. Stopped,
+   * it commits what is written. Returns false when a stop ended it early.
+   */
+  async archive(files: AsyncIterable<ArchiveFile> | Iterable<ArchiveFile>): Promise<boolean> {
     try {
-      let i = 0;
-      while (i < files.length) {
-        if ((await this.run.gate()) === 'stop') return false;
-        let bytes = 0;
-        const end = Math.min(files.length, i + this.o.batchFiles);
-        for (; i < end; i++) {
-          const f = files[i] as ArchiveFile;
-          if (bytes > 0 && bytes + f.size > this.o.batchBytes) break;
-          bytes += f.size;
-          if ((await this.run.gate()) === 'stop') break;
-          await this.writeOne(f);
+      for await (const f of files) {
+        if ((await this.run.gate(this.park)) === 'stop') {
+          await this.commit();
+          return false;
         }
-        await this.commit();
-        await this.run.flush();
+        const bytes = this.pending.reduce((a, w) => a + w.file.size, 0);
+        if (this.pending.length >= this.o.batchFiles || (this.pending.length > 0 && bytes + f.size > this.o.batchBytes)) await this.commit();
+        await this.writeOne(f);
       }
+      await this.commit();
+      await this.run.flush();
       return true;
     } finally {
       if (this.session) await this.session.abort().catch(() => undefined);
@@ -79,6 +91,7 @@ export class TapeArchive {
     const meta = { path: f.member, size: f.size, mtimeMs: f.mtimeMs, mode: f.mode, uid: f.uid, gid: f.gid };
     for (;;) {
       const session = await this.openSession();
+      if (!session) return; // stopped while waiting for a cartridge: this file is not written (nor counted)
       const fit = session.fits(meta);
       if (fit === 'too_large') {
         await this.run.failed(f.key, f.src, null, f.size, 'too_large', `${f.src} (${f.size} bytes) is larger than a cartridge of the pool can hold`);
@@ -103,16 +116,41 @@ export class TapeArchive {
     }
   }
 
-  /** The open session, or a new one on the loaded cartridge or the next writable one of the pool. */
-  private async openSession(): Promise<TapeWriteSession> {
+  /**
+   * The open session, or a new one on the loaded cartridge or the next writable one of the pool. A
+   * cartridge in another execution's drive is passed over for another one; when only such cartridges
+   * are left, the run waits (saying for which and whose drive) until a robot move frees one.
+   */
+  private async openSession(): Promise<TapeWriteSession | undefined> {
     if (this.session) return this.session;
+    const waitedFor = new Set<string>();
     for (;;) {
       const tapes = (await this.run.store.tapes.poolTapes(this.pool.id)).filter((t) => t.tape_library_id === this.pool.libraryId);
-      const loaded = this.hold.lease.loaded();
+      const loaded = this.hold.held ? this.hold.lease.loaded() : null;
       const candidates = writableCartridges(tapes, this.tried);
+      if (candidates.length === 0) throw new NoCartridgeError(noCartridgeReason(tapes));
       // Keep writing to the loaded cartridge while it can take files (saves a robot move).
-      const next = candidates.find((t) => t.barcode === loaded) ?? candidates[0];
-      if (!next) throw new NoCartridgeError(noCartridgeReason(tapes));
+      let next = candidates.find((t) => t.barcode === loaded);
+      const busy: BusyCartridge[] = [];
+      for (const t of next ? [] : candidates) {
+        const at = await this.hold.inOtherDrive(t.barcode);
+        if (!at) {
+          next = t;
+          break;
+        }
+        busy.push(at);
+      }
+      if (!next) {
+        for (const at of busy.filter((b) => !waitedFor.has(b.barcode))) {
+          waitedFor.add(at.barcode);
+          await this.run.note(`waiting for a writable cartridge: ${at.barcode} is in drive ${at.drive}, used by execution ${at.holder ?? '(none)'}`);
+        }
+        // Wait holding no drive: a run waiting for a cartridge never holds what another run may wait for.
+        await this.hold.suspend();
+        await this.hold.library.waitForChange(CARTRIDGE_WAIT_MS, this.run.signal);
+        if ((await this.run.gate(this.park)) === 'stop') return undefined;
+        continue;
+      }
       try {
         await this.hold.load(next.barcode, this.run.signal);
         this.session = await this.hold.lease.openWrite({ algorithm: this.o.algorithm, signal: this.run.signal });
@@ -120,6 +158,7 @@ export class TapeArchive {
         return this.session;
       } catch (err) {
         if (this.run.signal.aborted || !(err instanceof TapeError) || !PICK_ANOTHER.has(err.code)) throw err;
+        if (err.code === 'drive_busy' && (await this.hold.inOtherDrive(next.barcode))) continue; // loaded by another run meanwhile: choose again
         this.tried.add(next.barcode);
         await this.run.note(`cartridge ${next.barcode} not written: ${err.message}`);
       }
@@ -153,6 +192,7 @@ export class TapeArchive {
     const rows = pending.map((w) => ({ key: w.file.key, src: w.file.src, dst: `${tape.barcode}:${w.file.member}`, size: w.file.size, checksum: w.checksum }));
     if (!this.o.move) {
       await this.run.done(rows);
+      await this.run.flush(); // each commit shows in the execution's counters
       return;
     }
     await this.run.done(rows, 'copied');
@@ -165,5 +205,6 @@ export class TapeArchive {
         await this.run.failed(r.key, r.src, r.dst, r.size, 'remove', `archived to ${r.dst} but the source could not be removed: ${(err as Error).message}`);
       }
     }
+    await this.run.flush();
   }
 }

@@ -9,12 +9,15 @@ import type { ExecutionRepository } from '../../store/execution-repository.js';
 import type { LedgerRepository } from '../../store/ledger-repository.js';
 import type { FileLedgerRow } from '../../store/schema.js';
 import type { TapeFileRepository } from '../../store/tape-file-repository.js';
+import type { TapeCacheRepository } from '../../store/tape-cache-repository.js';
 import type { TapeRepository } from '../../store/tape-repository.js';
 import type { ExecutionContext } from '../execution-context.js';
 
 export interface TapeStoreParts {
   tapes: TapeRepository;
   files: TapeFileRepository;
+  /** Evictions and share archives (cache_cleaning, rehydratation); absent where those actions do not run. */
+  cache?: TapeCacheRepository;
   executions: ExecutionRepository;
   ledger: LedgerRepository;
   clock: Clock;
@@ -31,6 +34,12 @@ export interface TapeCounters {
 /** What the run loop answers between files: go on, stop after committing what is written, or give up now. */
 export type Gate = 'go' | 'stop';
 
+/** What a run gives up while paused and takes back on resume (see TapeRunState.gate). */
+export interface Park {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
 export class TapeRunState {
   readonly counters: TapeCounters = { done: 0, doneBytes: 0, failed: 0 };
   private readonly started = Date.now();
@@ -45,12 +54,29 @@ export class TapeRunState {
     return this.ctx.abort.signal;
   }
 
-  /** Waits while the execution is paused; says `stop` when it is stopping. Throws once aborted (force_stop, shutdown). */
-  async gate(): Promise<Gate> {
+  /**
+   * Waits while the execution is paused; says `stop` when it is stopping. Throws once aborted
+   * (force_stop, shutdown). `park` is what the run gives up while it is paused — an archive closes
+   * its session and a tape run frees its drive (`park.pause`) so that other executions can use it —
+   * and takes back when it is resumed (`park.resume`: queue for a drive again), before `go`.
+   */
+  async gate(park?: Park): Promise<Gate> {
+    let parked = false;
     for (;;) {
       this.signal.throwIfAborted();
       if (this.ctx.state === 'stopping') return 'stop';
-      if (this.ctx.state !== 'paused') return 'go';
+      if (this.ctx.state !== 'paused') {
+        if (parked && park) {
+          await this.note('resumed');
+          await park.resume();
+        }
+        return 'go';
+      }
+      if (!parked && park) {
+        parked = true;
+        await park.pause();
+        await this.note('paused: the drive is free for other executions until the run is resumed');
+      }
       await this.ctx.waitForChange(250);
     }
   }

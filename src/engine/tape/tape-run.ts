@@ -18,14 +18,23 @@ import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
 import type { StorageResolver } from '../storage-resolver.js';
 import { commonParent, destinationPath, joinPath, segments } from '../dispatcher/plan.js';
 import { resolveNodePath } from '../dispatcher/planner.js';
-import { walk } from '../dispatcher/walker.js';
 import { DriveHold } from './drive-hold.js';
-import { NoCartridgeError, TapeArchive, type ArchiveFile } from './tape-archive.js';
+import { NoCartridgeError, TapeArchive } from './tape-archive.js';
+import { archiveWalk, prepend } from './archive-walk.js';
 import type { TapeLibraries } from './tape-libraries.js';
 import { TapeRunState, type TapeStoreParts } from './tape-parts.js';
 import { TapeRestore, type RestoreFile } from './tape-restore.js';
 import { TapeActions, type TapeActionName } from './tape-actions.js';
-import { TAPE_WORKFLOW_ACTIONS } from '../../domain/tape.js';
+import { TAPE_WORKFLOW_ACTIONS, isTapeCatalogAction } from '../../domain/tape.js';
+import { TapeCatalogRun } from './tape-catalog-run.js';
+import { selectedDriveOrAny } from '../../domain/tape-drives.js';
+import { TapeDuplication } from './tape-duplication.js';
+
+/** The drive `options.selected_drive` names (any when absent), for a DriveHold. */
+const selectedDriveOpts = (s: TaskSnapshot): { drive?: number } => {
+  const drive = selectedDriveOrAny(s.options, 'selected_drive');
+  return drive === undefined ? {} : { drive };
+};
 
 export interface TapeRunConfig {
   /** This process's name in the execution's `dispatcher`. */
@@ -37,7 +46,8 @@ export interface TapeRunConfig {
 /** Whether an execution has a tape endpoint or is a tape action (it runs here, not through the movers). */
 export function isTapeRun(row: ExecutionRow): boolean {
   const s = JSON.parse(row.task_snapshot) as TaskSnapshot;
-  return TAPE_WORKFLOW_ACTIONS.has(s.workflow_action) || [...s.sources, ...s.destinations].some((e) => endpointKind(e.type) === 'tape');
+  const kinds = [...s.sources, ...s.destinations].map((e) => endpointKind(e.type));
+  return TAPE_WORKFLOW_ACTIONS.has(s.workflow_action) || isTapeCatalogAction(s.workflow_action, kinds, s.options ?? {}) || kinds.includes('tape');
 }
 
 /** What the dispatcher asks of the tape path. */
@@ -67,6 +77,10 @@ export class TapeRunner implements TapeWork {
   async run(initial: ExecutionRow, register: (ctx: ExecutionContext) => void): Promise<void> {
     const snapshot = JSON.parse(initial.task_snapshot) as TaskSnapshot;
     const action = snapshot.workflow_action;
+    if (action === 'duplication') return this.runDuplication(initial, snapshot, register);
+    if (isTapeCatalogAction(action, [...snapshot.sources, ...snapshot.destinations].map((e) => endpointKind(e.type)), snapshot.options ?? {})) {
+      return new TapeCatalogRun(this, this.store, this.libraries, this.resolver, this.log).run(initial, snapshot, register); // tape-catalog-run.ts
+    }
     if (TAPE_WORKFLOW_ACTIONS.has(action)) return this.runAction(initial, snapshot, register);
     const src = snapshot.sources[0];
     const dst = snapshot.destinations[0];
@@ -90,30 +104,44 @@ export class TapeRunner implements TapeWork {
     if (!poolId) return this.fail(row.id, 'a tape endpoint needs a pool_id (a pool of content tape)');
     let hold: DriveHold | undefined;
     try {
-      const work = archive ? await this.archiveList(ctx, run) : await this.restoreList(ctx, run, poolId);
-      row = (await this.store.executions.findById(row.id)) ?? row;
-      await this.store.executions.addProgress(row.id, Progress.INIT_DONE | Progress.PROCESS_STARTED, {
-        nodes_todo: work.todo.files, size_todo: work.todo.bytes, updated_at: this.store.clock.now().toISOString(),
-      });
-      await this.store.executions.transition(row.id, 'calculating', { state: 'in_progress', updated_at: this.store.clock.now().toISOString() });
-      if (ctx.state === 'calculating') ctx.state = 'in_progress';
-      await run.flush();
+      // Paused before it got a drive (or after a restart while paused): wait here, holding none.
+      if ((await run.gate()) === 'stop') return await this.finish(run, false);
       let complete = true;
-      if (work.count > 0) {
-        const library = await this.libraryOf(poolId, work.barcodes);
-        if (typeof library === 'string') return this.fail(row.id, library);
-        const lib = await this.libraries.library(library);
-        hold = await DriveHold.acquire(lib, library, { executionId: ctx.id, taskId: ctx.taskId }, { tapes: this.store.tapes, clock: this.store.clock, note: (l) => run.note(l) }, ctx.abort.signal);
-        if (work.archive) {
+      if (archive) {
+        // The walk feeds the writer as it goes; the drive is taken when the first file to write comes.
+        const files = archiveWalk(ctx, run, this.store, this.cfg.batchFiles, (todo) => this.walked(ctx, todo))[Symbol.asyncIterator]();
+        const first = await files.next();
+        if (!first.done) {
+          const library = await this.libraryOf(poolId, []);
+          if (typeof library === 'string') {
+            await files.return?.(undefined); // the walk ends here (its open directory handles close)
+            return await this.fail(row.id, library);
+          }
+          hold = DriveHold.idle(await this.libraries.library(library), library, { executionId: ctx.id, taskId: ctx.taskId }, this.holdDeps(run), selectedDriveOpts(snapshot));
           const algorithm: ChecksumAlgorithm = ctx.opts.checksum ?? 'xxhash64';
-          complete = await new TapeArchive(run, hold, ctx.sources[0]!.driver, { id: poolId, libraryId: library.id }, { algorithm, move: action === 'move', batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes }).archive(work.archive);
-        } else if (work.restore) {
+          const archiver = new TapeArchive(run, hold, ctx.sources[0]!.driver, { id: poolId, libraryId: library.id }, { algorithm, move: action === 'move', batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes });
+          complete = await archiver.archive(prepend(first.value, files));
+        }
+      } else {
+        const work = await this.restoreList(ctx, run, poolId);
+        await this.walked(ctx, work.todo);
+        await run.flush();
+        if (work.restore.length > 0) {
+          const library = await this.libraryOf(poolId, work.barcodes);
+          if (typeof library === 'string') return await this.fail(row.id, library);
+          hold = DriveHold.idle(await this.libraries.library(library), library, { executionId: ctx.id, taskId: ctx.taskId }, this.holdDeps(run), selectedDriveOpts(snapshot));
           complete = await new TapeRestore(run, hold, ctx.destinations[0]!.driver).restore(work.restore);
         }
       }
+      // The drive is free (cartridge back in its slot, row cleared) before the execution says it ended.
+      await hold?.release();
       await this.finish(run, complete);
     } catch (err) {
-      if (ctx.abort.signal.aborted) return; // force_stop (the API set the state) or this engine stops (resumed later)
+      if (ctx.abort.signal.aborted) {
+        // force_stop (the API set the state) or this engine stops (resumed later): what was committed counts.
+        await run.flush().catch(() => undefined);
+        return;
+      }
       if (err instanceof NoCartridgeError) {
         await run.flush().catch(() => undefined);
         return this.fail(row.id, err.message);
@@ -125,8 +153,46 @@ export class TapeRunner implements TapeWork {
     }
   }
 
+  /** `duplication` (tape-duplication.ts): the source cartridges' files copied to the destination pool's cartridges through two drives. */
+  private async runDuplication(initial: ExecutionRow, snapshot: TaskSnapshot, register: (ctx: ExecutionContext) => void): Promise<void> {
+    const ctx = new ExecutionContext(initial.id, initial.task_id, snapshot, [], [], initial.state);
+    register(ctx);
+    if (!(await this.begin(initial, ctx))) return;
+    const run = new TapeRunState(ctx, this.store);
+    try {
+      const dup = new TapeDuplication(run, this.libraries, snapshot, { batchFiles: this.cfg.batchFiles, batchBytes: this.cfg.batchBytes });
+      const plan = await dup.plan();
+      await this.store.executions.addProgress(initial.id, Progress.INIT_DONE | Progress.PROCESS_STARTED, { nodes_todo: plan.todo.files, size_todo: plan.todo.bytes, updated_at: this.store.clock.now().toISOString() });
+      await this.store.executions.transition(initial.id, 'calculating', { state: 'in_progress', updated_at: this.store.clock.now().toISOString() });
+      if (ctx.state === 'calculating') ctx.state = 'in_progress';
+      await run.flush();
+      const complete = await dup.perform(plan.sources);
+      await run.flush();
+      await this.finish(run, complete);
+    } catch (err) {
+      if (ctx.abort.signal.aborted) return;
+      await run.flush().catch(() => undefined);
+      if (!(err instanceof NoCartridgeError)) this.log.error({ err, execution: initial.id }, 'duplication failed');
+      return this.fail(initial.id, `duplication failed: ${(err as Error).message}`);
+    }
+  }
+
+  private holdDeps(run: TapeRunState) {
+    return { tapes: this.store.tapes, clock: this.store.clock, note: (l: string) => run.note(l) };
+  }
+
+  /** The walk (or the catalog lookup) is complete: the totals are final, calculating → in_progress. */
+  private async walked(ctx: ExecutionContext, todo: { files: number; bytes: number }): Promise<void> {
+    await this.store.executions.addProgress(ctx.id, Progress.INIT_DONE | Progress.PROCESS_STARTED, {
+      nodes_todo: todo.files, size_todo: todo.bytes, updated_at: this.store.clock.now().toISOString(),
+    });
+    await this.store.executions.transition(ctx.id, 'calculating', { state: 'in_progress', updated_at: this.store.clock.now().toISOString() });
+    if (ctx.state === 'calculating') ctx.state = 'in_progress';
+  }
+
   /** Takes the execution: queued → calculating (or names this dispatcher on a resumed one); false when it is not ours to run now. */
-  private async begin(row: ExecutionRow, ctx: ExecutionContext): Promise<boolean> {
+  /** @internal also tape-catalog-run.ts's */
+  async begin(row: ExecutionRow, ctx: ExecutionContext): Promise<boolean> {
     if (row.state === 'paused' && !engineOwns(Number(row.progress))) return false;
     if (row.state === 'in_queue' && !engineOwns(Number(row.progress))) {
       const now = this.store.clock.now().toISOString();
@@ -167,45 +233,6 @@ export class TapeRunner implements TapeWork {
     }
   }
 
-  /** The source walked into the archive's file list, minus what this execution already has on tape (a resume). */
-  private async archiveList(ctx: ExecutionContext, run: TapeRunState) {
-    const ep = ctx.snapshot.sources[0]!;
-    const roots = (ep.node_paths.length ? ep.node_paths : ['/']).map((p) => resolveNodePath(ctx, p));
-    const strip = ctx.opts.ignoreCommonPath ? commonParent(roots) : '/';
-    const base = resolveNodePath(ctx, ctx.snapshot.destinations[0]!.node_paths[0] ?? '/');
-    const driver = ctx.sources[0]!.driver;
-    const all: ArchiveFile[] = [];
-    for (const [np, root] of roots.entries()) {
-      for await (const w of walk(driver, 0, np, root, { recursive: ctx.opts.recursive, ignoreHidden: ctx.opts.ignoreHidden, order: ctx.opts.order, signal: ctx.abort.signal })) {
-        if (w.failure) {
-          await run.failed(`t:${w.path}/`, w.path, null, 0, w.failure.code, w.failure.message);
-          continue;
-        }
-        if (w.entry.kind !== 'file') continue;
-        const member = segments(destinationPath(w.path, base, strip)).join('/');
-        all.push({ key: `t:${w.path}`, src: w.path, member, size: w.entry.size, mtimeMs: w.entry.mtimeMs, mode: w.entry.mode ?? 0o644, uid: w.entry.uid, gid: w.entry.gid });
-      }
-    }
-    const todo = { files: all.length, bytes: all.reduce((a, f) => a + f.size, 0) };
-    const ledger = await this.store.ledger.forKeys(ctx.id, all.map((f) => f.key));
-    run.resumeFrom(ledger.values());
-    const onTape = new Set((await this.store.files.pathsOfExecution(ctx.id)).map((r) => r.path));
-    const left: ArchiveFile[] = [];
-    const removeAfter: ArchiveFile[] = [];
-    for (const f of all) {
-      const l = ledger.get(f.key);
-      if (l && (l.status === 'done' || l.status === 'failed')) continue;
-      if (onTape.has(f.member)) removeAfter.push(f); // committed before a crash: its ledger rows were not written yet
-      else left.push(f);
-    }
-    if (removeAfter.length) {
-      const move = ctx.snapshot.workflow_action === 'move';
-      for (const f of removeAfter) if (move) await driver.remove(f.src, { signal: ctx.abort.signal }).catch(() => false);
-      await run.done(removeAfter.map((f) => ({ key: f.key, src: f.src, dst: f.member, size: f.size, checksum: '' })));
-    }
-    return { archive: left, restore: undefined, count: left.length, todo, barcodes: [] as string[] };
-  }
-
   /** The catalog's latest copy of each file at the source's node paths, in tape order, with where it lands. */
   private async restoreList(ctx: ExecutionContext, run: TapeRunState, poolId: string) {
     const ep = ctx.snapshot.sources[0]!;
@@ -230,7 +257,7 @@ export class TapeRunner implements TapeWork {
     run.resumeFrom(ledger.values());
     const left = all.filter((f) => !['done', 'failed'].includes(ledger.get(f.key)?.status ?? ''));
     const todo = { files: all.length, bytes: all.reduce((a, f) => a + f.size, 0) };
-    return { archive: undefined, restore: left, count: left.length, todo, barcodes: [...new Set(left.map((f) => f.barcode))] };
+    return { restore: left, todo, barcodes: [...new Set(left.map((f) => f.barcode))] };
   }
 
   /** The library the run uses: the one holding the cartridges it reads, or the pool's writable cartridges. Otherwise why not. */
@@ -244,7 +271,8 @@ export class TapeRunner implements TapeWork {
   }
 
   /** Ends the run: stopped when a stop cut it short, else done / with warnings / error by its counters. */
-  private async finish(run: TapeRunState, complete: boolean): Promise<void> {
+  /** @internal also tape-catalog-run.ts's */
+  async finish(run: TapeRunState, complete: boolean): Promise<void> {
     const { ctx } = run;
     const current = await this.store.executions.findById(ctx.id);
     if (!current || !isActive(current.state)) return;
@@ -261,7 +289,8 @@ export class TapeRunner implements TapeWork {
     });
   }
 
-  private async fail(id: string, message: string): Promise<void> {
+  /** @internal also tape-catalog-run.ts's */
+  async fail(id: string, message: string): Promise<void> {
     const now = this.store.clock.now().toISOString();
     const current = await this.store.executions.findById(id);
     if (!current || !isActive(current.state)) return;

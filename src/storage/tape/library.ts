@@ -122,6 +122,13 @@ export interface TapeLibrary {
   /** Who holds each drive now (an owner, or undefined), and who waits. */
   driveUsers(): { holders: Array<string | undefined>; waiting: Array<{ owner: string; drive: number | undefined }> };
   acquireDrive(o: AcquireOptions): Promise<DriveLease>;
+  /**
+   * Resolves at the next robot move or drive release of this library, or after `ms` at the latest
+   * (the signal ends the wait early, without throwing). Why: a run that waits for a cartridge another
+   * execution has in its drive carries on as soon as that one unloads it, without polling the changer
+   * in a tight loop. A backend that cannot observe moves may simply wait `ms`.
+   */
+  waitForChange(ms: number, signal?: AbortSignal): Promise<void>;
   /** Slot → a free mailslot; returns the mailslot's index. */
   moveToMailslot(barcode: string, signal?: AbortSignal): Promise<number>;
   /** Mailslot → out of the library (offline). */

@@ -2,7 +2,8 @@
  * The virtual library as a whole: created only inside the allowed roots, the changer's moves
  * (load, unload, mailslot, eject, import) and what they refuse, exclusive drives with two users
  * taking turns, mechanics' time, a file that does not fit going whole to the next cartridge, write
- * protection and ejection refusing writes, and removal refused while a cartridge holds data.
+ * protection and ejection refusing writes, removal refused while a cartridge holds data, and
+ * waitForChange waking at the next move or drive release.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -189,5 +190,34 @@ describe('virtual tape library', { skip: noTar }, () => {
     d.release();
     await VirtualTapeLibrary.destroy(dir, [root]);
     await assert.rejects(readdir(dir), { code: 'ENOENT' });
+  });
+
+  it('waitForChange resolves at the next robot move or drive release, else after its time; the signal ends it', async () => {
+    const { lib } = await newLib({ drives: 2 });
+    const d = await lib.acquireDrive({ owner: 'a' });
+    // Nothing moves: it waits its time out (a long one would hang the test: the move below must wake it).
+    const idle = Date.now();
+    await lib.waitForChange(50);
+    assert.ok(Date.now() - idle >= 45);
+    // Woken well before their 20 s: by the load, by the release, by the signal.
+    const woken = async (p: Promise<void>, what: string) => {
+      const t0 = Date.now();
+      await p;
+      assert.ok(Date.now() - t0 < 5000, `${what} woke the waiter`);
+    };
+    const moved = lib.waitForChange(20_000);
+    await d.load('BRG001L8');
+    await woken(moved, 'a load');
+    const released = lib.waitForChange(20_000);
+    d.release();
+    await woken(released, 'a drive release');
+    const ac = new AbortController();
+    const aborted = lib.waitForChange(20_000, ac.signal);
+    ac.abort();
+    await woken(aborted, 'the signal');
+    await woken(lib.waitForChange(20_000, ac.signal), 'an aborted signal');
+    const d2 = await lib.acquireDrive({ owner: 'b' });
+    await d2.unload();
+    d2.release();
   });
 });

@@ -45,6 +45,8 @@ export class VirtualTapeLibrary implements TapeLibrary {
   /** Scanned media of loaded cartridges, and where each drive's head is. */
   private readonly media = new Map<string, Cartridge>();
   private readonly heads: number[];
+  /** Callers of waitForChange, woken after each robot move and drive release. */
+  private readonly watchers = new Set<() => void>();
 
   private constructor(
     readonly dir: string,
@@ -120,7 +122,29 @@ export class VirtualTapeLibrary implements TapeLibrary {
   }
 
   async acquireDrive(o: AcquireOptions): Promise<DriveLease> {
-    return new VirtualDriveLease(this, await this.queue.acquire(o));
+    const grant = await this.queue.acquire(o);
+    // A released drive may be what a waiter for a cartridge (waitForChange) is waiting for.
+    return new VirtualDriveLease(this, { drive: grant.drive, owner: grant.owner, release: () => { grant.release(); this.changed(); } });
+  }
+
+  waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.watchers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.watchers.add(done);
+    });
+  }
+
+  /** Wakes every waitForChange. */
+  private changed(): void {
+    for (const w of [...this.watchers]) w();
   }
 
   async moveToMailslot(barcode: string, signal?: AbortSignal): Promise<number> {
@@ -265,6 +289,7 @@ export class VirtualTapeLibrary implements TapeLibrary {
       apply(next);
       await writeState(this.dir, next);
       this.state = next;
+      this.changed();
       return out;
     };
     const p = this.robot.then(run, run);
@@ -282,6 +307,7 @@ export function virtualLibraryFiles(roots: readonly string[]): {
   destroy(path: string): Promise<void>;
   setWriteProtected(path: string, barcode: string, on: boolean): Promise<void>;
   ejectCartridge(path: string, barcode: string, signal?: AbortSignal): Promise<number>;
+  importCartridge(path: string, barcode: string, signal?: AbortSignal): Promise<number>;
 } {
   return {
     create: (path, spec) => VirtualTapeLibrary.create(path, roots, spec),
@@ -296,6 +322,11 @@ export function virtualLibraryFiles(roots: readonly string[]): {
       const mailslot = await lib.moveToMailslot(barcode, signal);
       await lib.eject(barcode);
       return mailslot;
+    },
+    // The operator puts the cartridge in the mailslot, the robot takes it to a slot. Returns the slot.
+    importCartridge: async (path, barcode, signal) => {
+      const lib = await VirtualTapeLibrary.open(await confineLibraryPath(path, roots));
+      return lib.importCartridge(barcode, signal);
     },
   };
 }

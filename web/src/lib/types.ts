@@ -49,7 +49,7 @@ export type ApiKey = Answer<Schemas['api_key'], 'last_used_at'>;
 
 export type Nas = Answer<Schemas['nas'], 'host' | 'comment'>;
 
-export type NasShare = Answer<Schemas['nas_share'], 'path' | 'guest_right' | 'username' | 'password' | 'password_set' | 'options'>;
+export type NasShare = Answer<Schemas['nas_share'], 'path' | 'guest_right' | 'username' | 'password' | 'password_set' | 'options' | 'quota_bytes'>;
 
 export type MountStatus = Answer<Schemas['mount_status'], 'path'>;
 

@@ -3,9 +3,9 @@
  * drives — what each is doing: idle, holding a cartridge, or serving an execution — and its
  * cartridges with how full each is, where it is (slot, drive, mailslot, out of the library) and its
  * flags. A cartridge in a slot can be ejected: the robot takes it to a mailslot and it leaves the
- * library (`POST /tape_libraries/{id}/eject`). There is no Format action: the API has no endpoint
- * for it yet (`format` is a workflow action the engine does not run yet). Refreshed every few
- * seconds, as drives change while archives and restores run.
+ * library (`POST /tape_libraries/{id}/eject`). Format runs the `format` workflow action on it
+ * through a one-off task (components/tape-format-dialog.tsx). Refreshed every few seconds, as drives
+ * change while archives and restores run.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { PageHeader } from '../components/layout';
@@ -17,6 +17,7 @@ import { formatBytes, formatCount, formatRate } from '../lib/format';
 import { useAsync, useInterval } from '../lib/hooks';
 import { Link } from '../lib/router';
 import { useSession } from '../lib/session';
+import { FormatDialog, formatBlocker } from '../components/tape-format-dialog';
 import type { Tape, TapeDrive, TapeLibrary } from '../lib/tape-types';
 
 /** How often drives and cartridges are reloaded while the page is open. */
@@ -124,6 +125,7 @@ function EjectDialog({ lib, tape, onClose, onDone }: { lib: TapeLibrary; tape: T
 
 function Cartridges({ lib }: { lib: TapeLibrary }) {
   const [ejecting, setEjecting] = useState<Tape | null>(null);
+  const [formatting, setFormatting] = useState<Tape | null>(null);
   const [version, setVersion] = useState(0);
   const load = useCallback((p: ListParams, s: AbortSignal) => getPage<Tape>(`/tape_libraries/${encodeURIComponent(lib.id)}/tapes`, 'tapes', p, s), [lib.id]);
   const columns: Array<Column<Tape>> = [
@@ -136,7 +138,13 @@ function Cartridges({ lib }: { lib: TapeLibrary }) {
     {
       key: 'actions', label: '', align: 'right', render: (t) => {
         const why = t.location === 'offline' ? 'Already out of the library' : t.location === 'drive' ? 'In a drive: it returns to its slot when the drive is released' : undefined;
-        return <Button variant="ghost" disabled={why !== undefined} title={why ?? 'Take it out of the library'} aria-label={`Eject ${t.barcode}`} onClick={() => setEjecting(t)}>Eject</Button>;
+        const noFormat = formatBlocker(t);
+        return (
+          <span className="row-actions">
+            <Button variant="ghost" disabled={noFormat !== undefined} title={noFormat ?? 'Erase it to a blank cartridge'} aria-label={`Format ${t.barcode}`} onClick={() => setFormatting(t)}>Format</Button>
+            <Button variant="ghost" disabled={why !== undefined} title={why ?? 'Take it out of the library'} aria-label={`Eject ${t.barcode}`} onClick={() => setEjecting(t)}>Eject</Button>
+          </span>
+        );
       },
     },
   ];
@@ -145,6 +153,7 @@ function Cartridges({ lib }: { lib: TapeLibrary }) {
       <DataTable label="cartridges" columns={columns} load={load} rowKey={(t) => t.id} initialSort={{ key: 'barcode', dir: 'asc' }} refreshMs={TAPE_REFRESH_MS} filterKey={`${lib.id}:${version}`}
         empty={<Empty title="No cartridges">This library was created without tapes.</Empty>} />
       <EjectDialog lib={lib} tape={ejecting} onClose={() => setEjecting(null)} onDone={() => setVersion((v) => v + 1)} />
+      <FormatDialog tape={formatting} onClose={() => setFormatting(null)} />
     </Card>
   );
 }

@@ -2,11 +2,12 @@
 /**
  * The Tape page against a fake API: the library's facts, what each drive is doing, every cartridge
  * with its fill bar, place and flags, Eject only where it can work (and what it sends), admins only,
- * and no Format action (the API has none).
+ * and Format where the cartridge can be written (it runs the `format` workflow action through a task).
  */
 import { describe, expect, it } from 'vitest';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { setToken } from '../lib/api';
+import { formatBlocker, formatTaskBody } from '../components/tape-format-dialog';
 import { SessionProvider } from '../lib/session';
 import { TapePage, tapePlace } from '../pages/tape';
 import type { Tape, TapeDrive, TapeLibrary } from '../lib/tape-types';
@@ -89,7 +90,22 @@ describe('TapePage', () => {
     expect((within(r1).getByRole('button', { name: 'Eject BRG001L8' }) as HTMLButtonElement).disabled).toBe(false);
     expect((within(row(carts, 'BRG002L8')).getByRole('button', { name: 'Eject BRG002L8' }) as HTMLButtonElement).disabled).toBe(true);
     expect((within(r4).getByRole('button', { name: 'Eject BRG004L8' }) as HTMLButtonElement).disabled).toBe(true);
-    expect(screen.queryByRole('button', { name: /Format/ })).toBeNull();
+    // Format where the cartridge can be written: in the library, no write-protect tab.
+    expect((within(r1).getByRole('button', { name: 'Format BRG001L8' }) as HTMLButtonElement).disabled).toBe(false);
+    expect((within(r4).getByRole('button', { name: 'Format BRG004L8' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('a format is a one-off maintenance task naming the cartridge; erasing data is asked for explicitly', () => {
+    const at = new Date(Date.UTC(2031, 4, 6, 7, 8, 9, 123));
+    expect(formatTaskBody('BRG001L8', false, at)).toEqual({
+      name: 'Format BRG001L8 2031-05-06T07:08:09Z', comment: "Created by the console's Format action",
+      workflow_type: 'maintenance', workflow_action: 'format', options: { barcodes: ['BRG001L8'] },
+    });
+    expect(formatTaskBody('BRG001L8', true, at).options).toEqual({ barcodes: ['BRG001L8'], overwrite: true });
+    expect(formatBlocker({ location: 'slot', write_protect: false, ejected: false })).toBeUndefined();
+    expect(formatBlocker({ location: 'drive', write_protect: false, ejected: false })).toBeUndefined();
+    expect(formatBlocker({ location: 'slot', write_protect: true, ejected: false })).toMatch(/Write protected/);
+    expect(formatBlocker({ location: 'offline', write_protect: false, ejected: true })).toMatch(/import it first/);
   });
 
   it('Eject asks first, then sends the barcode to the library\'s eject and reloads the cartridges', async () => {
