@@ -20,6 +20,7 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  splitting: true,
   logLevel: 'warning',
 });
 console.log(`server compiled into ${outdir} in ${Date.now() - started} ms`);

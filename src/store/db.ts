@@ -6,7 +6,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { ScopedPostgresDialect } from './pg-dialect.js';
 import { privateStoreFile } from '../lib/private-files.js';
@@ -30,9 +29,18 @@ export interface Store {
 
 export type StoreTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
-// int8 (20) as JS numbers: sizes stay exact up to 2^53 bytes, and JSON output needs no BigInt handling.
-pg.types.setTypeParser(20, (v: string) => Number(v));
-// float8 is already parsed; numeric (1700) is not used.
+/**
+ * The pg driver, loaded when a PostgreSQL store is opened. Why not imported at the top: an embedded
+ * (SQLite) Barge never uses it, and each thread that loads it pays ~15 MiB of resident memory (issue
+ * #14: ≤ 300 MiB at 1,000,000 files; test/start-footprint.test.ts).
+ */
+async function loadPg(): Promise<typeof import('pg').default> {
+  const pg = (await import('pg')).default;
+  // int8 (20) as JS numbers: sizes stay exact up to 2^53 bytes, and JSON output needs no BigInt handling.
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  // float8 is already parsed; numeric (1700) is not used.
+  return pg;
+}
 
 /**
  * Opens (and creates if needed) the store and brings its schema up to date — or, with `migrateTo`,
@@ -54,6 +62,7 @@ export async function openStore(target: StoreTarget, opts: { migrateTo?: string 
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     raw = sqlite;
   } else {
+    const pg = await loadPg();
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
     db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }) });
   }

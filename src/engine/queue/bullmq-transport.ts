@@ -5,10 +5,24 @@
  * store has run out too and the next mover may claim it; until then a claim answers `NotYet` and the
  * job is retried every second.
  */
-import { Queue, Worker, UnrecoverableError } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { NotYet, type BatchTransport, type LaneConsumer, type PublishedBatch } from './transport.js';
+
+const requireHere = createRequire(import.meta.url);
+let libraries: { bullmq: typeof import('bullmq'); ioredis: typeof import('ioredis') } | undefined;
+
+/**
+ * bullmq and ioredis, loaded on first use. Why not imported at the top: a Barge without
+ * `BARGE_REDIS_URL` never calls them, and each thread that loads them (the API's and the engine's)
+ * pays ~25 MiB of resident memory for their code (issue #14: ≤ 300 MiB at 1,000,000 files).
+ */
+function redisLibraries(): { bullmq: typeof import('bullmq'); ioredis: typeof import('ioredis') } {
+  libraries ??= { bullmq: requireHere('bullmq') as typeof import('bullmq'), ioredis: requireHere('ioredis') as typeof import('ioredis') };
+  return libraries;
+}
 
 /** Retries of a job whose batch is still held (every second): a lease never lasts this long. */
 const ATTEMPTS = 100_000;
@@ -23,7 +37,7 @@ export interface BullmqOptions {
 
 /** A Redis connection as BullMQ needs it: commands wait through reconnects instead of failing. */
 export function redisConnection(url: string, log?: Logger): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  const redis = new (redisLibraries().ioredis.Redis)(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
   let down = false;
   redis.on('error', (err) => {
     if (!down) log?.warn({ err: err.message }, 'Redis unreachable: retrying (no execution fails for it)');
@@ -38,7 +52,7 @@ export function redisConnection(url: string, log?: Logger): Redis {
 
 /** Fails with a one-line reason when Redis cannot be reached within `timeoutMs`. */
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null });
+  const redis = new (redisLibraries().ioredis.Redis)(url, { maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -63,7 +77,7 @@ export class BullmqTransport implements BatchTransport {
   private queue(lane: string): Queue {
     let q = this.queues.get(lane);
     if (!q) {
-      q = new Queue(`lane-${lane}`, { connection: this.connection, prefix: this.o.prefix });
+      q = new (redisLibraries().bullmq.Queue)(`lane-${lane}`, { connection: this.connection, prefix: this.o.prefix });
       q.on('error', (err) => this.log.debug({ err: err.message, lane }, 'lane queue error'));
       this.queues.set(lane, q);
     }
@@ -89,13 +103,13 @@ export class BullmqTransport implements BatchTransport {
   }
 
   consume(lane: string, concurrency: number, handler: (batchId: string, executionId: string) => Promise<void>): LaneConsumer {
-    const worker = new Worker(`lane-${lane}`, async (job) => {
+    const worker = new (redisLibraries().bullmq.Worker)(`lane-${lane}`, async (job) => {
       const { batchId, executionId } = job.data as { batchId: string; executionId: string };
       try {
         await handler(batchId, executionId);
       } catch (err) {
         if (err instanceof NotYet) throw err; // retried after the backoff
-        throw new UnrecoverableError((err as Error).message); // the store keeps the batch: the dispatcher publishes it again
+        throw new (redisLibraries().bullmq.UnrecoverableError)((err as Error).message); // the store keeps the batch: the dispatcher publishes it again
       }
     }, {
       connection: redisConnection(this.o.url, this.log), prefix: this.o.prefix, concurrency,
