@@ -51,7 +51,12 @@ for (const dialect of dialects()) {
       const cb = await first.admin.post(`/tasks/${t.body.id}/task_callbacks`, { type: 'webhook', url: `http://localhost:${rx.port}/down`, secret: 'whsec_takeover', events: ['finished'] });
       assert.equal(cb.status, 201, JSON.stringify(cb.body));
       assert.equal((await first.admin.put(`/tasks/${t.body.id}/action/run`)).status, 200);
-      await waitFor(async () => rx.at('/down').length >= 2, 'the first engine retrying', 20_000);
+      // Wait on the record, not on the receiver: an attempt the receiver saw may still be in flight when
+      // the engine stops, and an aborted attempt is not recorded (the next holder sends it again).
+      await waitFor(async () => {
+        const l = await first.admin.get(`/tasks/${t.body.id}/task_callbacks/${cb.body.id}/deliveries`);
+        return (l.body.deliveries?.[0]?.attempt_count ?? 0) >= 2;
+      }, 'the first engine retrying', 20_000);
       await first.barge.engine?.stop();
       const seenBefore = rx.at('/down').length;
       rx.answer('/down', 200);
