@@ -13,6 +13,7 @@ import { readJsonFile, readStdin } from '../prompt.js';
 import { StorageResolver } from '../locations.js';
 import { RIGHTS, registerPrivileges } from './privileges.js';
 import { NODEUM_CLOUD_PROVIDERS, NAS_TYPES } from '../../domain/storage-types.js';
+import { ByteSizeError, parseByteSize } from '../../lib/byte-size.js';
 
 type Row = Record<string, any>;
 
@@ -27,19 +28,13 @@ interface Field {
   parse?: (text: string) => unknown;
 }
 
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-
-/**
- * A size flag: a whole number of bytes, or with a binary unit (`500G`, `1.5TiB`, `20 MiB`), or `none`
- * (null: no quota). Why units: nobody types a 12 TB quota in bytes; binary, as `df -h` shows them.
- */
+/** A size flag (`--quota 500G`, `none`): lib/byte-size.ts, its error a usage error. */
 export function parseBytes(text: string): number | null {
-  if (/^none$/i.test(text.trim())) return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*$/i.exec(text);
-  if (!m) throw new UsageError(`${JSON.stringify(text)} is not a size (bytes, or a number with K, M, G, T or P: 500G, 1.5TiB; none for no quota)`);
-  const bytes = Number(m[1]) * (UNITS[(m[2] ?? '').toLowerCase()] as number);
-  if (!Number.isSafeInteger(Math.round(bytes))) throw new UsageError(`${JSON.stringify(text)} is too large`);
-  return Math.round(bytes);
+  try {
+    return parseByteSize(text);
+  } catch (err) {
+    throw err instanceof ByteSizeError ? new UsageError(err.message) : err;
+  }
 }
 
 interface ResourceSpec {

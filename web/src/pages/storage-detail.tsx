@@ -8,10 +8,11 @@ import { useState, type ReactNode } from 'react';
 import { FolderBrowser } from '../components/folder-browser';
 import { PageHeader } from '../components/layout';
 import { MountBadge } from '../components/mount-badge';
+import { QuotaForm } from '../components/quota-form';
 import { GuestRightForm, PrivilegesEditor, RightBadge } from '../components/privileges-editor';
 import { Card, ErrorBanner, Facts, Loading, RelativeTime, Tabs } from '../components/ui';
 import { get } from '../lib/api';
-import { humanize } from '../lib/format';
+import { formatBytes, humanize } from '../lib/format';
 import { useAsync } from '../lib/hooks';
 import { KINDS, storageApiPath, storageRoute, type GuardedKind } from '../lib/privileges';
 import { Link, setSearch, useLocation } from '../lib/router';
@@ -35,6 +36,7 @@ function shareFacts(s: NasShare, index: StorageIndex | undefined): Array<[string
     ...(s.path !== undefined ? [['Mount path', <span className="mono">{s.path}</span>] as [string, ReactNode]] : []),
     ['Status', <MountBadge shareId={s.id} />],
     ['Pool', poolLink(s.pool_id, index)],
+    ...(s.quota_bytes !== undefined ? [['Quota', s.quota_bytes === null ? none : formatBytes(s.quota_bytes)] as [string, ReactNode]] : []),
   ];
 }
 
@@ -67,6 +69,7 @@ export function StorageDetailPage({ kind, id }: { kind: GuardedKind; id: string 
   const connectorId = kind === 'cloud_buckets' ? (storage.data as CloudBucket | undefined)?.cloud_connector_id : undefined;
   const connector = useAsync((signal) => (connectorId ? get<CloudConnector>(`/cloud_connectors/${encodeURIComponent(connectorId)}`, signal).catch(() => undefined) : Promise.resolve(undefined)), [connectorId]);
   const [guest, setGuest] = useState<Right>();
+  const [quota, setQuota] = useState<number | null>();
   const { search } = useLocation();
   const browsable = kind !== 'pools';
   const tab = browsable && search.get('tab') === 'files' ? 'files' : 'overview';
@@ -80,8 +83,9 @@ export function StorageDetailPage({ kind, id }: { kind: GuardedKind; id: string 
       : <Loading />;
   }
   const guestRight: Right = guest ?? s.guest_right ?? 'none';
+  const share = kind === 'nas_shares' ? { ...(s as NasShare), ...(quota !== undefined ? { quota_bytes: quota } : {}) } : undefined;
   const facts: Array<[string, ReactNode]> = [
-    ...(kind === 'nas_shares' ? shareFacts(s as NasShare, index.data) : kind === 'cloud_buckets' ? bucketFacts(s as CloudBucket, index.data, connector.data) : poolFacts(s as Pool, index.data)),
+    ...(share ? shareFacts(share, index.data) : kind === 'cloud_buckets' ? bucketFacts(s as CloudBucket, index.data, connector.data) : poolFacts(s as Pool, index.data)),
     ['Guest right', <RightBadge right={guestRight} />],
     ['Added', <RelativeTime iso={s.created_at} />],
   ];
@@ -117,6 +121,12 @@ export function StorageDetailPage({ kind, id }: { kind: GuardedKind; id: string 
           <Card title="Guest access">
             <p className="card-intro muted">What every signed-in user may do on this {info.noun}, unless a privilege below names them or one of their groups.</p>
             <GuestRightForm base={base} value={guestRight} onSaved={setGuest} />
+          </Card>
+        )}
+        {admin && share && share.quota_bytes !== undefined && (
+          <Card title="Cache quota">
+            <p className="card-intro muted">What cache_cleaning keeps this share under, evicting the files already safe on tape (oldest access first); rehydratation brings them back.</p>
+            <QuotaForm base={base} value={share.quota_bytes} onSaved={setQuota} />
           </Card>
         )}
       </div>

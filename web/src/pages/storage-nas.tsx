@@ -17,6 +17,17 @@ import { useEnums } from '../lib/schema';
 import { useSession } from '../lib/session';
 import { useStorageIndex } from '../lib/storages';
 import type { Nas, NasShare } from '../lib/types';
+import { ApiError } from '../lib/errors';
+import { ByteSizeError, parseByteSize } from '../../../src/lib/byte-size';
+
+/** The quota field's text as bytes; an unreadable size is refused on that field, before anything is sent. */
+function quotaBytes(text: string): number | null {
+  try {
+    return parseByteSize(text);
+  } catch (err) {
+    throw new ApiError(422, 'The share was not added', { quota_bytes: [err instanceof ByteSizeError ? err.message : String(err)] });
+  }
+}
 
 const PROTOCOL: Record<string, string> = { local: 'Local', nfs_v3: 'NFS v3', nfs_v4: 'NFS v4', smb_v3: 'SMB 3' };
 const protocol = (t: string) => PROTOCOL[t] ?? humanize(t);
@@ -84,8 +95,12 @@ export function NasPage() {
           { key: 'name', label: 'Name', placeholder: 'e.g. projects' },
           { key: 'path', label: 'Mount path', placeholder: '/mnt/filer-01/projects', hint: 'Absolute path where the movers see this share.' },
           { key: 'pool_id', label: 'Pool', kind: 'select', omitEmpty: true, choices: (index.data?.pools ?? []).filter((p) => p.content === 'nas').map((p) => ({ value: p.id, label: p.name })) },
+          { key: 'quota_bytes', label: 'Quota', omitEmpty: true, placeholder: 'e.g. 500G', hint: 'Optional: what cache_cleaning keeps the share under (files safe on tape are evicted).' },
         ]}
-        onSubmit={async ({ nas_id, ...b }) => { await post(`/nas/${encodeURIComponent(String(nas_id))}/nas_shares`, b); bump(); }} />
+        onSubmit={async ({ nas_id, quota_bytes, ...b }) => {
+          await post(`/nas/${encodeURIComponent(String(nas_id))}/nas_shares`, { ...b, ...(quota_bytes !== undefined ? { quota_bytes: quotaBytes(String(quota_bytes)) } : {}) });
+          bump();
+        }} />
       <ConfirmDelete what={deleting?.name ?? ''} open={deleting !== null} onClose={() => setDeleting(null)}
         onConfirm={async () => { if (deleting) await del(`/${deleting.kind}/${encodeURIComponent(deleting.id)}`); bump(); }}>
         <p>{deleting?.kind === 'nas' ? 'The NAS is removed from Barge (its shares must be removed first).' : 'The share is removed from Barge; its files are not touched.'} A storage used by a task cannot be deleted.</p>

@@ -191,5 +191,12 @@ describe('StorageDetailPage', () => {
     expect((screen.getByLabelText('Every signed-in user') as HTMLSelectElement).value).toBe('read');
     await screen.findByText('No privileges');
     expect(screen.getByRole('button', { name: '+ Add privilege' })).toBeTruthy();
+    expect(screen.queryByLabelText('Quota')).toBeNull(); // the API gave no quota_bytes: nothing to edit
+  });
+
+  it('gives an admin the share’s cache quota, shown and editable', async () => {
+    await renderAs(true, { ...share, path: '/mnt/filer-01/projects', quota_bytes: 2 * 1024 ** 4 });
+    await screen.findByText('2 TiB');
+    expect((screen.getByLabelText('Quota') as HTMLInputElement).value).toBe('2T');
   });
 });
