@@ -11,10 +11,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boot, dialects, pgSkipReason, waitFor, type Booted } from './helpers/barge.js';
+import { boot, dialects, pgSkipReason, type Booted } from './helpers/barge.js';
 import { makeUser, nasWithShares, unique } from './helpers/fixtures.js';
 import { gnuTarVersion, tarNames } from './helpers/gnu-tar.js';
 import { hashTree, makeTree } from './helpers/trees.js';
+import { runTask, ended, refusedAtRun } from './helpers/tape-runs.js';
 
 const skip = pgSkipReason();
 if (skip) console.log(`# ${skip}`);
@@ -59,25 +60,8 @@ for (const dialect of dialects()) {
 
     const cartridge = (barcode: string) => join(lib.path, 'cartridges', `${barcode}.tar`);
 
-    async function task(body: Record<string, unknown>, client = b.admin): Promise<string> {
-      const t = await client.post('/tasks', { name: unique('t'), workflow_type: 'offline_archive', ...body });
-      assert.equal(t.status, 201, JSON.stringify(t.body));
-      return t.body.id;
-    }
 
-    async function runTask(body: Record<string, unknown>): Promise<{ id: string; execution: string }> {
-      const id = await task(body);
-      const r = await b.admin.put(`/tasks/${id}/action/run`);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      return { id, execution: r.body.execution_id };
-    }
 
-    const finished = (id: string) => waitFor(async () => {
-      const e = await b.admin.get(`/task_executions/${id}`);
-      return e.body.finished_at ? e.body : undefined;
-    }, 'the execution to finish', 60_000, 100).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify((await b.admin.get(`/task_executions/${id}`)).body)}`);
-    });
 
     const files = async (execution: string) => (await b.admin.get(`/task_executions/${execution}/files?limit=100`)).body.files as any[];
 
@@ -89,12 +73,7 @@ for (const dialect of dialects()) {
     }
 
     it('refuses at run, naming why: no barcodes, unknown barcodes, endpoints that do not fit, a non-admin owner', async () => {
-      const refused = async (body: Record<string, unknown>, status: number, why: RegExp, client = b.admin) => {
-        const id = await task(body, client);
-        const r = await client.put(`/tasks/${id}/action/run`);
-        assert.equal(r.status, status, JSON.stringify(r.body));
-        assert.match(JSON.stringify(r.body), why);
-      };
+      const refused = (body: Record<string, unknown>, status: number, why: RegExp, client = b.admin) => refusedAtRun(b, body, status, why, client);
       await refused({ workflow_action: 'format' }, 422, /options\.barcodes is missing/);
       await refused({ workflow_action: 'ejection', options: { barcodes: [] } }, 422, /options\.barcodes is missing/);
       await refused({ workflow_action: 'get_index' }, 422, /options\.barcodes is missing/);
@@ -107,8 +86,8 @@ for (const dialect of dialects()) {
     });
 
     it('get_index rebuilds a wiped catalog from the cartridges; a restore then gives back identical bytes', async () => {
-      const arc = await runTask({ workflow_action: 'copy', sources: [{ type: 'nas', storage_id: s.src!.id, node_paths: ['/arc'] }], destinations: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] });
-      const a = await finished(arc.execution);
+      const arc = await runTask(b, { workflow_action: 'copy', sources: [{ type: 'nas', storage_id: s.src!.id, node_paths: ['/arc'] }], destinations: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] });
+      const a = await ended(b, arc.execution);
       assert.equal(a.status, 'done', JSON.stringify(a));
       const before = await catalog();
       assert.equal(before.length, 120);
@@ -120,8 +99,8 @@ for (const dialect of dialects()) {
         tape_id: tapes.BRG004L8.id, session_no: 7, path: 'ghost.bin', data_offset: 512, header_offset: 0, size: 3, checksum: '0000000000000000', algorithm: 'xxhash64',
         mtime_ms: 0, mode: 420, execution_id: null, recorded_at: '2020-01-01T00:00:00.000Z',
       }).execute();
-      const gi = await runTask({ workflow_action: 'get_index', sources: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] });
-      const g = await finished(gi.execution);
+      const gi = await runTask(b, { workflow_action: 'get_index', sources: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] });
+      const g = await ended(b, gi.execution);
       assert.equal(g.status, 'done', JSON.stringify(g));
       assert.equal(g.nodes_done, 4, 'every cartridge of the pool read');
       assert.deepEqual(await catalog(), before, 'the same rows as the archive wrote, and the ghost gone');
@@ -131,11 +110,11 @@ for (const dialect of dialects()) {
       // Read again with barcodes after spoiling one row's checksum: only that row differs, and is corrected.
       const spoiled = before.find((l) => l.startsWith(`${used[0]} `))!.split(' ');
       await b.barge.store.db.updateTable('tape_files').set({ checksum: 'ffffffffffffffff' }).where('tape_id', '=', tapes[used[0]!].id).where('path', '=', spoiled[2]!).execute();
-      const again = await finished((await runTask({ workflow_action: 'get_index', options: { barcodes: [used[0]] } })).execution);
+      const again = await ended(b, (await runTask(b, { workflow_action: 'get_index', options: { barcodes: [used[0]] } })).execution);
       assert.equal(again.status, 'done', JSON.stringify(again));
       assert.ok((again.log as string[]).some((l) => l.includes(` 0 added to the catalog, 1 corrected (${spoiled[2]}), 0 missing`)), JSON.stringify(again.log));
       assert.deepEqual(await catalog(), before);
-      const back = await finished((await runTask({ workflow_action: 'copy', sources: [{ type: 'tape', pool_id: pool, node_paths: ['/arc'] }], destinations: [{ type: 'nas', storage_id: s.dst!.id, node_paths: ['/'] }] })).execution);
+      const back = await ended(b, (await runTask(b, { workflow_action: 'copy', sources: [{ type: 'tape', pool_id: pool, node_paths: ['/arc'] }], destinations: [{ type: 'nas', storage_id: s.dst!.id, node_paths: ['/'] }] })).execution);
       assert.equal(back.status, 'done', JSON.stringify(back));
       assert.deepEqual(await hashTree(s.dst!.path), await hashTree(s.src!.path), 'identical bytes');
     });
@@ -145,7 +124,7 @@ for (const dialect of dialects()) {
       const tarBefore = await tarNames(cartridge(withData));
       assert.ok(tarBefore.length > 0);
       assert.equal((await b.admin.put(`/tapes/${tapes.BRG006L8.id}`, { write_protect: true })).status, 200);
-      const no = await finished((await runTask({ workflow_action: 'format', options: { barcodes: [withData, 'BRG006L8'] } })).execution);
+      const no = await ended(b, (await runTask(b, { workflow_action: 'format', options: { barcodes: [withData, 'BRG006L8'] } })).execution);
       assert.equal(no.status, 'error', JSON.stringify(no));
       const f = await files(no.id);
       const by = Object.fromEntries(f.map((r) => [r.src_path, r]));
@@ -154,7 +133,7 @@ for (const dialect of dialects()) {
       assert.equal(by.BRG006L8.error_class, 'write_protected');
       assert.deepEqual(await tarNames(cartridge(withData)), tarBefore, 'nothing erased');
 
-      const yes = await finished((await runTask({ workflow_action: 'format', options: { barcodes: [withData], overwrite: true } })).execution);
+      const yes = await ended(b, (await runTask(b, { workflow_action: 'format', options: { barcodes: [withData], overwrite: true } })).execution);
       assert.equal(yes.status, 'done', JSON.stringify(yes));
       assert.deepEqual(await tarNames(cartridge(withData)), [], 'a blank archive');
       assert.ok(!(await catalog()).some((l) => l.startsWith(`${withData} `)), 'its catalog rows are gone');
@@ -171,14 +150,14 @@ for (const dialect of dialects()) {
     });
 
     it('ejection takes cartridges out of the library; an ejected one is never formatted', async () => {
-      const e = await finished((await runTask({ workflow_action: 'ejection', options: { barcodes: ['BRG005L8'] } })).execution);
+      const e = await ended(b, (await runTask(b, { workflow_action: 'ejection', options: { barcodes: ['BRG005L8'] } })).execution);
       assert.equal(e.status, 'done', JSON.stringify(e));
       const t = (await b.admin.get(`/tapes/${tapes.BRG005L8.id}`)).body;
       assert.deepEqual([t.location, t.ejected], ['offline', true], JSON.stringify(t));
       assert.ok((e.log as string[]).includes('ejected BRG005L8'), JSON.stringify(e.log));
-      const again = await finished((await runTask({ workflow_action: 'ejection', options: { barcodes: ['BRG005L8'] } })).execution);
+      const again = await ended(b, (await runTask(b, { workflow_action: 'ejection', options: { barcodes: ['BRG005L8'] } })).execution);
       assert.equal(again.status, 'done', 'already out: nothing to do');
-      const fmt = await finished((await runTask({ workflow_action: 'format', options: { barcodes: ['BRG005L8'], overwrite: true } })).execution);
+      const fmt = await ended(b, (await runTask(b, { workflow_action: 'format', options: { barcodes: ['BRG005L8'], overwrite: true } })).execution);
       assert.equal(fmt.status, 'error', JSON.stringify(fmt));
       assert.equal((await files(fmt.id))[0].error_class, 'offline');
       const drive = (await b.admin.get(`/tape_libraries/${lib.id}/tape_drives`)).body.tape_drives[0];

@@ -12,9 +12,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boot, dialects, pgSkipReason, waitFor, type Booted } from './helpers/barge.js';
+import { boot, dialects, pgSkipReason, type Booted } from './helpers/barge.js';
 import { makeUser, nasWithShares, unique } from './helpers/fixtures.js';
 import { hashTree, makeTree } from './helpers/trees.js';
+import { runTask, ended, refusedAtRun } from './helpers/tape-runs.js';
 
 const skip = pgSkipReason();
 if (skip) console.log(`# ${skip}`);
@@ -50,8 +51,8 @@ for (const dialect of dialects()) {
       for (const t of (await b.admin.get(`/tape_libraries/${lib.id}/tapes?limit=100`)).body.tapes) assert.equal((await b.admin.put(`/tapes/${t.id}`, { pool_id: pool })).status, 200);
       await makeTree(s.primary!.path, Object.fromEntries(ARCHIVED.map((f) => [f, SIZE])));
       for (const [i, f] of ARCHIVED.entries()) await utimes(join(s.primary!.path, f), base + i, base + i);
-      const arc = await runTask({ workflow_action: 'copy', options: { file_checksum: 'xxhash64' }, sources: [{ type: 'nas', storage_id: s.primary!.id, node_paths: ['/'] }], destinations: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] });
-      const a = await finished(arc.execution);
+      const arc = await runTask(b, { workflow_action: 'copy', options: { file_checksum: 'xxhash64' }, sources: [{ type: 'nas', storage_id: s.primary!.id, node_paths: ['/'] }], destinations: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] });
+      const a = await ended(b, arc.execution);
       assert.equal(a.status, 'done', JSON.stringify(a));
       archivedHashes = await hashTree(s.primary!.path);
       // After the archive: changed.bin gets new bytes (same size), fresh.bin appears; both are the oldest-accessed files.
@@ -67,50 +68,27 @@ for (const dialect of dialects()) {
       await rm(root, { recursive: true, force: true });
     });
 
-    async function task(body: Record<string, unknown>, client = b.admin): Promise<string> {
-      const t = await client.post('/tasks', { name: unique('t'), workflow_type: 'active_archive', ...body });
-      assert.equal(t.status, 201, JSON.stringify(t.body));
-      return t.body.id;
-    }
 
-    async function runTask(body: Record<string, unknown>): Promise<{ id: string; execution: string }> {
-      const id = await task(body);
-      const r = await b.admin.put(`/tasks/${id}/action/run`);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      return { id, execution: r.body.execution_id };
-    }
 
-    const finished = (id: string) => waitFor(async () => {
-      const e = await b.admin.get(`/task_executions/${id}`);
-      return e.body.finished_at ? e.body : undefined;
-    }, 'the execution to finish', 60_000, 100).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify((await b.admin.get(`/task_executions/${id}`)).body)}`);
-    });
 
-    const refused = async (body: Record<string, unknown>, status: number, why: RegExp, client = b.admin) => {
-      const id = await task(body, client);
-      const r = await client.put(`/tasks/${id}/action/run`);
-      assert.equal(r.status, status, JSON.stringify(r.body));
-      assert.match(JSON.stringify(r.body), why);
-    };
     const share = (id = s.primary!.id) => [{ type: 'nas', storage_id: id, node_paths: ['/'] }];
     const present = async (rel: string) => stat(join(s.primary!.path, rel)).then(() => true, () => false);
     const evictedRows = async () => ((await b.admin.get(`/files?storage_id=${s.primary!.id}&limit=100`)).body.files as any[]).filter((f) => f.evicted);
 
     it('a share takes a quota_bytes (a Barge addition), and cache_cleaning is refused without one or without a 0–100 threshold', async () => {
-      await refused({ workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50 }, sources: share(s.other!.id) }, 422, /has no quota: set its quota_bytes/);
+      await refusedAtRun(b, { workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50 }, sources: share(s.other!.id) }, 422, /has no quota: set its quota_bytes/);
       const bad = await b.admin.put(`/nas_shares/${s.other!.id}`, { quota_bytes: -1 });
       assert.equal(bad.status, 422, JSON.stringify(bad.body));
       const q = await b.admin.put(`/nas_shares/${s.other!.id}`, { quota_bytes: 1_000_000 });
       assert.equal(q.status, 200, JSON.stringify(q.body));
       assert.equal((await b.admin.get(`/nas_shares/${s.other!.id}`)).body.quota_bytes, 1_000_000);
-      await refused({ workflow_action: 'cache_cleaning', sources: share(s.other!.id) }, 422, /rehydration_usage_threshold is missing/);
+      await refusedAtRun(b, { workflow_action: 'cache_cleaning', sources: share(s.other!.id) }, 422, /rehydration_usage_threshold is missing/);
       const over = await b.admin.post('/tasks', { name: unique('t'), workflow_type: 'active_archive', workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 150 }, sources: share(s.other!.id) });
       assert.equal(over.status, 422, 'a threshold over 100 is refused when the task is saved');
-      await refused({ workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50 }, sources: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] }, 422, /one primary share/);
-      await refused({ workflow_action: 'check_consistency', sources: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }], destinations: share() }, 422, /takes no destination/);
+      await refusedAtRun(b, { workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50 }, sources: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] }, 422, /one primary share/);
+      await refusedAtRun(b, { workflow_action: 'check_consistency', sources: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }], destinations: share() }, 422, /takes no destination/);
       const user = await makeUser(b.admin);
-      await refused({ workflow_action: 'check_consistency', options: { barcodes: ['BRG001L8'] } }, 403, /admin/, user.client);
+      await refusedAtRun(b, { workflow_action: 'check_consistency', options: { barcodes: ['BRG001L8'] } }, 403, /admin/, user.client);
       // Evicting changes the share: reading it is not enough.
       assert.equal((await b.admin.post(`/nas_shares/${s.other!.id}/privileges`, { name: user.username, type: 'user', privilege: 'read' })).status, 201);
       const readOnly = await user.client.post('/tasks', { name: unique('t'), workflow_type: 'active_archive', workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50 }, sources: share(s.other!.id) });
@@ -121,8 +99,8 @@ for (const dialect of dialects()) {
     it('cache_cleaning evicts the oldest-accessed archived files until the share is below the threshold, never one without a verified copy', async () => {
       // 11 files of 16 KiB = 176 KiB used; quota 200 KiB at 50% → below 100 KiB: a0…a4 go (176 − 5 × 16 = 96 KiB).
       assert.equal((await b.admin.put(`/nas_shares/${s.primary!.id}`, { quota_bytes: 200 * KiB })).status, 200);
-      const run = await runTask({ workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50, full_report: true }, sources: share() });
-      const e = await finished(run.execution);
+      const run = await runTask(b, { workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50, full_report: true }, sources: share() });
+      const e = await ended(b, run.execution);
       assert.equal(e.status, 'done', JSON.stringify(e));
       const gone = ['cold/a0.bin', 'cold/a1.bin', 'cold/a2.bin', 'cold/a3.bin', 'cold/a4.bin'];
       for (const f of gone) assert.equal(await present(f), false, `${f} evicted`);
@@ -143,13 +121,13 @@ for (const dialect of dialects()) {
       }
       // A cartridge holding evicted files' copies is never formatted, even with overwrite.
       const barcode = (await b.barge.store.db.selectFrom('tapes').select('barcode').where('id', '=', rows[0].stored_storage_id).executeTakeFirstOrThrow()).barcode;
-      const fmt = await finished((await runTask({ workflow_action: 'format', options: { barcodes: [barcode], overwrite: true } })).execution);
+      const fmt = await ended(b, (await runTask(b, { workflow_action: 'format', options: { barcodes: [barcode], overwrite: true } })).execution);
       assert.equal(fmt.status, 'error', JSON.stringify(fmt));
       const why = (await b.admin.get(`/task_executions/${fmt.id}/files?status=failed`)).body.files as any[];
       assert.equal(why[0].error_class, 'holds_evicted', JSON.stringify(why));
       assert.equal((await evictedRows()).length, gone.length);
       // Already below the threshold: a second run evicts nothing.
-      const again = await finished((await runTask({ workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50 }, sources: share() })).execution);
+      const again = await ended(b, (await runTask(b, { workflow_action: 'cache_cleaning', options: { rehydration_usage_threshold: 50 }, sources: share() })).execution);
       assert.equal(again.status, 'done', JSON.stringify(again));
       assert.equal(again.nodes_done, 0);
       assert.equal(await present('cold/a5.bin'), true);
@@ -157,8 +135,8 @@ for (const dialect of dialects()) {
 
     it('rehydratation brings the evicted files back identical, leaves a path that holds a file again alone, and the catalog forgets the evictions', async () => {
       await writeFile(join(s.primary!.path, 'cold/a4.bin'), 'written again after the eviction');
-      const run = await runTask({ workflow_action: 'rehydratation', sources: [{ type: 'nas', storage_id: s.primary!.id, node_paths: ['/cold'] }] });
-      const e = await finished(run.execution);
+      const run = await runTask(b, { workflow_action: 'rehydratation', sources: [{ type: 'nas', storage_id: s.primary!.id, node_paths: ['/cold'] }] });
+      const e = await ended(b, run.execution);
       assert.equal(e.status, 'done', JSON.stringify(e));
       assert.equal(e.nodes_done, 4);
       const now = await hashTree(s.primary!.path);
@@ -183,7 +161,7 @@ for (const dialect of dialects()) {
       } finally {
         await fh.close();
       }
-      const byPool = await finished((await runTask({ workflow_action: 'check_consistency', sources: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] })).execution);
+      const byPool = await ended(b, (await runTask(b, { workflow_action: 'check_consistency', sources: [{ type: 'tape', pool_id: pool, node_paths: ['/'] }] })).execution);
       assert.equal(byPool.status, 'finished_with_warnings', JSON.stringify(byPool));
       assert.equal(byPool.nodes_done, ARCHIVED.length - 1);
       const failed = (await b.admin.get(`/task_executions/${byPool.id}/files?status=failed&limit=100`)).body.files as any[];
@@ -191,7 +169,7 @@ for (const dialect of dialects()) {
       assert.equal(failed[0].src_path, `${victim.barcode}:cold/a6.bin`);
       assert.equal(failed[0].error_class, 'checksum_mismatch');
       // By barcode, on a sub-path of the pool: only the files there, all sound.
-      const byBarcode = await finished((await runTask({ workflow_action: 'check_consistency', options: { barcodes: [victim.barcode] }, sources: [{ type: 'tape', pool_id: pool, node_paths: ['/cold/a5.bin'] }] })).execution);
+      const byBarcode = await ended(b, (await runTask(b, { workflow_action: 'check_consistency', options: { barcodes: [victim.barcode] }, sources: [{ type: 'tape', pool_id: pool, node_paths: ['/cold/a5.bin'] }] })).execution);
       assert.equal(byBarcode.status, 'done', JSON.stringify(byBarcode));
       assert.equal(byBarcode.nodes_done, 1);
     });

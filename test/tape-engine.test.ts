@@ -11,10 +11,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boot, dialects, pgSkipReason, waitFor, type Booted } from './helpers/barge.js';
+import { boot, dialects, pgSkipReason, type Booted } from './helpers/barge.js';
 import { nasWithShares, unique } from './helpers/fixtures.js';
 import { gnuTarVersion, tarNames } from './helpers/gnu-tar.js';
 import { hashTree, makeTree } from './helpers/trees.js';
+import { runTask, ended } from './helpers/tape-runs.js';
 import { VirtualTapeLibrary } from '../src/storage/tape/virtual-library.js';
 import { S3Fixture, cloud, objectHashes, s3TestEnv } from './helpers/s3.js';
 
@@ -71,20 +72,7 @@ for (const dialect of dialects()) {
 
     const cartridge = (barcode: string) => join(lib.path, 'cartridges', `${barcode}.tar`);
 
-    async function runTask(body: Record<string, unknown>): Promise<{ id: string; execution: string }> {
-      const t = await b.admin.post('/tasks', { name: unique('t'), workflow_type: 'offline_archive', ...body });
-      assert.equal(t.status, 201, JSON.stringify(t.body));
-      const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      return { id: t.body.id, execution: r.body.execution_id };
-    }
 
-    const finished = (id: string) => waitFor(async () => {
-      const e = await b.admin.get(`/task_executions/${id}`);
-      return e.body.finished_at ? e.body : undefined;
-    }, 'the execution to finish', 60_000, 100).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify((await b.admin.get(`/task_executions/${id}`)).body)}`);
-    });
 
     /** The catalog: barcode → paths on it. */
     async function catalog(): Promise<Map<string, string[]>> {
@@ -95,7 +83,7 @@ for (const dialect of dialects()) {
     }
 
     it('archives 1,000 files onto the three writable cartridges of the pool; tar lists exactly what the catalog places on each', async () => {
-      const run = await runTask({
+      const run = await runTask(b, {
         workflow_action: 'copy', sources: [{ type: 'nas', storage_id: s.src!.id, node_paths: ['/proj'] }], destinations: [{ type: 'tape', pool_id: pools.A, node_paths: ['/'] }],
       });
       // While it runs, the drive names the task and the execution using it.
@@ -108,7 +96,7 @@ for (const dialect of dialects()) {
           await new Promise((r) => setTimeout(r, 10));
         }
       })();
-      const e = await finished(run.execution).finally(() => (watching = false));
+      const e = await ended(b, run.execution).finally(() => (watching = false));
       await watch;
       assert.equal(e.status, 'done', JSON.stringify(e));
       assert.deepEqual([...seen], [`${run.id}/${run.execution}`], 'the drive named the run while it held it');
@@ -136,19 +124,19 @@ for (const dialect of dialects()) {
     });
 
     it('restores by paths (a folder and a file) with identical bytes, reading each cartridge once in tape order', async () => {
-      const run = await runTask({
+      const run = await runTask(b, {
         workflow_action: 'copy', sources: [{ type: 'tape', pool_id: pools.A, node_paths: ['/proj/d3', '/proj/d4/f4.bin'] }], destinations: [{ type: 'nas', storage_id: s.dst!.id, node_paths: ['/'] }],
       });
-      const e = await finished(run.execution);
+      const e = await ended(b, run.execution);
       assert.equal(e.status, 'done', JSON.stringify(e));
       const want = Object.fromEntries(Object.entries(await hashTree(s.src!.path)).filter(([p]) => p.startsWith('proj/d3/') || p === 'proj/d4/f4.bin'));
       assert.equal(Object.keys(want).length, 101);
       assert.deepEqual(await hashTree(s.dst!.path), want);
       // Everything back, across the three cartridges.
-      const all = await runTask({
+      const all = await runTask(b, {
         workflow_action: 'copy', sources: [{ type: 'tape', pool_id: pools.A, node_paths: ['/proj'] }], destinations: [{ type: 'nas', storage_id: s.dst2!.id, node_paths: ['/back'] }],
       });
-      const e2 = await finished(all.execution);
+      const e2 = await ended(b, all.execution);
       assert.equal(e2.status, 'done', JSON.stringify(e2));
       const src = await hashTree(s.src!.path);
       assert.deepEqual(await hashTree(join(s.dst2!.path, 'back')), src);
@@ -158,8 +146,8 @@ for (const dialect of dialects()) {
       const s3 = new S3Fixture(s3env as Exclude<typeof s3env, { skip: string }>, b.admin);
       try {
         const bucket = await s3.bucket('tape');
-        const run = await runTask({ workflow_action: 'copy', sources: [{ type: 'tape', pool_id: pools.A, node_paths: ['/proj/d5'] }], destinations: [cloud(bucket)] });
-        const e = await finished(run.execution);
+        const run = await runTask(b, { workflow_action: 'copy', sources: [{ type: 'tape', pool_id: pools.A, node_paths: ['/proj/d5'] }], destinations: [cloud(bucket)] });
+        const e = await ended(b, run.execution);
         assert.equal(e.status, 'done', JSON.stringify(e));
         const want = Object.fromEntries(Object.entries(await hashTree(s.src!.path)).filter(([p]) => p.startsWith('proj/d5/')));
         assert.equal(Object.keys(want).length, 100);
@@ -171,10 +159,10 @@ for (const dialect of dialects()) {
     });
 
     it('a restore of a path that is not on tape fails that path, saying so', async () => {
-      const run = await runTask({
+      const run = await runTask(b, {
         workflow_action: 'copy', sources: [{ type: 'tape', pool_id: pools.A, node_paths: ['/nowhere'] }], destinations: [{ type: 'nas', storage_id: s.dst!.id, node_paths: ['/x'] }],
       });
-      const e = await finished(run.execution);
+      const e = await ended(b, run.execution);
       assert.equal(e.status, 'error', JSON.stringify(e));
       const files = (await b.admin.get(`/task_executions/${run.execution}/files`)).body.files;
       assert.match(files[0].error, /not on any cartridge/);
@@ -183,10 +171,10 @@ for (const dialect of dialects()) {
     it('a move removes each source once its session is committed; a file larger than a cartridge fails alone, kept at the source', async () => {
       const tree: Record<string, number> = { ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`mv/f${i}.bin`, 3000])), 'mv/huge.bin': 2 * 1024 * KiB };
       await makeTree(s.src2!.path, tree);
-      const run = await runTask({
+      const run = await runTask(b, {
         workflow_action: 'move', options: { full_report: true }, sources: [{ type: 'nas', storage_id: s.src2!.id, node_paths: ['/mv'] }], destinations: [{ type: 'tape', pool_id: pools.B, node_paths: ['/moved'] }],
       });
-      const e = await finished(run.execution);
+      const e = await ended(b, run.execution);
       assert.equal(e.status, 'finished_with_warnings', JSON.stringify(e));
       assert.deepEqual([e.nodes_done, e.files_failed], [20, 1]);
       assert.deepEqual(Object.keys(await hashTree(join(s.src2!.path, 'mv'))), ['huge.bin'], 'only the file that failed is left at the source');
@@ -205,8 +193,8 @@ for (const dialect of dialects()) {
       await makeTree(s.src2!.path, Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`one/f${i}.bin`, 2000])));
       await makeTree(s.src2!.path, Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`two/f${i}.bin`, 2000])));
       const task = (dir: string) => ({ workflow_action: 'copy', sources: [{ type: 'nas', storage_id: s.src2!.id, node_paths: [`/${dir}`] }], destinations: [{ type: 'tape', pool_id: pools.B, node_paths: ['/'] }] });
-      const [r1, r2] = [await runTask(task('one')), await runTask(task('two'))];
-      const [e1, e2] = [await finished(r1.execution), await finished(r2.execution)];
+      const [r1, r2] = [await runTask(b, task('one')), await runTask(b, task('two'))];
+      const [e1, e2] = [await ended(b, r1.execution), await ended(b, r2.execution)];
       assert.equal(e1.status, 'done', JSON.stringify(e1));
       assert.equal(e2.status, 'done', JSON.stringify(e2));
       // Sessions of one execution never interleave with the other's: one drive, held for the whole run.

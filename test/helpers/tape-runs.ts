@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitFor, type Booted } from './barge.js';
+import { waitFor, type Booted, type Client } from './barge.js';
 import { unique } from './fixtures.js';
 import { tarNames } from './gnu-tar.js';
 import { Cartridge } from '../../src/storage/tape/cartridge.js';
@@ -47,13 +47,37 @@ export async function tapeLab(b: Booted, root: string, o: { drives: number; tape
   return { lib: r.body, capacity: o.capacity, pools, poolIds };
 }
 
+/** Creates a task (an offline_archive unless the body says otherwise) as `client`; returns its id. */
+export async function createTask(b: Booted, body: Record<string, unknown>, client: Client = b.admin): Promise<string> {
+  const t = await client.post('/tasks', { name: unique('t'), workflow_type: 'offline_archive', ...body });
+  assert.equal(t.status, 201, JSON.stringify(t.body));
+  return t.body.id;
+}
+
 /** Creates and runs a task; returns its id and the execution's. */
 export async function runTask(b: Booted, body: Record<string, unknown>): Promise<{ id: string; execution: string }> {
-  const t = await b.admin.post('/tasks', { name: unique('t'), workflow_type: 'offline_archive', ...body });
-  assert.equal(t.status, 201, JSON.stringify(t.body));
-  const r = await b.admin.put(`/tasks/${t.body.id}/action/run`);
+  const id = await createTask(b, body);
+  const r = await b.admin.put(`/tasks/${id}/action/run`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  return { id: t.body.id, execution: r.body.execution_id };
+  return { id, execution: r.body.execution_id };
+}
+
+/** A task that saves but whose run is refused: the status and a message matching `why`. */
+export async function refusedAtRun(b: Booted, body: Record<string, unknown>, status: number, why: RegExp, client: Client = b.admin): Promise<void> {
+  const id = await createTask(b, body, client);
+  const r = await client.put(`/tasks/${id}/action/run`);
+  assert.equal(r.status, status, JSON.stringify(r.body));
+  assert.match(JSON.stringify(r.body), why);
+}
+
+/** Waits for the execution's `finished_at` (the drive may still be being given back: see {@link finished}). */
+export async function ended(b: Booted, id: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(async () => {
+    const e = await execution(b, id);
+    return e.finished_at ? e : undefined;
+  }, 'the execution to finish', timeoutMs, 100).catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(await execution(b, id))}`);
+  });
 }
 
 export async function execution(b: Booted, id: string): Promise<any> {
