@@ -3,7 +3,7 @@
  * destination shares, and a task per option set; `run()` runs one of those tasks (the `copy` of a
  * measured column, see columns.ts). It signs in once and uses the JWT for every call. Settings shared by every copy benchmark:
  *   BENCH_CPU_PROF     a directory: the server runs with --cpu-prof and writes its profile there on exit
- *   BARGE_MOVER_SLOTS, BARGE_COPY_WORKERS, BARGE_POSIX_SYNCFS  passed through to the server (README, configuration)
+ *   BARGE_MOVER_SLOTS, BARGE_COPY_WORKERS, BARGE_POSIX_SYNCFS, BARGE_NATIVE_COPY  passed through to the server (README, configuration)
  *   UV_THREADPOOL_SIZE passed through to the server (libuv's pool for fs calls; Node's default is 4)
  *   BENCH_NODE_ARGS    extra Node flags for the server, space-separated (e.g. `--max-semi-space-size=4`)
  */
@@ -38,7 +38,7 @@ export async function bootBarge(work: string, src: string, dst: string): Promise
   const cpuProfDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
   if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
   const env: Record<string, string> = {};
-  for (const name of ['BARGE_MOVER_SLOTS', 'UV_THREADPOOL_SIZE', 'BARGE_COPY_WORKERS', 'BARGE_POSIX_SYNCFS']) {
+  for (const name of ['BARGE_MOVER_SLOTS', 'UV_THREADPOOL_SIZE', 'BARGE_COPY_WORKERS', 'BARGE_POSIX_SYNCFS', 'BARGE_NATIVE_COPY']) {
     const v = process.env[name];
     if (v) env[name] = v;
   }

@@ -24,6 +24,13 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ BARGE_POSIX_SYNCFS: 'sometimes' }), (err: unknown) => err instanceof ConfigError && /BARGE_POSIX_SYNCFS/.test(err.message));
   });
 
+  it('BARGE_NATIVE_COPY is on by default, turns off, and refuses anything but on/off', () => {
+    assert.equal(loadConfig({}).nativeCopy, true);
+    assert.equal(loadConfig({ BARGE_NATIVE_COPY: 'off' }).nativeCopy, false);
+    assert.equal(loadConfig({ BARGE_NATIVE_COPY: '0' }).nativeCopy, false);
+    assert.throws(() => loadConfig({ BARGE_NATIVE_COPY: 'fast' }), (err: unknown) => err instanceof ConfigError && /BARGE_NATIVE_COPY/.test(err.message));
+  });
+
   it('BARGE_METRICS is on by default, turns off, and refuses anything but on/off', () => {
     assert.equal(loadConfig({}).metrics, true);
     assert.equal(loadConfig({ BARGE_METRICS: 'off' }).metrics, false);

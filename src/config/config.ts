@@ -30,6 +30,8 @@ export interface Config {
   readonly copyWorkers: number;
   /** Group commit of small posix copies with syncfs where the kernel reports its errors (fs-sync.ts). */
   readonly posixSyncfs: boolean;
+  /** Copy workers run a group of small posix copies in one call of the native copier when it was built (native/). */
+  readonly nativeCopy: boolean;
   /** This process's name as a mover (and dispatcher): `host:pid` unless set. */
   readonly moverName: string | undefined;
   /** What a `barge mover` reaches: storage names, or `*` (every storage whose path exists here). */
@@ -180,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     moverSlots: int('BARGE_MOVER_SLOTS', 8, 1, 256),
     copyWorkers: int('BARGE_COPY_WORKERS', 4, 1, 64),
     posixSyncfs: bool('BARGE_POSIX_SYNCFS', true),
+    nativeCopy: bool('BARGE_NATIVE_COPY', true),
     moverName: moverName(env.BARGE_MOVER_NAME, problems),
     moverStorages: storageList(env.BARGE_MOVER_STORAGES),
     moverDrainSeconds: int('BARGE_MOVER_DRAIN_SECONDS', 60, 0, 86400),

@@ -38,6 +38,12 @@ export interface CopyPoolOptions {
    * Why per pool: a thread's ids are set once; executions with a context get a pool of their own.
    */
   readonly credentials?: FsCredentials;
+  /**
+   * Let the workers run group commits through the native copier when it is built (native-copier.ts;
+   * default true). Why an option: tests run the conformance suite with both copiers; `BARGE_NATIVE_COPY=off`
+   * (config.ts) turns it off for the server's shared pool.
+   */
+  readonly nativeCopy?: boolean;
 }
 
 interface Pending {
@@ -106,6 +112,7 @@ export class CopyPool {
   private messages = 0;
   private dispatched = 0;
   private grouped = 0;
+  private natively = 0;
 
   constructor(private readonly options: CopyPoolOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new StorageError('invalid_argument', 'copy pool needs at least one worker');
@@ -119,6 +126,11 @@ export class CopyPool {
    */
   stats(): { messages: number; jobs: number; grouped: number } {
     return { messages: this.messages, jobs: this.dispatched, grouped: this.grouped };
+  }
+
+  /** Jobs the workers ran through the native copier (native-copier.ts); 0 when it is not built or disabled. */
+  nativeJobs(): number {
+    return this.natively;
   }
 
   /** Copy one file; rejects with a StorageError (`aborted` when the signal fires first). */
@@ -260,7 +272,7 @@ export class CopyPool {
       resourceLimits: WORKER_LIMITS,
       workerData: {
         abortFlags, chunkBytes: this.chunkBytes, progressBytes: this.options.progressBytes ?? 32 << 20, progressMs: 200,
-        useSyncfs: this.options.syncfs ?? true, credentials: this.options.credentials ?? null,
+        useSyncfs: this.options.syncfs ?? true, credentials: this.options.credentials ?? null, nativeCopy: this.options.nativeCopy ?? true,
       },
     });
     const slot: Slot = { worker, flags: new Int32Array(abortFlags), jobs: [] };
@@ -291,6 +303,7 @@ export class CopyPool {
     const jobs = slot.jobs;
     slot.jobs = [];
     if (msg.grouped) this.grouped++;
+    this.natively += msg.native ?? 0;
     slot.worker.unref();
     for (const outcome of msg.outcomes) {
       const p = jobs.find((j) => j.id === outcome.id);

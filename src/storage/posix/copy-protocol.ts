@@ -34,8 +34,9 @@ export type JobOutcome =
 
 /**
  * Worker → pool: progress of a running job, or the outcomes of a whole request once durable
- * (`grouped`: made durable as one group commit with syncfs, rather than file by file).
+ * (`grouped`: made durable as one group commit with syncfs, rather than file by file; `native`: how
+ * many of its jobs the native copier ran, native-copier.ts).
  */
 export type WorkerReply =
   | { readonly type: 'progress'; readonly id: number; readonly bytes: number }
-  | { readonly type: 'done'; readonly outcomes: readonly JobOutcome[]; readonly grouped: boolean };
+  | { readonly type: 'done'; readonly outcomes: readonly JobOutcome[]; readonly grouped: boolean; readonly native?: number };

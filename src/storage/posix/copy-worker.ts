@@ -7,6 +7,9 @@
  *
  * Why abort through shared memory: a job is a blocking loop, so a message could not be read until it
  * ends; the pool writes the id of a job to abort into its flag, polled between chunks.
+ *
+ * Where the native copier is built and enabled (native-copier.ts), a group commit runs in one call of
+ * it; the jobs it answers "fallback" for then run through the JavaScript group commit below.
  */
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -17,6 +20,7 @@ import { fileSystemSync, type SyncFileSystem } from './fs-sync.js';
 import type { JobOutcome, WorkerReply, WorkerRequest } from './copy-protocol.js';
 import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
 import { nameThisThread } from '../../lib/thread-name.js';
+import { loadNativeCopier, nativeJobFor, outcomeOf, type NativeJob, type NativeOutcome } from './native-copier.js';
 
 function switchOrRefuse(creds: FsCredentials | null): StorageError | null {
   if (creds === null) return null;
@@ -28,14 +32,16 @@ function switchOrRefuse(creds: FsCredentials | null): StorageError | null {
   }
 }
 
-const { abortFlags, chunkBytes, progressBytes, progressMs, useSyncfs, credentials } = workerData as {
+const { abortFlags, chunkBytes, progressBytes, progressMs, useSyncfs, credentials, nativeCopy } = workerData as {
   abortFlags: SharedArrayBuffer; chunkBytes: number; progressBytes: number; progressMs: number; useSyncfs: boolean;
-  credentials: FsCredentials | null;
+  credentials: FsCredentials | null; nativeCopy?: boolean;
 };
 /** Why this worker may not run any job: it was to run as a context user and could not switch (never run as root instead). */
 const refusal = switchOrRefuse(credentials);
 /** Null where syncfs cannot be trusted or loaded: every file is then fsynced on its own. */
 const syncfs = fileSystemSync(useSyncfs);
+/** Null where the addon is not built, cannot load, or is disabled: the JavaScript group commit runs. */
+const native = syncfs === null ? null : loadNativeCopier(nativeCopy !== false);
 nameThisThread('barge-copy');
 const flags = new Int32Array(abortFlags);
 const buffer = Buffer.allocUnsafe(chunkBytes);
@@ -121,15 +127,15 @@ async function oneByOne(jobs: WorkerRequest['jobs']): Promise<JobOutcome[]> {
  * syncfs fails every file it was to cover (retryable: the engine copies them again); before the
  * renames, their temp files are removed, so nothing unverified or undurable is ever published.
  */
-async function asGroup(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem): Promise<JobOutcome[]> {
+async function asGroup(jobs: readonly SlottedJob[], syncfs: SyncFileSystem): Promise<JobOutcome[]> {
   const outcomes: Array<JobOutcome | undefined> = [];
   const staged: Array<{ k: number; staged: StagedCopy; env: CopyJobEnv; unreported: () => number }> = [];
-  for (const [slot, { id, job }] of jobs.entries()) {
+  for (const [k, { slot, id, job }] of jobs.entries()) {
     const { env, unreported } = await envFor(slot, id, job);
     try {
-      staged.push({ k: slot, staged: stageCopyJob(job, env), env, unreported });
+      staged.push({ k, staged: stageCopyJob(job, env), env, unreported });
     } catch (err) {
-      outcomes[slot] = { id, ok: false, error: serialize(err), unreported: unreported() };
+      outcomes[k] = { id, ok: false, error: serialize(err), unreported: unreported() };
     }
   }
   // One descriptor per file system, opened before its data was written (syncfs error reporting), is
@@ -190,6 +196,60 @@ async function asGroup(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem): Pro
   return outcomes as JobOutcome[];
 }
 
+/** A job of the message with its position there (`slot`: which abort flag is its own). */
+interface SlottedJob {
+  readonly slot: number;
+  readonly id: number;
+  readonly job: CopyJob;
+}
+
+/**
+ * The group commit of a whole message: in one native call where the addon is loaded (every job it
+ * supports), then the rest — jobs it does not support or answered "fallback" for — through
+ * {@link asGroup}. Returns the outcomes in message order and how many jobs ran natively.
+ */
+async function groupCommit(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem): Promise<{ outcomes: JobOutcome[]; native: number }> {
+  const all: SlottedJob[] = jobs.map(({ id, job }, slot) => ({ slot, id, job }));
+  if (native === null) return { outcomes: await asGroup(all, syncfs), native: 0 };
+  const outcomes = new Array<JobOutcome>(jobs.length);
+  const inputs: NativeJob[] = [];
+  const rest: SlottedJob[] = [];
+  const now = Date.now();
+  for (const j of all) {
+    const input = nativeJobFor(j.job, j.id, j.slot, now);
+    if (input === null) rest.push(j);
+    else inputs.push(input);
+  }
+  let done = 0;
+  if (inputs.length > 0) {
+    let answers: NativeOutcome[];
+    try {
+      answers = native.copyGroup(inputs, buffer, flags, progressBytes, progressMs, (k, bytes) => post({ type: 'progress', id: inputs[k]!.id, bytes }));
+    } catch {
+      // Refused arguments (before any file was touched): every job goes the JavaScript way.
+      answers = inputs.map(() => ({ st: 3, unreported: 0 }));
+    }
+    for (const [k, answer] of answers.entries()) {
+      const j = all[inputs[k]!.slot]!;
+      const o = outcomeOf(answer, j.job);
+      if (o === 'fallback') {
+        rest.push(j);
+        continue;
+      }
+      done++;
+      outcomes[j.slot] = o.ok
+        ? { id: j.id, ok: true, result: o.result, unreported: answer.unreported }
+        : { id: j.id, ok: false, error: serialize(o.error), unreported: answer.unreported };
+    }
+  }
+  if (rest.length > 0) {
+    rest.sort((a, b) => a.slot - b.slot);
+    const more = await asGroup(rest, syncfs);
+    for (const [k, o] of more.entries()) outcomes[rest[k]!.slot] = o;
+  }
+  return { outcomes, native: done };
+}
+
 async function handle(request: WorkerRequest): Promise<void> {
   const { jobs } = request;
   if (refusal !== null) {
@@ -197,7 +257,12 @@ async function handle(request: WorkerRequest): Promise<void> {
     return;
   }
   const group = jobs.length > 1 && syncfs !== null && jobs.every((j) => j.job.fsync);
-  post({ type: 'done', outcomes: group ? await asGroup(jobs, syncfs) : await oneByOne(jobs), grouped: group });
+  if (!group) {
+    post({ type: 'done', outcomes: await oneByOne(jobs), grouped: false });
+    return;
+  }
+  const { outcomes, native: natively } = await groupCommit(jobs, syncfs);
+  post({ type: 'done', outcomes, grouped: true, native: natively });
 }
 
 port.on('message', (msg: WorkerRequest) => {

@@ -11,6 +11,7 @@ import { collect, listNames, readBytes, rejectsWithCode, writeBytes } from '../c
 import { isTempName, makeTempName } from '../paths.js';
 import { PosixDriver, createPosixDriver } from './posix-driver.js';
 import { CopyPool } from './copy-pool.js';
+import { loadNativeCopier, nativeCopierStatus } from './native-copier.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -32,10 +33,32 @@ async function child(script: string, options: { uid?: number; gid?: number } = {
   return stdout;
 }
 
-runConformance('posix', async () => {
+// The conformance suite runs with each copier of the copy workers (posix → posix transfers): the
+// JavaScript one, and the native one (native-copier.ts) when it is built — the same behaviour either way.
+const jsCopyPool = new CopyPool({ workers: 2, nativeCopy: false });
+const nativeCopyPool = new CopyPool({ workers: 2, nativeCopy: true });
+after(() => Promise.all([jsCopyPool.close(), nativeCopyPool.close()]));
+
+runConformance('posix (JavaScript copier)', async () => {
   const { base, root } = await makeBase();
-  return { driver: await PosixDriver.open({ root }), cleanup: () => fs.rm(base, { recursive: true, force: true }) };
+  return { driver: await PosixDriver.open({ root }, { copyPool: jsCopyPool }), cleanup: () => fs.rm(base, { recursive: true, force: true }) };
 });
+
+const nativeSkip = loadNativeCopier() === null ? `native copier not available: ${nativeCopierStatus().reason}` : null;
+if (nativeSkip !== null) {
+  console.log(`# skipped: storage conformance: posix (native copier): ${nativeSkip}`);
+} else {
+  runConformance('posix (native copier)', async () => {
+    const { base, root } = await makeBase();
+    return { driver: await PosixDriver.open({ root }, { copyPool: nativeCopyPool }), cleanup: () => fs.rm(base, { recursive: true, force: true }) };
+  });
+  describe('posix (native copier)', () => {
+    it('the conformance suite ran batches through the native copier, and the JavaScript pool never did', () => {
+      assert.ok(nativeCopyPool.nativeJobs() > 0, 'native jobs');
+      assert.equal(jsCopyPool.nativeJobs(), 0);
+    });
+  });
+}
 
 describe('posix driver specifics', () => {
   let base: string;
