@@ -94,6 +94,21 @@ for (const dialect of dialects()) {
       assert.deepEqual(await queue.openCount(id), { queued: 0, leased: 1 });
     });
 
+    it('a release records the items finished without ledger rows; the next claim gets them (migration 0019)', async () => {
+      const id = await execution('in_progress');
+      await queue.enqueue(id, batches(0, 1), { cursor: 'c', addFiles: 1, addBytes: 10, batchesPlanned: 1 }, T0);
+      const first = await queue.claim(id, 'm', 30_000, T0);
+      assert.equal(first?.finished, undefined, 'nothing recorded before a first claim');
+      await queue.release(first!.id, { doneFiles: 1, doneBytes: 10, failedFiles: 0 }, T0, undefined, [[0, 10]]);
+      const again = await queue.claim(id, 'm', 30_000, at(1));
+      assert.deepEqual(again?.finished, [[0, 10]]);
+      // A release that says nothing of them (undefined) keeps the record.
+      await queue.release(again!.id, { doneFiles: 1, doneBytes: 10, failedFiles: 0 }, at(2));
+      const third = await queue.claim(id, 'm', 30_000, at(3));
+      assert.deepEqual(third?.finished, [[0, 10]]);
+      assert.equal(third?.attempts, 3);
+    });
+
     it('heartbeats extend only their owner\'s leases; expired leases (or every other owner\'s, at an engine start) return', async () => {
       const id = await execution('in_progress');
       await queue.enqueue(id, batches(0, 3), { cursor: 'c', addFiles: 3, addBytes: 30, batchesPlanned: 3 }, T0);

@@ -11,6 +11,7 @@ import { ScopedPostgresDialect } from './pg-dialect.js';
 import { privateStoreFile } from '../lib/private-files.js';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
+import { keptStatements } from './sqlite-statements.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -59,7 +60,7 @@ export async function openStore(target: StoreTarget, opts: { migrateTo?: string 
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keptStatements(sqlite) }) });
     raw = sqlite;
   } else {
     const pg = await loadPg();

@@ -33,6 +33,8 @@ export interface WorkBatchRow {
   attempts: number; available_at: string; created_at: string; updated_at: string;
   /** Bytes of files in flight, as the batch's mover last reported (progress only). */
   inflight_bytes: number;
+  /** Items finished without a ledger row when the batch was last handed back, JSON `[[index, size], …]` (migration 0019). */
+  finished?: string | null;
 }
 export interface FileLedgerRow {
   execution_id: string; item_key: string; src_path: string | null; dst_path: string | null; size: number; checksum: string | null;

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, WorkBatchRow } from './schema.js';
 import type { Dialect } from './db.js';
 import type { BatchCounts, BatchProgress, BatchTotals, NewBatch, WalkCheckpoint, WorkQueue } from '../engine/queue/work-queue.js';
-import type { Batch, WorkItem } from '../engine/queue/work-item.js';
+import type { Batch, FinishedItems, WorkItem } from '../engine/queue/work-item.js';
 import { newId } from '../lib/tokens.js';
 
 /** Executions whose batches may be claimed. */
@@ -18,10 +18,12 @@ function iso(d: Date): string {
 }
 
 function toBatch(row: WorkBatchRow): Batch {
-  return {
+  const batch: Batch = {
     id: row.id, executionId: row.execution_id, seq: Number(row.seq), items: JSON.parse(row.items) as WorkItem[], attempts: Number(row.attempts),
     persisted: { doneFiles: Number(row.done_files), doneBytes: Number(row.done_bytes), failedFiles: Number(row.failed_files) },
   };
+  if (row.finished) batch.finished = JSON.parse(row.finished) as FinishedItems;
+  return batch;
 }
 
 export class SqlWorkQueue implements WorkQueue {
@@ -38,6 +40,7 @@ export class SqlWorkQueue implements WorkQueue {
         await trx.insertInto('work_batches').values(batches.map((b, i): WorkBatchRow => ({
           id: ids[i] as string, execution_id: executionId, seq: b.seq, state: 'queued', items: JSON.stringify(b.items), files: b.files, bytes: b.bytes,
           done_files: 0, done_bytes: 0, failed_files: 0, lease_owner: null, lease_until: null, attempts: 0, available_at: now, created_at: now, updated_at: now, inflight_bytes: 0,
+          finished: null,
         }))).execute();
       }
       await trx.updateTable('task_executions').set((eb) => ({
@@ -120,10 +123,12 @@ export class SqlWorkQueue implements WorkQueue {
     }).where('id', '=', batchId).where('state', '=', 'leased').execute();
   }
 
-  async release(batchId: string, c: BatchCounts, now: Date, retryAt?: Date): Promise<void> {
+  async release(batchId: string, c: BatchCounts, now: Date, retryAt?: Date, finished?: FinishedItems): Promise<void> {
     await this.db.updateTable('work_batches').set({
       state: 'queued', done_files: c.doneFiles, done_bytes: c.doneBytes, failed_files: c.failedFiles, lease_owner: null, lease_until: null,
       inflight_bytes: 0, available_at: iso(retryAt ?? now), updated_at: iso(now),
+      // Undefined: left as it is (what an earlier release recorded stays true).
+      ...(finished === undefined ? {} : { finished: finished.length > 0 ? JSON.stringify(finished) : null }),
     }).where('id', '=', batchId).where('state', '=', 'leased').execute();
   }
 

@@ -8,17 +8,37 @@ export function segments(path: string): string[] {
   return path.split('/').filter((s) => s !== '' && s !== '.');
 }
 
+/**
+ * A path (or relative part) already in the form {@link segments} would give back unchanged: no empty
+ * or `.` segment, no trailing slash. Why: the walk and the planner call the helpers below several
+ * times per file, on paths that are nearly always in this form; checked with one native regex, they
+ * are then joined and cut as strings, without an array per call (issue #14). Others take the
+ * general path, with the same result.
+ */
+const CLEAN = /^\/?(?!\.(?:\/|$))[^/]+(?:\/(?!\.(?:\/|$))[^/]+)*$/;
+
 export function joinPath(...parts: string[]): string {
-  return '/' + parts.flatMap(segments).join('/');
+  let out = '';
+  for (const part of parts) {
+    if (part === '' || part === '/') continue;
+    if (CLEAN.test(part)) out += part.charCodeAt(0) === 47 ? part : `/${part}`;
+    else for (const s of segments(part)) out += `/${s}`;
+  }
+  return out === '' ? '/' : out;
 }
 
 export function parentOf(path: string): string {
-  const s = segments(path);
-  return '/' + s.slice(0, -1).join('/');
+  if (!CLEAN.test(path)) {
+    const s = segments(path);
+    return '/' + s.slice(0, -1).join('/');
+  }
+  const cut = path.lastIndexOf('/');
+  return cut <= 0 ? '/' : path.charCodeAt(0) === 47 ? path.slice(0, cut) : `/${path.slice(0, cut)}`;
 }
 
 export function baseName(path: string): string {
-  return segments(path).at(-1) ?? '';
+  if (!CLEAN.test(path)) return segments(path).at(-1) ?? '';
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /**
@@ -42,6 +62,14 @@ export function commonParent(paths: string[]): string {
  * `/projects/a/f` with base `/archive` → `/archive/projects/a/f`; with strip `/projects` → `/archive/a/f`.
  */
 export function destinationPath(srcPath: string, dstBase: string, strip: string): string {
+  if (CLEAN.test(srcPath) && srcPath.charCodeAt(0) === 47) {
+    // The common cases as strings (see CLEAN): nothing stripped, or a clean prefix that matches.
+    if (strip === '/' || strip === '') return joinPath(dstBase, srcPath);
+    if (CLEAN.test(strip) && strip.charCodeAt(0) === 47) {
+      if (srcPath === strip) return joinPath(dstBase);
+      return srcPath.startsWith(`${strip}/`) ? joinPath(dstBase, srcPath.slice(strip.length)) : joinPath(dstBase, srcPath);
+    }
+  }
   const s = segments(srcPath);
   const p = segments(strip);
   const rel = p.every((seg, i) => s[i] === seg) ? s.slice(p.length) : s;

@@ -147,8 +147,13 @@ export class Planner {
         out.push({ key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: decided.skip });
         continue;
       }
-      const unlessSame = decided.unlessSame !== undefined ? { unlessSame: decided.unlessSame } : {};
-      out.push({ key: k, op: this.action === 'move' ? 'move' : 'copy', src, dst: { ep: i, path: decided.path }, ...meta, ...unlessSame });
+      // Built field by field: the one object per file of a plain copy (no spread copies).
+      const planned: WorkItem = {
+        key: k, op: this.action === 'move' ? 'move' : 'copy', src, dst: { ep: i, path: decided.path },
+        size: meta.size, mtimeMs: meta.mtimeMs, atimeMs: meta.atimeMs, mode: meta.mode, uid: meta.uid, gid: meta.gid,
+      };
+      if (decided.unlessSame !== undefined) planned.unlessSame = decided.unlessSame;
+      out.push(planned);
     }
     return out;
   }
@@ -260,13 +265,16 @@ export class Planner {
     const name = baseName(target);
     this.enter(ep, dir);
     const plannedKey = `${ep}:${dir}`;
-    const taken = this.planned.get(plannedKey) ?? new Set<string>();
-    this.planned.set(plannedKey, taken);
+    let taken = this.planned.get(plannedKey);
+    if (taken === undefined) {
+      taken = new Set<string>();
+      this.planned.set(plannedKey, taken);
+    }
     if (this.ctx.opts.conflict === 'overwrite') {
       taken.add(name);
       return { path: target };
     }
-    const existing = await this.listing(dst, ep, dir);
+    const existing = await this.listing(dst, dir, plannedKey);
     const exists = (n: string) => existing.has(n) || taken.has(n);
     if (!exists(name)) {
       taken.add(name);
@@ -312,8 +320,8 @@ export class Planner {
     return st !== null && st.kind === 'file' && st.size === file.size && agrees(st.mtimeMs);
   }
 
-  private async listing(dst: StorageDriver, ep: number, dir: string): Promise<Map<string, Entry>> {
-    const key = `${ep}:${dir}`;
+  /** `key`: `${ep}:${dir}`, as the names given out are kept. */
+  private async listing(dst: StorageDriver, dir: string, key: string): Promise<Map<string, Entry>> {
     const hit = this.dirCache.get(key);
     if (hit) return hit;
     const m = new Map<string, Entry>();

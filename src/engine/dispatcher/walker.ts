@@ -66,7 +66,7 @@ export async function* walk(driver: StorageDriver, ep: number, np: number, rootP
   }
   if (!skip(rootPos)) yield { path: joinPath(rootPath), entry: root, position: rootPos };
   if (root.kind !== 'dir' || !descend(rootPos)) return;
-  yield* walkDir(driver, joinPath(rootPath), root, rootPos, opts, skip, descend, true);
+  yield* walkDir(driver, joinPath(rootPath), root, rootPos, opts, skip, descend);
 }
 
 /** One folder's entries, retrying retryable errors; throws the last error. */
@@ -87,6 +87,43 @@ async function listDir(driver: StorageDriver, dir: string, opts: WalkOptions): P
   }
 }
 
+/** A folder being walked: its sorted entries, the filter's verdicts, and the next entry to yield. */
+interface Frame {
+  dir: string;
+  pos: WalkPosition;
+  entries: Entry[];
+  verdicts: Map<number, EntryVerdict> | undefined;
+  next: number;
+}
+
+/**
+ * Lists a folder for the walk: its frame, or — when the listing failed below the node path — the
+ * failure to yield (undefined when a resumed walk is already past it). The node path's own failure
+ * (and any after an abort) is thrown.
+ */
+async function openDir(
+  driver: StorageDriver, dir: string, self: Entry, pos: WalkPosition, opts: WalkOptions,
+  skip: (p: WalkPosition) => boolean, descend: (p: WalkPosition) => boolean, isRoot: boolean,
+): Promise<Frame | WalkEntry | undefined> {
+  let entries: Entry[];
+  try {
+    entries = await listDir(driver, dir, opts);
+  } catch (err) {
+    if (isRoot || opts.signal?.aborted) throw err;
+    const failurePos: WalkPosition = { ...pos, path: [...pos.path, ''] };
+    return skip(failurePos) ? undefined : { path: dir, entry: self, position: failurePos, failure: toStorageError(err, dir) };
+  }
+  entries.sort((a, b) => compareNames(a.name, b.name, opts.order));
+  const verdicts = opts.select ? await selected(entries, dir, pos, opts.select, skip, descend) : undefined;
+  return { dir, pos, entries, verdicts, next: 0 };
+}
+
+/**
+ * Depth-first below `dir`, with an explicit stack of open folders rather than one generator per
+ * level: the order and what is kept in memory (the listings of the folders on the current path) are
+ * those of the recursion, but each entry passes through one async generator instead of one per
+ * level of depth (issue #14: a few µs of promise work per file walked).
+ */
 async function* walkDir(
   driver: StorageDriver,
   dir: string,
@@ -95,31 +132,34 @@ async function* walkDir(
   opts: WalkOptions,
   skip: (p: WalkPosition) => boolean,
   descend: (p: WalkPosition) => boolean,
-  isRoot = false,
 ): AsyncGenerator<WalkEntry> {
-  let entries: Entry[];
-  try {
-    entries = await listDir(driver, dir, opts);
-  } catch (err) {
-    if (isRoot || opts.signal?.aborted) throw err;
-    const failurePos: WalkPosition = { ...pos, path: [...pos.path, ''] };
-    if (!skip(failurePos)) yield { path: dir, entry: self, position: failurePos, failure: toStorageError(err, dir) };
-    return;
-  }
-  entries.sort((a, b) => compareNames(a.name, b.name, opts.order));
-  const verdicts = opts.select ? await selected(entries, dir, pos, opts.select, skip, descend) : undefined;
-  for (const [i, entry] of entries.entries()) {
+  const root = await openDir(driver, dir, self, pos, opts, skip, descend, true);
+  if (root === undefined || !('entries' in root)) return; // the node path's failure was thrown
+  const stack: Frame[] = [root];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1] as Frame;
+    if (f.next >= f.entries.length) {
+      stack.pop();
+      continue;
+    }
+    const i = f.next++;
+    const entry = f.entries[i] as Entry;
     opts.signal?.throwIfAborted();
-    const childPos: WalkPosition = { ep: pos.ep, np: pos.np, path: [...pos.path, entry.name] };
-    const path = joinPath(dir, entry.name);
-    const verdict = verdicts?.get(i) ?? 'keep';
+    const childPos: WalkPosition = { ep: f.pos.ep, np: f.pos.np, path: [...f.pos.path, entry.name] };
+    const path = joinPath(f.dir, entry.name);
+    const verdict = f.verdicts?.get(i) ?? 'keep';
     if (verdict === 'drop') continue;
     if (verdict !== 'keep') {
       if (!skip(childPos)) yield { path, entry, position: childPos, failure: callbackFailure(verdict.failed, path) };
       continue;
     }
     if (!skip(childPos)) yield { path, entry, position: childPos };
-    if (entry.kind === 'dir' && opts.recursive && descend(childPos)) yield* walkDir(driver, path, entry, childPos, opts, skip, descend);
+    if (entry.kind === 'dir' && opts.recursive && descend(childPos)) {
+      const child = await openDir(driver, path, entry, childPos, opts, skip, descend, false);
+      if (child === undefined) continue;
+      if ('entries' in child) stack.push(child);
+      else yield child;
+    }
   }
 }
 

@@ -7,7 +7,7 @@
  * Items that need more than a plain copy (a same-content check, a cold-tier restore, an inherited lock,
  * a `parallel` limit counted in files) keep the per-file path (item-runner.ts).
  */
-import type { StorageDriver } from '../../storage/driver.js';
+import type { StorageDriver, WriteOptions } from '../../storage/driver.js';
 import type { BatchTransferFile } from '../../storage/batch-transfer.js';
 import { StorageError, toStorageError } from '../../storage/errors.js';
 import type { ExecutionContext } from '../execution-context.js';
@@ -55,11 +55,13 @@ export async function transferGroup(ctx: ExecutionContext, items: readonly WorkI
   if (!pair?.src.transferBatch) return null;
   const o = ctx.opts;
   const signal = ctx.abort.signal;
+  // One set of options for the group; per file, one options object (the batch's signal is its own).
+  const common = { resetFileDate: o.resetFileDate, keepOwnership: o.keepOwnership, storageClass: o.storageClass, lock: o.lock, noReplace: o.conflict !== 'overwrite', signal };
   const files: BatchTransferFile[] = items.map((item) => {
-    const { signal: _signal, ...options } = writeOptions(item, pair.dst, {
-      resetFileDate: o.resetFileDate, keepOwnership: o.keepOwnership, storageClass: o.storageClass, lock: o.lock, noReplace: o.conflict !== 'overwrite', signal,
-    });
-    return { path: item.src.path, dstPath: (item.dst as { path: string }).path, options: { ...options, checksum: o.checksum } };
+    const options = writeOptions(item, pair.dst, common) as { -readonly [K in keyof WriteOptions]: WriteOptions[K] } & { checksum?: typeof o.checksum };
+    delete options.signal;
+    options.checksum = o.checksum;
+    return { path: item.src.path, dstPath: (item.dst as { path: string }).path, options };
   });
   let outcomes;
   try {

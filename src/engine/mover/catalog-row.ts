@@ -4,13 +4,17 @@ import type { WorkItem } from '../queue/work-item.js';
 import type { ItemOutcome } from './item-runner.js';
 import { BACKUP_ACTIONS } from '../dispatcher/planner.js';
 import { parentOf } from '../dispatcher/plan.js';
+import type { Clock } from '../../lib/clock.js';
 
 /**
  * What an item adds to the catalog: a scan records what it found; a backup records, for each file of
  * the snapshot, where its bytes are kept (this snapshot, or an earlier one for an unchanged file).
  * Only the first destination is catalogued, so a path has one row per execution.
  */
-export function catalogRow(ctx: ExecutionContext, item: WorkItem, out: ItemOutcome, now: string): CatalogEntryRow | undefined {
+export function catalogRow(ctx: ExecutionContext, item: WorkItem, out: ItemOutcome, clock: Clock): CatalogEntryRow | undefined {
+  // Most items (every plain copy) add nothing: decided before anything is built for them.
+  if (!out.catalog && !BACKUP_ACTIONS.has(ctx.snapshot.workflow_action)) return undefined;
+  const now = clock.now().toISOString();
   const base = {
     execution_id: ctx.id, task_id: ctx.taskId, storage_id: ctx.sources[item.src.ep]?.storageId ?? '', path: item.src.path, kind: 'file',
     mode: item.mode ?? null, uid: item.uid ?? null, gid: item.gid ?? null, recorded_at: now, parent: parentOf(item.src.path),

@@ -61,7 +61,8 @@ describe('mover: batch transfers', () => {
         };
       },
     }) as StorageDriver;
-    const snapshot: TaskSnapshot = { id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'copy', options: {}, metadata: {}, sources: [], destinations: [] };
+    // full_report: every file on record (without it, plain successes have no row: mover-rowless.test.ts).
+    const snapshot: TaskSnapshot = { id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'copy', options: { full_report: true }, metadata: {}, sources: [], destinations: [] };
     const ctx = new ExecutionContext('e1', 't', snapshot, [{ storageId: 's', driver: batching }], [{ storageId: 'd', driver: dst }], 'in_progress');
     const item = (path: string, size: number): WorkItem => ({ key: path, op: 'copy', src: { ep: 0, path }, dst: { ep: 0, path }, size, mtimeMs: 0 });
     const items = [...small.slice(0, 3).map((p) => item(p, p.length)), item('/big.bin', big.length), ...small.slice(3).map((p) => item(p, p.length))];

@@ -70,7 +70,8 @@ describe('mover: per-file errors', () => {
         };
       },
     }) as StorageDriver;
-    const snapshot: TaskSnapshot = { id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'copy', options: {}, metadata: {}, sources: [], destinations: [] };
+    // full_report: every file on record (without it, plain successes have no row: mover-rowless.test.ts).
+    const snapshot: TaskSnapshot = { id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'copy', options: { full_report: true }, metadata: {}, sources: [], destinations: [] };
     const ctx = new ExecutionContext('e1', 't', snapshot, [{ storageId: 's', driver: src }], [{ storageId: 'd', driver: dst }], 'in_progress');
     const item = (path: string, size: number): WorkItem => ({ key: path, op: 'copy', src: { ep: 0, path }, dst: { ep: 0, path }, size, mtimeMs: 0 });
     const { queue, completed } = oneBatchQueue('e1', [item('/flaky.txt', 5), item('/full.txt', 4), item('/fine.txt', 4)]);

@@ -12,7 +12,7 @@ import type { LedgerRepository } from '../../store/ledger-repository.js';
 import type { FileLedgerRow, CatalogEntryRow } from '../../store/schema.js';
 import type { BatchCounts, WorkQueue } from '../queue/work-queue.js';
 import type { ExecutionContext } from '../execution-context.js';
-import type { Batch, LedgerStatus, WorkItem } from '../queue/work-item.js';
+import type { Batch, FinishedItems, LedgerStatus, WorkItem } from '../queue/work-item.js';
 import { Semaphore } from './semaphore.js';
 import { ParallelShare, type PermitStore } from './parallel-share.js';
 import { runItem, type ItemOutcome } from './item-runner.js';
@@ -56,6 +56,10 @@ export interface OpenBatch {
   batch: Batch;
   counts: BatchCounts;
   inflightBytes: number;
+  /** Items finished with no ledger row (see {@link Mover.rowless}) → size done; recorded on the batch if it is handed back. */
+  finished: Map<WorkItem, number>;
+  /** Plain successes of this batch get no ledger row (no `full_report`, no `after_result_received` callback). */
+  rowless: boolean;
 }
 
 export class Mover {
@@ -233,23 +237,45 @@ export class Mover {
     return false;
   }
 
+  /** Per execution opened here: whether its task has `after_result_received` callbacks (see {@link rowless}). */
+  private readonly watched = new WeakMap<ExecutionContext, Promise<boolean>>();
+
+  private resultsWatched(ctx: ExecutionContext): Promise<boolean> {
+    let w = this.watched.get(ctx);
+    if (w === undefined) {
+      // Unknown (the store failed): keep every row, as before issue #14.
+      w = Promise.resolve().then(() => this.ledger.resultsWatched(ctx.taskId)).catch(() => true);
+      this.watched.set(ctx, w);
+    }
+    return w;
+  }
+
   private async runBatch(ctx: ExecutionContext, batch: Batch): Promise<void> {
-    const previous = await this.ledger.forKeys(ctx.id, batch.items.map((i) => i.key));
+    const watched = await this.resultsWatched(ctx);
+    // A first claim has nothing on record: its items were never handed to a mover (keys are unique
+    // in an execution, and a walk resumed after a crash plans again only what no batch holds).
+    const previous = batch.attempts > 1 ? await this.ledger.forKeys(ctx.id, batch.items.map((i) => i.key)) : new Map<string, FileLedgerRow>();
     const counts: BatchCounts = { doneFiles: 0, doneBytes: 0, failedFiles: 0 };
+    const finished = new Map<WorkItem, number>();
+    for (const [i, size] of batch.finished ?? []) {
+      const item = batch.items[i];
+      if (item) finished.set(item, size);
+    }
     const todo: Array<{ item: WorkItem; previous?: LedgerStatus }> = [];
     for (const item of batch.items) {
       const prev = previous.get(item.key);
-      if (prev?.status === 'done' || prev?.status === 'skipped') {
+      const size = finished.get(item);
+      if (prev?.status === 'done' || prev?.status === 'skipped' || (prev === undefined && size !== undefined)) {
         if (item.op !== 'mkdir') {
           counts.doneFiles++;
-          counts.doneBytes += Number(prev.size);
+          counts.doneBytes += prev ? Number(prev.size) : (size as number);
         }
       } else if (prev?.status === 'failed') counts.failedFiles++;
       else todo.push({ item, previous: prev?.status as LedgerStatus | undefined });
     }
     // A redo (its previous mover died or stalled): remove that mover's temporary files of these targets.
     if (batch.attempts > 1) await this.removeLeftovers(ctx, todo.map((t) => t.item));
-    const entry: OpenBatch = { batch, counts, inflightBytes: 0 };
+    const entry: OpenBatch = { batch, counts, inflightBytes: 0, finished, rowless: !watched && !ctx.opts.fullReport };
     this.open.set(batch.id, entry);
     const weights = todo.map((t) => this.weight(t.item));
     this.backlog += weights.reduce((a, w) => a + w, 0);
@@ -305,8 +331,9 @@ export class Mover {
       try {
         if (next >= todo.length && !ctx.abort.signal.aborted) await this.queue.complete(batch.id, counts, now);
         else {
-          // Paused, stopping, shutting down: back to the queue with its counts (a no-op once cancelled).
-          await this.queue.release(batch.id, counts, now);
+          // Paused, stopping, shutting down: back to the queue with its counts and what it finished
+          // without ledger rows (a no-op once cancelled).
+          await this.queue.release(batch.id, counts, now, undefined, finishedItems(batch, finished));
           // force_stop cancelled it under us: let go, now that its ledger rows are written.
           await this.queue.abandon(batch.id, this.cfg.owner, now);
         }
@@ -367,7 +394,7 @@ export class Mover {
     const retries: Array<Promise<void>> = [];
     outcomes.forEach((out, k) => {
       const item = (group[k] as { item: WorkItem }).item;
-      if (!(out instanceof StorageError)) return this.succeeded(ctx, item, out, 1, entry.counts);
+      if (!(out instanceof StorageError)) return this.succeeded(ctx, item, out, 1, entry);
       if (ctx.abort.signal.aborted) return; // force_stop: not an error of this file
       if (!out.retryable || this.cfg.attempts < 2) return this.failed(ctx, item, out, 1, entry.counts);
       this.log.warn({ execution: ctx.id, path: item.src.path, code: out.code, attempt: 1 }, 'retrying file');
@@ -376,16 +403,33 @@ export class Mover {
     await Promise.all(retries);
   }
 
-  private succeeded(ctx: ExecutionContext, item: WorkItem, out: ItemOutcome, attempt: number, counts: BatchCounts): void {
+  private succeeded(ctx: ExecutionContext, item: WorkItem, out: ItemOutcome, attempt: number, entry: OpenBatch): void {
     if (item.op !== 'mkdir') {
-      counts.doneFiles++;
-      counts.doneBytes += out.size;
+      entry.counts.doneFiles++;
+      entry.counts.doneBytes += out.size;
       this.totals.filesDone++;
       this.totals.bytesDone += out.size;
     }
-    const cat = catalogRow(ctx, item, out, this.clock.now().toISOString());
+    const cat = catalogRow(ctx, item, out, this.clock);
     if (cat) this.catalogBuffer.push(cat);
-    if (item.op !== 'mkdir') this.buffer(this.row(ctx, item, out.status, out.size, out.checksum, null, out.note ?? null, attempt));
+    if (item.op === 'mkdir') return;
+    if (entry.rowless && Mover.rowless(item)) entry.finished.set(item, out.size);
+    else this.buffer(this.row(ctx, item, out.status, out.size, out.checksum, null, out.note ?? null, attempt));
+  }
+
+  /**
+   * A success that gets no ledger row, in a batch whose execution lets it ({@link OpenBatch.rowless}:
+   * without `full_report` and without an `after_result_received` callback, which reads the rows): a
+   * plain copy or a skip (issue #14: the row was the hottest write of a small-file copy, and without
+   * `full_report` it was deleted at the end anyway). What still needs one: moves (rule 3: `copied`
+   * before the source goes, and a redo must not copy from a removed source), erase, scan, verify,
+   * speedtest (the dispatcher reads its results), and every failure. A re-claimed batch skips such
+   * items through the batch's own record ({@link FinishedItems}, written when it is handed back);
+   * after a crash they are copied again — the same planned paths, so at least once, never lost (as a
+   * row still buffered was before).
+   */
+  static rowless(item: WorkItem): boolean {
+    return item.op === 'copy' || item.op === 'skip';
   }
 
   private failed(ctx: ExecutionContext, item: WorkItem, e: StorageError, attempt: number, counts: BatchCounts): void {
@@ -407,7 +451,7 @@ export class Mover {
     };
     for (let attempt = firstAttempt; ; attempt++) {
       try {
-        this.succeeded(ctx, item, await runItem(ctx, item, previous, hooks), attempt, counts);
+        this.succeeded(ctx, item, await runItem(ctx, item, previous, hooks), attempt, entry);
         return;
       } catch (err) {
         const e = toStorageError(err, item.src.path);
@@ -483,4 +527,15 @@ export class Mover {
       this.log.error({ err }, 'heartbeat failed');
     }
   }
+}
+
+/** What a batch handed back finished without ledger rows, as its row keeps it. */
+function finishedItems(batch: Batch, finished: Map<WorkItem, number>): FinishedItems {
+  if (finished.size === 0) return [];
+  const out: Array<readonly [number, number]> = [];
+  batch.items.forEach((item, i) => {
+    const size = finished.get(item);
+    if (size !== undefined) out.push([i, size]);
+  });
+  return out;
 }

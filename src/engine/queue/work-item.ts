@@ -56,7 +56,19 @@ export interface Batch {
   attempts: number;
   /** Counts the batch row held when claimed (from an earlier partial run). */
   persisted: { doneFiles: number; doneBytes: number; failedFiles: number };
+  /**
+   * Items an earlier claim finished without a ledger row (see {@link FinishedItems}); a re-claim
+   * skips them and counts them as done. Absent on a first claim.
+   */
+  finished?: FinishedItems;
 }
+
+/**
+ * Items of a batch finished without a ledger row: `[index in items, size done]`. Why per batch and
+ * not per file: successes of plain copies and skips get no ledger row without `full_report` (the
+ * hottest write of a small-file copy, issue #14); a mover handing a batch back records them here once.
+ */
+export type FinishedItems = ReadonlyArray<readonly [number, number]>;
 
 /** Ledger statuses. `copied` = destination verified, source not yet removed (move). */
 export type LedgerStatus = 'done' | 'skipped' | 'copied' | 'failed';

@@ -3,7 +3,7 @@
  * with a lease (store/work-queue-repository.ts). Behind this interface so a distributed queue (BullMQ
  * on Redis, with the SQL store as the source of truth) can replace it without touching either side.
  */
-import type { Batch, WorkItem } from './work-item.js';
+import type { Batch, FinishedItems, WorkItem } from './work-item.js';
 
 export interface NewBatch {
   seq: number;
@@ -64,8 +64,12 @@ export interface WorkQueue {
   heartbeat(owner: string, batches: BatchProgress[], leaseMs: number, now: Date): Promise<void>;
   /** Marks a batch done with its final counts. */
   complete(batchId: string, counts: BatchCounts, now: Date): Promise<void>;
-  /** Gives a batch back (pause, stop, shutdown) keeping its counts; finished items are skipped on re-claim via the ledger. */
-  release(batchId: string, counts: BatchCounts, now: Date, retryAt?: Date): Promise<void>;
+  /**
+   * Gives a batch back (pause, stop, shutdown) keeping its counts; finished items are skipped on
+   * re-claim — those with a ledger row through the ledger, the others through `finished` (kept on the
+   * batch and handed to the next claim as `Batch.finished`).
+   */
+  release(batchId: string, counts: BatchCounts, now: Date, retryAt?: Date, finished?: FinishedItems): Promise<void>;
   /**
    * Returns expired leases to the queue (all leases of other owners when `allOtherOwners`: embedded
    * restart, whose earlier processes' permits of `parallel` are freed with them).

@@ -26,12 +26,43 @@ export interface ListedEntry {
   readonly linkTarget?: string;
 }
 
+/** Numbers per name in {@link ListedChunk.stats}, in this order. */
+export const LISTED_FIELDS = 7;
+
+/**
+ * The lstats of a chunk of a listing's names (lstatMany), packed: name i's mode, size, mtimeMs,
+ * atimeMs, ctimeMs, uid, gid at `stats[i * LISTED_FIELDS + …]` (mode NaN: it vanished meanwhile);
+ * `links`: a symlink's target by index. Why packed: between threads one Float64Array is a copy of
+ * bytes, where an object per name was a structured clone to write and read back — a few µs of CPU
+ * per file walked on both sides (issue #14).
+ */
+export interface ListedChunk {
+  readonly stats: Float64Array;
+  readonly links: Readonly<Record<number, string>> | null;
+}
+
+/**
+ * listInside's answer: a folder's real path, its names (temporary files left out, sorted), and the
+ * lstats of the first names (the rest are asked for with lstatMany).
+ */
+export interface ListedDir {
+  readonly real: string;
+  readonly names: string[];
+  readonly first: ListedChunk;
+}
+
 /** A path operation; paths are host paths (already confined) unless `root`/`norm` are given. */
 export type FsOp =
   | { readonly op: 'lstat' | 'stat' | 'readlink' | 'readdir' | 'realpath' | 'rmdir' | 'unlink'; readonly path: string }
   | { readonly op: 'list'; readonly path: string }
-  /** lstat of these names of `dir` (a listing's entries, a chunk at a time): ListedEntry[] in order. */
+  /** lstat of these names of `dir` (a listing's entries, a chunk at a time): a ListedChunk. */
   | { readonly op: 'lstatMany'; readonly dir: string; readonly names: readonly string[] }
+  /**
+   * A listing in one call: the storage folder `norm` confined under the real `root` (as resolveInside),
+   * read, and its first `chunk` names lstat'ed — a ListedDir. Why one call: each call between threads
+   * costs tens of µs of CPU in wake-ups (issue #14), and a folder took three (realpath, readdir, lstats).
+   */
+  | { readonly op: 'listInside'; readonly root: string; readonly norm: string; readonly chunk: number }
   | { readonly op: 'mkdir'; readonly path: string; readonly recursive: boolean }
   | { readonly op: 'rename' | 'link'; readonly from: string; readonly to: string }
   | { readonly op: 'symlink'; readonly target: string; readonly path: string }

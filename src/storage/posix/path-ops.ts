@@ -12,7 +12,7 @@ import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CredentialedFs } from './credentialed-fs.js';
-import type { ListedEntry, PlainStat } from './fs-op-protocol.js';
+import { LISTED_FIELDS, type ListedChunk, type ListedDir, type PlainStat } from './fs-op-protocol.js';
 
 /** A directory entry's name and kind (without following links). */
 export interface TypedName {
@@ -44,7 +44,13 @@ export interface PathOps {
    * one call on a thread that makes the system calls back to back. Why: a listing's lstats, one
    * promise each on libuv's pool, were ~20 µs of event-loop and libuv CPU per file walked (issue #14).
    */
-  lstatMany(dir: string, names: readonly string[]): Promise<ListedEntry[]>;
+  lstatMany(dir: string, names: readonly string[]): Promise<ListedChunk>;
+  /**
+   * The storage folder `norm` under the real `root`, confined as PosixRoot.resolveInside does, read
+   * and its first `chunk` names lstat'ed, in one call on a file thread (fs-op-protocol.ts `listInside`);
+   * null when there is no such thread (the caller takes those steps one by one).
+   */
+  listInside(root: string, norm: string, chunk: number): Promise<ListedDir | null>;
 }
 
 /** The kind of an lstat's mode. */
@@ -81,7 +87,11 @@ export const LIBUV_PATH_OPS: PathOps = Object.freeze({
   open: (p: string, flags: number, mode?: number) => fs.open(p, flags, mode),
   lstatMany: async (dir: string, names: readonly string[]) => {
     const thread = await ownFsThread();
-    return thread ? thread.call<ListedEntry[]>({ op: 'lstatMany', dir, names }) : lstatEach(dir, names);
+    return thread ? thread.call<ListedChunk>({ op: 'lstatMany', dir, names }) : lstatEach(dir, names);
+  },
+  listInside: async (root: string, norm: string, chunk: number) => {
+    const thread = await ownFsThread();
+    return thread ? thread.call<ListedDir>({ op: 'listInside', root, norm, chunk }) : null;
   },
 });
 
@@ -98,18 +108,23 @@ function ownFsThread(): Promise<CredentialedFs | null> {
 }
 
 /** lstatMany on libuv's pool (fallback). */
-async function lstatEach(dir: string, names: readonly string[]): Promise<ListedEntry[]> {
-  return Promise.all(names.map(async (name): Promise<ListedEntry> => {
+async function lstatEach(dir: string, names: readonly string[]): Promise<ListedChunk> {
+  const stats = new Float64Array(names.length * LISTED_FIELDS);
+  let links: Record<number, string> | null = null;
+  await Promise.all(names.map(async (name, i) => {
     const full = join(dir, name);
+    const o = i * LISTED_FIELDS;
     try {
       const st = await fs.lstat(full);
-      return st.isSymbolicLink() ? { name, stat: st, linkTarget: await fs.readlink(full) } : { name, stat: st };
+      stats.set([st.mode, st.size, st.mtimeMs, st.atimeMs, st.ctimeMs, st.uid, st.gid], o);
+      if (st.isSymbolicLink()) (links ??= {})[i] = await fs.readlink(full);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { name, stat: null };
-      throw err;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      stats[o] = Number.NaN;
     }
   }));
+  return { stats, links };
 }
 
 /** Flags that only matter when a path is resolved or created: not repeated when a descriptor is reopened. */
@@ -140,7 +155,8 @@ export function credentialedPathOps(cfs: CredentialedFs): PathOps {
     lchown: (path: string, uid: number, gid: number) => call<void>({ op: 'lchown', path, uid, gid }),
     chmod: (path: string, mode: number) => call<void>({ op: 'chmod', path, mode }),
     lutimes: (path: string, atime: number, mtime: number) => call<void>({ op: 'lutimes', path, atime, mtime }),
-    lstatMany: (dir: string, names: readonly string[]) => call<ListedEntry[]>({ op: 'lstatMany', dir, names }),
+    lstatMany: (dir: string, names: readonly string[]) => call<ListedChunk>({ op: 'lstatMany', dir, names }),
+    listInside: (root: string, norm: string, chunk: number) => call<ListedDir>({ op: 'listInside', root, norm, chunk }),
     open: async (path: string, flags: number, mode = 0o666) => {
       const fd = await call<number>({ op: 'open', path, flags, mode });
       try {
