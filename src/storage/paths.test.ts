@@ -89,6 +89,24 @@ describe('temporary names', () => {
     for (const id of ids) assert.match(id, /^[0-9a-z]{16}$/);
   });
 
+  it('ids use all 80 random bits: every base-32 character at every position', () => {
+    const seen = Array.from({ length: 16 }, () => new Set<string>());
+    for (let i = 0; i < 4000; i++) {
+      const id = newTempId();
+      assert.match(id, /^[0-9a-v]{16}$/);
+      [...id].forEach((c, k) => seen[k]!.add(c));
+    }
+    for (const [k, s] of seen.entries()) assert.equal(s.size, 32, `position ${k}`);
+  });
+
+  it('names made by earlier versions (base-36 ids) are still recognised, so their leftovers are cleaned', () => {
+    const old = '.a.txt.barge-zyxw0123456789ab.part';
+    assert.equal(isTempName(old), true);
+    assert.equal(isTempFor(old, 'a.txt'), true);
+    assert.equal(isTempFor(old, 'b.txt'), false);
+    throwsCode(() => assertNotTempPath(`dir/${old}`), 'invalid_path');
+  });
+
   it('do not match ordinary names', () => {
     for (const name of ['file.part', '.file.part', 'x.barge-abcdefgh12345678.part', '.x.barge-short.part', '.x.barge-ABCDEFGH12345678.part']) {
       assert.equal(isTempName(name), false, name);

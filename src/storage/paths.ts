@@ -109,42 +109,63 @@ export const TEMP_SUFFIX = '.part';
 /** Longest file name most filesystems accept, in bytes (ext4, XFS, Btrfs, ZFS, NTFS via UTF-16 aside). */
 export const MAX_NAME_BYTES = 255;
 
+/** The id is 8 to 32 of `0-9a-z`: base-32 ids of today and base-36 ids of earlier versions (their leftovers). */
 const TEMP_NAME_RE = /^\.[\s\S]*\.barge-[0-9a-z]{8,32}\.part$/;
 
 /**
- * A fresh writer id: 16 base-36 characters from 10 random bytes.
+ * A fresh writer id: 16 base-32 characters (`0-9a-v`) from 10 random bytes (80 bits).
  * Why random (not a counter or a pid): several processes and hosts may write into the same directory,
  * and a crashed writer's id must never be reused by a live one.
+ * Why base 32 through a table: each 10 bits of the random bytes are two characters looked up at once,
+ * instead of a hex string and a BigInt per file written (issue #14); the ids keep their 80 random bits
+ * and 16 characters. Ids made before were base 36 (`0-9a-z`): {@link isTempName} accepts both.
  */
 export function newTempId(): string {
   if (randomOffset + 10 > randomPool.length) {
     randomPool = randomBytes(RANDOM_POOL_BYTES);
     randomOffset = 0;
   }
-  const hex = randomPool.toString('hex', randomOffset, randomOffset + 10);
+  const p = randomPool;
+  const o = randomOffset;
   randomOffset += 10;
-  return BigInt(`0x${hex}`).toString(36).padStart(16, '0').slice(-16);
+  return quad(p[o]!, p[o + 1]!, p[o + 2]!, p[o + 3]!, p[o + 4]!) + quad(p[o + 5]!, p[o + 6]!, p[o + 7]!, p[o + 8]!, p[o + 9]!);
 }
+
+/** 40 bits (five bytes) as eight base-32 characters, four 10-bit groups of two. */
+function quad(b0: number, b1: number, b2: number, b3: number, b4: number): string {
+  const t = PAIRS;
+  return t[(b0 << 2) | (b1 >> 6)]! + t[((b1 & 63) << 4) | (b2 >> 4)]! + t[((b2 & 15) << 6) | (b3 >> 2)]! + t[((b3 & 3) << 8) | b4]!;
+}
+
+/** Every 10-bit value as its two base-32 characters, most significant first. */
+const PAIRS: readonly string[] = Array.from({ length: 1024 }, (_, v) => (v >> 5).toString(32) + (v & 31).toString(32));
 
 /** Random bytes drawn 4 KiB at a time: one CSPRNG call per ~400 ids instead of one per file written. */
 const RANDOM_POOL_BYTES = 4096;
 let randomPool = Buffer.alloc(0);
 let randomOffset = 0;
 
+/** Bytes of a temporary name besides the embedded name and the id: the leading '.', marker and suffix. */
+const TEMP_FIXED_BYTES = 1 + TEMP_MARKER.length + TEMP_SUFFIX.length;
+
 /**
  * Temporary name for an in-flight write of `name`: `.<name>.barge-<id>.part`, in the same directory, so
  * the final rename is atomic (same filesystem) and a crash leaves an easily recognised, hidden file.
  * If the result would exceed {@link MAX_NAME_BYTES}, the embedded name is shortened (by whole code points):
  * the temporary name only needs to be unique and recognisable, the final name comes from the rename.
+ * Why the length bound first: a UTF-16 unit is at most 3 UTF-8 bytes, so a name short enough by that
+ * bound (nearly all) needs no byte count at all.
  */
 export function makeTempName(name: string, id: string = newTempId()): string {
   assertSegmentName(name);
-  const overhead = Buffer.byteLength(`.${TEMP_MARKER}${id}${TEMP_SUFFIX}`);
   let kept = name;
-  if (Buffer.byteLength(kept) + overhead > MAX_NAME_BYTES) {
-    const chars = Array.from(name);
-    while (chars.length > 0 && Buffer.byteLength(chars.join('')) + overhead > MAX_NAME_BYTES) chars.pop();
-    kept = chars.join('');
+  if (3 * (name.length + id.length) + TEMP_FIXED_BYTES > MAX_NAME_BYTES) {
+    const overhead = TEMP_FIXED_BYTES + Buffer.byteLength(id);
+    if (Buffer.byteLength(kept) + overhead > MAX_NAME_BYTES) {
+      const chars = Array.from(name);
+      while (chars.length > 0 && Buffer.byteLength(chars.join('')) + overhead > MAX_NAME_BYTES) chars.pop();
+      kept = chars.join('');
+    }
   }
   return `.${kept}${TEMP_MARKER}${id}${TEMP_SUFFIX}`;
 }

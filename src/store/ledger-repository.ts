@@ -70,7 +70,7 @@ export class LedgerRepository {
   /**
    * Whether a task's successes must each have a ledger row whatever `full_report` says: its
    * `after_result_received` callbacks read them (engine/callbacks/execution-callbacks.ts). Asked by a
-   * mover once per execution it opens (mover.ts `rowless`).
+   * mover once per execution it opens (mover/ledger-buffer.ts `isRowless`).
    */
   async resultsWatched(taskId: string): Promise<boolean> {
     const row = await this.db.selectFrom('task_callbacks').select('id').where('task_id', '=', taskId).where('type', '=', 'after_result_received').limit(1).executeTakeFirst();

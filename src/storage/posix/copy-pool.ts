@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { StorageError, abortedError } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
 import type { FsCredentials } from './fs-credentials.js';
-import { MAX_JOBS_PER_MESSAGE, MAX_SINGLES_PER_MESSAGE, type JobOutcome, type WorkerReply, type WorkerRequest } from './copy-protocol.js';
+import { MAX_JOBS_PER_MESSAGE, MAX_SINGLES_PER_MESSAGE, encodeRequest, type DoneReply, type WorkerReply } from './copy-protocol.js';
 
 /** Settings of a {@link CopyPool}. */
 export interface CopyPoolOptions {
@@ -46,14 +46,28 @@ export interface CopyPoolOptions {
   readonly nativeCopy?: boolean;
 }
 
+/** What a job's result is on the main side (`dir` stays on the worker: only its file-by-file mode reads it). */
+export type CopyResult = Pick<CopyJobResult, 'size' | 'checksum'>;
+
+/**
+ * The jobs of one call (run: one; runMany: all of them) and their results. Why per call rather than per
+ * job: one promise, one pair of abort listeners and one completion per call, not a closure each per file.
+ */
+interface Batch {
+  readonly out: Array<CopyResult | StorageError>;
+  left: number;
+  readonly signal?: AbortSignal;
+  readonly onBytes?: (n: number) => void;
+  /** Called once every job of the batch has an outcome. */
+  done(): void;
+}
+
 interface Pending {
   readonly id: number;
   readonly job: CopyJob;
-  readonly onBytes?: (n: number) => void;
-  readonly signal?: AbortSignal;
-  resolve(result: CopyJobResult): void;
-  reject(err: unknown): void;
-  detach?: () => void;
+  readonly batch: Batch;
+  /** Position in the batch's results. */
+  readonly k: number;
   /** Called once the job has an outcome (whatever it is); close() waits on it. */
   onSettled?: () => void;
   isSettled: boolean;
@@ -134,27 +148,14 @@ export class CopyPool {
   }
 
   /** Copy one file; rejects with a StorageError (`aborted` when the signal fires first). */
-  run(job: CopyJob, opts: { signal?: AbortSignal; closing?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<CopyJobResult> {
+  run(job: CopyJob, opts: { signal?: AbortSignal; closing?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<CopyResult> {
     if (this.closed) return Promise.reject(new StorageError('closed', 'copy pool is closed'));
     if (opts.signal?.aborted) return Promise.reject(abortedError(opts.signal, job.dstPath));
     if (opts.closing?.aborted) return Promise.reject(new StorageError('closed', 'driver closed', { path: job.dstPath }));
-    return new Promise<CopyJobResult>((resolve, reject) => {
-      const p: Pending = { id: this.nextId++, job, onBytes: opts.onBytes, signal: opts.signal, resolve, reject, isSettled: false };
-      // Two signals (the caller's, and the driver's close) rather than AbortSignal.any: that allocates a
-      // signal with weak references per file, measurable at thousands of files per second.
-      const { signal, closing } = opts;
-      if (signal || closing) {
-        const onAbort = (): void => this.abortJob(p);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        closing?.addEventListener('abort', onAbort, { once: true });
-        p.detach = () => {
-          signal?.removeEventListener('abort', onAbort);
-          closing?.removeEventListener('abort', onAbort);
-        };
-      }
-      this.queue.push(p);
-      // Let the other transfers started in this turn of the event loop queue too, so they can share a message.
-      if (this.queue.length === 1) setImmediate(() => this.pump());
+    return this.enqueue([job], opts, false).then((out) => {
+      const r = out[0]!;
+      if (r instanceof StorageError) throw r;
+      return r;
     });
   }
 
@@ -164,36 +165,40 @@ export class CopyPool {
    * {@link MAX_JOBS_PER_MESSAGE} jobs — one group commit each — and comes back as one promise, instead
    * of one promise and a share of a 16-file message per file (issue #14).
    */
-  runMany(jobs: readonly CopyJob[], opts: { signal?: AbortSignal; closing?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<Array<CopyJobResult | StorageError>> {
+  runMany(jobs: readonly CopyJob[], opts: { signal?: AbortSignal; closing?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<Array<CopyResult | StorageError>> {
     const { signal, closing } = opts;
     const early = this.closed || closing?.aborted ? (j: CopyJob) => new StorageError('closed', 'copy pool is closed', { path: j.dstPath })
       : signal?.aborted ? (j: CopyJob) => abortedError(signal, j.dstPath) : undefined;
     if (early || jobs.length === 0) return Promise.resolve(jobs.map((j) => (early as (j: CopyJob) => StorageError)(j)));
+    return this.enqueue(jobs, opts, true);
+  }
+
+  /**
+   * Queue the jobs of one call. Two signals (the caller's, and the driver's close) rather than
+   * AbortSignal.any: that allocates a signal with weak references per call.
+   */
+  private enqueue(jobs: readonly CopyJob[], opts: { signal?: AbortSignal; closing?: AbortSignal; onBytes?: (n: number) => void }, grouped: boolean): Promise<Array<CopyResult | StorageError>> {
+    const { signal, closing } = opts;
     return new Promise((resolve) => {
-      const out = new Array<CopyJobResult | StorageError>(jobs.length);
-      let left = jobs.length;
-      const members: Pending[] = [];
+      const members = new Array<Pending>(jobs.length);
       const onAbort = (): void => {
         for (const p of members) this.abortJob(p);
       };
-      const done = (k: number, r: CopyJobResult | StorageError): void => {
-        out[k] = r;
-        if (--left > 0) return;
-        signal?.removeEventListener('abort', onAbort);
-        closing?.removeEventListener('abort', onAbort);
-        resolve(out);
+      const batch: Batch = {
+        out: new Array<CopyResult | StorageError>(jobs.length), left: jobs.length, signal, onBytes: opts.onBytes,
+        done: () => {
+          signal?.removeEventListener('abort', onAbort);
+          closing?.removeEventListener('abort', onAbort);
+          resolve(batch.out);
+        },
       };
-      jobs.forEach((job, k) => {
-        members.push({
-          id: this.nextId++, job, onBytes: opts.onBytes, signal, isSettled: false,
-          resolve: (r) => done(k, r), reject: (e) => done(k, e instanceof StorageError ? e : new StorageError('io', String(e), { path: job.dstPath })),
-        });
-      });
-      for (let k = 0; k < members.length; k += MAX_JOBS_PER_MESSAGE) members[k]!.group = Math.min(MAX_JOBS_PER_MESSAGE, members.length - k);
+      for (let k = 0; k < jobs.length; k++) members[k] = { id: this.nextId++, job: jobs[k]!, batch, k, isSettled: false };
+      if (grouped) for (let k = 0; k < members.length; k += MAX_JOBS_PER_MESSAGE) members[k]!.group = Math.min(MAX_JOBS_PER_MESSAGE, members.length - k);
       signal?.addEventListener('abort', onAbort, { once: true });
       closing?.addEventListener('abort', onAbort, { once: true });
       const wasEmpty = this.queue.length === 0;
-      this.queue.push(...members);
+      for (const p of members) this.queue.push(p);
+      // Let the other transfers started in this turn of the event loop queue too, so they can share a message.
       if (wasEmpty) setImmediate(() => this.pump());
     });
   }
@@ -223,7 +228,7 @@ export class CopyPool {
     const queued = this.queue.indexOf(p);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      this.settle(p, abortedError(p.signal, p.job.dstPath));
+      this.settle(p, abortedError(p.batch.signal, p.job.dstPath));
       return;
     }
     // Running: the worker sees the flag between chunks, removes its temp file and answers `aborted`.
@@ -257,8 +262,7 @@ export class CopyPool {
       slot.jobs = jobs;
       slot.flags.fill(0);
       slot.worker.ref();
-      const request: WorkerRequest = { jobs: jobs.map((p) => ({ id: p.id, job: p.job })) };
-      slot.worker.postMessage(request);
+      slot.worker.postMessage(encodeRequest(jobs.map((p) => p.job), jobs.map((p) => p.id)));
       this.messages++;
       this.dispatched += jobs.length;
     }
@@ -297,7 +301,7 @@ export class CopyPool {
 
   private onReply(slot: Slot, msg: WorkerReply): void {
     if (msg.type === 'progress') {
-      slot.jobs.find((p) => p.id === msg.id)?.onBytes?.(msg.bytes);
+      slot.jobs.find((p) => p.id === msg.id)?.batch.onBytes?.(msg.bytes);
       return;
     }
     const jobs = slot.jobs;
@@ -305,30 +309,34 @@ export class CopyPool {
     if (msg.grouped) this.grouped++;
     this.natively += msg.native ?? 0;
     slot.worker.unref();
-    for (const outcome of msg.outcomes) {
-      const p = jobs.find((j) => j.id === outcome.id);
-      if (p) this.finish(p, outcome);
-    }
+    this.finish(jobs, msg);
     this.pump();
   }
 
-  private finish(p: Pending, outcome: JobOutcome): void {
-    if (outcome.unreported > 0) p.onBytes?.(outcome.unreported);
-    if (outcome.ok) {
-      this.settle(p, outcome.result);
-      return;
+  /** Settle the jobs of a message from its positional reply (copy-protocol.ts DoneReply). */
+  private finish(jobs: readonly Pending[], msg: DoneReply): void {
+    for (const [k, e] of msg.errors) {
+      const p = jobs[k];
+      if (p === undefined) continue;
+      if (msg.unreported[k]! > 0) p.batch.onBytes?.(msg.unreported[k]!);
+      this.settle(p, e.code === 'aborted' ? abortedError(p.batch.signal, e.path) : new StorageError(e.code, e.message, { path: e.path, sysCode: e.sysCode, retryable: e.retryable }));
     }
-    const e = outcome.error;
-    this.settle(p, e.code === 'aborted' ? abortedError(p.signal, e.path) : new StorageError(e.code, e.message, { path: e.path, sysCode: e.sysCode, retryable: e.retryable }));
+    for (let k = 0; k < jobs.length && k < msg.sizes.length; k++) {
+      const size = msg.sizes[k]!;
+      if (Number.isNaN(size)) continue;
+      const p = jobs[k]!;
+      if (msg.unreported[k]! > 0) p.batch.onBytes?.(msg.unreported[k]!);
+      this.settle(p, { size, checksum: msg.checksums[k] ?? null });
+    }
   }
 
-  private settle(p: Pending, outcome: CopyJobResult | Error): void {
+  private settle(p: Pending, outcome: CopyResult | StorageError): void {
     if (p.isSettled) return;
     p.isSettled = true;
     p.onSettled?.();
-    p.detach?.();
-    if (outcome instanceof Error) p.reject(outcome);
-    else p.resolve(outcome);
+    const b = p.batch;
+    b.out[p.k] = outcome;
+    if (--b.left === 0) b.done();
   }
 }
 

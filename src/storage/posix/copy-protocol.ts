@@ -1,7 +1,14 @@
 /**
  * Messages between the copy pool (main thread) and its workers. Why a module of its own: both sides
  * import the shapes, and neither imports the other (the worker must not load the pool).
+ *
+ * Why a compact form (issue #14 follow-up): the structured clone of 64 job objects with long path
+ * strings, and an outcome object per job back, were a large share of the engine thread's cost per small
+ * file. A request carries each distinct root once, the per-job strings as one flat array and every
+ * number as one Float64Array (copied as a block); a reply carries outcomes positionally the same way.
+ * The worker rebuilds plain CopyJob objects on its own thread.
  */
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../../lib/hashing.js';
 import type { StorageErrorCode } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
 
@@ -13,9 +20,84 @@ import type { CopyJob, CopyJobResult } from './copy-job.js';
 export const MAX_JOBS_PER_MESSAGE = 64;
 export const MAX_SINGLES_PER_MESSAGE = 16;
 
-/** Pool → worker: run these jobs in order. Job `k` of the message is aborted when `abortFlags[k] === id`. */
+/** Numbers per job in {@link WorkerRequest.nums}: id, srcRoot, dstRoot, checksum, fsync, size, mode, uid, gid, mtimeMs, atimeMs, noReplace. */
+const JOB_NUMS = 12;
+/** Strings per job in {@link WorkerRequest.strs}: srcPath, dstPath, tempName. */
+const JOB_STRS = 3;
+
+/**
+ * Pool → worker: run these jobs in order. Job `k` of the message is aborted when `abortFlags[k] === id`.
+ * Built by {@link encodeRequest}, read by {@link decodeRequest}; NaN in `nums` is "not given".
+ */
 export interface WorkerRequest {
-  readonly jobs: ReadonlyArray<{ readonly id: number; readonly job: CopyJob }>;
+  readonly roots: readonly string[];
+  readonly strs: readonly string[];
+  readonly nums: Float64Array;
+}
+
+/** A job of a request with its id (the worker's view). */
+export interface RequestJob {
+  readonly id: number;
+  readonly job: CopyJob;
+}
+
+const opt = (v: number | undefined): number => (v === undefined ? Number.NaN : v);
+const back = (v: number): number | undefined => (Number.isNaN(v) ? undefined : v);
+
+/** The compact request of `jobs` (ids given in the same order). */
+export function encodeRequest(jobs: readonly CopyJob[], ids: readonly number[]): WorkerRequest {
+  const roots: string[] = [];
+  const root = (r: string): number => {
+    let i = roots.indexOf(r);
+    if (i < 0) i = roots.push(r) - 1;
+    return i;
+  };
+  const strs = new Array<string>(jobs.length * JOB_STRS);
+  const nums = new Float64Array(jobs.length * JOB_NUMS);
+  for (let k = 0; k < jobs.length; k++) {
+    const j = jobs[k]!;
+    const s = k * JOB_STRS;
+    strs[s] = j.srcPath;
+    strs[s + 1] = j.dstPath;
+    strs[s + 2] = j.tempName;
+    const o = k * JOB_NUMS;
+    nums[o] = ids[k]!;
+    nums[o + 1] = root(j.srcRoot);
+    nums[o + 2] = root(j.dstRoot);
+    nums[o + 3] = j.checksum === null ? -1 : CHECKSUM_ALGORITHMS.indexOf(j.checksum);
+    nums[o + 4] = j.fsync ? 1 : 0;
+    nums[o + 5] = opt(j.size);
+    nums[o + 6] = opt(j.mode);
+    nums[o + 7] = opt(j.uid);
+    nums[o + 8] = opt(j.gid);
+    nums[o + 9] = opt(j.mtimeMs);
+    nums[o + 10] = opt(j.atimeMs);
+    nums[o + 11] = j.noReplace === undefined ? Number.NaN : j.noReplace ? 1 : 0;
+  }
+  return { roots, strs, nums };
+}
+
+/** The jobs of a request, as the pool was given them (absent optional fields stay absent). */
+export function decodeRequest(req: WorkerRequest): RequestJob[] {
+  const { roots, strs, nums } = req;
+  const out: RequestJob[] = [];
+  for (let k = 0; k * JOB_NUMS < nums.length; k++) {
+    const o = k * JOB_NUMS;
+    const s = k * JOB_STRS;
+    const job: { -readonly [K in keyof CopyJob]: CopyJob[K] } = {
+      srcRoot: roots[nums[o + 1]!]!, srcPath: strs[s]!, dstRoot: roots[nums[o + 2]!]!, dstPath: strs[s + 1]!, tempName: strs[s + 2]!,
+      checksum: nums[o + 3]! < 0 ? null : (CHECKSUM_ALGORITHMS[nums[o + 3]!] as ChecksumAlgorithm), fsync: nums[o + 4] === 1,
+    };
+    const fields = ['size', 'mode', 'uid', 'gid', 'mtimeMs', 'atimeMs'] as const;
+    for (let f = 0; f < fields.length; f++) {
+      const v = back(nums[o + 5 + f]!);
+      if (v !== undefined) job[fields[f]!] = v;
+    }
+    const nr = back(nums[o + 11]!);
+    if (nr !== undefined) job.noReplace = nr === 1;
+    out.push({ id: nums[o]!, job });
+  }
+  return out;
 }
 
 /** A StorageError across the thread boundary. */
@@ -27,16 +109,51 @@ export interface SerializedStorageError {
   readonly retryable: boolean;
 }
 
-/** The outcome of one job. `unreported`: bytes copied since its last progress message. */
+/** The outcome of one job (the worker's view). `unreported`: bytes copied since its last progress message. */
 export type JobOutcome =
   | { readonly id: number; readonly ok: true; readonly result: CopyJobResult; readonly unreported: number }
   | { readonly id: number; readonly ok: false; readonly error: SerializedStorageError; readonly unreported: number };
 
 /**
- * Worker → pool: progress of a running job, or the outcomes of a whole request once durable
- * (`grouped`: made durable as one group commit with syncfs, rather than file by file; `native`: how
- * many of its jobs the native copier ran, native-copier.ts).
+ * The outcomes of a whole request, positionally (job `k` of the request): `sizes[k]` its size (NaN:
+ * failed, see `errors`), `unreported[k]`, `checksums[k]`. `dir` of a result does not cross: only the
+ * worker's file-by-file mode reads it.
  */
+export interface DoneReply {
+  readonly type: 'done';
+  readonly sizes: Float64Array;
+  readonly unreported: Float64Array;
+  readonly checksums: ReadonlyArray<string | null>;
+  /** Failed jobs: [position, error]. */
+  readonly errors: ReadonlyArray<readonly [number, SerializedStorageError]>;
+  /** Made durable as one group commit with syncfs, rather than file by file. */
+  readonly grouped: boolean;
+  /** How many of its jobs the native copier ran (native-copier.ts). */
+  readonly native?: number;
+}
+
+/** Worker → pool: progress of a running job, or the outcomes of a whole request once durable. */
 export type WorkerReply =
   | { readonly type: 'progress'; readonly id: number; readonly bytes: number }
-  | { readonly type: 'done'; readonly outcomes: readonly JobOutcome[]; readonly grouped: boolean; readonly native?: number };
+  | DoneReply;
+
+/** The compact reply of the outcomes of a request, in request order. */
+export function encodeDone(outcomes: readonly JobOutcome[], grouped: boolean, native?: number): DoneReply {
+  const sizes = new Float64Array(outcomes.length);
+  const unreported = new Float64Array(outcomes.length);
+  const checksums = new Array<string | null>(outcomes.length);
+  const errors: Array<readonly [number, SerializedStorageError]> = [];
+  for (let k = 0; k < outcomes.length; k++) {
+    const o = outcomes[k]!;
+    unreported[k] = o.unreported;
+    if (o.ok) {
+      sizes[k] = o.result.size;
+      checksums[k] = o.result.checksum;
+    } else {
+      sizes[k] = Number.NaN;
+      checksums[k] = null;
+      errors.push([k, o.error]);
+    }
+  }
+  return native === undefined ? { type: 'done', sizes, unreported, checksums, errors, grouped } : { type: 'done', sizes, unreported, checksums, errors, grouped, native };
+}

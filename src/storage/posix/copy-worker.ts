@@ -17,7 +17,7 @@ import { createHasher, type Hasher } from '../../lib/hashing.js';
 import { StorageError, classifyFsError } from '../errors.js';
 import { closeStaged, closeStagedQuietly, discardStaged, publishStaged, runCopyJob, stageCopyJob, type CopyJob, type CopyJobEnv, type StagedCopy } from './copy-job.js';
 import { fileSystemSync, type SyncFileSystem } from './fs-sync.js';
-import type { JobOutcome, WorkerReply, WorkerRequest } from './copy-protocol.js';
+import { decodeRequest, encodeDone, type JobOutcome, type RequestJob, type WorkerReply, type WorkerRequest } from './copy-protocol.js';
 import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
 import { nameThisThread } from '../../lib/thread-name.js';
 import { loadNativeCopier, nativeJobFor, outcomeOf, type NativeJob, type NativeOutcome } from './native-copier.js';
@@ -94,7 +94,7 @@ async function envFor(slot: number, id: number, job: CopyJob): Promise<{ env: Co
 }
 
 /** Each job on its own (runCopyJob: fsync per file), then one fsync per directory that received a file. */
-async function oneByOne(jobs: WorkerRequest['jobs']): Promise<JobOutcome[]> {
+async function oneByOne(jobs: readonly RequestJob[]): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
   for (const [slot, { id, job }] of jobs.entries()) {
     const { env, unreported } = await envFor(slot, id, job);
@@ -208,7 +208,7 @@ interface SlottedJob {
  * supports), then the rest — jobs it does not support or answered "fallback" for — through
  * {@link asGroup}. Returns the outcomes in message order and how many jobs ran natively.
  */
-async function groupCommit(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem): Promise<{ outcomes: JobOutcome[]; native: number }> {
+async function groupCommit(jobs: readonly RequestJob[], syncfs: SyncFileSystem): Promise<{ outcomes: JobOutcome[]; native: number }> {
   const all: SlottedJob[] = jobs.map(({ id, job }, slot) => ({ slot, id, job }));
   if (native === null) return { outcomes: await asGroup(all, syncfs), native: 0 };
   const outcomes = new Array<JobOutcome>(jobs.length);
@@ -251,18 +251,18 @@ async function groupCommit(jobs: WorkerRequest['jobs'], syncfs: SyncFileSystem):
 }
 
 async function handle(request: WorkerRequest): Promise<void> {
-  const { jobs } = request;
+  const jobs = decodeRequest(request);
   if (refusal !== null) {
-    post({ type: 'done', outcomes: jobs.map(({ id, job }) => ({ id, ok: false, error: { ...serialize(refusal), path: job.dstPath, retryable: false }, unreported: 0 })), grouped: false });
+    post(encodeDone(jobs.map(({ id, job }) => ({ id, ok: false, error: { ...serialize(refusal), path: job.dstPath, retryable: false }, unreported: 0 })), false));
     return;
   }
   const group = jobs.length > 1 && syncfs !== null && jobs.every((j) => j.job.fsync);
   if (!group) {
-    post({ type: 'done', outcomes: await oneByOne(jobs), grouped: false });
+    post(encodeDone(await oneByOne(jobs), false));
     return;
   }
   const { outcomes, native: natively } = await groupCommit(jobs, syncfs);
-  post({ type: 'done', outcomes, grouped: true, native: natively });
+  post(encodeDone(outcomes, true, natively));
 }
 
 port.on('message', (msg: WorkerRequest) => {

@@ -14,8 +14,8 @@ import zlib from 'node:zlib';
 import { createXXHash64 } from 'hash-wasm';
 import { StorageError } from '../errors.js';
 import { makeTempName } from '../paths.js';
-import type { CopyJob, CopyJobResult } from './copy-job.js';
-import { CopyPool } from './copy-pool.js';
+import type { CopyJob } from './copy-job.js';
+import { CopyPool, type CopyResult } from './copy-pool.js';
 import { fileSystemSync } from './fs-sync.js';
 import { credentialSwitchBlocker } from './fs-credentials.js';
 import { loadNativeCopier, nativeCopierStatus, nativeJobFor } from './native-copier.js';
@@ -46,7 +46,7 @@ describe('native copier: hashes', { skip }, () => {
 /** An outcome reduced to what a caller sees. */
 type Seen = { size: number; checksum: string | null } | { code: string; path?: string; retryable: boolean };
 
-function seen(r: CopyJobResult | StorageError): Seen {
+function seen(r: CopyResult | StorageError): Seen {
   return r instanceof StorageError ? { code: r.code, path: r.path, retryable: r.retryable } : { size: r.size, checksum: r.checksum };
 }
 

@@ -106,8 +106,14 @@ export class PosixRoot {
     return { dir, name, full: join(dir, name) };
   }
 
-  /** `mkdir -p` of a storage directory, confined as described on {@link parentOf}. */
+  /**
+   * `mkdir -p` of a storage directory, confined as described on {@link parentOf}. In one call on a file
+   * thread where there is one (path-ops.ts `createDirsInside`: the same steps, sync-confine.ts), else
+   * step by step here.
+   */
   async createDirs(norm: string): Promise<string> {
+    const done = await this.fs.createDirsInside(this.real, norm);
+    if (done !== null) return done;
     const segments = splitStoragePath(norm);
     let existing = segments.length;
     let base: string | undefined;
