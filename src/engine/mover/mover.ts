@@ -14,11 +14,11 @@ import type { Clock } from '../../lib/clock.js';
 import type { LedgerRepository } from '../../store/ledger-repository.js';
 import type { WorkQueue } from '../queue/work-queue.js';
 import type { ExecutionContext } from '../execution-context.js';
-import type { Batch, WorkItem } from '../queue/work-item.js';
+import type { Batch } from '../queue/work-item.js';
 import { ParallelShare, type PermitStore } from './parallel-share.js';
 import { BatchRunner } from './batch-run.js';
 import { ClaimLoop } from './claim-loop.js';
-import { LedgerBuffer, isRowless } from './ledger-buffer.js';
+import { LedgerBuffer } from './ledger-buffer.js';
 
 export type { OpenBatch } from './ledger-buffer.js';
 
@@ -172,10 +172,6 @@ export class Mover {
     return this.runner.openBatches(executionId);
   }
 
-  /** See {@link isRowless} (ledger-buffer.ts): a success that gets no ledger row when its batch allows it. */
-  static rowless(item: WorkItem): boolean {
-    return isRowless(item);
-  }
 
   /** Writes buffered ledger and catalog rows (serialized: one flush at a time). */
   flushLedger(): Promise<void> {
