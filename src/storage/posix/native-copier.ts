@@ -25,6 +25,7 @@ import { StorageError, classifyFsError } from '../errors.js';
 import { baseStorageName, parentStoragePath } from '../paths.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
 import { systemError } from './libc.js';
+import { appeared } from './publish.js';
 
 /** One job as the addon takes it: numbers rather than optional fields (-1: not given). */
 export interface NativeJob {
@@ -179,7 +180,7 @@ function errorOf(o: NativeOutcome, job: CopyJob): StorageError {
     case 'checksum_mismatch':
       return new StorageError('checksum_mismatch', `checksum mismatch on ${job.dstPath}: read ${o.digest}, stored ${o.stored}`, { path: job.dstPath });
     case 'exists':
-      return new StorageError('exists', 'a file appeared at the destination after this copy was planned: not replaced', { path: job.dstPath, retryable: false });
+      return appeared(job.dstPath);
     default:
       return new StorageError('io', `native copier: ${o.code ?? 'unknown failure'}`, { path });
   }

@@ -43,7 +43,8 @@ function codeOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
 }
 
-function appeared(path: string): StorageError {
+/** `exists` for a publication refused because something took the name meanwhile (also the native copier's). */
+export function appeared(path: string): StorageError {
   return new StorageError('exists', 'a file appeared at the destination after this copy was planned: not replaced', { path, retryable: false });
 }
 
