@@ -12,16 +12,12 @@ import type { ExecutionContext } from '../execution-context.js';
 import type { Batch } from '../queue/work-item.js';
 import type { ParallelShare } from './parallel-share.js';
 import { ClaimLoop } from './claim-loop.js';
+import { waitFor } from '../../../test/helpers/barge.js';
 
 const fakeCtx = (id: string, priority: number) => ({ id, runnable: true, claimed: 0, inflight: 0, opts: { parallel: null, priority } }) as unknown as ExecutionContext;
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** The project's poll-with-a-deadline helper, with a short interval: these waits are on in-process state. */
+const until = (cond: () => boolean, what: string) => waitFor(async () => cond(), what, 5_000, 2);
 
 function setup(ctxs: ExecutionContext[], claimable: (id: string) => boolean) {
   const runs: string[] = [];

@@ -16,6 +16,7 @@ import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
 import { Mover, type ContextSource } from './mover.js';
 import type { BatchCounts, WorkQueue } from '../queue/work-queue.js';
 import type { Batch, FinishedItems, WorkItem } from '../queue/work-item.js';
+import { waitFor } from '../../../test/helpers/barge.js';
 
 async function put(d: StorageDriver, path: string, text: string): Promise<void> {
   const w = await d.openWrite(path);
@@ -23,13 +24,8 @@ async function put(d: StorageDriver, path: string, text: string): Promise<void> 
   await w.commit();
 }
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** The project's poll-with-a-deadline helper, with a short interval: these waits are on in-process state. */
+const until = (cond: () => boolean, what: string) => waitFor(async () => cond(), what, 10_000, 5);
 
 const item = (path: string, size: number): WorkItem => ({ key: path, op: 'copy', src: { ep: 0, path }, dst: { ep: 0, path }, size, mtimeMs: 0 });
 
