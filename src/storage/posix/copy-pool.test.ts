@@ -50,7 +50,9 @@ describe('CopyPool', () => {
     try {
       const abort = new AbortController();
       let seen = 0;
-      const run = pool.run(job('big.bin', 'aborted/big.bin'), {
+      // The sparse 4 GiB file: a 48 MiB one could be copied whole before the first progress message's
+      // abort reached the worker (it did once, under CI load); this one cannot.
+      const run = pool.run(job('huge.bin', 'aborted/huge.bin'), {
         signal: abort.signal,
         onBytes: (n) => {
           seen += n;
@@ -58,7 +60,7 @@ describe('CopyPool', () => {
         },
       });
       await assert.rejects(run, (err: unknown) => isStorageError(err, 'aborted'));
-      assert.ok(seen > 0 && seen < BIG, `aborted mid-file (${seen} of ${BIG} bytes)`);
+      assert.ok(seen > 0 && seen < HUGE, `aborted mid-file (${seen} of ${HUGE} bytes)`);
       assert.deepEqual(readdirSync(join(dst, 'aborted')), [], 'temporary file removed, target absent');
       // The worker survives and serves the next job.
       assert.equal((await pool.run(job('s1', 'aborted/after'))).size, 'small 1'.length);
