@@ -14,6 +14,7 @@
  *   BENCH_ROUNDS         interleaved rounds of all columns; each column keeps its fastest (default 2)
  *   BENCH_SMALL_ONLY     comma-separated column keys to run: floor,floor-xxh64,barge,barge-xxh64,rsync,rclone,cp
  *   BENCH_CPU_PROF, BENCH_NODE_ARGS, BARGE_MOVER_SLOTS, BARGE_COPY_WORKERS, BARGE_POSIX_SYNCFS  see lib/barge-column.ts
+ *   BENCH_KEEP=1         keep the work directory (no deletion between back-to-back runs; remove it yourself)
  *
  * Columns, interleaved (a, b, c, a, b, c…), each into a fresh empty destination after a `sync`; no
  * tree is deleted before the end (lib/columns.ts: on this ext4, creating files right after a mass

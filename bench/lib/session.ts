@@ -56,7 +56,12 @@ export function cleanup(): Promise<void> {
     for (const t of tools) t.kill('SIGKILL');
     await Promise.allSettled([...stoppables].map((s) => s.stop()));
     stoppables.clear();
-    if (dir) {
+    if (dir && process.env.BENCH_KEEP === '1') {
+      // Back-to-back runs: a mass deletion slows file creation on ext4 for minutes (recently_deleted),
+      // which would measure the deletion in the next run, not the tool.
+      process.stdout.write(`- keeping ${dir} (BENCH_KEEP=1): remove it when no benchmark follows\n`);
+      dir = undefined;
+    } else if (dir) {
       process.stdout.write(`- removing ${dir}\n`);
       // `rm -rf`, not fs.rm: with millions of files (copy-rss leaves two trees of 1M) Node's recursive
       // removal held gigabytes and took minutes of CPU; fs.rm stays the fallback (no rm on PATH).
