@@ -17,7 +17,8 @@ int barge_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
   return fd;
 }
 
-/* A directory descriptor (O_PATH) of `root` or of `parent` under it, cached for the call; -1: fallback. */
+/* A directory descriptor (O_PATH) of `root` or of `parent` under it, cached for the call; -1: fallback.
+ * The strings must live as long as the call (they are kept, not copied). */
 int barge_dir_fd(call_t *c, const char *root, const char *parent) {
   for (size_t i = 0; i < c->ndirs; i++) {
     dirent_t *d = &c->dirs[i];
@@ -44,8 +45,8 @@ int barge_dir_fd(call_t *c, const char *root, const char *parent) {
     c->cap_dirs = cap;
   }
   dirent_t *d = &c->dirs[c->ndirs++];
-  d->root = strdup(root);
-  d->parent = parent ? strdup(parent) : NULL;
+  d->root = root; /* borrowed: the call's string arena outlives its cache (copier.c) */
+  d->parent = parent;
   d->fd = fd;
   return fd;
 }

@@ -33,6 +33,7 @@ enum { ST_PENDING = -1, ST_OK = 0, ST_ERRNO = 1, ST_CODE = 2, ST_FALLBACK = 3, S
 enum { ALG_NONE = 0, ALG_CRC32 = 1, ALG_XXH64 = 2 };
 
 typedef struct {
+  /* In the call's string arena (copier.c), not owned */
   char *src_root, *src_path, *dst_root, *dst_parent, *dst_name, *temp;
   int alg;
   int64_t size, mode, uid, gid;
@@ -59,8 +60,8 @@ typedef struct {
 } job_t;
 
 typedef struct {
-  char *root;
-  char *parent; /* NULL: the root itself */
+  const char *root;
+  const char *parent; /* NULL: the root itself */
   int fd;
 } dirent_t;
 
@@ -140,5 +141,8 @@ void barge_stage(call_t *c, size_t index, job_t *j);
 void barge_commit(call_t *c, job_t *jobs, size_t n);
 /* publish.c */
 void barge_publish(call_t *c, job_t *j);
+/* listing.c (exports listDir, lstatNames) */
+napi_value barge_list_dir(napi_env env, napi_callback_info info);
+napi_value barge_lstat_names(napi_env env, napi_callback_info info);
 
 #endif

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CopyJob } from './copy-job.js';
-import { decodeRequest, encodeDone, encodeRequest } from './copy-protocol.js';
+import { JOB, JOB_NUMS, JOB_STRS, STR, decodeJob, decodeRequest, encodeDone, encodeRequest, requestLength } from './copy-protocol.js';
 
 describe('copy protocol', () => {
   it('a request rebuilds every job exactly (absent options stay absent), each root sent once', () => {
@@ -21,6 +21,9 @@ describe('copy protocol', () => {
     const { mode: _absent, ...last } = jobs[3]!;
     assert.deepEqual(back.map((j) => j.job), [jobs[0], jobs[1], jobs[2], last]);
     assert.ok(!('mode' in back[3]!.job) && !('size' in back[0]!.job), 'no key for an option not given');
+    assert.equal(requestLength(req), 4);
+    assert.deepEqual(decodeJob(req, 2), back[2], 'one job decodes alone as in the whole request');
+    assert.deepEqual([req.nums[2 * JOB_NUMS + JOB.id], req.nums[2 * JOB_NUMS + JOB.size], req.nums[2 * JOB_NUMS + JOB.noReplace], req.strs[2 * JOB_STRS + STR.dstPath]], [9, 2 ** 50, 1, 'z'], 'the exported layout');
   });
 
   it('a reply keeps each outcome at its position', () => {

@@ -20,10 +20,18 @@ import type { CopyJob, CopyJobResult } from './copy-job.js';
 export const MAX_JOBS_PER_MESSAGE = 64;
 export const MAX_SINGLES_PER_MESSAGE = 16;
 
-/** Numbers per job in {@link WorkerRequest.nums}: id, srcRoot, dstRoot, checksum, fsync, size, mode, uid, gid, mtimeMs, atimeMs, noReplace. */
-const JOB_NUMS = 12;
-/** Strings per job in {@link WorkerRequest.strs}: srcPath, dstPath, tempName. */
-const JOB_STRS = 3;
+/** Numbers per job in {@link WorkerRequest.nums}, at the offsets of {@link JOB}. */
+export const JOB_NUMS = 12;
+/**
+ * Where each number of a job is in {@link WorkerRequest.nums} (from `k * JOB_NUMS`). Exported for the
+ * worker's native path (native-copier.ts packNativeJob), which reads a request without decoding it.
+ * `srcRoot`/`dstRoot`: indices into `roots`; `checksum`: index into CHECKSUM_ALGORITHMS, -1 for none;
+ * `fsync`, `noReplace`: 1 or 0; NaN: not given.
+ */
+export const JOB = { id: 0, srcRoot: 1, dstRoot: 2, checksum: 3, fsync: 4, size: 5, mode: 6, uid: 7, gid: 8, mtimeMs: 9, atimeMs: 10, noReplace: 11 } as const;
+/** Strings per job in {@link WorkerRequest.strs}: srcPath, dstPath, tempName (at `k * JOB_STRS + STR.*`). */
+export const JOB_STRS = 3;
+export const STR = { srcPath: 0, dstPath: 1, tempName: 2 } as const;
 
 /**
  * Pool → worker: run these jobs in order. Job `k` of the message is aborted when `abortFlags[k] === id`.
@@ -77,26 +85,34 @@ export function encodeRequest(jobs: readonly CopyJob[], ids: readonly number[]):
   return { roots, strs, nums };
 }
 
-/** The jobs of a request, as the pool was given them (absent optional fields stay absent). */
-export function decodeRequest(req: WorkerRequest): RequestJob[] {
+/** How many jobs a request carries. */
+export function requestLength(req: WorkerRequest): number {
+  return req.nums.length / JOB_NUMS;
+}
+
+/** Job `k` of a request, as the pool was given it (absent optional fields stay absent). */
+export function decodeJob(req: WorkerRequest, k: number): RequestJob {
   const { roots, strs, nums } = req;
-  const out: RequestJob[] = [];
-  for (let k = 0; k * JOB_NUMS < nums.length; k++) {
-    const o = k * JOB_NUMS;
-    const s = k * JOB_STRS;
-    const job: { -readonly [K in keyof CopyJob]: CopyJob[K] } = {
-      srcRoot: roots[nums[o + 1]!]!, srcPath: strs[s]!, dstRoot: roots[nums[o + 2]!]!, dstPath: strs[s + 1]!, tempName: strs[s + 2]!,
-      checksum: nums[o + 3]! < 0 ? null : (CHECKSUM_ALGORITHMS[nums[o + 3]!] as ChecksumAlgorithm), fsync: nums[o + 4] === 1,
-    };
-    const fields = ['size', 'mode', 'uid', 'gid', 'mtimeMs', 'atimeMs'] as const;
-    for (let f = 0; f < fields.length; f++) {
-      const v = back(nums[o + 5 + f]!);
-      if (v !== undefined) job[fields[f]!] = v;
-    }
-    const nr = back(nums[o + 11]!);
-    if (nr !== undefined) job.noReplace = nr === 1;
-    out.push({ id: nums[o]!, job });
+  const o = k * JOB_NUMS;
+  const s = k * JOB_STRS;
+  const job: { -readonly [K in keyof CopyJob]: CopyJob[K] } = {
+    srcRoot: roots[nums[o + 1]!]!, srcPath: strs[s]!, dstRoot: roots[nums[o + 2]!]!, dstPath: strs[s + 1]!, tempName: strs[s + 2]!,
+    checksum: nums[o + 3]! < 0 ? null : (CHECKSUM_ALGORITHMS[nums[o + 3]!] as ChecksumAlgorithm), fsync: nums[o + 4] === 1,
+  };
+  const fields = ['size', 'mode', 'uid', 'gid', 'mtimeMs', 'atimeMs'] as const;
+  for (let f = 0; f < fields.length; f++) {
+    const v = back(nums[o + 5 + f]!);
+    if (v !== undefined) job[fields[f]!] = v;
   }
+  const nr = back(nums[o + 11]!);
+  if (nr !== undefined) job.noReplace = nr === 1;
+  return { id: nums[o]!, job };
+}
+
+/** The jobs of a request, as the pool was given them. */
+export function decodeRequest(req: WorkerRequest): RequestJob[] {
+  const out: RequestJob[] = [];
+  for (let k = 0; k < requestLength(req); k++) out.push(decodeJob(req, k));
   return out;
 }
 

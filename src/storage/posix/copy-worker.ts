@@ -17,10 +17,16 @@ import { createHasher, type Hasher } from '../../lib/hashing.js';
 import { StorageError, classifyFsError } from '../errors.js';
 import { closeStaged, closeStagedQuietly, discardStaged, publishStaged, runCopyJob, stageCopyJob, type CopyJob, type CopyJobEnv, type StagedCopy } from './copy-job.js';
 import { fileSystemSync, type SyncFileSystem } from './fs-sync.js';
-import { decodeRequest, encodeDone, type JobOutcome, type RequestJob, type WorkerReply, type WorkerRequest } from './copy-protocol.js';
+import {
+  JOB, JOB_NUMS, MAX_JOBS_PER_MESSAGE, decodeJob, decodeRequest, encodeDone, requestLength, type DoneReply, type JobOutcome, type RequestJob,
+  type WorkerReply, type WorkerRequest,
+} from './copy-protocol.js';
 import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
 import { nameThisThread } from '../../lib/thread-name.js';
-import { loadNativeCopier, nativeJobFor, outcomeOf, type NativeJob, type NativeOutcome } from './native-copier.js';
+import {
+  NATIVE_DONE, NATIVE_FALLBACK, NATIVE_JOB_NUMS, NATIVE_OUT_NUMS, loadNativeCopier, nativeDigest, nativeError, nativeId, nativeSize, nativeSlot,
+  nativeStatus, nativeUnreported, packNativeJob,
+} from './native-copier.js';
 
 function switchOrRefuse(creds: FsCredentials | null): StorageError | null {
   if (creds === null) return null;
@@ -203,66 +209,102 @@ interface SlottedJob {
   readonly job: CopyJob;
 }
 
+/** Job `k` of a request, decoded, at its position. */
+function slotted(req: WorkerRequest, k: number): SlottedJob {
+  const { id, job } = decodeJob(req, k);
+  return { slot: k, id, job };
+}
+
+/** The addon's jobs and answers, reused by every message (grown for a larger one). */
+let packed = new Float64Array(MAX_JOBS_PER_MESSAGE * NATIVE_JOB_NUMS);
+let answers = new Float64Array(MAX_JOBS_PER_MESSAGE * NATIVE_OUT_NUMS);
+const nativeProgress = (i: number, bytes: number): void => post({ type: 'progress', id: nativeId(packed, i), bytes });
+
 /**
  * The group commit of a whole message: in one native call where the addon is loaded (every job it
  * supports), then the rest — jobs it does not support or answered "fallback" for — through
- * {@link asGroup}. Returns the outcomes in message order and how many jobs ran natively.
+ * {@link asGroup}. Why straight from the packed request: a job the addon runs is never decoded into
+ * objects (packNativeJob reads its numbers, the addon its strings by index), and its success is written
+ * into the reply as numbers; only failures and the JavaScript path's jobs are decoded.
  */
-async function groupCommit(jobs: readonly RequestJob[], syncfs: SyncFileSystem): Promise<{ outcomes: JobOutcome[]; native: number }> {
-  const all: SlottedJob[] = jobs.map(({ id, job }, slot) => ({ slot, id, job }));
-  if (native === null) return { outcomes: await asGroup(all, syncfs), native: 0 };
-  const outcomes = new Array<JobOutcome>(jobs.length);
-  const inputs: NativeJob[] = [];
+async function groupCommit(req: WorkerRequest, n: number, syncfs: SyncFileSystem): Promise<DoneReply> {
+  const sizes = new Float64Array(n);
+  const unreported = new Float64Array(n);
+  const checksums = new Array<string | null>(n).fill(null);
+  const errors: Array<readonly [number, Failure]> = [];
   const rest: SlottedJob[] = [];
-  const now = Date.now();
-  for (const j of all) {
-    const input = nativeJobFor(j.job, j.id, j.slot, now);
-    if (input === null) rest.push(j);
-    else inputs.push(input);
-  }
-  let done = 0;
-  if (inputs.length > 0) {
-    let answers: NativeOutcome[];
-    try {
-      answers = native.copyGroup(inputs, buffer, flags, progressBytes, progressMs, (k, bytes) => post({ type: 'progress', id: inputs[k]!.id, bytes }));
-    } catch {
-      // Refused arguments (before any file was touched): every job goes the JavaScript way.
-      answers = inputs.map(() => ({ st: 3, unreported: 0 }));
+  let natively = 0;
+  if (native === null) {
+    for (let k = 0; k < n; k++) rest.push(slotted(req, k));
+  } else {
+    if (packed.length < n * NATIVE_JOB_NUMS) {
+      packed = new Float64Array(n * NATIVE_JOB_NUMS);
+      answers = new Float64Array(n * NATIVE_OUT_NUMS);
     }
-    for (const [k, answer] of answers.entries()) {
-      const j = all[inputs[k]!.slot]!;
-      const o = outcomeOf(answer, j.job);
-      if (o === 'fallback') {
-        rest.push(j);
+    let count = 0;
+    const now = Date.now();
+    for (let k = 0; k < n; k++) {
+      if (packNativeJob(req, k, packed, count, now)) count++;
+      else rest.push(slotted(req, k));
+    }
+    let texts: ReadonlyArray<string | undefined> | null = null;
+    if (count > 0) {
+      try {
+        texts = native.copyPacked(req.roots, req.strs, packed, count, answers, buffer, flags, progressBytes, progressMs, nativeProgress);
+      } catch {
+        // Refused arguments (before any file was touched): every job goes the JavaScript way.
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      const slot = nativeSlot(packed, i);
+      const st = texts === null ? NATIVE_FALLBACK : nativeStatus(answers, i);
+      if (st === NATIVE_FALLBACK) {
+        rest.push(slotted(req, slot));
         continue;
       }
-      done++;
-      outcomes[j.slot] = o.ok
-        ? { id: j.id, ok: true, result: o.result, unreported: answer.unreported }
-        : { id: j.id, ok: false, error: serialize(o.error), unreported: answer.unreported };
+      natively++;
+      unreported[slot] = nativeUnreported(answers, i);
+      if (st === NATIVE_DONE) {
+        sizes[slot] = nativeSize(answers, i);
+        checksums[slot] = nativeDigest(texts!, i);
+      } else {
+        sizes[slot] = Number.NaN;
+        errors.push([slot, serialize(nativeError(answers, texts!, i, decodeJob(req, slot).job))]);
+      }
     }
   }
   if (rest.length > 0) {
     rest.sort((a, b) => a.slot - b.slot);
     const more = await asGroup(rest, syncfs);
-    for (const [k, o] of more.entries()) outcomes[rest[k]!.slot] = o;
+    for (const [k, o] of more.entries()) {
+      const slot = rest[k]!.slot;
+      unreported[slot] = o.unreported;
+      if (o.ok) {
+        sizes[slot] = o.result.size;
+        checksums[slot] = o.result.checksum;
+      } else {
+        sizes[slot] = Number.NaN;
+        errors.push([slot, o.error]);
+      }
+    }
   }
-  return { outcomes, native: done };
+  errors.sort((a, b) => a[0] - b[0]);
+  return { type: 'done', sizes, unreported, checksums, errors, grouped: true, native: natively };
 }
 
 async function handle(request: WorkerRequest): Promise<void> {
-  const jobs = decodeRequest(request);
+  const n = requestLength(request);
   if (refusal !== null) {
-    post(encodeDone(jobs.map(({ id, job }) => ({ id, ok: false, error: { ...serialize(refusal), path: job.dstPath, retryable: false }, unreported: 0 })), false));
+    post(encodeDone(decodeRequest(request).map(({ id, job }) => ({ id, ok: false, error: { ...serialize(refusal), path: job.dstPath, retryable: false }, unreported: 0 })), false));
     return;
   }
-  const group = jobs.length > 1 && syncfs !== null && jobs.every((j) => j.job.fsync);
-  if (!group) {
-    post(encodeDone(await oneByOne(jobs), false));
+  let group = n > 1 && syncfs !== null;
+  for (let k = 0; k < n && group; k++) group = request.nums[k * JOB_NUMS + JOB.fsync] === 1;
+  if (!group || syncfs === null) {
+    post(encodeDone(await oneByOne(decodeRequest(request)), false));
     return;
   }
-  const { outcomes, native: natively } = await groupCommit(jobs, syncfs);
-  post(encodeDone(outcomes, true, natively));
+  post(await groupCommit(request, n, syncfs));
 }
 
 port.on('message', (msg: WorkerRequest) => {

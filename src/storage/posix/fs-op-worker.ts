@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StorageError } from '../errors.js';
 import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
-import { LISTED_FIELDS, type FsOp, type FsOpReady, type FsOpReply, type FsOpRequest, type ListedChunk, type ListedDir, type ListedEntry, type PlainStat } from './fs-op-protocol.js';
-import { isTempName } from '../paths.js';
+import type { FsOp, FsOpReady, FsOpReply, FsOpRequest, ListedEntry, PlainStat } from './fs-op-protocol.js';
+import { listInside, loadNativeListing, lstatMany } from './native-listing.js';
 import { createDirsSync, resolveInsideSync } from './sync-confine.js';
 import { nameThisThread } from '../../lib/thread-name.js';
 
@@ -27,6 +27,9 @@ try {
   refusal = err instanceof Error ? err.message : String(err);
 }
 port.postMessage({ ready: true, refusal } satisfies FsOpReady);
+
+// The addon's listing (native-listing.ts), loaded on this thread: its calls run under this thread's ids.
+const listing = refusal === null ? loadNativeListing() : null;
 
 function plain(st: Stats): PlainStat {
   return { mode: st.mode, size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs, uid: st.uid, gid: st.gid, dev: st.dev, ino: st.ino };
@@ -46,42 +49,6 @@ function list(dir: string, names: readonly string[] = readdirSync(dir)): ListedE
   });
 }
 
-/** lstatMany: see ListedChunk. */
-function lstatMany(dir: string, names: readonly string[]): ListedChunk {
-  const stats = new Float64Array(names.length * LISTED_FIELDS);
-  let links: Record<number, string> | null = null;
-  for (let i = 0; i < names.length; i++) {
-    const full = join(dir, names[i] as string);
-    const o = i * LISTED_FIELDS;
-    let st: Stats | undefined;
-    try {
-      st = lstatSync(full, { throwIfNoEntry: false });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
-    }
-    if (st === undefined) {
-      stats[o] = Number.NaN;
-      continue;
-    }
-    stats[o] = st.mode;
-    stats[o + 1] = st.size;
-    stats[o + 2] = st.mtimeMs;
-    stats[o + 3] = st.atimeMs;
-    stats[o + 4] = st.ctimeMs;
-    stats[o + 5] = st.uid;
-    stats[o + 6] = st.gid;
-    if (st.isSymbolicLink()) (links ??= {})[i] = readlinkSync(full);
-  }
-  return { stats, links };
-}
-
-/** listInside: see the op. Errors of the confinement are StorageErrors; the readdir's, errno errors. */
-function listInside(root: string, norm: string, chunk: number): ListedDir {
-  const real = resolveInsideSync(root, norm);
-  const names = readdirSync(real).filter((n) => !isTempName(n)).sort();
-  return { real, names, first: lstatMany(real, names.slice(0, chunk)) };
-}
-
 function run(op: FsOp): unknown {
   switch (op.op) {
     case 'lstat': return plain(lstatSync(op.path));
@@ -92,8 +59,8 @@ function run(op: FsOp): unknown {
     case 'rmdir': return rmdirSync(op.path);
     case 'unlink': return unlinkSync(op.path);
     case 'list': return list(op.path);
-    case 'lstatMany': return lstatMany(op.dir, op.names);
-    case 'listInside': return listInside(op.root, op.norm, op.chunk);
+    case 'lstatMany': return lstatMany(op.dir, op.names, listing);
+    case 'listInside': return listInside(op.root, op.norm, op.chunk, listing);
     case 'mkdir': return mkdirSync(op.path, { recursive: op.recursive });
     case 'rename': return renameSync(op.from, op.to);
     case 'link': return linkSync(op.from, op.to);

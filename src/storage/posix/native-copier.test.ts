@@ -18,7 +18,11 @@ import type { CopyJob } from './copy-job.js';
 import { CopyPool, type CopyResult } from './copy-pool.js';
 import { fileSystemSync } from './fs-sync.js';
 import { credentialSwitchBlocker } from './fs-credentials.js';
-import { loadNativeCopier, nativeCopierStatus, nativeJobFor } from './native-copier.js';
+import { encodeRequest } from './copy-protocol.js';
+import {
+  NATIVE_DONE, NATIVE_JOB_NUMS, NATIVE_OUT_NUMS, loadNativeCopier, nativeCopierStatus, nativeDigest, nativeError, nativeSize, nativeSlot, nativeStatus,
+  packNativeJob,
+} from './native-copier.js';
 
 const addon = loadNativeCopier();
 const skip = addon === null ? `native copier not available: ${nativeCopierStatus().reason}` : fileSystemSync() === null ? 'no trusted syncfs here: no group commit' : false;
@@ -86,7 +90,7 @@ describe('native copier: the same outcomes as the JavaScript group commit', { sk
       writeFileSync(join(src, 'companion.txt'), 'companion');
       setup(src, dst, outside);
       const all: CopyJob[] = [...jobs, { srcPath: 'companion.txt', dstPath: 'companion.txt' }].map((j) => ({
-        srcRoot: src, dstRoot: dst, tempName: makeTempName(j.dstPath.split('/').pop()!), checksum: 'xxhash64', fsync: true, ...j,
+        srcRoot: src, dstRoot: dst, tempName: j.tempName ?? makeTempName(j.dstPath.split('/').pop()!), checksum: 'xxhash64', fsync: true, ...j,
       }));
       const before = pools[kind].nativeJobs();
       const out = (await pools[kind].runMany(all)).map(seen);
@@ -172,6 +176,49 @@ describe('native copier: the same outcomes as the JavaScript group commit', { sk
     assert.deepEqual(r.map((x) => (x as { code: string }).code), ['is_a_directory', 'size_mismatch']);
   });
 
+  it('names with multi-byte characters, long names and long paths (the addon\'s string arena grows): the same files', async () => {
+    const names = [
+      'é.txt', '日本語のファイル.txt', '😀 emoji 🚀.bin', 'ж'.repeat(120), '文'.repeat(80), `${'😀'.repeat(60)}.x`, 'a'.repeat(255),
+      ...Array.from({ length: 24 }, (_, i) => `${'é'.repeat(i * 5)}${'日'.repeat(i % 7)}${'😀'.repeat(i % 4)}-${i}`),
+    ];
+    const deep = Array.from({ length: 11 }, (_, i) => `${'ü'.repeat(60)}${'d'.repeat(100)}${i}`).join('/');
+    const r = await both('unicode', (src) => {
+      mkdirSync(join(src, deep), { recursive: true });
+      for (const [i, n] of names.entries()) writeFileSync(join(src, n), `file ${i} ${n}`);
+      writeFileSync(join(src, deep, 'deep.txt'), 'deep');
+    }, [
+      ...names.map((n) => ({ srcPath: n, dstPath: `${'ö'.repeat(90)}/${n}` })),
+      { srcPath: `${deep}/deep.txt`, dstPath: `${deep}/deep.txt` },
+    ]);
+    assert.deepEqual(r.map((x) => (x as { size?: number }).size), [...names.map((n, i) => Buffer.byteLength(`file ${i} ${n}`)), 4]);
+  });
+
+  it('paths not in canonical form and NUL bytes go the JavaScript way: the same outcomes', async () => {
+    const r = await both('odd-paths', (src) => {
+      mkdirSync(join(src, 'sub'));
+      writeFileSync(join(src, 'sub', 'f.txt'), 'eff');
+    }, [
+      { srcPath: 'sub/./f.txt', dstPath: 'a//b.txt' },
+      { srcPath: 'sub/f.txt', dstPath: './c.txt' },
+      { srcPath: 'sub/../sub/f.txt', dstPath: 'x/../d.txt/', tempName: makeTempName('d.txt') },
+      { srcPath: 'sub/f.txt', dstPath: 'nul\0name.txt', tempName: makeTempName('n.txt') },
+      { srcPath: 'sub/f\0.txt', dstPath: 'e.txt' },
+    ]);
+    assert.deepEqual(r.map((x) => ('size' in x ? x.size : x.code)), [3, 3, 3, 'invalid_path', 'invalid_path']);
+  });
+
+  /** Packs `jobs` as a worker does and runs them in one call of the addon. */
+  function callAddon(jobs: CopyJob[], flags = new Int32Array(new SharedArrayBuffer(4 * 64))) {
+    const req = encodeRequest(jobs, jobs.map((_, k) => 40 + k));
+    const packed = new Float64Array(jobs.length * NATIVE_JOB_NUMS);
+    const out = new Float64Array(jobs.length * NATIVE_OUT_NUMS);
+    let count = 0;
+    for (let k = 0; k < jobs.length; k++) if (packNativeJob(req, k, packed, count)) count++;
+    assert.equal(count, jobs.length, 'every job is native');
+    const texts = addon!.copyPacked(req.roots, req.strs, packed, count, out, Buffer.alloc(64 * 1024), flags, 1 << 30, 1e9);
+    return { packed, out, texts, req };
+  }
+
   it('an abort flag set for a job: aborted, no temporary file; the other jobs are copied', () => {
     const dir = join(base, 'abort');
     const [src, dst] = [join(dir, 'src'), join(dir, 'dst')];
@@ -179,16 +226,48 @@ describe('native copier: the same outcomes as the JavaScript group commit', { sk
     mkdirSync(dst, { recursive: true });
     writeFileSync(join(src, 'a.txt'), 'aaa');
     writeFileSync(join(src, 'b.txt'), 'bbb');
-    const jobs = ['a.txt', 'b.txt'].map((n, slot) => nativeJobFor({ srcRoot: src, srcPath: n, dstRoot: dst, dstPath: `out/${n}`, tempName: makeTempName(n), checksum: 'crc32', fsync: true }, 40 + slot, slot)!);
+    const jobs: CopyJob[] = ['a.txt', 'b.txt'].map((n) => ({ srcRoot: src, srcPath: n, dstRoot: dst, dstPath: `out/${n}`, tempName: makeTempName(n), checksum: 'crc32', fsync: true }));
     const flags = new Int32Array(new SharedArrayBuffer(4 * 64));
     Atomics.store(flags, 0, 40);
-    const out = addon!.copyGroup(jobs, Buffer.alloc(64 * 1024), flags, 1 << 30, 1e9);
-    assert.deepEqual(out.map((o) => [o.st, o.code]), [[2, 'aborted'], [0, undefined]]);
+    const { out, texts } = callAddon(jobs, flags);
+    assert.deepEqual([nativeStatus(out, 0), nativeError(out, texts, 0, jobs[0]!).code, nativeStatus(out, 1)], [2, 'aborted', NATIVE_DONE]);
     assert.deepEqual(readdirSync(join(dst, 'out')), ['b.txt'], 'only the job not aborted, no temporary file');
   });
 
+  it('answers: a success without checksum has no string; errors carry errno, syscall, side, code and bytes written', () => {
+    const dir = join(base, 'answers');
+    const [src, dst] = [join(dir, 'src'), join(dir, 'dst')];
+    mkdirSync(src, { recursive: true });
+    mkdirSync(dst, { recursive: true });
+    writeFileSync(join(src, 'a.txt'), 'aaaa');
+    const job = (over: Partial<CopyJob>): CopyJob => ({ srcRoot: src, srcPath: 'a.txt', dstRoot: dst, dstPath: 'a.txt', tempName: makeTempName('a.txt'), checksum: null, fsync: true, ...over });
+    const jobs = [job({}), job({ srcPath: 'gone.txt', dstPath: 'g.txt' }), job({ dstPath: 's.txt', size: 9 }), job({ dstPath: 'x.txt', checksum: 'xxhash64' })];
+    const { packed, out, texts } = callAddon(jobs);
+    assert.deepEqual([0, 1, 2, 3].map((i) => nativeSlot(packed, i)), [0, 1, 2, 3]);
+    assert.deepEqual([nativeStatus(out, 0), nativeSize(out, 0), nativeDigest(texts, 0)], [NATIVE_DONE, 4, null]);
+    assert.deepEqual(Object.keys(texts).filter((k) => texts[Number(k)] !== undefined).map(Number).map((k) => Math.floor(k / 3)), [1, 2, 3], 'strings only for jobs that need them');
+    const gone = nativeError(out, texts, 1, jobs[1]!);
+    assert.deepEqual([gone.code, gone.path, gone.sysCode, gone.retryable], ['not_found', 'gone.txt', 'ENOENT', false]);
+    const short = nativeError(out, texts, 2, jobs[2]!);
+    assert.deepEqual([short.code, short.path, short.message], ['size_mismatch', 's.txt', 'expected 9 bytes, wrote 4']);
+    assert.deepEqual([nativeStatus(out, 3), nativeSize(out, 3), nativeDigest(texts, 3)?.length], [NATIVE_DONE, 4, 16]);
+    assert.deepEqual(readdirSync(dst).sort(), ['a.txt', 'x.txt']);
+  });
+
+  it('refuses a string index out of range before touching any file', () => {
+    const dst = join(base, 'refused');
+    mkdirSync(dst, { recursive: true });
+    const req = encodeRequest([{ srcRoot: base, srcPath: 'x', dstRoot: dst, dstPath: 'x', tempName: makeTempName('x'), checksum: null, fsync: true }], [1]);
+    const packed = new Float64Array(NATIVE_JOB_NUMS);
+    assert.ok(packNativeJob(req, 0, packed, 0));
+    packed[3] = 99; // the source path's index into strs
+    assert.throws(() => addon!.copyPacked(req.roots, req.strs, packed, 1, new Float64Array(NATIVE_OUT_NUMS), Buffer.alloc(1024), new Int32Array(64), 1, 1), TypeError);
+    assert.deepEqual(readdirSync(dst), []);
+  });
+
   it('md5 is not native: it runs through the JavaScript path', () => {
-    assert.equal(nativeJobFor({ srcRoot: '/a', srcPath: 'x', dstRoot: '/b', dstPath: 'y', tempName: 't', checksum: 'md5', fsync: true }, 1, 0), null);
+    const req = encodeRequest([{ srcRoot: '/a', srcPath: 'x', dstRoot: '/b', dstPath: 'y', tempName: 't', checksum: 'md5', fsync: true }], [1]);
+    assert.equal(packNativeJob(req, 0, new Float64Array(NATIVE_JOB_NUMS), 0), false);
   });
 
   it('runs under the worker thread\'s switched file-system ids (a context user), refusing what that user may not write', { skip: credentialSwitchBlocker() ?? false }, async () => {

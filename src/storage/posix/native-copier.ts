@@ -1,6 +1,6 @@
 /**
- * The native batch copier (native/copier.c, issue #14): loader, and the translation between copy jobs
- * and its plain arguments and answers.
+ * The native batch copier (native/copier.c, issue #14): loader, the packing of a worker request's jobs
+ * into its arguments (numbers in a Float64Array, strings by index), and the reading of its answers.
  *
  * Why an addon: a copy worker spent ~60–110 µs of CPU per small file in JavaScript around the ~15
  * syscalls of a copy (confinement lstats, fstats, Buffer and StorageError plumbing, hashers); one
@@ -8,8 +8,9 @@
  * `stageCopyJob`, publish.ts `publishSync` — as the syscalls alone. Why a fallback per job: whatever the
  * addon does not answer exactly as the JavaScript path would (a path through an absolute or escaping
  * symlink, a symlink as last component, a destination parent that is not a directory, md5, any path
- * error but a missing source) comes back as "fallback" before anything was written for that job, and
- * the worker runs it through the JavaScript path; so behaviour is one, whichever copier ran.
+ * error but a missing source, a NUL in a string, a path not in canonical form) comes back as "fallback"
+ * before anything was written for that job, and the worker runs it through the JavaScript path; so
+ * behaviour is one, whichever copier ran.
  *
  * The addon is built from source at install (scripts/build-native.mjs) and is optional: missing,
  * unloadable, without openat2 (Linux < 5.6), disabled by the pool's `nativeCopy: false`
@@ -22,56 +23,60 @@ import { join } from 'node:path';
 import { debuglog } from 'node:util';
 import { packageRoot } from '../../lib/package-root.js';
 import { StorageError, classifyFsError } from '../errors.js';
-import { baseStorageName, parentStoragePath } from '../paths.js';
-import type { CopyJob, CopyJobResult } from './copy-job.js';
+import { CHECKSUM_ALGORITHMS } from '../../lib/hashing.js';
+import type { CopyJob } from './copy-job.js';
+import { JOB, JOB_NUMS, JOB_STRS, STR, type WorkerRequest } from './copy-protocol.js';
 import { systemError } from './libc.js';
 import { appeared } from './publish.js';
 
-/** One job as the addon takes it: numbers rather than optional fields (-1: not given). */
-export interface NativeJob {
-  readonly srcRoot: string;
-  readonly srcPath: string;
-  readonly dstRoot: string;
-  /** Parent storage path of the destination ('' for the root). */
-  readonly dstParent: string;
-  readonly dstName: string;
-  readonly tempName: string;
-  /** 0 none, 1 crc32, 2 xxhash64. */
-  readonly alg: number;
-  readonly size: number;
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
+/**
+ * Numbers per job in copyPacked's `jobs` (native/copier.c `J_*`, same order). Strings travel as
+ * indices into the request's own arrays (`roots`; `strs` for the paths and the temp name), so a job is
+ * only numbers: the addon reads them through the typed array's memory, without a property lookup.
+ */
+const J = {
+  id: 0, slot: 1, srcRoot: 2, srcPath: 3, dstRoot: 4, dstPath: 5, temp: 6, alg: 7, size: 8, mode: 9, uid: 10, gid: 11,
   /** 1: set atime/mtime (seconds, as futimesSync takes them). */
-  readonly times: number;
-  readonly atime: number;
-  readonly mtime: number;
-  readonly noReplace: number;
-  /** Job id and position in the message: aborted when `flags[slot] === id`. */
-  readonly id: number;
-  readonly slot: number;
-}
+  times: 12, atime: 13, mtime: 14, noReplace: 15,
+} as const;
+export const NATIVE_JOB_NUMS = 16;
+/** Numbers per job in copyPacked's `out` (copier.c `A_*`): status, unreported, size, errno, side. */
+const A = { status: 0, unreported: 1, size: 2, errno: 3, side: 4 } as const;
+export const NATIVE_OUT_NUMS = 5;
+/** Strings per job in copyPacked's answer (copier.c `T_*`): digest, syscall or code, stored digest. */
+const T = { digest: 0, what: 1, stored: 2 } as const;
+const NATIVE_TEXTS = 3;
 
-/** The addon's answer for one job. `st`: 0 done, 1 errno error, 2 coded error, 3 fallback. */
-export interface NativeOutcome {
-  readonly st: 0 | 1 | 2 | 3;
-  readonly unreported: number;
-  readonly size?: number;
-  readonly digest?: string;
+/** Status of a job in copyPacked's `out`: done, errno error, coded error, fallback (run it in JavaScript). */
+export const NATIVE_DONE = 0;
+export const NATIVE_FALLBACK = 3;
+
+/** The addon's answer for one failed job, as errorOf reads it. `st`: 1 errno error, 2 coded error. */
+interface NativeFailure {
+  readonly st: number;
   readonly side?: 'src' | 'dst';
   readonly errno?: number;
   readonly syscall?: string;
   readonly code?: string;
   readonly written?: number;
+  readonly digest?: string;
   readonly stored?: string;
 }
 
 /** What the addon exports. */
 export interface NativeCopier {
-  copyGroup(
-    jobs: readonly NativeJob[], buffer: Buffer, flags: Int32Array, progressBytes: number, progressMs: number,
+  /**
+   * Runs `count` jobs packed by {@link packNativeJob} into `jobs` (strings: indices into `roots` and
+   * `strs`) as one group commit; writes NATIVE_OUT_NUMS numbers per job into `out` (read them with
+   * {@link nativeStatus} and friends) and returns NATIVE_TEXTS strings per job, holes where a job has
+   * none (a success without checksum has none). `onProgress(index)`: the job's position in `jobs`.
+   * Throws a TypeError, before touching any file, for arguments it refuses.
+   */
+  copyPacked(
+    roots: readonly string[], strs: readonly string[], jobs: Float64Array, count: number, out: Float64Array,
+    buffer: Buffer, flags: Int32Array, progressBytes: number, progressMs: number,
     onProgress?: (index: number, bytes: number) => void,
-  ): NativeOutcome[];
+  ): ReadonlyArray<string | undefined>;
   /** Digest of `buffer` fed in pieces of `piece` bytes (tests: the hashes against hash-wasm and zlib). */
   hash(buffer: Buffer, alg: 1 | 2, piece?: number): string;
   openat2Available(): boolean;
@@ -125,40 +130,97 @@ export function nativeCopierStatus(): { readonly loaded: boolean; readonly reaso
   return loaded ? { loaded: true } : { loaded: false, reason: why ?? 'not loaded yet' };
 }
 
-const ALG = { crc32: 1, xxhash64: 2 } as const;
+/** The addon's algorithm number of each CHECKSUM_ALGORITHMS index; -1: not native (md5). */
+const ALG: readonly number[] = CHECKSUM_ALGORITHMS.map((a) => (a === 'crc32' ? 1 : a === 'xxhash64' ? 2 : -1));
 
-const isId = (v: number | undefined): boolean => v === undefined || (Number.isInteger(v) && v >= 0 && v <= 0xffffffff);
+const isId = (v: number): boolean => Number.isNaN(v) || (Number.isInteger(v) && v >= 0 && v <= 0xffffffff);
+const given = (v: number): number => (Number.isNaN(v) ? -1 : v);
 
 /**
- * The addon's form of `job`, or null when the JavaScript path must run it (md5, the root as target,
- * values the JavaScript path would refuse or read differently).
+ * Packs job `k` of a request (copy-protocol.ts) as the addon's job number `at` in `into`, straight
+ * from the request's numbers — no CopyJob is built for a job that goes native. False when the
+ * JavaScript path must run it (md5, an empty source path, values the JavaScript path would refuse or
+ * read differently). What the addon checks itself, answering "fallback": a NUL in a string, a path not
+ * in canonical form, the root as destination (copier.c).
  */
-export function nativeJobFor(job: CopyJob, id: number, slot: number, now = Date.now()): NativeJob | null {
-  if (job.checksum !== null && job.checksum !== 'crc32' && job.checksum !== 'xxhash64') return null;
-  const parent = parentStoragePath(job.dstPath);
-  if (parent === null || job.srcPath === '') return null;
-  if (!isId(job.uid) || !isId(job.gid) || !isId(job.mode) || (job.size !== undefined && !(Number.isSafeInteger(job.size) && job.size >= 0))) return null;
-  const times = job.mtimeMs !== undefined || job.atimeMs !== undefined;
+export function packNativeJob(req: WorkerRequest, k: number, into: Float64Array, at: number, now = Date.now()): boolean {
+  const n = req.nums;
+  const o = k * JOB_NUMS;
+  const s = k * JOB_STRS;
+  const c = n[o + JOB.checksum]!;
+  const alg = c < 0 ? 0 : (ALG[c] ?? -1);
+  if (alg < 0 || req.strs[s + STR.srcPath] === '') return false;
+  const size = n[o + JOB.size]!;
+  const [mode, uid, gid] = [n[o + JOB.mode]!, n[o + JOB.uid]!, n[o + JOB.gid]!];
+  if (!isId(uid) || !isId(gid) || !isId(mode) || !(Number.isNaN(size) || (Number.isSafeInteger(size) && size >= 0))) return false;
+  const [mtimeMs, atimeMs] = [n[o + JOB.mtimeMs]!, n[o + JOB.atimeMs]!];
+  const times = !Number.isNaN(mtimeMs) || !Number.isNaN(atimeMs);
   let atime = 0;
   let mtime = 0;
   if (times) {
     // As futimesSync reads them: seconds; a negative time means "now".
-    atime = (job.atimeMs ?? now) / 1000;
-    mtime = (job.mtimeMs ?? now) / 1000;
-    if (!Number.isFinite(atime) || !Number.isFinite(mtime)) return null;
+    atime = (Number.isNaN(atimeMs) ? now : atimeMs) / 1000;
+    mtime = (Number.isNaN(mtimeMs) ? now : mtimeMs) / 1000;
+    if (!Number.isFinite(atime) || !Number.isFinite(mtime)) return false;
     if (atime < 0) atime = now / 1000;
     if (mtime < 0) mtime = now / 1000;
   }
-  return {
-    srcRoot: job.srcRoot, srcPath: job.srcPath, dstRoot: job.dstRoot, dstParent: parent, dstName: baseStorageName(job.dstPath),
-    tempName: job.tempName, alg: job.checksum === null ? 0 : ALG[job.checksum], size: job.size ?? -1,
-    mode: job.mode ?? -1, uid: job.uid ?? -1, gid: job.gid ?? -1, times: times ? 1 : 0, atime, mtime,
-    noReplace: job.noReplace === true ? 1 : 0, id, slot,
-  };
+  const p = at * NATIVE_JOB_NUMS;
+  into[p + J.id] = n[o + JOB.id]!;
+  into[p + J.slot] = k;
+  into[p + J.srcRoot] = n[o + JOB.srcRoot]!;
+  into[p + J.srcPath] = s + STR.srcPath;
+  into[p + J.dstRoot] = n[o + JOB.dstRoot]!;
+  into[p + J.dstPath] = s + STR.dstPath;
+  into[p + J.temp] = s + STR.tempName;
+  into[p + J.alg] = alg;
+  into[p + J.size] = given(size);
+  into[p + J.mode] = given(mode);
+  into[p + J.uid] = given(uid);
+  into[p + J.gid] = given(gid);
+  into[p + J.times] = times ? 1 : 0;
+  into[p + J.atime] = atime;
+  into[p + J.mtime] = mtime;
+  into[p + J.noReplace] = n[o + JOB.noReplace] === 1 ? 1 : 0;
+  return true;
+}
+
+/** The request position (slot) and the id of the addon's job `i` as packed in `jobs`. */
+export function nativeSlot(jobs: Float64Array, i: number): number {
+  return jobs[i * NATIVE_JOB_NUMS + J.slot]!;
+}
+export function nativeId(jobs: Float64Array, i: number): number {
+  return jobs[i * NATIVE_JOB_NUMS + J.id]!;
+}
+
+/** What the addon answered for its job `i`: status (NATIVE_DONE, NATIVE_FALLBACK, else failed), size, digest, unreported bytes. */
+export function nativeStatus(out: Float64Array, i: number): number {
+  return out[i * NATIVE_OUT_NUMS + A.status]!;
+}
+export function nativeSize(out: Float64Array, i: number): number {
+  return out[i * NATIVE_OUT_NUMS + A.size]!;
+}
+export function nativeUnreported(out: Float64Array, i: number): number {
+  return out[i * NATIVE_OUT_NUMS + A.unreported]!;
+}
+export function nativeDigest(texts: ReadonlyArray<string | undefined>, i: number): string | null {
+  return texts[i * NATIVE_TEXTS + T.digest] ?? null;
+}
+
+/** The error of the addon's failed job `i` (of `job`), exactly as the JavaScript path builds it for the same failure. */
+export function nativeError(out: Float64Array, texts: ReadonlyArray<string | undefined>, i: number, job: CopyJob): StorageError {
+  const o = i * NATIVE_OUT_NUMS;
+  const t = i * NATIVE_TEXTS;
+  const st = out[o + A.status]!;
+  const side = out[o + A.side] === 1 ? 'src' : out[o + A.side] === 2 ? 'dst' : undefined;
+  const what = texts[t + T.what];
+  return errorOf(st === 1
+    ? { st, side, errno: out[o + A.errno]!, syscall: what }
+    : { st, side, code: what, written: out[o + A.size]!, digest: texts[t + T.digest], stored: texts[t + T.stored] }, job);
 }
 
 /** A StorageError exactly as the JavaScript path builds it for the same failure. */
-function errorOf(o: NativeOutcome, job: CopyJob): StorageError {
+function errorOf(o: NativeFailure, job: CopyJob): StorageError {
   const path = o.side === 'src' ? job.srcPath : job.dstPath;
   if (o.st === 1) {
     const errno = o.errno ?? 5;
@@ -184,16 +246,4 @@ function errorOf(o: NativeOutcome, job: CopyJob): StorageError {
     default:
       return new StorageError('io', `native copier: ${o.code ?? 'unknown failure'}`, { path });
   }
-}
-
-/** The outcome of one job of a native call: its result, its error, or `fallback` (run it in JavaScript). */
-export function outcomeOf(o: NativeOutcome, job: CopyJob): { ok: true; result: CopyJobResult } | { ok: false; error: StorageError } | 'fallback' {
-  if (o.st === 3) return 'fallback';
-  if (o.st === 0) {
-    const parent = parentStoragePath(job.dstPath) ?? '';
-    // `dir` is only read by the file-by-file mode (directory fsyncs); a group commit has synced it.
-    const dir = parent === '' ? job.dstRoot : join(job.dstRoot, ...parent.split('/'));
-    return { ok: true, result: { size: o.size ?? 0, checksum: o.digest ?? null, dir } };
-  }
-  return { ok: false, error: errorOf(o, job) };
 }
