@@ -22,7 +22,7 @@ import type {
 } from '../driver.js';
 import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } from '../driver-support.js';
 import { StorageError, classifyFsError, throwIfAborted, toStorageError } from '../errors.js';
-import { ROOT_PATH, assertNotTempPath, baseStorageName, childStoragePath, isTempFor, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
+import { ROOT_PATH, assertNotTempPath, baseStorageName, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
 import { PosixRoot } from './posix-root.js';
 import { PosixWriter } from './posix-writer.js';
 import { DirSyncer } from './dir-sync.js';
@@ -32,7 +32,8 @@ import type { CopyJob } from './copy-job.js';
 import type { BatchTransferFile, BatchTransferOptions, BatchTransferOutcome } from '../batch-transfer.js';
 import { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriverDeps } from './posix-config.js';
 import { acquireCredentialed } from './credentialed-fs.js';
-import { LISTED_FIELDS, type PlainStat } from './fs-op-protocol.js';
+import { cleanupTempFiles, isMissing } from './posix-temp-cleanup.js';
+import { entryOf, listFolder } from './posix-listing.js';
 import { LIBUV_PATH_OPS, credentialedPathOps, kindOfMode, type PathOps } from './path-ops.js';
 
 export { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriverDeps } from './posix-config.js';
@@ -40,29 +41,6 @@ export { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriv
 const MIN_READ_HWM = 64 << 10;
 const MAX_READ_HWM = 8 << 20;
 const DEFAULT_STAT_CONCURRENCY = 64;
-/** Names of a listing lstat'ed per call (bounds the memory of a huge directory's stats in flight). */
-const LIST_CHUNK = 256;
-
-function entryOf(name: string, st: PlainStat, linkTarget?: string): Entry {
-  return {
-    name, kind: kindOfMode(st.mode), size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs, mode: st.mode & 0o7777,
-    uid: st.uid, gid: st.gid, ...(linkTarget === undefined ? {} : { linkTarget }),
-  };
-}
-
-/** Entry `i` of a packed lstatMany answer (fs-op-protocol.ts ListedChunk); null when it vanished. */
-function listedEntry(name: string, stats: Float64Array, i: number, linkTarget: string | undefined): Entry | null {
-  const o = i * LISTED_FIELDS;
-  // mode, size, mtimeMs, atimeMs, ctimeMs, uid, gid
-  const mode = stats[o] as number;
-  if (Number.isNaN(mode)) return null;
-  return {
-    name, kind: kindOfMode(mode), size: stats[o + 1] as number, mtimeMs: stats[o + 2] as number, atimeMs: stats[o + 3] as number,
-    ctimeMs: stats[o + 4] as number, mode: mode & 0o7777, uid: stats[o + 5] as number, gid: stats[o + 6] as number,
-    ...(linkTarget === undefined ? {} : { linkTarget }),
-  };
-}
-
 /**
  * `begin`'s path rules for one file of a batch (the driver's state and the signal are checked once
  * per batch): a storage path normalized, refused if it names a temporary file. Why apart: five
@@ -78,11 +56,6 @@ function batchPath(path: string): string {
   return norm;
 }
 const NORMAL_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]+)+$/;
-
-function isMissing(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'not_found' || code === 'not_a_directory';
-}
 
 /** The posix driver. See driver.ts for the contract of each method. */
 export class PosixDriver implements StorageDriver {
@@ -173,40 +146,7 @@ export class PosixDriver implements StorageDriver {
   }
 
   async *list(dir: string, options: SignalOptions = {}): AsyncGenerator<Entry> {
-    const norm = this.begin(dir, options.signal);
-    // On a file thread: confinement, readdir and the first lstats in one call (PathOps.listInside).
-    const listed = await this.fs.listInside(this.root.real, norm, LIST_CHUNK).catch((err: unknown) => {
-      throw err instanceof StorageError ? err : classifyFsError(err, norm);
-    });
-    let real: string;
-    let names: string[];
-    if (listed !== null) ({ real, names } = listed);
-    else {
-      real = await this.root.resolveInside(norm);
-      try {
-        names = await this.fs.readdir(real);
-      } catch (err) {
-        throw classifyFsError(err, norm);
-      }
-      names = names.filter((n) => !isTempName(n)).sort();
-    }
-    // lstat a chunk at a time in one call (PathOps.lstatMany); the next chunk is asked for while
-    // this one is consumed.
-    const chunk = (k: number) => this.fs.lstatMany(real, names.slice(k, k + LIST_CHUNK)).catch((err: unknown) => {
-      throw classifyFsError(err, norm);
-    });
-    let next = names.length === 0 ? undefined : listed !== null ? Promise.resolve(listed.first) : chunk(0);
-    for (let k = 0; next !== undefined; k += LIST_CHUNK) {
-      const { stats, links } = await next;
-      next = k + LIST_CHUNK < names.length ? chunk(k + LIST_CHUNK) : undefined;
-      next?.catch(() => {}); // awaited on the next turn; never unhandled if the caller stops here
-      const n = Math.min(LIST_CHUNK, names.length - k);
-      for (let i = 0; i < n; i++) {
-        throwIfAborted(options.signal, norm);
-        const e = listedEntry(names[k + i] as string, stats, i, links?.[i]);
-        if (e !== null) yield e;
-      }
-    }
+    yield* listFolder(this.fs, this.root, this.begin(dir, options.signal), options.signal);
   }
 
   async openRead(path: string, options: ReadOptions = {}): Promise<Readable> {
@@ -302,40 +242,8 @@ export class PosixDriver implements StorageDriver {
 
   async cleanupTemp(dir = ROOT_PATH, options: TempCleanupOptions = {}): Promise<TempCleanupResult> {
     const norm = this.begin(dir, options.signal);
-    const { recursive = true, minAgeMs = 0, dryRun = false, signal, names } = options;
-    const wanted = (tempName: string) => names === undefined || names.some((n) => isTempFor(tempName, n));
-    const stack: { real: string; path: string }[] = [{ real: await this.root.resolveInside(norm), path: norm }];
-    const paths: string[] = [];
-    let bytes = 0;
-    const now = Date.now();
-    while (stack.length > 0) {
-      const { real, path: dirPath } = stack.pop() as { real: string; path: string };
-      let dirents;
-      try {
-        dirents = await this.fs.readdirTypes(real);
-      } catch (err) {
-        if (isMissing(err)) continue;
-        throw classifyFsError(err, dirPath);
-      }
-      for (const d of dirents) {
-        throwIfAborted(signal, dirPath);
-        const full = join(real, d.name);
-        if (d.kind === 'dir') {
-          if (recursive) stack.push({ real: full, path: childStoragePath(dirPath, d.name) });
-        } else if (d.kind === 'file' && isTempName(d.name) && wanted(d.name) && !this.liveTemps.has(full) && !this.liveTempNames.has(d.name)) {
-          const st = await this.fs.lstat(full).catch(() => null);
-          if (st === null || now - st.mtimeMs < minAgeMs) continue;
-          if (!dryRun) {
-            await this.fs.unlink(full).catch((err: NodeJS.ErrnoException) => {
-              if (err.code !== 'ENOENT') throw classifyFsError(err, dirPath);
-            });
-          }
-          paths.push(childStoragePath(dirPath, d.name));
-          bytes += st.size;
-        }
-      }
-    }
-    return { paths, bytes };
+    const deps = { fs: this.fs, liveTemps: this.liveTemps, liveTempNames: this.liveTempNames };
+    return cleanupTempFiles(deps, await this.root.resolveInside(norm), norm, options);
   }
 
   async close(): Promise<void> {
