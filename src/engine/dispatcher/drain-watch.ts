@@ -6,6 +6,7 @@
 import { Progress, isActive, type ExecutionState } from '../../domain/execution.js';
 import type { ExecutionRow } from '../../store/schema.js';
 import type { ExecutionContext } from '../execution-context.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import { WAIT_CHECK_MS } from './oversight.js';
 import type { StoreParts } from './stats.js';
 
@@ -17,6 +18,9 @@ export interface DrainDeps extends StoreParts {
   /** False once the dispatcher shuts down or loses the lease: the watch ends, the execution stays as it is. */
   live(): boolean;
 }
+
+/** How often the watch looks at the store at most (and at least, without a change). */
+const LOOK_EVERY_MS = 100;
 
 export async function watchDrain(ctx: ExecutionContext, d: DrainDeps): Promise<void> {
   const noted = new Set<string>();
@@ -55,6 +59,11 @@ export async function watchDrain(ctx: ExecutionContext, d: DrainDeps): Promise<v
       }
     } else waitingSince = undefined;
     if (!d.live()) return; // shutting down, or the lease was lost (halt)
-    await ctx.waitForChange(100);
+    const looked = Date.now();
+    await ctx.waitForChange(LOOK_EVERY_MS);
+    // Every batch that settles wakes the watch, and a look is two queries: at most one look per
+    // LOOK_EVERY_MS (issue #14: hundreds of batches a second made these a share of the engine's CPU).
+    const early = LOOK_EVERY_MS - (Date.now() - looked);
+    if (early > 0) await delay(early);
   }
 }
