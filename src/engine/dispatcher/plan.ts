@@ -17,6 +17,14 @@ export function segments(path: string): string[] {
  */
 const CLEAN = /^\/?(?!\.(?:\/|$))[^/]+(?:\/(?!\.(?:\/|$))[^/]+)*$/;
 
+/**
+ * A storage path in the normal form joinPath gives (`/a/b`: a leading `/`, not the root itself).
+ * Why exported: the planner derives a file's destination from such a path with string operations.
+ */
+export function isNormalPath(path: string): boolean {
+  return path.charCodeAt(0) === 47 && CLEAN.test(path);
+}
+
 export function joinPath(...parts: string[]): string {
   let out = '';
   for (const part of parts) {

@@ -86,7 +86,8 @@ describe('planner: a walk resumed after a crash', () => {
     await planner.remember(before(), '/r +/d5/f.txt', false);
     const [item] = await planner.plan(entry(0, '/r.txt'), '0:0:/r.txt');
     assert.equal(item?.dst?.path, '/r (2).txt', 'not the name handed out before the crash');
-    assert.equal((planner as unknown as { planned: Map<string, Set<string>> }).planned.has('0:/a'), false, 'a folder the walk had left is not kept');
+    const memory = (planner as unknown as { memory: { planned: Map<string, Set<string>> } }).memory;
+    assert.equal(memory.planned.has('0:/a'), false, 'a folder the walk had left is not kept');
   });
 });
 
@@ -127,5 +128,31 @@ describe('planner: failures become failed items, never a failed walk', () => {
     assert.equal(f?.op, 'fail');
     assert.equal(f?.error?.code, 'io');
     assert.equal(f?.dst?.path, '/a.txt');
+  });
+});
+
+describe('planner: files planned without waiting', () => {
+  it('a file whose destination folder is known is planned at once, with the items plan gives', async () => {
+    for (const conflict of ['ignore', 'rename', 'overwrite'] as const) {
+      const ctx = await context(1, ['/a/x.txt']);
+      const snapshot = { ...ctx.snapshot, workflow_action: 'move', options: { conflict_resolution: conflict } };
+      const at = () => new ExecutionContext('exe', 'task', snapshot, ctx.sources, ctx.destinations, 'in_progress');
+      const walked = [entry(0, '/a', 'dir'), entry(0, '/a/w.txt'), entry(0, '/a/x.txt'), entry(0, '/a/y.txt')];
+      const quick = new Planner(at());
+      const items: WorkItem[] = [];
+      const waited = [];
+      for (const w of walked) {
+        const pending = quick.planInto(w, `0:${w.path}`, items); // keys as planAll makes them
+        waited.push(pending !== undefined);
+        await pending;
+      }
+      // Only the first file waits (its folder's listing), and a rename of an existing name.
+      const expected = conflict === 'overwrite' ? [false, false, false, false] : conflict === 'rename' ? [false, true, true, false] : [false, true, false, false];
+      assert.deepEqual(waited, expected, conflict);
+      const slow = new Planner(at());
+      assert.deepEqual(items, await planAll(slow, walked), conflict);
+      const x = items.find((i) => i.src.path === '/a/x.txt');
+      assert.equal(conflict === 'ignore' ? x?.op : x?.dst?.path, { ignore: 'skip', rename: '/a/x (1).txt', overwrite: '/a/x.txt' }[conflict]);
+    }
   });
 });

@@ -13,11 +13,12 @@
  * are then kept for the whole execution (listings are re-read when evicted from a small cache).
  */
 import type { Entry, StorageDriver } from '../../storage/driver.js';
+import { DestinationMemory } from './destination-memory.js';
 import type { CatalogEntryRow } from '../../store/schema.js';
 import type { ExecutionContext } from '../execution-context.js';
-import { baseName, commonParent, destinationPath, joinPath, parentOf, renamed } from './plan.js';
+import { baseName, commonParent, destinationPath, isNormalPath, joinPath, parentOf, renamed } from './plan.js';
 import type { WalkEntry } from './walker.js';
-import type { WorkItem } from '../queue/work-item.js';
+import type { EndpointPath, WorkItem } from '../queue/work-item.js';
 import { normalizeNodePath } from '../../domain/storage-path.js';
 import { StorageError, toStorageError } from '../../storage/errors.js';
 
@@ -62,19 +63,24 @@ function failed(key: string, src: WorkItem['src'], error: StorageError, message:
 type Decision = { path: string; skip?: undefined; unlessSame?: string } | { skip: string; path?: undefined; unlessSame?: undefined };
 
 const UNCHANGED = 'unchanged at the destination (same size and modification time)';
+const IGNORED: Decision = { skip: 'destination exists (conflict_resolution: ignore)' };
+
+/** The size, times, mode and owner of a walked entry, as its items carry them (a folder's size is 0). */
+function metaOf(e: Entry): { size: number; mtimeMs: number; atimeMs?: number; mode?: number; uid?: number; gid?: number } {
+  return { size: e.kind === 'file' ? e.size : 0, mtimeMs: e.mtimeMs, atimeMs: e.atimeMs, mode: e.mode, uid: e.uid, gid: e.gid };
+}
 
 export class Planner {
   private readonly strip: string;
-  private readonly dirCache = new Map<string, Map<string, Entry>>();
-  /** Destination names this execution already decided to write, per destination dir (rename must not reuse them). */
-  private readonly planned = new Map<string, Set<string>>();
   private readonly dstBases: string[];
-  /** One source root (or a restore): destination directories are visited as contiguous subtrees. */
-  private readonly contiguous: boolean;
-  /** Per destination endpoint: the directory of the last item planned there (prune when it changes). */
-  private readonly lastDir = new Map<number, string>();
-
+  /** What is remembered of the destination folders (listings, names given out): see the file header. */
+  private readonly memory: DestinationMemory;
   private readonly previousDirs = new Map<string, Map<string, CatalogEntryRow>>();
+  /** The snapshot's action and conflict rule, read once (they do not change during an execution). */
+  private readonly act: string;
+  private readonly copyLike: boolean;
+  private readonly backup: boolean;
+  private readonly conflict: 'rename' | 'overwrite' | 'ignore';
 
   constructor(
     private readonly ctx: ExecutionContext,
@@ -85,77 +91,157 @@ export class Planner {
   ) {
     const roots = sourceRoots(ctx).flat();
     this.strip = ctx.opts.ignoreCommonPath ? commonParent(roots) : '/';
-    this.contiguous = roots.length <= 1;
+    this.memory = new DestinationMemory(roots.length <= 1, ctx.abort.signal);
     this.dstBases = destinationBases(ctx).map((base) => (snapshotDir ? joinPath(base, snapshotDir) : joinPath(base)));
+    this.act = ctx.snapshot.workflow_action;
+    this.copyLike = COPY_LIKE.has(this.act);
+    this.backup = BACKUP_ACTIONS.has(this.act);
+    this.conflict = ctx.opts.conflict;
   }
 
   get action(): string {
-    return this.ctx.snapshot.workflow_action;
+    return this.act;
   }
 
   /** The items for one walked entry (several destinations → several items). */
   async plan(w: WalkEntry, key: string): Promise<WorkItem[]> {
+    const out: WorkItem[] = [];
+    const pending = this.planInto(w, key, out);
+    if (pending !== undefined) await pending;
+    return out;
+  }
+
+  /**
+   * {@link plan}, appending the items to `out`: undefined when they are all there, else a promise of
+   * the rest (a destination folder to list, a previous backup's catalog to read, a rename to decide).
+   * Why: most files are planned without waiting for anything, and an async call per file (a promise
+   * and a microtask each, three deep) was a visible share of the dispatcher's CPU (issue #14).
+   */
+  planInto(w: WalkEntry, key: string, out: WorkItem[]): Promise<void> | undefined {
     const e = w.entry;
-    const meta = { size: e.kind === 'file' ? e.size : 0, mtimeMs: e.mtimeMs, atimeMs: e.atimeMs, mode: e.mode, uid: e.uid, gid: e.gid };
-    const src = { ep: w.position.ep, path: w.path };
+    const src: EndpointPath = { ep: w.position.ep, path: w.path };
     if (w.failure?.code === 'callback') {
       // The task's filter failed on this entry (engine/callbacks): the file, or the folder left unwalked, fails.
-      return [{ ...failed(e.kind === 'dir' ? `${key}/` : key, src, w.failure, w.failure.message), size: e.kind === 'file' ? e.size : 0 }];
+      out.push({ ...failed(e.kind === 'dir' ? `${key}/` : key, src, w.failure, w.failure.message), size: e.kind === 'file' ? e.size : 0 });
+      return undefined;
     }
     if (w.failure) {
       // A folder that could not be listed: one failed entry (its key ends with `/`: the folder's own is taken by its mkdir).
-      return [failed(`${key}/`, src, w.failure, `folder not listed: ${w.failure.message}`)];
+      out.push(failed(`${key}/`, src, w.failure, `folder not listed: ${w.failure.message}`));
+      return undefined;
     }
     if (e.kind === 'symlink' || e.kind === 'other') {
-      return e.kind === 'symlink' || this.action !== 'erase' ? [{ key, op: 'skip', src, ...meta, size: 0, note: `${e.kind === 'symlink' ? 'symbolic link' : 'special file'} not transferred` }] : [];
+      if (e.kind === 'symlink' || this.act !== 'erase') out.push({ key, op: 'skip', src, ...metaOf(e), size: 0, note: `${e.kind === 'symlink' ? 'symbolic link' : 'special file'} not transferred` });
+      return undefined;
     }
-    if (this.action === 'erase') return e.kind === 'file' ? [{ key, op: 'erase', src, ...meta }] : [];
-    if (this.action === 'scan') return e.kind === 'file' ? [{ key, op: 'scan', src, ...meta }] : [];
-    if (this.action === 'check_consistency') {
-      if (e.kind !== 'file') return [];
-      return this.dstBases.map((base, i) => ({ key: `${key}>${i}`, op: 'verify' as const, src, dst: { ep: i, path: destinationPath(w.path, base, this.strip) }, ...meta }));
+    if (this.act === 'erase' || this.act === 'scan') {
+      if (e.kind === 'file') out.push({ key, op: this.act, src, ...metaOf(e) });
+      return undefined;
     }
-    if (!COPY_LIKE.has(this.action)) return [];
-    const out: WorkItem[] = [];
+    if (this.act === 'check_consistency') {
+      if (e.kind !== 'file') return undefined;
+      const meta = metaOf(e);
+      this.dstBases.forEach((base, i) => out.push({ key: `${key}>${i}`, op: 'verify' as const, src, dst: { ep: i, path: destinationPath(w.path, base, this.strip) }, ...meta }));
+      return undefined;
+    }
+    if (!this.copyLike) return undefined;
     for (let i = 0; i < this.dstBases.length; i++) {
-      const dst = this.ctx.destinations[i]?.driver;
-      if (!dst) continue;
-      const target = destinationPath(w.path, this.dstBases[i] as string, this.strip);
-      const k = this.dstBases.length > 1 ? `${key}>${i}` : key;
-      if (e.kind === 'dir') {
-        if (dst.features.directories) out.push({ key: k, op: 'mkdir', src, dst: { ep: i, path: target }, ...meta, size: 0 });
-        continue;
-      }
-      if (BACKUP_ACTIONS.has(this.action)) {
-        const unchanged = await this.unchangedSince(w);
-        out.push(unchanged
-          ? { key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, stored: unchanged, note: `unchanged since backup ${this.previous?.executionId}` }
-          : { key: k, op: 'copy', src, dst: { ep: i, path: target }, ...meta });
-        continue;
-      }
-      let decided: Decision;
-      try {
-        decided = await this.resolveConflict(dst, i, target, e.kind === 'file' ? meta : undefined);
-      } catch (err) {
-        // The destination folder could not be listed: without it no conflict decision is safe.
-        if (this.ctx.abort.signal.aborted) throw err;
-        const error = toStorageError(err, parentOf(target));
-        out.push({ ...failed(k, src, error, `destination folder not listed: ${error.message}`), size: meta.size, dst: { ep: i, path: target } });
-        continue;
-      }
-      if (decided.skip !== undefined) {
-        out.push({ key: k, op: 'skip', src, dst: { ep: i, path: target }, ...meta, note: decided.skip });
-        continue;
-      }
-      // Built field by field: the one object per file of a plain copy (no spread copies).
-      const planned: WorkItem = {
-        key: k, op: this.action === 'move' ? 'move' : 'copy', src, dst: { ep: i, path: decided.path },
-        size: meta.size, mtimeMs: meta.mtimeMs, atimeMs: meta.atimeMs, mode: meta.mode, uid: meta.uid, gid: meta.gid,
-      };
-      if (decided.unlessSame !== undefined) planned.unlessSame = decided.unlessSame;
-      out.push(planned);
+      const pending = this.planDestination(w, key, src, i, out);
+      if (pending !== undefined) return this.planRest(pending, w, key, src, i + 1, out);
     }
-    return out;
+    return undefined;
+  }
+
+  /** The destinations from `from` on, once `pending` (an earlier one's) is done. */
+  private async planRest(pending: Promise<void>, w: WalkEntry, key: string, src: EndpointPath, from: number, out: WorkItem[]): Promise<void> {
+    await pending;
+    for (let i = from; i < this.dstBases.length; i++) {
+      const next = this.planDestination(w, key, src, i, out);
+      if (next !== undefined) await next;
+    }
+  }
+
+  /** The item of a copy-like action for destination `i` (see planInto). */
+  private planDestination(w: WalkEntry, key: string, src: EndpointPath, i: number, out: WorkItem[]): Promise<void> | undefined {
+    const dst = this.ctx.destinations[i]?.driver;
+    if (!dst) return undefined;
+    const e = w.entry;
+    const base = this.dstBases[i] as string;
+    // The common case as strings: nothing stripped, a path in normal form (destinationPath's result).
+    const fast = this.strip === '/' && isNormalPath(w.path);
+    const target = fast ? (base === '/' ? w.path : base + w.path) : destinationPath(w.path, base, this.strip);
+    const k = this.dstBases.length > 1 ? `${key}>${i}` : key;
+    if (e.kind === 'dir') {
+      if (dst.features.directories) {
+        out.push({ key: k, op: 'mkdir', src, dst: { ep: i, path: target }, size: 0, mtimeMs: e.mtimeMs, atimeMs: e.atimeMs, mode: e.mode, uid: e.uid, gid: e.gid });
+      }
+      return undefined;
+    }
+    if (this.backup) {
+      if (this.previous !== null) return this.planBackup(w, k, src, i, target, out);
+      out.push({ key: k, op: 'copy', src, dst: { ep: i, path: target }, ...metaOf(e) });
+      return undefined;
+    }
+    const cut = target.lastIndexOf('/');
+    const normal = fast || isNormalPath(target);
+    const dir = normal ? (cut === 0 ? '/' : target.slice(0, cut)) : parentOf(target);
+    const name = normal ? target.slice(cut + 1) : baseName(target);
+    const folder = this.memory.folder(i, dir);
+    // Decided here when nothing needs waiting for (resolveConflict's first steps, without an await).
+    let decided: Decision | undefined;
+    if (this.conflict === 'overwrite') {
+      folder.taken.add(name);
+      decided = undefined;
+    } else {
+      const existing = this.memory.cachedListing(folder);
+      if (existing === undefined) return this.planConflict(dst, w, k, src, i, target, out);
+      if (existing.has(name) || folder.taken.has(name)) {
+        if (this.conflict !== 'ignore') return this.planConflict(dst, w, k, src, i, target, out);
+        decided = IGNORED;
+      } else {
+        folder.taken.add(name);
+      }
+    }
+    this.push(out, k, e, src, i, target, decided);
+    return undefined;
+  }
+
+  /** The item of a file decided `decided` (undefined: written at `target`). Built field by field: one shape, no spread copies. */
+  private push(out: WorkItem[], k: string, e: Entry, src: EndpointPath, i: number, target: string, decided: Decision | undefined): void {
+    if (decided?.skip !== undefined) {
+      out.push({ key: k, op: 'skip', src, dst: { ep: i, path: target }, ...metaOf(e), note: decided.skip });
+      return;
+    }
+    const planned: WorkItem = {
+      key: k, op: this.act === 'move' ? 'move' : 'copy', src, dst: { ep: i, path: decided === undefined ? target : decided.path },
+      size: e.kind === 'file' ? e.size : 0, mtimeMs: e.mtimeMs, atimeMs: e.atimeMs, mode: e.mode, uid: e.uid, gid: e.gid,
+    };
+    if (decided?.unlessSame !== undefined) planned.unlessSame = decided.unlessSame;
+    out.push(planned);
+  }
+
+  /** A backup's file with a previous backup: unchanged since (a skip) or copied. */
+  private async planBackup(w: WalkEntry, k: string, src: EndpointPath, i: number, target: string, out: WorkItem[]): Promise<void> {
+    const unchanged = await this.unchangedSince(w);
+    out.push(unchanged
+      ? { key: k, op: 'skip', src, dst: { ep: i, path: target }, ...metaOf(w.entry), stored: unchanged, note: `unchanged since backup ${this.previous?.executionId}` }
+      : { key: k, op: 'copy', src, dst: { ep: i, path: target }, ...metaOf(w.entry) });
+  }
+
+  /** A file whose conflict decision waits for something (see resolveConflict). */
+  private async planConflict(dst: StorageDriver, w: WalkEntry, k: string, src: EndpointPath, i: number, target: string, out: WorkItem[]): Promise<void> {
+    const e = w.entry;
+    let decided: Decision;
+    try {
+      decided = await this.resolveConflict(dst, i, target, e.kind === 'file' ? { size: e.size, mtimeMs: e.mtimeMs } : undefined);
+    } catch (err) {
+      // The destination folder could not be listed: without it no conflict decision is safe.
+      if (this.ctx.abort.signal.aborted) throw err;
+      const error = toStorageError(err, parentOf(target));
+      out.push({ ...failed(k, src, error, `destination folder not listed: ${error.message}`), size: e.kind === 'file' ? e.size : 0, dst: { ep: i, path: target } });
+      return;
+    }
+    this.push(out, k, e, src, i, target, decided);
   }
 
   /** Where the previous backup keeps this file, if it has not changed since (same size and mtime). */
@@ -183,7 +269,7 @@ export class Planner {
    */
   async planRestore(entry: CatalogEntryRow, srcEp: number, key: string): Promise<WorkItem[]> {
     // Catalog entries come in path order: subtrees are contiguous, as in a walk of one root.
-    this.restoring = true;
+    this.memory.restoring();
     const out: WorkItem[] = [];
     const meta = { size: Number(entry.size), mtimeMs: Number(entry.mtime_ms), mode: entry.mode ?? undefined, uid: entry.uid ?? undefined, gid: entry.gid ?? undefined };
     for (let i = 0; i < this.dstBases.length; i++) {
@@ -200,13 +286,6 @@ export class Planner {
     return out;
   }
 
-  private restoring = false;
-
-  /** Items come as contiguous subtrees (one root, or a restore): memory is pruned to the walk's path. */
-  private get subtrees(): boolean {
-    return this.contiguous || this.restoring;
-  }
-
   /**
    * A walk resumed after a crash: the names handed out before it (`batches`, all planned items so far)
    * are taken again, so that a rename decided then for a file not yet written is not decided twice.
@@ -215,40 +294,8 @@ export class Planner {
    */
   async remember(batches: AsyncIterable<WorkItem[]>, resumeAt: string | null, restoring: boolean): Promise<void> {
     if (this.ctx.opts.conflict === 'overwrite' || resumeAt === null) return;
-    this.restoring = restoring;
     const targets = this.dstBases.map((base) => destinationPath(resumeAt, base, restoring ? '/' : this.strip));
-    for await (const items of batches) {
-      for (const item of items) {
-        if ((item.op !== 'copy' && item.op !== 'move') || !item.dst) continue;
-        const key = `${item.dst.ep}:${parentOf(item.dst.path)}`;
-        const taken = this.planned.get(key) ?? new Set<string>();
-        taken.add(baseName(item.dst.path));
-        this.planned.set(key, taken);
-      }
-      if (this.subtrees) targets.forEach((t, ep) => this.prune(ep, t));
-    }
-  }
-
-  /**
-   * Forgets the destination directories of endpoint `ep` that no later item can reach — those that are
-   * not `dir` or one of its ancestors — when items arrive as contiguous subtrees (see the file header).
-   */
-  private enter(ep: number, dir: string): void {
-    if (!this.subtrees || this.lastDir.get(ep) === dir) return;
-    this.lastDir.set(ep, dir);
-    this.prune(ep, dir);
-  }
-
-  /** Drops what is remembered of endpoint `ep`'s folders that are neither `path` nor its ancestors. */
-  private prune(ep: number, path: string): void {
-    const prefix = `${ep}:`;
-    const keep = (key: string): boolean => {
-      if (!key.startsWith(prefix)) return true;
-      const d = key.slice(prefix.length);
-      return d === path || d === '/' || path.startsWith(`${d}/`);
-    };
-    for (const key of this.planned.keys()) if (!keep(key)) this.planned.delete(key);
-    for (const key of this.dirCache.keys()) if (!keep(key)) this.dirCache.delete(key);
+    await this.memory.remember(batches, targets, restoring);
   }
 
   /**
@@ -263,24 +310,18 @@ export class Planner {
   private async resolveConflict(dst: StorageDriver, ep: number, target: string, file?: { size: number; mtimeMs: number }): Promise<Decision> {
     const dir = parentOf(target);
     const name = baseName(target);
-    this.enter(ep, dir);
-    const plannedKey = `${ep}:${dir}`;
-    let taken = this.planned.get(plannedKey);
-    if (taken === undefined) {
-      taken = new Set<string>();
-      this.planned.set(plannedKey, taken);
-    }
-    if (this.ctx.opts.conflict === 'overwrite') {
+    const { taken, key } = this.memory.folder(ep, dir);
+    if (this.conflict === 'overwrite') {
       taken.add(name);
       return { path: target };
     }
-    const existing = await this.listing(dst, dir, plannedKey);
+    const existing = await this.memory.listing(dst, dir, key);
     const exists = (n: string) => existing.has(n) || taken.has(n);
     if (!exists(name)) {
       taken.add(name);
       return { path: target };
     }
-    if (this.ctx.opts.conflict === 'ignore') return { skip: 'destination exists (conflict_resolution: ignore)' };
+    if (this.conflict === 'ignore') return IGNORED;
     // The file itself, or its copy under a name an earlier run gave it (`name (n).ext`).
     let same: string | undefined;
     const check = async (n: string): Promise<void> => {
@@ -318,22 +359,5 @@ export class Planner {
     if (!dst.features.attributesAsMetadata) return false;
     const st = await dst.stat(path, { signal: this.ctx.abort.signal });
     return st !== null && st.kind === 'file' && st.size === file.size && agrees(st.mtimeMs);
-  }
-
-  /** `key`: `${ep}:${dir}`, as the names given out are kept. */
-  private async listing(dst: StorageDriver, dir: string, key: string): Promise<Map<string, Entry>> {
-    const hit = this.dirCache.get(key);
-    if (hit) return hit;
-    const m = new Map<string, Entry>();
-    try {
-      for await (const e of dst.list(dir, { signal: this.ctx.abort.signal })) m.set(e.name, e);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code !== 'not_found' && code !== 'not_a_directory') throw err;
-    }
-    this.dirCache.set(key, m);
-    // Pruned by `enter` when subtrees are contiguous; otherwise a small cache (names given out are kept apart).
-    if (!this.subtrees && this.dirCache.size > DIR_CACHE) this.dirCache.delete(this.dirCache.keys().next().value as string);
-    return m;
   }
 }

@@ -7,7 +7,7 @@ import type { WorkQueue, NewBatch } from '../queue/work-queue.js';
 import type { ExecutionContext } from '../execution-context.js';
 import { Planner, sourceRoots, type PreviousBackup } from './planner.js';
 import type { CatalogEntryRow } from '../../store/schema.js';
-import { walk, type EntrySelector } from './walker.js';
+import { walkChunks, type EntrySelector, type WalkEntry } from './walker.js';
 import { joinPath, type WalkPosition } from './plan.js';
 import type { WorkItem } from '../queue/work-item.js';
 import type { Clock } from '../../lib/clock.js';
@@ -126,32 +126,41 @@ export async function dispatchWalk(
     return { complete: true };
   }
 
+  const signal = ctx.abort.signal;
+  const items: WorkItem[] = []; // one entry's items, reused (planInto appends to it)
   for (let ep = 0; ep < roots.length; ep++) {
     const source = ctx.sources[ep];
     if (!source) continue;
     const paths = roots[ep] as string[];
     for (let np = 0; np < paths.length; np++) {
       if (cursor && (ep < cursor.ep || (ep === cursor.ep && np < cursor.np))) continue;
-      for await (const w of walk(source.driver, ep, np, paths[np] as string, {
-        recursive: ctx.opts.recursive, ignoreHidden: ctx.opts.ignoreHidden, order: ctx.opts.order, after: cursor, signal: ctx.abort.signal, select: plan.filter,
+      const keyPrefix = `${ep}:${np}:`;
+      for await (const chunk of walkChunks(source.driver, ep, np, paths[np] as string, {
+        recursive: ctx.opts.recursive, ignoreHidden: ctx.opts.ignoreHidden, order: ctx.opts.order, after: cursor, signal, select: plan.filter,
       })) {
-        if (shouldStop()) {
-          await flush();
-          return { complete: false };
-        }
-        const items = await planner.plan(w, `${ep}:${np}:${w.position.path.join('/')}`);
-        for (const item of items) {
-          const counted = item.op !== 'mkdir';
-          current.push(item);
-          if (counted) {
-            currentFiles += 1;
-            currentBytes += item.size;
+        for (let c = 0; c < chunk.length; c++) {
+          const w = chunk[c] as WalkEntry;
+          if (w.position.path.length > 0) signal.throwIfAborted(); // as a walk handing entries one at a time does (walker.ts walk)
+          if (shouldStop()) {
+            await flush();
+            return { complete: false };
           }
+          items.length = 0;
+          const planning = planner.planInto(w, keyPrefix + w.position.path.join('/'), items);
+          if (planning !== undefined) await planning;
+          for (let i = 0; i < items.length; i++) {
+            const item = items[i] as WorkItem;
+            current.push(item);
+            if (item.op !== 'mkdir') {
+              currentFiles += 1;
+              currentBytes += item.size;
+            }
+          }
+          last = w.position;
+          if (currentFiles >= limits.batchFiles || currentBytes >= limits.batchBytes) cut();
+          // Flush often enough that movers start while a slow walk goes on.
+          if (pending.length >= limits.flushBatches || (pending.length > 0 && Date.now() - lastFlush > 200)) await flush();
         }
-        last = w.position;
-        if (currentFiles >= limits.batchFiles || currentBytes >= limits.batchBytes) cut();
-        // Flush often enough that movers start while a slow walk goes on.
-        if (pending.length >= limits.flushBatches || (pending.length > 0 && Date.now() - lastFlush > 200)) await flush();
       }
     }
   }

@@ -14,6 +14,7 @@ import { describe } from 'node:test';
 import type { StorageDriver } from '../driver.js';
 import { dataCases } from './data-cases.js';
 import type { ConformanceContext, MakeDriver } from './helpers.js';
+import { listChunkCases } from './list-chunk-cases.js';
 import { namespaceCases } from './namespace-cases.js';
 import { transferCases } from './transfer-cases.js';
 import { batchTransferCases } from './batch-transfer-cases.js';
@@ -43,6 +44,7 @@ export function runConformance(name: string, makeDriver: MakeDriver): void {
   describe(`storage conformance: ${name}`, () => {
     writerCases(ctx);
     namespaceCases(ctx);
+    listChunkCases(ctx);
     dataCases(ctx);
     transferCases(ctx);
     batchTransferCases(ctx);
