@@ -21,6 +21,8 @@ import type { ParallelShare } from './parallel-share.js';
 import { runItem, type ItemOutcome } from './item-runner.js';
 import { groupAt, transferGroup } from './batch-transfer.js';
 import { catalogRow } from './catalog-row.js';
+import { BACKUP_ACTIONS } from '../dispatcher/planner.js';
+import type { BatchTransferOutcome } from '../../storage/batch-transfer.js';
 import { finishedItems, isRowless, type LedgerBuffer, type OpenBatch } from './ledger-buffer.js';
 import { baseName, parentOf } from '../dispatcher/plan.js';
 
@@ -192,9 +194,11 @@ export class BatchRunner {
    */
   private async runGroup(ctx: ExecutionContext, group: Todo[], entry: OpenBatch): Promise<void> {
     let inflight = 0;
-    let outcomes: Array<ItemOutcome | StorageError> | null;
+    let outcomes: BatchTransferOutcome[] | null;
+    const items = new Array<WorkItem>(group.length);
+    for (let k = 0; k < group.length; k++) items[k] = (group[k] as Todo).item;
     try {
-      outcomes = await transferGroup(ctx, group.map((g) => g.item), this.d.smallFileBytes, (n) => {
+      outcomes = await transferGroup(ctx, items, this.d.smallFileBytes, (n) => {
         inflight += n;
         entry.inflightBytes += n;
       });
@@ -205,16 +209,27 @@ export class BatchRunner {
       await Promise.all(group.map((g) => this.runOne(ctx, g.item, g.previous, entry)));
       return;
     }
-    const retries: Array<Promise<void>> = [];
-    outcomes.forEach((out, k) => {
-      const item = (group[k] as Todo).item;
-      if (!(out instanceof StorageError)) return this.succeeded(ctx, item, out, 1, entry);
-      if (ctx.abort.signal.aborted) return; // force_stop: not an error of this file
-      if (!out.retryable || this.d.attempts < 2) return this.failed(ctx, item, out, 1, entry.counts);
+    // A copy adds a catalog row only in a backup (catalogRow): decided once, not per file.
+    const catalogued = BACKUP_ACTIONS.has(ctx.snapshot.workflow_action);
+    let retries: Array<Promise<void>> | undefined;
+    for (let k = 0; k < outcomes.length; k++) {
+      const out = outcomes[k] as BatchTransferOutcome;
+      const item = items[k] as WorkItem;
+      if (!(out instanceof StorageError)) {
+        // The driver's result is the file copied: recorded as `done` without an ItemOutcome of its own.
+        if (catalogued) this.succeeded(ctx, item, { status: 'done', size: out.size, checksum: out.checksum }, 1, entry);
+        else this.record(ctx, item, 'done', out.size, out.checksum, null, 1, entry);
+        continue;
+      }
+      if (ctx.abort.signal.aborted) continue; // force_stop: not an error of this file
+      if (!out.retryable || this.d.attempts < 2) {
+        this.failed(ctx, item, out, 1, entry.counts);
+        continue;
+      }
       this.d.log.warn({ execution: ctx.id, path: item.src.path, code: out.code, attempt: 1 }, 'retrying file');
-      retries.push(delay(this.d.backoffMs, undefined, { signal: ctx.abort.signal }).then(() => this.runOne(ctx, item, undefined, entry, 2), () => undefined));
-    });
-    await Promise.all(retries);
+      (retries ??= []).push(delay(this.d.backoffMs, undefined, { signal: ctx.abort.signal }).then(() => this.runOne(ctx, item, undefined, entry, 2), () => undefined));
+    }
+    if (retries) await Promise.all(retries);
   }
 
   private async runOne(ctx: ExecutionContext, item: WorkItem, previous: LedgerStatus | undefined, entry: OpenBatch, firstAttempt = 1): Promise<void> {
@@ -252,18 +267,21 @@ export class BatchRunner {
   }
 
   private succeeded(ctx: ExecutionContext, item: WorkItem, out: ItemOutcome, attempt: number, entry: OpenBatch): void {
-    const d = this.d;
-    if (item.op !== 'mkdir') {
-      entry.counts.doneFiles++;
-      entry.counts.doneBytes += out.size;
-      d.totals.filesDone++;
-      d.totals.bytesDone += out.size;
-    }
-    const cat = catalogRow(ctx, item, out, d.clock);
-    if (cat) d.rows.pushCatalog(cat);
+    const cat = catalogRow(ctx, item, out, this.d.clock);
+    if (cat) this.d.rows.pushCatalog(cat);
+    this.record(ctx, item, out.status, out.size, out.checksum, out.note ?? null, attempt, entry);
+  }
+
+  /** A success's counts and its ledger row (or its place among the batch's rowless finished items). */
+  private record(ctx: ExecutionContext, item: WorkItem, status: LedgerStatus, size: number, checksum: string | null, note: string | null, attempt: number, entry: OpenBatch): void {
     if (item.op === 'mkdir') return;
-    if (entry.rowless && isRowless(item)) entry.finished.set(item, out.size);
-    else d.rows.push(d.rows.row(ctx, item, out.status, out.size, out.checksum, null, out.note ?? null, attempt));
+    const d = this.d;
+    entry.counts.doneFiles++;
+    entry.counts.doneBytes += size;
+    d.totals.filesDone++;
+    d.totals.bytesDone += size;
+    if (entry.rowless && isRowless(item)) entry.finished.set(item, size);
+    else d.rows.push(d.rows.row(ctx, item, status, size, checksum, null, note, attempt));
   }
 
   private failed(ctx: ExecutionContext, item: WorkItem, e: StorageError, attempt: number, counts: BatchCounts): void {

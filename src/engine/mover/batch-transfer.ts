@@ -7,13 +7,12 @@
  * Items that need more than a plain copy (a same-content check, a cold-tier restore, an inherited lock,
  * a `parallel` limit counted in files) keep the per-file path (item-runner.ts).
  */
-import type { StorageDriver, WriteOptions } from '../../storage/driver.js';
-import type { BatchTransferFile } from '../../storage/batch-transfer.js';
-import { StorageError, toStorageError } from '../../storage/errors.js';
+import type { StorageDriver } from '../../storage/driver.js';
+import type { BatchTransferFile, BatchTransferOutcome } from '../../storage/batch-transfer.js';
+import { toStorageError } from '../../storage/errors.js';
 import type { ExecutionContext } from '../execution-context.js';
 import type { WorkItem } from '../queue/work-item.js';
-import type { ItemOutcome } from './item-runner.js';
-import { writeOptions } from './transfer.js';
+import { policyOptions, writePolicy } from './transfer.js';
 
 /** Most files one call carries (the posix copy pool's message size: one group commit). */
 export const GROUP_FILES = 64;
@@ -46,29 +45,30 @@ export function groupAt<T extends { item: WorkItem }>(ctx: ExecutionContext, tod
 }
 
 /**
- * Copies a group from {@link groupAt}: one outcome per item, in order (an ItemOutcome, or the
- * StorageError of that file). Null when the source has no batch path to that destination after all
- * (the caller runs the items one by one). A failure of the call as a whole is every file's failure.
+ * Copies a group from {@link groupAt}: one outcome per item, in order — the driver's own (a result is
+ * that file copied: status `done`; a StorageError is that file's failure), passed through without
+ * re-wrapping. Null when the source has no batch path to that destination after all (the caller runs
+ * the items one by one). A failure of the call as a whole is every file's failure.
+ * Why the options this way: what depends only on the task and the destination is decided once per
+ * group (writePolicy), and each file's options are one object literal of one shape — no spreads, no
+ * `delete` (which turned every file's options into a slow dictionary object).
  */
-export async function transferGroup(ctx: ExecutionContext, items: readonly WorkItem[], smallFileBytes: number, onBytes: (n: number) => void): Promise<Array<ItemOutcome | StorageError> | null> {
+export async function transferGroup(ctx: ExecutionContext, items: readonly WorkItem[], smallFileBytes: number, onBytes: (n: number) => void): Promise<BatchTransferOutcome[] | null> {
   const pair = batchPair(ctx, items[0] as WorkItem, smallFileBytes);
   if (!pair?.src.transferBatch) return null;
   const o = ctx.opts;
   const signal = ctx.abort.signal;
-  // One set of options for the group; per file, one options object (the batch's signal is its own).
-  const common = { resetFileDate: o.resetFileDate, keepOwnership: o.keepOwnership, storageClass: o.storageClass, lock: o.lock, noReplace: o.conflict !== 'overwrite', signal };
-  const files: BatchTransferFile[] = items.map((item) => {
-    const options = writeOptions(item, pair.dst, common) as { -readonly [K in keyof WriteOptions]: WriteOptions[K] } & { checksum?: typeof o.checksum };
-    delete options.signal;
-    options.checksum = o.checksum;
-    return { path: item.src.path, dstPath: (item.dst as { path: string }).path, options };
-  });
+  const policy = writePolicy(pair.dst, { resetFileDate: o.resetFileDate, keepOwnership: o.keepOwnership, storageClass: o.storageClass, lock: o.lock, noReplace: o.conflict !== 'overwrite' });
+  const files = new Array<BatchTransferFile>(items.length);
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k] as WorkItem;
+    files[k] = { path: item.src.path, dstPath: (item.dst as { path: string }).path, options: policyOptions(policy, item, o.checksum) };
+  }
   let outcomes;
   try {
     outcomes = await pair.src.transferBatch(files, pair.dst, { signal, onBytes });
   } catch (err) {
     return items.map((item) => toStorageError(err, item.src.path));
   }
-  if (outcomes === null) return null;
-  return outcomes.map((r) => (r instanceof StorageError ? r : { status: 'done', size: r.size, checksum: r.checksum }));
+  return outcomes;
 }

@@ -45,3 +45,40 @@ describe('transferFile', () => {
     }
   });
 });
+
+describe('writePolicy / policyOptions', () => {
+  it('give each file the options writeOptions gives it (without the signal), in one shape', async () => {
+    const { writeOptions, writePolicy, policyOptions } = await import('./transfer.js');
+    const base = { permissions: true, setOwnership: true, mtimePrecisionMs: 1, attributesAsMetadata: false, storageClasses: ['COLD'], objectLock: true, noReplace: true };
+    const featureSets = [
+      base,
+      { ...base, permissions: false, setOwnership: false, mtimePrecisionMs: null, storageClasses: [], objectLock: false, noReplace: false },
+      { ...base, attributesAsMetadata: true, setOwnership: true },
+    ];
+    const items = [
+      { key: 'a', op: 'copy' as const, src: { ep: 0, path: '/a' }, dst: { ep: 0, path: '/a' }, size: 3, mtimeMs: 1000, atimeMs: 900, mode: 0o640, uid: 5, gid: 6 },
+      { key: 'b', op: 'copy' as const, src: { ep: 0, path: '/b' }, dst: { ep: 0, path: '/b' }, size: 0, mtimeMs: 2000 },
+    ];
+    const locks = [
+      { mode: null, retentionDays: null, legalHold: false },
+      { mode: 'COMPLIANCE' as const, retentionDays: 2, legalHold: true },
+    ];
+    const signal = new AbortController().signal;
+    let cases = 0;
+    for (const features of featureSets) {
+      const dst = { features } as unknown as StorageDriver;
+      for (const resetFileDate of [false, true]) for (const keepOwnership of [false, true]) for (const lock of locks) for (const storageClass of [null, 'COLD', 'HOT']) for (const noReplace of [false, true]) {
+        const opts = { resetFileDate, keepOwnership, storageClass, lock, noReplace, now: 1_000_000 };
+        const policy = writePolicy(dst, opts);
+        for (const item of items) {
+          const { signal: _s, ...expected } = writeOptions(item, dst, { ...opts, signal });
+          const got = policyOptions(policy, item, 'md5');
+          const defined = Object.fromEntries(Object.entries(got).filter(([, v]) => v !== undefined));
+          assert.deepEqual(defined, { ...expected, checksum: 'md5' });
+          cases++;
+        }
+      }
+    }
+    assert.equal(cases, 3 * 2 * 2 * 2 * 3 * 2 * 2);
+  });
+});

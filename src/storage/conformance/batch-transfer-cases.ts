@@ -79,13 +79,16 @@ export function batchTransferCases(ctx: ConformanceContext): void {
       { path: 'ok2', dstPath: 'out/sized', options: { size: 99 } },
       ...(b.features.noReplace ? [{ path: 'ok2', dstPath: 'taken', options: { noReplace: true } }] : []),
       { path: 'ok2', dstPath: 'out/ok2', options: { checksum: 'md5' } },
+      { path: 'ok1', dstPath: 'out/.ok1.barge-0123456789abcdef.part' },
+      { path: '/./ok1', dstPath: '/out//sub/../ok3' },
     ]);
     if (r === null) return;
-    assert.deepEqual(r.map(codeOf), ['ok', 'not_found', 'is_a_directory', 'is_a_directory', 'path_escape', 'size_mismatch', ...(b.features.noReplace ? ['exists'] : []), 'ok']);
+    assert.deepEqual(r.map(codeOf), ['ok', 'not_found', 'is_a_directory', 'is_a_directory', 'path_escape', 'size_mismatch', ...(b.features.noReplace ? ['exists'] : []), 'ok', 'invalid_path', 'ok']);
+    assert.equal((await readBytes(b, 'out/ok3')).toString(), 'one', 'paths not in normal form are normalized');
     assert.equal((await readBytes(b, 'out/ok1')).toString(), 'one');
     assert.equal((await readBytes(b, 'out/ok2')).toString(), 'two');
     assert.equal((await readBytes(b, 'taken')).toString(), 'other bytes', 'noReplace kept what was there');
-    assert.deepEqual(await tree(b), ['adir', 'adir/keep', 'out', 'out/ok1', 'out/ok2', 'taken'], 'nothing else visible, no temporary file');
+    assert.deepEqual(await tree(b), ['adir', 'adir/keep', 'out', 'out/ok1', 'out/ok2', 'out/ok3', 'taken'], 'nothing else visible, no temporary file');
   }));
 
   it('transferBatch: aborted before it starts, every file fails with aborted and nothing is written', (t) => ctx.usePair(async (a, b) => {

@@ -9,12 +9,11 @@
  * holds small ones back. Workers start lazily, are kept while the process lives, and do not keep it
  * alive when idle.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StorageError, abortedError } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
 import type { FsCredentials } from './fs-credentials.js';
+import { workerSource } from './worker-source.js';
 import { MAX_JOBS_PER_MESSAGE, MAX_SINGLES_PER_MESSAGE, encodeRequest, type DoneReply, type WorkerReply } from './copy-protocol.js';
 
 /** Settings of a {@link CopyPool}. */
@@ -62,24 +61,31 @@ interface Batch {
   done(): void;
 }
 
+/**
+ * Queued or running jobs of one call that travel in one message: a runMany group (up to
+ * {@link MAX_JOBS_PER_MESSAGE} jobs), or the one job of a `run`. Why per message rather than per job:
+ * an object, a queue entry and a settlement per message, not per small file (issue #14). A unit's jobs
+ * always share a message, so they settle together.
+ */
 interface Pending {
+  /** Id of its first job; job `i` of it is `id + i` (the abort flags' values). */
   readonly id: number;
-  readonly job: CopyJob;
+  readonly jobs: readonly CopyJob[];
   readonly batch: Batch;
-  /** Position in the batch's results. */
+  /** Position of its first job in the batch's results. */
   readonly k: number;
-  /** Called once the job has an outcome (whatever it is); close() waits on it. */
+  /** Called once the unit has its outcomes (whatever they are); close() waits on it. */
   onSettled?: () => void;
   isSettled: boolean;
-  /** On the first job of a runMany group: how many queued jobs, this one included, travel together. */
-  group?: number;
+  /** A runMany group: travels whole, never shares its message. */
+  readonly group: boolean;
 }
 
 interface Slot {
   readonly worker: Worker;
   /** One int32 per position in a message: the id of the job at that position to abort. */
   readonly flags: Int32Array;
-  /** Jobs of the message the worker is running (empty: idle). */
+  /** Units of the message the worker is running, in message order (empty: idle). */
   jobs: Pending[];
 }
 
@@ -87,33 +93,6 @@ const DEFAULT_CHUNK = 1 << 20;
 /** Fewest small files a message takes when that many are queued (see pump). */
 const MIN_GROUP = 8;
 const DEFAULT_SMALL = 1 << 20;
-
-const bundled = new Map<string, string>();
-
-/**
- * The code of a posix worker thread (`copy-worker`, `fs-op-worker`). From compiled JavaScript: the
- * sibling `<name>.js`. From TypeScript sources (`node --import tsx`, how Barge runs today): one CommonJS
- * bundle made with esbuild on first use and run as an eval worker. Why not a worker loading tsx: Node 20
- * workers ignore `--import tsx`, and a worker registering tsx itself costs ~35 MiB and ~300 ms of CPU,
- * against ~10 MiB and a 40 ms bundle made once.
- */
-export function workerSource(name: 'copy-worker' | 'fs-op-worker' = 'copy-worker'): { readonly code: URL | string; readonly eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { code: new URL(`./${name}.js`, import.meta.url), eval: false };
-  let code = bundled.get(name);
-  if (code === undefined) {
-    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-    const entry = new URL(`./${name}.ts`, import.meta.url);
-    const out = esbuild.buildSync({
-      entryPoints: [fileURLToPath(entry)],
-      bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
-      // Native code stays a package loaded at run time, resolved from the sources' own location.
-      external: ['koffi'], define: { 'import.meta.url': JSON.stringify(entry.href) },
-    });
-    code = out.outputFiles[0]!.text;
-    bundled.set(name, code);
-  }
-  return { code, eval: true };
-}
 
 /** See the file header. */
 export class CopyPool {
@@ -180,9 +159,9 @@ export class CopyPool {
   private enqueue(jobs: readonly CopyJob[], opts: { signal?: AbortSignal; closing?: AbortSignal; onBytes?: (n: number) => void }, grouped: boolean): Promise<Array<CopyResult | StorageError>> {
     const { signal, closing } = opts;
     return new Promise((resolve) => {
-      const members = new Array<Pending>(jobs.length);
+      const units: Pending[] = [];
       const onAbort = (): void => {
-        for (const p of members) this.abortJob(p);
+        for (const p of units) this.abortJob(p);
       };
       const batch: Batch = {
         out: new Array<CopyResult | StorageError>(jobs.length), left: jobs.length, signal, onBytes: opts.onBytes,
@@ -192,12 +171,17 @@ export class CopyPool {
           resolve(batch.out);
         },
       };
-      for (let k = 0; k < jobs.length; k++) members[k] = { id: this.nextId++, job: jobs[k]!, batch, k, isSettled: false };
-      if (grouped) for (let k = 0; k < members.length; k += MAX_JOBS_PER_MESSAGE) members[k]!.group = Math.min(MAX_JOBS_PER_MESSAGE, members.length - k);
+      const wasEmpty = this.queue.length === 0;
+      const per = grouped ? MAX_JOBS_PER_MESSAGE : 1;
+      for (let k = 0; k < jobs.length; k += per) {
+        const n = Math.min(per, jobs.length - k);
+        const p: Pending = { id: this.nextId, jobs: n === jobs.length ? jobs : jobs.slice(k, k + n), batch, k, isSettled: false, group: grouped };
+        this.nextId += n;
+        units.push(p);
+        this.queue.push(p);
+      }
       signal?.addEventListener('abort', onAbort, { once: true });
       closing?.addEventListener('abort', onAbort, { once: true });
-      const wasEmpty = this.queue.length === 0;
-      for (const p of members) this.queue.push(p);
       // Let the other transfers started in this turn of the event loop queue too, so they can share a message.
       if (wasEmpty) setImmediate(() => this.pump());
     });
@@ -210,10 +194,10 @@ export class CopyPool {
   async close(graceMs = 5000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.queue.splice(0)) this.settle(p, new StorageError('closed', 'copy pool is closed'));
+    for (const p of this.queue.splice(0)) this.fail(p, () => new StorageError('closed', 'copy pool is closed'));
     const slots = this.slots.splice(0);
     const running = slots.flatMap((s) => s.jobs);
-    for (const s of slots) s.jobs.forEach((p, k) => Atomics.store(s.flags, k, p.id));
+    for (const s of slots) flagAll(s);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(running.map((p) => new Promise<void>((r) => (p.isSettled ? r() : (p.onSettled = r))))),
@@ -221,25 +205,30 @@ export class CopyPool {
     ]);
     clearTimeout(timer);
     await Promise.all(slots.map((s) => s.worker.terminate()));
-    for (const p of running) this.settle(p, new StorageError('closed', 'copy pool is closed'));
+    for (const p of running) this.fail(p, () => new StorageError('closed', 'copy pool is closed'));
   }
 
   private abortJob(p: Pending): void {
+    if (p.isSettled) return;
     const queued = this.queue.indexOf(p);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      this.settle(p, abortedError(p.batch.signal, p.job.dstPath));
+      this.fail(p, (job) => abortedError(p.batch.signal, job.dstPath));
       return;
     }
     // Running: the worker sees the flag between chunks, removes its temp file and answers `aborted`.
     for (const slot of this.slots) {
-      const k = slot.jobs.indexOf(p);
-      if (k >= 0) Atomics.store(slot.flags, k, p.id);
+      let at = 0;
+      for (const u of slot.jobs) {
+        if (u === p) for (let i = 0; i < u.jobs.length; i++) Atomics.store(slot.flags, at + i, u.id + i);
+        at += u.jobs.length;
+      }
     }
   }
 
   private isSmall(p: Pending): boolean {
-    return p.job.size !== undefined && p.job.size <= this.smallFileBytes;
+    const size = p.jobs[0]!.size;
+    return size !== undefined && size <= this.smallFileBytes;
   }
 
   private pump(): void {
@@ -250,21 +239,21 @@ export class CopyPool {
       // Share out what is queued among the idle workers: consecutive small files travel together, at
       // least MIN_GROUP of them when that many wait (a message is one group commit: fewer, fuller
       // messages cost fewer syncfs calls than spreading a few files over every idle worker).
-      const idle = this.slots.filter((s) => s.jobs.length === 0).length + (this.options.workers - this.slots.length);
-      const even = Math.ceil(this.queue.length / Math.max(1, idle));
-      const share = Math.min(MAX_SINGLES_PER_MESSAGE, Math.max(1, even, Math.min(this.queue.length, MIN_GROUP)));
-      const head = this.queue[0] as Pending;
+      const head = this.queue.shift() as Pending;
+      const units: Pending[] = [head];
       // A runMany group travels whole (one group commit); files queued one by one share messages.
-      const jobs: Pending[] = head.group !== undefined ? this.queue.splice(0, head.group) : [this.queue.shift() as Pending];
-      if (head.group === undefined && this.isSmall(head)) {
-        while (jobs.length < share && this.queue.length > 0 && this.queue[0]!.group === undefined && this.isSmall(this.queue[0]!)) jobs.push(this.queue.shift() as Pending);
+      if (!head.group && this.isSmall(head)) {
+        const idle = this.slots.filter((s) => s.jobs.length === 0).length + (this.options.workers - this.slots.length);
+        const even = Math.ceil((this.queue.length + 1) / Math.max(1, idle));
+        const share = Math.min(MAX_SINGLES_PER_MESSAGE, Math.max(1, even, Math.min(this.queue.length + 1, MIN_GROUP)));
+        while (units.length < share && this.queue.length > 0 && !this.queue[0]!.group && this.isSmall(this.queue[0]!)) units.push(this.queue.shift() as Pending);
       }
-      slot.jobs = jobs;
+      slot.jobs = units;
       slot.flags.fill(0);
       slot.worker.ref();
-      slot.worker.postMessage(encodeRequest(jobs.map((p) => p.job), jobs.map((p) => p.id)));
+      slot.worker.postMessage(units.length === 1 ? encodeRequest(head.jobs, head.id) : encodeRequest(units.map((u) => u.jobs[0]!), units.map((u) => u.id)));
       this.messages++;
-      this.dispatched += jobs.length;
+      this.dispatched += units.length === 1 ? head.jobs.length : units.length;
     }
   }
 
@@ -286,9 +275,9 @@ export class CopyPool {
       if (i >= 0) this.slots.splice(i, 1);
       const cause = err instanceof Error ? err.message : String(err);
       for (const p of slot.jobs.splice(0)) {
-        this.settle(p, this.closed
+        this.fail(p, (job) => this.closed
           ? new StorageError('closed', 'copy pool is closed')
-          : new StorageError('io', `copy worker stopped: ${cause}`, { path: p.job.dstPath, retryable: true }));
+          : new StorageError('io', `copy worker stopped: ${cause}`, { path: job.dstPath, retryable: true }));
       }
       if (!this.closed) this.pump();
     };
@@ -301,7 +290,7 @@ export class CopyPool {
 
   private onReply(slot: Slot, msg: WorkerReply): void {
     if (msg.type === 'progress') {
-      slot.jobs.find((p) => p.id === msg.id)?.batch.onBytes?.(msg.bytes);
+      slot.jobs.find((p) => msg.id >= p.id && msg.id < p.id + p.jobs.length)?.batch.onBytes?.(msg.bytes);
       return;
     }
     const jobs = slot.jobs;
@@ -313,31 +302,64 @@ export class CopyPool {
     this.pump();
   }
 
-  /** Settle the jobs of a message from its positional reply (copy-protocol.ts DoneReply). */
-  private finish(jobs: readonly Pending[], msg: DoneReply): void {
-    for (const [k, e] of msg.errors) {
-      const p = jobs[k];
-      if (p === undefined) continue;
-      if (msg.unreported[k]! > 0) p.batch.onBytes?.(msg.unreported[k]!);
-      this.settle(p, e.code === 'aborted' ? abortedError(p.batch.signal, e.path) : new StorageError(e.code, e.message, { path: e.path, sysCode: e.sysCode, retryable: e.retryable }));
-    }
-    for (let k = 0; k < jobs.length && k < msg.sizes.length; k++) {
-      const size = msg.sizes[k]!;
-      if (Number.isNaN(size)) continue;
-      const p = jobs[k]!;
-      if (msg.unreported[k]! > 0) p.batch.onBytes?.(msg.unreported[k]!);
-      this.settle(p, { size, checksum: msg.checksums[k] ?? null });
+  /**
+   * Settle the units of a message from its positional reply (copy-protocol.ts DoneReply): each job's
+   * result goes straight into its batch's results (one object per file, passed on as it is).
+   */
+  private finish(units: readonly Pending[], msg: DoneReply): void {
+    const { sizes, unreported, checksums, errors } = msg;
+    let e = 0;
+    let at = 0;
+    for (const p of units) {
+      const n = p.jobs.length;
+      if (p.isSettled) {
+        at += n;
+        continue;
+      }
+      p.isSettled = true;
+      const b = p.batch;
+      for (let i = 0; i < n; i++, at++) {
+        if (at >= sizes.length) {
+          b.out[p.k + i] = new StorageError('io', 'copy worker answered no outcome', { path: p.jobs[i]!.dstPath, retryable: true });
+          continue;
+        }
+        const bytes = unreported[at]!;
+        if (bytes > 0) b.onBytes?.(bytes);
+        const size = sizes[at]!;
+        if (!Number.isNaN(size)) {
+          b.out[p.k + i] = { size, checksum: checksums[at] ?? null };
+          continue;
+        }
+        while (e < errors.length && errors[e]![0] < at) e++;
+        const err = errors[e]?.[0] === at ? errors[e]![1] : undefined;
+        b.out[p.k + i] = err === undefined
+          ? new StorageError('io', 'copy worker answered no outcome', { path: p.jobs[i]!.dstPath, retryable: true })
+          : err.code === 'aborted' ? abortedError(b.signal, err.path) : new StorageError(err.code, err.message, { path: err.path, sysCode: err.sysCode, retryable: err.retryable });
+      }
+      this.settled(p);
     }
   }
 
-  private settle(p: Pending, outcome: CopyResult | StorageError): void {
+  /** Every job of a unit fails, each with its own error. */
+  private fail(p: Pending, error: (job: CopyJob) => StorageError): void {
     if (p.isSettled) return;
     p.isSettled = true;
+    for (let i = 0; i < p.jobs.length; i++) p.batch.out[p.k + i] = error(p.jobs[i]!);
+    this.settled(p);
+  }
+
+  private settled(p: Pending): void {
     p.onSettled?.();
     const b = p.batch;
-    b.out[p.k] = outcome;
-    if (--b.left === 0) b.done();
+    b.left -= p.jobs.length;
+    if (b.left === 0) b.done();
   }
+}
+
+/** Abort every job of the message a worker runs (close). */
+function flagAll(s: Slot): void {
+  let at = 0;
+  for (const u of s.jobs) for (let i = 0; i < u.jobs.length; i++, at++) Atomics.store(s.flags, at, u.id + i);
 }
 
 /** Default worker count of the shared pool (see `configureSharedCopyPool`). */

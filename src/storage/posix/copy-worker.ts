@@ -230,7 +230,8 @@ const nativeProgress = (i: number, bytes: number): void => post({ type: 'progres
 async function groupCommit(req: WorkerRequest, n: number, syncfs: SyncFileSystem): Promise<DoneReply> {
   const sizes = new Float64Array(n);
   const unreported = new Float64Array(n);
-  const checksums = new Array<string | null>(n).fill(null);
+  const checksums: Array<string | null> = []; // packed: cloned as a block (copy-protocol.ts encodeRequest)
+  for (let k = 0; k < n; k++) checksums.push(null);
   const errors: Array<readonly [number, Failure]> = [];
   const rest: SlottedJob[] = [];
   let natively = 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import { collect, listNames, readBytes, rejectsWithCode, writeBytes } from '../c
 import { isTempName, makeTempName } from '../paths.js';
 import { PosixDriver, createPosixDriver } from './posix-driver.js';
 import { CopyPool } from './copy-pool.js';
+import type { CopyJob } from './copy-job.js';
 import { loadNativeCopier, nativeCopierStatus } from './native-copier.js';
 
 const run = promisify(execFile);
@@ -131,6 +132,43 @@ describe('posix driver specifics', () => {
     const r = await d.cleanupTemp('redo', { recursive: false, names: ['a.txt'] });
     assert.deepEqual(r.paths, [`redo/${basename(mine)}`]);
     assert.deepEqual((await fs.readdir(join(root, 'redo'))).sort(), [basename(other), 'a.txt'].sort());
+  });
+
+  it('cleanupTemp never removes the temporary files of a transferBatch in flight, and removes them once it is over', async () => {
+    // A pool that holds the batch until told: its temp files stand in for the worker's.
+    let release!: () => void;
+    let seen: CopyJob[] = [];
+    const held = new Promise<void>((r) => (release = r));
+    const pool = {
+      runMany: async (jobs: CopyJob[]) => {
+        seen = jobs;
+        await held;
+        return jobs.map(() => ({ size: 1, checksum: null }));
+      },
+    } as unknown as CopyPool;
+    const { root: r2 } = await makeBase();
+    await fs.mkdir(join(r2, 'live'));
+    await fs.writeFile(join(r2, 'live', 'a'), 'a');
+    await fs.writeFile(join(r2, 'live', 'b'), 'b');
+    const d2 = await PosixDriver.open({ root: r2 }, { copyPool: pool });
+    try {
+      const batch = d2.transferBatch([{ path: 'live/a', dstPath: 'live/a2' }, { path: 'live/b', dstPath: 'live/b2' }], d2);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(seen.length, 2);
+      assert.ok(seen.every((j) => isTempName(j.tempName)), 'temp names of the reserved shape');
+      assert.notEqual(seen[0]!.tempName.slice(3), seen[1]!.tempName.slice(3), 'one temp name per file');
+      const stray = makeTempName('a2');
+      for (const name of [...seen.map((j) => j.tempName), stray]) await fs.writeFile(join(r2, 'live', name), 'partial');
+      const during = await d2.cleanupTemp('live', {});
+      assert.deepEqual(during.paths, [`live/${stray}`], 'only the temp file of no live copy');
+      release();
+      assert.deepEqual(await batch, [{ size: 1, checksum: null }, { size: 1, checksum: null }]);
+      const afterwards = await d2.cleanupTemp('live', {});
+      assert.deepEqual([...afterwards.paths].sort(), seen.map((j) => `live/${j.tempName}`).sort(), 'no longer live once the batch is over');
+    } finally {
+      await d2.close();
+      await fs.rm(dirname(r2), { recursive: true, force: true });
+    }
   });
 
   it('symlinks to files outside the root are refused; writes and setMeta never go through them', async () => {

@@ -22,7 +22,9 @@ import type {
 } from '../driver.js';
 import { checkMetaOptions, checkWriteOptions, mapOrderedBounded, resolveRange } from '../driver-support.js';
 import { StorageError, classifyFsError, throwIfAborted, toStorageError } from '../errors.js';
-import { ROOT_PATH, assertNotTempPath, baseStorageName, isTempName, makeTempName, normalizeStoragePath } from '../paths.js';
+import {
+  ROOT_PATH, assertNotTempPath, baseStorageName, makeTempName, newTempId, normalizeStoragePath,
+} from '../paths.js';
 import { PosixRoot } from './posix-root.js';
 import { PosixWriter } from './posix-writer.js';
 import { DirSyncer } from './dir-sync.js';
@@ -33,7 +35,8 @@ import type { BatchTransferFile, BatchTransferOptions, BatchTransferOutcome } fr
 import { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriverDeps } from './posix-config.js';
 import { acquireCredentialed } from './credentialed-fs.js';
 import { cleanupTempFiles, isMissing } from './posix-temp-cleanup.js';
-import { entryOf, listFolder } from './posix-listing.js';
+import { entryOf, listFolder, listFolderChunks } from './posix-listing.js';
+import { LiveTempNames, base32, batchPath } from './posix-batch-paths.js';
 import { LIBUV_PATH_OPS, credentialedPathOps, kindOfMode, type PathOps } from './path-ops.js';
 
 export { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriverDeps } from './posix-config.js';
@@ -41,21 +44,7 @@ export { parsePosixConfig, posixFeatures, type PosixDriverConfig, type PosixDriv
 const MIN_READ_HWM = 64 << 10;
 const MAX_READ_HWM = 8 << 20;
 const DEFAULT_STAT_CONCURRENCY = 64;
-/**
- * `begin`'s path rules for one file of a batch (the driver's state and the signal are checked once
- * per batch): a storage path normalized, refused if it names a temporary file. Why apart: five
- * normalizations per file (split, filter, join each) were a visible share of a small file's CPU on
- * the event loop (issue #14); a path already in normal form (`/a/b`, no empty, `.` or `..` segment,
- * no NUL) is only cut, others go through the general rules.
- */
-function batchPath(path: string): string {
-  const norm = typeof path === 'string' && NORMAL_PATH.test(path) ? path.slice(1) : normalizeStoragePath(path);
-  if (isTempName(norm.slice(norm.lastIndexOf('/') + 1))) {
-    throw new StorageError('invalid_path', `name is reserved for Barge temporary files: ${JSON.stringify(baseStorageName(norm))}`, { path: norm });
-  }
-  return norm;
-}
-const NORMAL_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]+)+$/;
+const NO_OPTIONS: NonNullable<BatchTransferFile['options']> = {};
 
 /** The posix driver. See driver.ts for the contract of each method. */
 export class PosixDriver implements StorageDriver {
@@ -66,7 +55,7 @@ export class PosixDriver implements StorageDriver {
   /** Temp files of live writers/copies of this instance: `cleanupTemp` never touches them. */
   private readonly liveTemps = new Set<string>();
   /** Temp names (not paths: a worker resolves the directory) of live `transferTo` copies into this instance. */
-  private readonly liveTempNames = new Set<string>();
+  private readonly liveTempNames = new LiveTempNames();
   private readonly copyPool: CopyPool;
   /** Fires on close(): aborts this instance's `transferTo` copies. */
   private readonly closing = new AbortController();
@@ -147,6 +136,11 @@ export class PosixDriver implements StorageDriver {
 
   async *list(dir: string, options: SignalOptions = {}): AsyncGenerator<Entry> {
     yield* listFolder(this.fs, this.root, this.begin(dir, options.signal), options.signal);
+  }
+
+  /** One lstatMany answer per chunk (posix-listing.ts), without a generator step per entry. */
+  async *listChunks(dir: string, options: SignalOptions = {}): AsyncGenerator<readonly Entry[]> {
+    yield* listFolderChunks(this.fs, this.root, this.begin(dir, options.signal), options.signal);
   }
 
   async openRead(path: string, options: ReadOptions = {}): Promise<Readable> {
@@ -305,6 +299,7 @@ export class PosixDriver implements StorageDriver {
   /**
    * Posix → posix, many files: one request to the copy pool (runMany: messages of up to 64 files, one
    * group commit each). A file whose paths or options are refused fails in its slot; the others go.
+   * The pool's results are the outcomes as they are (no copy per file).
    */
   async transferBatch(files: readonly BatchTransferFile[], dst: StorageDriver, options: BatchTransferOptions = {}): Promise<BatchTransferOutcome[] | null> {
     if (!(dst instanceof PosixDriver) || dst.contextKey !== this.contextKey) return null;
@@ -312,17 +307,23 @@ export class PosixDriver implements StorageDriver {
     const out: BatchTransferOutcome[] = new Array(files.length);
     const jobs: CopyJob[] = [];
     const slots: number[] = [];
+    const { signal } = options;
+    const srcRoot = this.root.real;
+    const dstRoot = dst.root.real;
+    const features = dst.features;
+    // One random id for the whole batch; file k's temp id is it followed by k (unique within the batch).
+    const batchId = newTempId();
     for (let k = 0; k < files.length; k++) {
       const f = files[k] as BatchTransferFile;
       try {
         const from = batchPath(f.path);
         const to = batchPath(f.dstPath);
-        if (options.signal?.aborted) throwIfAborted(options.signal, from);
+        if (signal?.aborted) throwIfAborted(signal, from);
         if (to === ROOT_PATH) throw new StorageError('is_a_directory', 'the root is a directory', { path: to });
-        const o = f.options ?? {};
-        checkWriteOptions(o, dst.features, to);
+        const o = f.options ?? NO_OPTIONS;
+        checkWriteOptions(o, features, to);
         jobs.push({
-          srcRoot: this.root.real, srcPath: from, dstRoot: dst.root.real, dstPath: to, tempName: makeTempName(to.slice(to.lastIndexOf('/') + 1)), checksum: o.checksum ?? null,
+          srcRoot, srcPath: from, dstRoot, dstPath: to, tempName: makeTempName(to.slice(to.lastIndexOf('/') + 1), batchId + base32(k)), checksum: o.checksum ?? null,
           fsync: dst.fsync, size: o.size, mode: o.mode, uid: o.uid, gid: o.gid, mtimeMs: o.mtimeMs, atimeMs: o.atimeMs, noReplace: o.noReplace,
         });
         slots.push(k);
@@ -330,14 +331,12 @@ export class PosixDriver implements StorageDriver {
         out[k] = toStorageError(err, f.dstPath);
       }
     }
-    for (const j of jobs) dst.liveTempNames.add(j.tempName);
+    dst.liveTempNames.addBatch(batchId);
     try {
-      const results = await this.copyPool.runMany(jobs, { signal: options.signal, closing: this.closingWith(dst), onBytes: options.onBytes });
-      results.forEach((r, i) => {
-        out[slots[i] as number] = r instanceof StorageError ? r : { size: r.size, checksum: r.checksum };
-      });
+      const results = await this.copyPool.runMany(jobs, { signal, closing: this.closingWith(dst), onBytes: options.onBytes });
+      for (let i = 0; i < results.length; i++) out[slots[i] as number] = results[i] as BatchTransferOutcome;
     } finally {
-      for (const j of jobs) dst.liveTempNames.delete(j.tempName);
+      dst.liveTempNames.deleteBatch(batchId);
     }
     return out;
   }

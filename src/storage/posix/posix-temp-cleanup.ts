@@ -16,7 +16,7 @@ export interface TempCleanupDeps {
   /** Temporary files this process writes now (full paths; JavaScript writers). */
   readonly liveTemps: ReadonlySet<string>;
   /** Temporary names copies of this process write now (copy pool; any directory). */
-  readonly liveTempNames: ReadonlySet<string>;
+  readonly liveTempNames: { has(name: string): boolean };
 }
 
 /** An errno error or StorageError saying the path (or a parent of it) is not there. */
