@@ -1,7 +1,8 @@
 /**
  * The claim loop on its own: weighted fair share between runnable executions (fewest claims per unit of
- * priority first), no claim while a round of work is waiting, and permits given back when a claim finds
- * nothing.
+ * priority first), no claim while a round of work is waiting, permits given back when a claim finds
+ * nothing, and the list of runnable executions kept between claims but asked again when it is out of
+ * date (a claim found nothing, or something changed).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,5 +64,93 @@ describe('claim loop', () => {
     await loop.stop();
     assert.ok(letGo.includes('empty'));
     assert.ok(runs.every((r) => r === 'full'));
+  });
+
+  it('the next look sees a batch just claimed, though its runner counts it only after an await', async () => {
+    let backlog = 0;
+    let turns = 0;
+    const runs: string[] = [];
+    const ctx = fakeCtx('a', 1);
+    const loop = new ClaimLoop({
+      owner: 'm1', leaseMs: 10_000, share: { admit: async () => true, limitOf: () => 1 } as unknown as ParallelShare,
+      queue: { runnable: async () => ['a'], claim: async () => ({ id: `b${runs.length}`, executionId: 'a' }) } as unknown as WorkQueue,
+      contexts: { get: async () => ctx }, clock: systemClock, log: pino({ level: 'silent' }), runnableTtlMs: 60_000,
+      backlog: () => (turns++, backlog), capacity: () => 8, openBatches: () => 0, letGo: async () => {},
+      run: async (c) => {
+        runs.push(c.id);
+        // As batch-run.ts: what the batch holds is counted after a first await (a cached promise, a query).
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+        backlog = 8;
+      },
+    });
+    loop.start();
+    await until(() => (loop.wake(), turns >= 4), 'a few looks of the loop');
+    await loop.stop();
+    assert.deepEqual(runs, ['a'], 'one batch: the second look saw the first one\'s work');
+  });
+
+  describe('the list of runnable executions', () => {
+    /** A loop whose queue logs what it is asked: `runnable`, `claim <id>`, `empty <id>`; `turn` per look of the loop. */
+    function logged(list: ExecutionContext[], claimable: (id: string) => boolean) {
+      const events: string[] = [];
+      let budget = 0;
+      let runs = 0;
+      const queue = {
+        runnable: async () => (events.push('runnable'), list.map((c) => c.id)),
+        claim: async (id: string) => {
+          if (!claimable(id)) return void events.push(`empty ${id}`);
+          events.push(`claim ${id}`);
+          return { id: `b${events.length}`, executionId: id } as unknown as Batch;
+        },
+      } as unknown as WorkQueue;
+      const share = { admit: async () => true, limitOf: () => Number.POSITIVE_INFINITY } as unknown as ParallelShare;
+      const loop = new ClaimLoop({
+        owner: 'm1', leaseMs: 10_000, queue, contexts: { get: async (id) => list.find((c) => c.id === id) }, share, clock: systemClock, log: pino({ level: 'silent' }),
+        // A long life for the kept list: only what the loop learns may make it ask again.
+        runnableTtlMs: 60_000,
+        backlog: () => (events.push('turn'), runs >= budget ? 8 : 0), capacity: () => 8, openBatches: () => 0,
+        letGo: async () => {},
+        run: async () => void runs++,
+      });
+      return { loop, events, runs: () => runs, allow: (n: number) => { budget += n; loop.wake(); }, asked: () => events.filter((e) => e === 'runnable').length };
+    }
+
+    it('is asked for once, not before every claim', async () => {
+      const { loop, runs, allow, asked } = logged([fakeCtx('a', 1), fakeCtx('b', 2)], () => true);
+      loop.start();
+      allow(12);
+      await until(() => runs() >= 12, '12 claims');
+      await loop.stop();
+      assert.equal(asked(), 1);
+    });
+
+    it('is asked again at once when a claim finds nothing: an execution runnable since is claimed without waiting', async () => {
+      const list = [fakeCtx('a', 1)];
+      let left = 2;
+      const { loop, events, runs, allow } = logged(list, (id) => id !== 'a' || left-- > 0);
+      loop.start();
+      allow(2);
+      await until(() => runs() >= 2, 'two claims of a');
+      list.push(fakeCtx('b', 1)); // runnable now; the kept list does not know it
+      allow(1);
+      await until(() => runs() >= 3, 'a third claim');
+      await loop.stop();
+      const from = events.indexOf('empty a');
+      assert.ok(from > 0, events.join(', '));
+      assert.deepEqual(events.slice(from, from + 3), ['empty a', 'runnable', 'claim b'], 'asked again and claimed in the same look');
+    });
+
+    it('is asked again after changed()', async () => {
+      const { loop, runs, allow, asked } = logged([fakeCtx('a', 1)], () => true);
+      loop.start();
+      allow(3);
+      await until(() => runs() >= 3, 'three claims');
+      assert.equal(asked(), 1);
+      loop.changed();
+      allow(3);
+      await until(() => runs() >= 6, 'three more claims');
+      await loop.stop();
+      assert.equal(asked(), 2);
+    });
   });
 });

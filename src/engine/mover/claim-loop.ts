@@ -6,6 +6,11 @@
  * Why a module of its own: *which* batch a mover takes next is the priority rule of the whole
  * scale-out (each mover applies it, so the shares add up across movers; docs/architecture.md, "Priority
  * across movers"), and it is independent of how a claimed batch is run (batch-run.ts).
+ *
+ * The list of runnable executions (a join over the queue) is asked for once per
+ * {@link RUNNABLE_TTL_MS} rather than before every claim: a small-file copy claims a batch every few
+ * milliseconds and the answer rarely changes meanwhile (issue #14). It is asked again at once when a
+ * claim from a kept list finds nothing, and after {@link ClaimLoop.changed}.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
@@ -31,12 +36,25 @@ export interface ClaimLoopDeps {
   letGo: (executionId: string) => Promise<void>;
   /** Runs a claimed batch (not awaited: the loop goes on claiming). */
   run: (ctx: ExecutionContext, batch: Batch) => Promise<void>;
+  /** How long a list of runnable executions is used (default {@link RUNNABLE_TTL_MS}). */
+  runnableTtlMs?: number;
 }
+
+/**
+ * How long a list of runnable executions is kept, on the monotonic clock (not the injectable Clock:
+ * tests freeze it). Why 200 ms: an execution that becomes runnable waits no longer to be considered
+ * than the loop's own wait between looks when it is idle.
+ */
+export const RUNNABLE_TTL_MS = 200;
 
 export class ClaimLoop {
   private running = false;
   private loop: Promise<void> | undefined;
   private waking: (() => void) | undefined;
+  /** The runnable executions last read, and when (performance.now()). */
+  private runnable: { ids: string[]; at: number } | undefined;
+  /** Counts {@link changed} calls: a list read while one came is not kept. */
+  private changes = 0;
 
   constructor(private readonly d: ClaimLoopDeps) {}
 
@@ -59,15 +77,27 @@ export class ClaimLoop {
     this.waking?.();
   }
 
+  /** Something changed (an execution queued, resumed, paused): read which executions are runnable at the next claim. */
+  changed(): void {
+    this.changes++;
+    this.runnable = undefined;
+  }
+
   private async claimLoop(): Promise<void> {
     while (this.running) {
       let claimed = false;
       try {
         if (this.d.backlog() < this.d.capacity()) claimed = await this.claimOne();
       } catch (err) {
+        this.runnable = undefined;
         this.d.log.error({ err }, 'claim failed');
       }
-      if (!claimed) {
+      if (claimed) {
+        // The runner counts a batch's work (backlog, open batches, files in flight) only after its first
+        // await: one turn of the event loop lets it, so that the next look sees that batch. Without it,
+        // a claim right after another could take a second batch the first one leaves no room for.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, 200);
           this.waking = () => {
@@ -80,11 +110,30 @@ export class ClaimLoop {
     }
   }
 
-  /** Fair share: the runnable execution with the fewest claims per unit of priority goes first. */
+  /**
+   * Fair share: the runnable execution with the fewest claims per unit of priority goes first. A kept
+   * list that yields no claim is dropped and the store asked again at once (an execution may have
+   * become runnable since).
+   */
   private async claimOne(): Promise<boolean> {
+    const now = this.d.clock.now();
+    const t = performance.now();
+    const kept = this.runnable;
+    if (kept !== undefined && t - kept.at < (this.d.runnableTtlMs ?? RUNNABLE_TTL_MS)) {
+      if (await this.claimFrom(kept.ids, now)) return true;
+      this.runnable = undefined;
+    }
+    const changes = this.changes;
+    const ids = await this.d.queue.runnable(now);
+    if (changes === this.changes) this.runnable = { ids, at: t };
+    if (await this.claimFrom(ids, now)) return true;
+    this.runnable = undefined;
+    return false;
+  }
+
+  /** Claims one batch of the first of `ids` by fair share that has one; false when none had. */
+  private async claimFrom(ids: string[], now: Date): Promise<boolean> {
     const d = this.d;
-    const now = d.clock.now();
-    const ids = await d.queue.runnable(now);
     const contexts = await Promise.all(ids.map((id) => d.contexts.get(id)));
     const candidates = contexts
       .filter((c): c is ExecutionContext => c !== undefined && c.runnable && (c.opts.parallel === null || c.inflight < d.share.limitOf(c) || d.openBatches(c.id) === 0))
@@ -93,6 +142,7 @@ export class ClaimLoop {
       if (!(await d.share.admit(ctx))) continue;
       const batch = await d.queue.claim(ctx.id, d.owner, d.leaseMs, now);
       if (!batch) {
+        this.runnable = undefined; // this execution has nothing to claim now: the list is out of date
         await d.letGo(ctx.id);
         continue;
       }

@@ -151,6 +151,7 @@ export class Mover {
 
   /** Something changed (a new batch, a resume, a pause): read states and look for work now. */
   kick(): void {
+    this.claimer.changed();
     void this.refreshStates().finally(() => this.claimer.wake());
   }
 
