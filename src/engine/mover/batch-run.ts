@@ -20,8 +20,7 @@ import { Semaphore } from './semaphore.js';
 import type { ParallelShare } from './parallel-share.js';
 import { runItem, type ItemOutcome } from './item-runner.js';
 import { groupAt, transferGroup } from './batch-transfer.js';
-import { catalogRow } from './catalog-row.js';
-import { BACKUP_ACTIONS } from '../dispatcher/planner.js';
+import { catalogRow, copiesCatalogued } from './catalog-row.js';
 import type { BatchTransferOutcome } from '../../storage/batch-transfer.js';
 import { finishedItems, isRowless, type LedgerBuffer, type OpenBatch } from './ledger-buffer.js';
 import { baseName, parentOf } from '../dispatcher/plan.js';
@@ -209,8 +208,8 @@ export class BatchRunner {
       await Promise.all(group.map((g) => this.runOne(ctx, g.item, g.previous, entry)));
       return;
     }
-    // A copy adds a catalog row only in a backup (catalogRow): decided once, not per file.
-    const catalogued = BACKUP_ACTIONS.has(ctx.snapshot.workflow_action);
+    // A copy adds a catalog row only in a backup (catalog-row.ts): decided once, not per file.
+    const catalogued = copiesCatalogued(ctx);
     let retries: Array<Promise<void>> | undefined;
     for (let k = 0; k < outcomes.length; k++) {
       const out = outcomes[k] as BatchTransferOutcome;
