@@ -154,7 +154,8 @@ describe('BrowseModal', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: /Size/ }));
     await act(async () => undefined);
     expect(browseCalls().at(-1)?.sort_by).toBeUndefined();
-  });
+    // Three pages of 100 rows rendered in jsdom: over vitest's 5 s default once, on a loaded CI machine.
+  }, 30_000);
 
   it('filters by name without submitting an enclosing form', async () => {
     api.serve(browseHandler());
