@@ -1,0 +1,43 @@
+/**
+ * groupAt (batch-transfer.ts): which items of a batch travel together in one transferBatch call — a
+ * whole batch of the dispatcher (256 small copies) at most, split where an item cannot join.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StorageDriver } from '../../storage/driver.js';
+import { MemoryDriver } from '../../storage/memory/memory-driver.js';
+import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
+import type { WorkItem } from '../queue/work-item.js';
+import { GROUP_FILES, groupAt } from './batch-transfer.js';
+
+function context(options: Record<string, unknown> = {}): ExecutionContext {
+  const src = new MemoryDriver();
+  // A source with a batch path (its behaviour does not matter to groupAt).
+  const batching = new Proxy(src, {
+    get: (target, prop, receiver) => (prop === 'transferBatch' ? async () => [] : Reflect.get(target, prop, receiver)),
+  }) as StorageDriver;
+  const snapshot: TaskSnapshot = { id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'copy', options, metadata: {}, sources: [], destinations: [] };
+  return new ExecutionContext('e', 't', snapshot, [{ storageId: 's', driver: batching }], [{ storageId: 'd', driver: new MemoryDriver() }], 'in_progress');
+}
+
+const SMALL = 1 << 20;
+const copy = (n: number, size = 4096): { item: WorkItem } => ({ item: { key: `/f${n}`, op: 'copy', src: { ep: 0, path: `/f${n}` }, dst: { ep: 0, path: `/f${n}` }, size, mtimeMs: 0 } });
+
+describe('groupAt', () => {
+  it('takes a whole batch of 256 small copies as one group, and no more', () => {
+    assert.equal(GROUP_FILES, 256);
+    const ctx = context();
+    const todo = Array.from({ length: 300 }, (_, n) => copy(n));
+    const first = groupAt(ctx, todo, 0, SMALL);
+    assert.equal(first.length, 256);
+    assert.equal(first[255], todo[255]);
+    assert.deepEqual(groupAt(ctx, todo, 256, SMALL), todo.slice(256));
+  });
+
+  it('stops at a large file, and gives nothing when the first item cannot join', () => {
+    const ctx = context();
+    const todo = [copy(0), copy(1), copy(2, 2 << 20), copy(3)];
+    assert.deepEqual(groupAt(ctx, todo, 0, SMALL), todo.slice(0, 2));
+    assert.deepEqual(groupAt(ctx, todo, 2, SMALL), []);
+  });
+});
