@@ -10,7 +10,8 @@
  *   BENCH_RSS_BYTES     size of each file (default 4096)
  *   BENCH_RSS_CHECKSUM  a file_checksum for the Barge task (default none)
  *   BENCH_CPU_PROF      a directory: the Barge server writes a --cpu-prof profile there
- *   BARGE_MOVER_SLOTS   passed to the Barge server
+ *   BARGE_MOVER_SLOTS, BARGE_COPY_WORKERS   passed to the Barge server
+ *   BENCH_RSS_RCLONE=0  skip the rclone column (half the files on disk: a memory check of Barge alone)
  *
  * Barge's figure is VmHWM from /proc/<pid>/status of the server child (src/main.ts): the kernel's own
  * peak RSS since the process started, read before it stops; the largest VmRSS seen by sampling
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   console.log(`  ${fmt(settings.files)} files in ${fmt((performance.now() - t0) / 1000, 1)} s`);
   const from = await source(src);
 
-  const haveRclone = await requireTool('rclone', 'apt-get update && apt-get install -y rclone');
+  const haveRclone = process.env.BENCH_RSS_RCLONE !== '0' && await requireTool('rclone', 'apt-get update && apt-get install -y rclone');
   const barge = await bootBarge(work, src, dst);
   const task = await barge.task('bench rss', settings.checksum ? { file_checksum: settings.checksum } : {});
   const idleKiB = memoryOf(barge.server.pid)?.rssKiB ?? 0;

@@ -18,6 +18,10 @@ import { nameThisThread } from '../../lib/thread-name.js';
 const port = parentPort!;
 const { credentials } = workerData as { credentials: FsCredentials | null };
 nameThisThread(credentials === null ? 'barge-fs' : 'barge-fs-user');
+// Errors leave this thread as code, message and errno (failure() below), never with their stack: not
+// capturing one saves ~0.4 µs per file walked where a walk meets many (a fresh destination answers
+// ENOENT once per folder; issue #14).
+Error.stackTraceLimit = 0;
 
 let refusal: string | null = null;
 try {
