@@ -35,6 +35,11 @@ describe('PosixRoot.createDirs: one call on the file thread, as step by step', (
       assert.ok(statSync(made).isDirectory());
       assert.equal(await root.createDirs('a/b/c'), made, 'an existing folder is fine');
       assert.equal(await root.createDirs('link/d'), join(root.real, 'inside', 'd'), 'a symlink inside the root is followed');
+      // Only the last component missing (the file thread's one-mkdir path), and existing last components.
+      assert.equal(await root.createDirs('a/b/new'), join(root.real, 'a', 'b', 'new'));
+      assert.ok(statSync(join(root.real, 'a', 'b', 'new')).isDirectory());
+      assert.equal(await root.createDirs('top'), join(root.real, 'top'));
+      assert.equal(await root.createDirs('link'), join(root.real, 'inside'), 'an existing symlink inside the root is followed');
       const code = async (norm: string): Promise<string> => {
         try {
           await root.createDirs(norm);
@@ -45,6 +50,8 @@ describe('PosixRoot.createDirs: one call on the file thread, as step by step', (
         }
       };
       assert.equal(await code('escape/x/y'), 'path_escape:escape');
+      assert.equal(await code('escape'), 'path_escape:escape', 'an existing symlink out of the root');
+      assert.equal(await code('escape/x'), 'path_escape:escape');
       assert.equal(await code('file'), 'not_a_directory:file');
       assert.equal(await code('file/under'), 'not_a_directory:file/under');
       assert.deepEqual(readdirSync(outside), [], 'nothing made outside the root');

@@ -75,6 +75,40 @@ export function resolveInsideSync(root: string, norm: string): string {
 
 /** `mkdir -p` of a storage directory under `root`, confined as described in the header. Returns its real path. */
 export function createDirsSync(root: string, norm: string): string {
+  return createLastSync(root, norm) ?? createDirsSlowSync(root, norm);
+}
+
+/**
+ * Fast path of createDirsSync, for the common case of a walk: the parent is a plain directory path
+ * below the root (plainInsideSync: no symlink, one lstat per component) and at most the last component
+ * is missing. It is made with one mkdir, and taken when plainInsideSync then gives `norm`'s path and
+ * an lstat shows a directory there — the general path's own first answer. Why: the general path (a failed realpath, its errors, the
+ * parent resolved again, a recursive mkdir, realpath and stat again) cost ~240 µs of a file thread per
+ * destination folder, ~2 µs per small file copied (issue #14). Null for anything else (a missing
+ * grandparent, a symlink or a file in the way, any error): the general path then gives its answer.
+ */
+function createLastSync(root: string, norm: string): string | null {
+  if (norm === ROOT_PATH) return null;
+  const base = plainInsideSync(root, parentStoragePath(norm) ?? ROOT_PATH);
+  if (base === null) return null;
+  try {
+    mkdirSync(join(base, baseStorageName(norm)));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return null;
+  }
+  // Checked again as the general path's last step does: every component, the new one included, is a
+  // real directory below the root now (a parent swapped for a symlink meanwhile takes the general path,
+  // whose realpath reports the escape).
+  const path = plainInsideSync(root, norm);
+  if (path === null) return null;
+  try {
+    return lstatSync(path).isDirectory() ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+function createDirsSlowSync(root: string, norm: string): string {
   const segments = splitStoragePath(norm);
   let existing = segments.length;
   let base: string | undefined;
