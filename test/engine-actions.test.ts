@@ -10,6 +10,7 @@ import { taskRuns } from './helpers/task-runs.js';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { nasWithShares, unique } from './helpers/fixtures.js';
 import { exists, hashTree, listDirs, makeTree, partFiles } from './helpers/trees.js';
+import { decodeItems } from '../src/store/work-items-codec.js';
 
 const TREE = { 'a.txt': 'alpha', 'docs/b.md': 'bravo', 'docs/deep/c.bin': 70_000, '.hidden': 'dot', 'big.bin': 3_000_000 };
 
@@ -200,7 +201,7 @@ describe('engine: workflow actions on NAS shares', () => {
     if (root) assert.deepEqual([(await stat(join(s.dst!.path, 'kept/p/a.txt'))).uid, (await stat(join(s.dst!.path, 'kept/p/a.txt'))).gid], [4321, 8765]);
     // The walk's order is the order of the planned work: descending names.
     const planned = async (id: string) => (await b.barge.store.db.selectFrom('work_batches').select('items').where('execution_id', '=', id).orderBy('seq').execute())
-      .flatMap((r) => JSON.parse(r.items) as Array<{ op: string; src: { path: string } }>).filter((i) => i.op === 'copy').map((i) => i.src.path);
+      .flatMap((r) => decodeItems(r.items)).filter((i) => i.op === 'copy').map((i) => i.src.path);
     assert.deepEqual(await planned(kept.id), ['/z.txt', '/p/q/c.txt', '/p/b.txt', '/p/a.txt']);
 
     const plain = await runTask({ workflow_action: 'copy', sources: [ep(s.src!.id)], destinations: [ep(s.dst!.id, '/plain')] });

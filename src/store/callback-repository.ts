@@ -8,16 +8,18 @@ import type { ListQuery } from '../domain/list-query.js';
 import type { Database, TaskCallbackRow } from './schema.js';
 import type { Dialect } from './db.js';
 import { applyFilters, applySort, type ColumnSpec } from './list-sql.js';
+import type { WorkItem } from '../engine/queue/work-item.js';
+import { decodeItems } from './work-items-codec.js';
 
 export const CALLBACK_COLUMNS: ColumnSpec = {
   filters: { id: 'id', type: 'type', language: 'language', url: 'url', created_at: 'created_at', updated_at: 'updated_at' },
   sorts: { id: 'id', type: 'type', language: 'language', url: 'url', created_at: 'created_at', updated_at: 'updated_at' },
 };
 
-/** A done batch: its sequence number and its items (JSON, as the work queue stores them). */
+/** A done batch: its sequence number and its items. */
 export interface DoneBatch {
   seq: number;
-  items: string;
+  items: WorkItem[];
 }
 
 export class CallbackRepository {
@@ -60,6 +62,6 @@ export class CallbackRepository {
   async doneBatches(executionId: string, afterSeq: number, limit: number): Promise<DoneBatch[]> {
     const rows = await this.db.selectFrom('work_batches').select(['seq', 'items']).where('execution_id', '=', executionId).where('seq', '>', afterSeq)
       .where('state', '=', 'done').orderBy('seq').limit(limit).execute();
-    return rows.map((r) => ({ seq: Number(r.seq), items: r.items }));
+    return rows.map((r) => ({ seq: Number(r.seq), items: decodeItems(r.items) }));
   }
 }

@@ -13,6 +13,7 @@ import type { Dialect } from './db.js';
 import type { BatchCounts, BatchProgress, BatchTotals, NewBatch, WalkCheckpoint, WorkQueue } from '../engine/queue/work-queue.js';
 import type { Batch, FinishedItems, WorkItem } from '../engine/queue/work-item.js';
 import { newId } from '../lib/tokens.js';
+import { decodeItems, encodeItems } from './work-items-codec.js';
 
 /** Executions whose batches may be claimed. */
 const RUNNABLE_STATES = ['calculating', 'in_progress'] as const;
@@ -56,17 +57,17 @@ export class Prepared<V extends Record<string, unknown>, R> {
 }
 
 /**
- * Most JSON characters of batches' items kept by {@link RecentItems}: ~16 batches of 256 small files
- * (~1.5 MiB of heap: a walk that keeps pace with the movers is a few batches ahead), fewer when paths
- * are long. Why bounded: issue #14 caps a 1,000,000-file run at 300 MiB, and a walk far ahead of the
+ * Most characters of batches' stored items (work-items-codec.ts, ~120 per small file) kept by
+ * {@link RecentItems}: ~16 batches of 256 small files (~1.5 MiB of heap: a walk that keeps pace with
+ * the movers is a few batches ahead), fewer when paths are long. Why bounded: issue #14 caps a 1,000,000-file run at 300 MiB, and a walk far ahead of the
  * movers would otherwise keep every batch it planned (bench:copy-rss peaked at 293 MiB with 4 Mi).
  */
-const RECENT_ITEMS_CHARS = 1 << 20;
+const RECENT_ITEMS_CHARS = 1 << 19;
 
 /**
  * The items of the batches this process enqueued last, by batch id, for their first claim here. Why:
  * in one process the dispatcher that enqueued a batch and the mover that claims it share memory, and
- * parsing a batch's items again (~60 KB of JSON for 256 small files) was a visible share of the engine
+ * parsing a batch's items again (~30 KB of JSON for 256 small files) was a visible share of the engine
  * thread per file. Why it is exact: a batch's items are written once, when it is enqueued, and never
  * changed; an entry is taken out by any claim of its batch, and used only for a first one (a re-claim
  * reads the row, as every claim on another host does). Oldest out first when over the bound.
@@ -127,7 +128,7 @@ export class SqlWorkQueue implements WorkQueue {
   async enqueue(executionId: string, batches: NewBatch[], cp: WalkCheckpoint, at: Date): Promise<string[]> {
     const now = iso(at);
     const ids = batches.map(() => newId());
-    const json = batches.map((b) => JSON.stringify(b.items));
+    const json = batches.map((b) => encodeItems(b.items));
     await this.db.transaction().execute(async (trx) => {
       if (batches.length > 0) {
         await trx.insertInto('work_batches').values(batches.map((b, i): WorkBatchRow => ({
@@ -148,7 +149,7 @@ export class SqlWorkQueue implements WorkQueue {
     const kept = this.recent.take(row.id);
     const attempts = Number(row.attempts);
     const batch: Batch = {
-      id: row.id, executionId: row.execution_id, seq: Number(row.seq), items: kept !== undefined && attempts === 1 ? kept : JSON.parse(row.items) as WorkItem[], attempts,
+      id: row.id, executionId: row.execution_id, seq: Number(row.seq), items: kept !== undefined && attempts === 1 ? kept : decodeItems(row.items), attempts,
       persisted: { doneFiles: Number(row.done_files), doneBytes: Number(row.done_bytes), failedFiles: Number(row.failed_files) },
     };
     if (row.finished) batch.finished = JSON.parse(row.finished) as FinishedItems;
@@ -272,7 +273,7 @@ export class SqlWorkQueue implements WorkQueue {
       const rows = await this.db.selectFrom('work_batches').select(['seq', 'items'])
         .where('execution_id', '=', executionId).where('seq', '>', after).orderBy('seq').limit(200).execute();
       if (rows.length === 0) return;
-      for (const r of rows) yield JSON.parse(r.items) as WorkItem[];
+      for (const r of rows) yield decodeItems(r.items);
       after = Number(rows[rows.length - 1]!.seq);
     }
   }

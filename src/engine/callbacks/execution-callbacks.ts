@@ -19,7 +19,6 @@ import type { ExecutionContext, TaskSnapshot } from '../execution-context.js';
 import type { EntrySelector, EntryVerdict } from '../dispatcher/walker.js';
 import type { ExecutionRow, FileLedgerRow, TaskCallbackRow } from '../../store/schema.js';
 import type { DoneBatch } from '../../store/callback-repository.js';
-import type { WorkItem } from '../queue/work-item.js';
 import { Progress } from '../../domain/execution.js';
 import { SCRIPT_TYPES, entryPoints, isScriptType, type ScriptType } from '../../domain/callback.js';
 import { Sandbox, type ScriptSpec } from './sandbox.js';
@@ -147,7 +146,7 @@ class Session {
           const batches = (await this.store.doneBatches(this.ctx.id, this.low, 200)).filter((b) => !this.delivered.has(b.seq));
           if (batches.length === 0) return;
           for (const b of batches) {
-            const keys = (JSON.parse(b.items) as WorkItem[]).filter((i) => i.op !== 'mkdir').map((i) => i.key);
+            const keys = b.items.filter((i) => i.op !== 'mkdir').map((i) => i.key);
             const rows = await this.store.forKeys(this.ctx.id, keys);
             for (const key of keys) {
               const r = rows.get(key);
