@@ -89,34 +89,47 @@ export class BatchRunner {
 
   async run(ctx: ExecutionContext, batch: Batch): Promise<void> {
     const d = this.d;
-    const watched = await d.rows.resultsWatched(ctx);
-    // A first claim has nothing on record: its items were never handed to a mover (keys are unique
-    // in an execution, and a walk resumed after a crash plans again only what no batch holds).
-    const previous = batch.attempts > 1 ? await d.ledger.forKeys(ctx.id, batch.items.map((i) => i.key)) : new Map<string, FileLedgerRow>();
+    // Open and counted before anything is awaited: the claim loop's next look (backlog), the claim
+    // filter (openBatches) and a stop waiting for open batches see this batch from its claim on.
     const counts: BatchCounts = { doneFiles: 0, doneBytes: 0, failedFiles: 0 };
     const finished = new Map<WorkItem, number>();
-    for (const [i, size] of batch.finished ?? []) {
-      const item = batch.items[i];
-      if (item) finished.set(item, size);
-    }
-    const todo: Todo[] = [];
-    for (const item of batch.items) {
-      const prev = previous.get(item.key);
-      const size = finished.get(item);
-      if (prev?.status === 'done' || prev?.status === 'skipped' || (prev === undefined && size !== undefined)) {
-        if (item.op !== 'mkdir') {
-          counts.doneFiles++;
-          counts.doneBytes += prev ? Number(prev.size) : (size as number);
-        }
-      } else if (prev?.status === 'failed') counts.failedFiles++;
-      else todo.push({ item, previous: prev?.status as LedgerStatus | undefined });
-    }
-    // A redo (its previous mover died or stalled): remove that mover's temporary files of these targets.
-    if (batch.attempts > 1) await removeLeftovers(ctx, todo.map((t) => t.item), d.log);
-    const entry: OpenBatch = { batch, counts, inflightBytes: 0, finished, rowless: !watched && !ctx.opts.fullReport };
+    const entry: OpenBatch = { batch, counts, inflightBytes: 0, finished, rowless: false };
     this.open.set(batch.id, entry);
-    const weights = todo.map((t) => this.weight(t.item));
+    let weights = batch.items.map((item) => this.weight(item));
     this.backlog += weights.reduce((a, w) => a + w, 0);
+    const todo: Todo[] = [];
+    try {
+      entry.rowless = !(await d.rows.resultsWatched(ctx)) && !ctx.opts.fullReport;
+      // A first claim has nothing on record: its items were never handed to a mover (keys are unique
+      // in an execution, and a walk resumed after a crash plans again only what no batch holds).
+      const previous = batch.attempts > 1 ? await d.ledger.forKeys(ctx.id, batch.items.map((i) => i.key)) : new Map<string, FileLedgerRow>();
+      for (const [i, size] of batch.finished ?? []) {
+        const item = batch.items[i];
+        if (item) finished.set(item, size);
+      }
+      for (const item of batch.items) {
+        const prev = previous.get(item.key);
+        const size = finished.get(item);
+        if (prev?.status === 'done' || prev?.status === 'skipped' || (prev === undefined && size !== undefined)) {
+          if (item.op !== 'mkdir') {
+            counts.doneFiles++;
+            counts.doneBytes += prev ? Number(prev.size) : (size as number);
+          }
+        } else if (prev?.status === 'failed') counts.failedFiles++;
+        else todo.push({ item, previous: prev?.status as LedgerStatus | undefined });
+      }
+      // A redo (its previous mover died or stalled): remove that mover's temporary files of these targets.
+      if (batch.attempts > 1) await removeLeftovers(ctx, todo.map((t) => t.item), d.log);
+    } catch (err) {
+      // Not started: it stays leased to this mover until its lease runs out and it is queued again.
+      this.backlog -= weights.reduce((a, w) => a + w, 0);
+      this.open.delete(batch.id);
+      throw err;
+    }
+    // From here on only what is to be done counts.
+    const all = weights.reduce((a, w) => a + w, 0);
+    weights = todo.map((t) => this.weight(t.item));
+    this.backlog += weights.reduce((a, w) => a + w, 0) - all;
     const started: Array<Promise<void>> = [];
     let next = 0;
     try {

@@ -66,7 +66,7 @@ describe('claim loop', () => {
     assert.ok(runs.every((r) => r === 'full'));
   });
 
-  it('the next look sees a batch just claimed, though its runner counts it only after an await', async () => {
+  it('the next look sees a batch just claimed: its runner counts it before awaiting anything', async () => {
     let backlog = 0;
     let turns = 0;
     const runs: string[] = [];
@@ -78,9 +78,9 @@ describe('claim loop', () => {
       backlog: () => (turns++, backlog), capacity: () => 8, openBatches: () => 0, letGo: async () => {},
       run: async (c) => {
         runs.push(c.id);
-        // As batch-run.ts: what the batch holds is counted after a first await (a cached promise, a query).
-        for (let i = 0; i < 20; i++) await Promise.resolve();
+        // As batch-run.ts: what the batch holds is counted at once, then the run awaits (a query…).
         backlog = 8;
+        for (let i = 0; i < 20; i++) await Promise.resolve();
       },
     });
     loop.start();

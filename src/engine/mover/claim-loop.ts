@@ -92,12 +92,9 @@ export class ClaimLoop {
         this.runnable = undefined;
         this.d.log.error({ err }, 'claim failed');
       }
-      if (claimed) {
-        // The runner counts a batch's work (backlog, open batches, files in flight) only after its first
-        // await: one turn of the event loop lets it, so that the next look sees that batch. Without it,
-        // a claim right after another could take a second batch the first one leaves no room for.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      } else {
+      // A claimed batch is counted (backlog, open batches) as its run starts, before that run awaits
+      // anything (batch-run.ts): the next look sees it, so the loop goes on at once.
+      if (!claimed) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, 200);
           this.waking = () => {

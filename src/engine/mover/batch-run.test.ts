@@ -1,0 +1,53 @@
+/**
+ * BatchRunner.run (batch-run.ts) counts a batch the moment it starts — open, and its work in the
+ * backlog — before anything is awaited: the claim loop's next look, the claim filter and a stop
+ * waiting for open batches rely on it. A run that fails before starting lets both go.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { systemClock } from '../../lib/clock.js';
+import { MemoryDriver } from '../../storage/memory/memory-driver.js';
+import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
+import type { Batch, WorkItem } from '../queue/work-item.js';
+import type { WorkQueue } from '../queue/work-queue.js';
+import type { LedgerRepository } from '../../store/ledger-repository.js';
+import type { LedgerBuffer } from './ledger-buffer.js';
+import type { ParallelShare } from './parallel-share.js';
+import { BatchRunner, type BatchRunDeps } from './batch-run.js';
+
+function runner(resultsWatched: () => Promise<boolean>): BatchRunner {
+  const deps: BatchRunDeps = {
+    owner: 'm', slots: 2, smallPerSlot: 8, smallFileBytes: 1 << 20, attempts: 1, backoffMs: 1,
+    queue: {} as WorkQueue, ledger: {} as LedgerRepository,
+    rows: { resultsWatched } as unknown as LedgerBuffer,
+    share: {} as ParallelShare, clock: systemClock, log: pino({ level: 'silent' }),
+    draining: () => false, wake: () => {}, onSettled: () => {},
+    totals: { filesDone: 0, bytesDone: 0 }, failures: new Map(),
+  };
+  return new BatchRunner(deps);
+}
+
+const snapshot: TaskSnapshot = { id: 't', name: 't', workflow_type: 'data_migration', workflow_action: 'copy', options: {}, metadata: {}, sources: [], destinations: [] };
+const ctx = () => new ExecutionContext('e', 't', snapshot, [{ storageId: 's', driver: new MemoryDriver() }], [{ storageId: 'd', driver: new MemoryDriver() }], 'in_progress');
+const item = (n: number, size: number): WorkItem => ({ key: `k${n}`, op: 'copy', src: { ep: 0, path: `/f${n}` }, dst: { ep: 0, path: `/f${n}` }, size, mtimeMs: 0 });
+const batch: Batch = { id: 'b1', executionId: 'e', seq: 0, items: [item(0, 10), item(1, 2 << 20)], attempts: 1, persisted: { doneFiles: 0, doneBytes: 0, failedFiles: 0 } };
+
+describe('BatchRunner.run', () => {
+  it('counts the batch open and its work in the backlog before it awaits anything', () => {
+    const r = runner(() => new Promise<boolean>(() => {})); // never answers: only what run does at once is seen
+    void r.run(ctx(), batch);
+    assert.ok(r.open.has('b1'));
+    assert.equal(r.openBatches('e'), 1);
+    assert.equal(r.backlog, 1 + 8, 'a small file is one unit, a large one a whole slot');
+  });
+
+  it('lets the batch go when it fails before starting', async () => {
+    const r = runner(async () => {
+      throw new Error('store down');
+    });
+    await assert.rejects(r.run(ctx(), batch), /store down/);
+    assert.equal(r.open.size, 0);
+    assert.equal(r.backlog, 0);
+  });
+});
