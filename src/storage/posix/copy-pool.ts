@@ -388,3 +388,12 @@ export function sharedCopyPool(): CopyPool {
 export function configureSharedCopyPool(options: CopyPoolOptions): void {
   if (shared === undefined) sharedOptions = options;
 }
+
+/**
+ * Whether the native addon may be used (config.ts `BARGE_NATIVE_COPY`, given to
+ * configureSharedCopyPool): read by the file threads and the credentialed pools, which have no config
+ * of their own, so that the setting is parsed once.
+ */
+export function sharedNativeCopy(): boolean {
+  return sharedOptions.nativeCopy ?? true;
+}

@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../errors.js';
-import { CopyPool } from './copy-pool.js';
+import { CopyPool, sharedNativeCopy } from './copy-pool.js';
 import { workerSource } from './worker-source.js';
 import type { FsCredentials } from './fs-credentials.js';
 import type { FsOp, FsOpReady, FsOpReply } from './fs-op-protocol.js';
@@ -37,7 +37,12 @@ export class CredentialedFs {
   /** Called when no call is in flight any more (close waits for it). */
   private onIdle: (() => void) | undefined;
 
-  private constructor(readonly credentials: FsCredentials | null, private readonly worker: Worker) {
+  private constructor(
+    readonly credentials: FsCredentials | null,
+    private readonly worker: Worker,
+    /** The thread lists folders through the native addon (false: disabled, or not built). */
+    readonly nativeListing: boolean,
+  ) {
     worker.on('message', (msg: FsOpReply) => this.onReply(msg));
     const gone = (err: unknown): void => {
       this.lost = new StorageError(this.closed ? 'closed' : 'io', `credentialed file thread stopped: ${err instanceof Error ? err.message : String(err)}`, { retryable: !this.closed });
@@ -51,11 +56,12 @@ export class CredentialedFs {
   /**
    * Start the thread and wait until it holds `credentials`. Rejects with `permission_denied` when the
    * process cannot switch (not root, no CAP_SETUID/CAP_SETGID, no koffi): never a thread with root's rights.
-   * `null`: a thread with the process's own ids (path-ops.ts, ownFsThread).
+   * `null`: a thread with the process's own ids (path-ops.ts, ownFsThread). `nativeCopy`: whether the
+   * thread may list through the native addon (native-listing.ts).
    */
-  static async start(credentials: FsCredentials | null): Promise<CredentialedFs> {
+  static async start(credentials: FsCredentials | null, nativeCopy = sharedNativeCopy()): Promise<CredentialedFs> {
     const source = workerSource('fs-op-worker');
-    const worker = new Worker(source.code, { eval: source.eval, workerData: { credentials } });
+    const worker = new Worker(source.code, { eval: source.eval, workerData: { credentials, nativeCopy } });
     let settle: { onMessage?: (m: FsOpReady) => void; onError?: (e: unknown) => void; onExit?: (c: number) => void } = {};
     const ready = await new Promise<FsOpReady>((resolve, reject) => {
       settle = { onMessage: resolve, onError: reject, onExit: (code) => reject(new StorageError('io', `credentialed file thread exited (${code})`)) };
@@ -73,7 +79,7 @@ export class CredentialedFs {
       throw new StorageError('permission_denied', ready.refusal, { retryable: false });
     }
     worker.unref();
-    return new CredentialedFs(credentials, worker);
+    return new CredentialedFs(credentials, worker, ready.nativeListing);
   }
 
   /** Run one operation on the thread; rejects with a Node-shaped errno error or a StorageError. */
@@ -144,7 +150,7 @@ export async function acquireCredentialed(credentials: FsCredentials, copyWorker
   const key = `${credentials.uid}:${credentials.gid}`;
   let entry = shared.get(key);
   if (entry === undefined) {
-    const ready = CredentialedFs.start(credentials).then((fs) => ({ fs, copyPool: new CopyPool({ workers: copyWorkers, credentials }) }));
+    const ready = CredentialedFs.start(credentials).then((fs) => ({ fs, copyPool: new CopyPool({ workers: copyWorkers, credentials, nativeCopy: sharedNativeCopy() }) }));
     entry = { users: 0, ready };
     shared.set(key, entry);
     ready.catch(() => shared.delete(key));

@@ -94,4 +94,6 @@ export type FsOpReply =
 export interface FsOpReady {
   readonly ready: true;
   readonly refusal: string | null;
+  /** The thread lists through the native addon (native-listing.ts). */
+  readonly nativeListing: boolean;
 }

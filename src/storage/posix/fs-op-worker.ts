@@ -16,7 +16,7 @@ import { createDirsSync, resolveInsideSync } from './sync-confine.js';
 import { nameThisThread } from '../../lib/thread-name.js';
 
 const port = parentPort!;
-const { credentials } = workerData as { credentials: FsCredentials | null };
+const { credentials, nativeCopy } = workerData as { credentials: FsCredentials | null; nativeCopy: boolean };
 nameThisThread(credentials === null ? 'barge-fs' : 'barge-fs-user');
 // Errors leave this thread as code, message and errno (failure() below), never with their stack: not
 // capturing one saves ~0.4 µs per file walked where a walk meets many (a fresh destination answers
@@ -30,10 +30,9 @@ try {
 } catch (err) {
   refusal = err instanceof Error ? err.message : String(err);
 }
-port.postMessage({ ready: true, refusal } satisfies FsOpReady);
-
 // The addon's listing (native-listing.ts), loaded on this thread: its calls run under this thread's ids.
-const listing = refusal === null ? loadNativeListing() : null;
+const listing = refusal === null ? loadNativeListing(nativeCopy) : null;
+port.postMessage({ ready: true, refusal, nativeListing: listing !== null } satisfies FsOpReady);
 
 function plain(st: Stats): PlainStat {
   return { mode: st.mode, size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, ctimeMs: st.ctimeMs, uid: st.uid, gid: st.gid, dev: st.dev, ino: st.ino };

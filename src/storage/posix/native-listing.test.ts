@@ -14,7 +14,7 @@ import { makeTempName } from '../paths.js';
 import { CredentialedFs } from './credentialed-fs.js';
 import { credentialSwitchBlocker } from './fs-credentials.js';
 import type { ListedChunk, ListedDir } from './fs-op-protocol.js';
-import { listInside, loadNativeListing, lstatMany, nativeListingEnabled } from './native-listing.js';
+import { listInside, loadNativeListing, lstatMany } from './native-listing.js';
 import { nativeCopierStatus } from './native-copier.js';
 
 const addon = loadNativeListing(true);
@@ -152,11 +152,16 @@ describe('native listing', { skip }, () => {
     }
   });
 
-  it('BARGE_NATIVE_COPY=off disables it', () => {
-    assert.equal(nativeListingEnabled({ BARGE_NATIVE_COPY: 'off' }), false);
-    assert.equal(nativeListingEnabled({ BARGE_NATIVE_COPY: '0' }), false);
-    assert.equal(nativeListingEnabled({}), true);
+  it('is not used when disabled: BARGE_NATIVE_COPY=off reaches the file thread as nativeCopy: false', async () => {
     assert.equal(loadNativeListing(false), null);
+    const off = await CredentialedFs.start(null, false);
+    const on = await CredentialedFs.start(null, true);
+    try {
+      assert.equal(off.nativeListing, false);
+      assert.equal(on.nativeListing, true);
+    } finally {
+      await Promise.all([off.close(), on.close()]);
+    }
   });
 });
 

@@ -27,14 +27,11 @@ export interface NativeListing {
   lstatNames(dir: string, joined: string, count: number): ListedChunk | null;
 }
 
-/** `BARGE_NATIVE_COPY` read as config.ts reads it (a file thread has no config of its own). */
-export function nativeListingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const raw = env.BARGE_NATIVE_COPY?.toLowerCase();
-  return !(raw === '0' || raw === 'false' || raw === 'off' || raw === 'no');
-}
-
-/** This thread's addon listing, or null (not built, not loadable, an older build, or disabled). */
-export function loadNativeListing(enabled = nativeListingEnabled()): NativeListing | null {
+/**
+ * This thread's addon listing, or null (not built, not loadable, an older build, or disabled:
+ * `enabled` is the pool's `nativeCopy`, config.ts `BARGE_NATIVE_COPY`, given to the file thread).
+ */
+export function loadNativeListing(enabled: boolean): NativeListing | null {
   const addon = loadNativeCopier(enabled) as Partial<NativeListing> | null;
   return addon !== null && typeof addon.listDir === 'function' && typeof addon.lstatNames === 'function' ? addon as NativeListing : null;
 }
