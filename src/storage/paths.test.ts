@@ -4,7 +4,7 @@ import { isStorageError } from './errors.js';
 import {
   isTempFor,
   MAX_NAME_BYTES, assertNotTempPath, assertSegmentName, baseStorageName, childStoragePath, isHiddenName, isHiddenPath,
-  isTempName, joinStoragePath, makeTempName, newTempId, normalizeStoragePath, parentStoragePath, splitStoragePath,
+  TEMP_ID_CHARS, isTempName, joinStoragePath, makeTempName, newTempId, normalizeStoragePath, parentStoragePath, splitStoragePath,
 } from './paths.js';
 
 function throwsCode(fn: () => unknown, code: string): void {
@@ -80,7 +80,8 @@ describe('temporary names', () => {
     assert.equal(isTempName(a), true);
     assert.equal(isHiddenName(a), true);
     assert.equal(makeTempName('x', 'abcdefgh12345678'), '.x.barge-abcdefgh12345678.part');
-    assert.match(newTempId(), /^[0-9a-z]{16}$/);
+    assert.match(newTempId(), /^[0-9a-v]{16}$/);
+    assert.equal(newTempId().length, TEMP_ID_CHARS, 'the length batch temp names are cut at (posix-batch-paths.ts)');
   });
 
   it('ids stay unique across refills of the random pool', () => {

@@ -112,8 +112,11 @@ export const MAX_NAME_BYTES = 255;
 /** The id is 8 to 32 of `0-9a-z`: base-32 ids of today and base-36 ids of earlier versions (their leftovers). */
 const TEMP_NAME_RE = /^\.[\s\S]*\.barge-[0-9a-z]{8,32}\.part$/;
 
+/** Length of a {@link newTempId} id (10 random bytes, 5 bits a character). */
+export const TEMP_ID_CHARS = 16;
+
 /**
- * A fresh writer id: 16 base-32 characters (`0-9a-v`) from 10 random bytes (80 bits).
+ * A fresh writer id: {@link TEMP_ID_CHARS} base-32 characters (`0-9a-v`) from 10 random bytes (80 bits).
  * Why random (not a counter or a pid): several processes and hosts may write into the same directory,
  * and a crashed writer's id must never be reused by a live one.
  * Why base 32 through a table: each 10 bits of the random bytes are two characters looked up at once,

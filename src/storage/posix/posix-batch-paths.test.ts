@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeTempName, newTempId, normalizeStoragePath } from '../paths.js';
+import { TEMP_ID_CHARS, makeTempName, newTempId, normalizeStoragePath } from '../paths.js';
 import { LiveTempNames, base32, batchPath } from './posix-batch-paths.js';
 
 describe('batchPath', () => {
@@ -25,13 +25,13 @@ describe('LiveTempNames', () => {
     const batch = newTempId() + newTempId();
     const other = newTempId() + newTempId();
     live.add(single);
-    live.addBatch(batch.slice(0, 16));
-    const inBatch = [0, 1, 31, 32, 1023, 5000].map((k) => makeTempName(`f${k}.bin`, batch.slice(0, 16) + base32(k)));
+    live.addBatch(batch.slice(0, TEMP_ID_CHARS));
+    const inBatch = [0, 1, 31, 32, 1023, 5000].map((k) => makeTempName(`f${k}.bin`, batch.slice(0, TEMP_ID_CHARS) + base32(k)));
     for (const n of [single, ...inBatch]) assert.ok(live.has(n), n);
-    assert.ok(!live.has(makeTempName('f0.bin', other.slice(0, 16) + base32(0))), 'another batch');
-    assert.ok(!live.has(makeTempName('f0.bin', batch.slice(0, 16))), 'the batch id alone is no file of it');
+    assert.ok(!live.has(makeTempName('f0.bin', other.slice(0, TEMP_ID_CHARS) + base32(0))), 'another batch');
+    assert.ok(!live.has(makeTempName('f0.bin', batch.slice(0, TEMP_ID_CHARS))), 'the batch id alone is no file of it');
     live.delete(single);
-    live.deleteBatch(batch.slice(0, 16));
+    live.deleteBatch(batch.slice(0, TEMP_ID_CHARS));
     for (const n of [single, ...inBatch]) assert.ok(!live.has(n), n);
   });
 });

@@ -4,7 +4,7 @@
  * engine thread (issue #14), and posix-driver.ts had grown past the project's size limit.
  */
 import { StorageError } from '../errors.js';
-import { TEMP_MARKER, TEMP_SUFFIX, baseStorageName, isTempName, normalizeStoragePath } from '../paths.js';
+import { TEMP_ID_CHARS, TEMP_MARKER, TEMP_SUFFIX, baseStorageName, isTempName, normalizeStoragePath } from '../paths.js';
 
 /**
  * `begin`'s path rules for one file of a batch (the driver's state and the signal are checked once
@@ -46,8 +46,8 @@ function normalStart(path: string): number {
 const BASE32 = Array.from({ length: 1024 }, (_, k) => k.toString(32));
 export const base32 = (k: number): string => (k < 1024 ? BASE32[k]! : k.toString(32));
 
-/** Length of {@link newTempId}'s ids: a batch's temp ids are one of them plus the file's index. */
-const BATCH_ID_CHARS = 16;
+/** A batch's temp ids are one newTempId id (TEMP_ID_CHARS long) plus the file's index. */
+const BATCH_ID_CHARS = TEMP_ID_CHARS;
 
 /**
  * The temporary names of live copies into a driver, for `cleanupTemp` (which must never remove one):
