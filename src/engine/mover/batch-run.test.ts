@@ -16,10 +16,10 @@ import type { LedgerBuffer } from './ledger-buffer.js';
 import type { ParallelShare } from './parallel-share.js';
 import { BatchRunner, type BatchRunDeps } from './batch-run.js';
 
-function runner(resultsWatched: () => Promise<boolean>): BatchRunner {
+function runner(resultsWatched: () => Promise<boolean>, ledger = {} as LedgerRepository): BatchRunner {
   const deps: BatchRunDeps = {
     owner: 'm', slots: 2, smallPerSlot: 8, smallFileBytes: 1 << 20, attempts: 1, backoffMs: 1,
-    queue: {} as WorkQueue, ledger: {} as LedgerRepository,
+    queue: {} as WorkQueue, ledger,
     rows: { resultsWatched } as unknown as LedgerBuffer,
     share: {} as ParallelShare, clock: systemClock, log: pino({ level: 'silent' }),
     draining: () => false, wake: () => {}, onSettled: () => {},
@@ -40,6 +40,15 @@ describe('BatchRunner.run', () => {
     assert.ok(r.open.has('b1'));
     assert.equal(r.openBatches('e'), 1);
     assert.equal(r.backlog, 1 + 8, 'a small file is one unit, a large one a whole slot');
+  });
+
+  it('a batch claimed again shows its row\'s counts while its ledger is read (a heartbeat then writes back no less)', async () => {
+    const reading = { forKeys: () => new Promise(() => {}) } as unknown as LedgerRepository;
+    const r = runner(async () => false, reading);
+    const again: Batch = { ...batch, id: 'b2', attempts: 2, persisted: { doneFiles: 5, doneBytes: 50, failedFiles: 1 } };
+    void r.run(ctx(), again);
+    await new Promise((resolve) => setImmediate(resolve)); // past resultsWatched, waiting in forKeys
+    assert.deepEqual(r.open.get('b2')?.counts, { doneFiles: 5, doneBytes: 50, failedFiles: 1 });
   });
 
   it('lets the batch go when it fails before starting', async () => {

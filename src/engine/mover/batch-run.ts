@@ -90,8 +90,10 @@ export class BatchRunner {
   async run(ctx: ExecutionContext, batch: Batch): Promise<void> {
     const d = this.d;
     // Open and counted before anything is awaited: the claim loop's next look (backlog), the claim
-    // filter (openBatches) and a stop waiting for open batches see this batch from its claim on.
-    const counts: BatchCounts = { doneFiles: 0, doneBytes: 0, failedFiles: 0 };
+    // filter (openBatches) and a stop waiting for open batches see this batch from its claim on. Its
+    // counts start as the row's (a heartbeat meanwhile writes back what is there, never less) and are
+    // counted again from the ledger below, in one synchronous step.
+    const counts: BatchCounts = { ...batch.persisted };
     const finished = new Map<WorkItem, number>();
     const entry: OpenBatch = { batch, counts, inflightBytes: 0, finished, rowless: false };
     this.open.set(batch.id, entry);
@@ -107,6 +109,9 @@ export class BatchRunner {
         const item = batch.items[i];
         if (item) finished.set(item, size);
       }
+      counts.doneFiles = 0;
+      counts.doneBytes = 0;
+      counts.failedFiles = 0;
       for (const item of batch.items) {
         const prev = previous.get(item.key);
         const size = finished.get(item);
