@@ -43,11 +43,14 @@ describe('BatchRunner.run', () => {
   });
 
   it('a batch claimed again shows its row\'s counts while its ledger is read (a heartbeat then writes back no less)', async () => {
-    const reading = { forKeys: () => new Promise(() => {}) } as unknown as LedgerRepository;
+    let reads = 0;
+    const reading = { forKeys: () => (reads++, new Promise(() => {})) } as unknown as LedgerRepository;
     const r = runner(async () => false, reading);
     const again: Batch = { ...batch, id: 'b2', attempts: 2, persisted: { doneFiles: 5, doneBytes: 50, failedFiles: 1 } };
     void r.run(ctx(), again);
-    await new Promise((resolve) => setImmediate(resolve)); // past resultsWatched, waiting in forKeys
+    const deadline = Date.now() + 5000;
+    while (reads === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.equal(reads, 1, 'the run is reading its ledger');
     assert.deepEqual(r.open.get('b2')?.counts, { doneFiles: 5, doneBytes: 50, failedFiles: 1 });
   });
 

@@ -97,8 +97,8 @@ export class BatchRunner {
     const finished = new Map<WorkItem, number>();
     const entry: OpenBatch = { batch, counts, inflightBytes: 0, finished, rowless: false };
     this.open.set(batch.id, entry);
-    let weights = batch.items.map((item) => this.weight(item));
-    this.backlog += weights.reduce((a, w) => a + w, 0);
+    const held = batch.items.reduce((a, item) => a + this.weight(item), 0);
+    this.backlog += held;
     const todo: Todo[] = [];
     try {
       entry.rowless = !(await d.rows.resultsWatched(ctx)) && !ctx.opts.fullReport;
@@ -127,14 +127,13 @@ export class BatchRunner {
       if (batch.attempts > 1) await removeLeftovers(ctx, todo.map((t) => t.item), d.log);
     } catch (err) {
       // Not started: it stays leased to this mover until its lease runs out and it is queued again.
-      this.backlog -= weights.reduce((a, w) => a + w, 0);
+      this.backlog -= held;
       this.open.delete(batch.id);
       throw err;
     }
     // From here on only what is to be done counts.
-    const all = weights.reduce((a, w) => a + w, 0);
-    weights = todo.map((t) => this.weight(t.item));
-    this.backlog += weights.reduce((a, w) => a + w, 0) - all;
+    const weights = todo.map((t) => this.weight(t.item));
+    this.backlog += weights.reduce((a, w) => a + w, 0) - held;
     const started: Array<Promise<void>> = [];
     let next = 0;
     try {
