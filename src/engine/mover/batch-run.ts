@@ -19,7 +19,7 @@ import type { Batch, LedgerStatus, WorkItem } from '../queue/work-item.js';
 import { Semaphore } from './semaphore.js';
 import type { ParallelShare } from './parallel-share.js';
 import { runItem, type ItemOutcome } from './item-runner.js';
-import { groupAt, transferGroup } from './batch-transfer.js';
+import { foldersFirst, groupAt, transferGroup } from './batch-transfer.js';
 import { catalogRow, copiesCatalogued } from './catalog-row.js';
 import type { BatchTransferOutcome } from '../../storage/batch-transfer.js';
 import { finishedItems, isRowless, type LedgerBuffer, type OpenBatch } from './ledger-buffer.js';
@@ -123,6 +123,7 @@ export class BatchRunner {
         } else if (prev?.status === 'failed') counts.failedFiles++;
         else todo.push({ item, previous: prev?.status as LedgerStatus | undefined });
       }
+      foldersFirst(todo); // the copies of the batch's folders then form whole groups (batch-transfer.ts)
       // A redo (its previous mover died or stalled): remove that mover's temporary files of these targets.
       if (batch.attempts > 1) await removeLeftovers(ctx, todo.map((t) => t.item), d.log);
     } catch (err) {

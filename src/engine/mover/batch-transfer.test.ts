@@ -8,7 +8,7 @@ import type { StorageDriver } from '../../storage/driver.js';
 import { MemoryDriver } from '../../storage/memory/memory-driver.js';
 import { ExecutionContext, type TaskSnapshot } from '../execution-context.js';
 import type { WorkItem } from '../queue/work-item.js';
-import { GROUP_FILES, groupAt } from './batch-transfer.js';
+import { GROUP_FILES, foldersFirst, groupAt } from './batch-transfer.js';
 
 function context(options: Record<string, unknown> = {}): ExecutionContext {
   const src = new MemoryDriver();
@@ -39,5 +39,28 @@ describe('groupAt', () => {
     const todo = [copy(0), copy(1), copy(2, 2 << 20), copy(3)];
     assert.deepEqual(groupAt(ctx, todo, 0, SMALL), todo.slice(0, 2));
     assert.deepEqual(groupAt(ctx, todo, 2, SMALL), []);
+  });
+});
+
+describe('foldersFirst', () => {
+  const mkdir = (n: number): { item: WorkItem } => ({ item: { key: `/d${n}`, op: 'mkdir', src: { ep: 0, path: `/d${n}` }, dst: { ep: 0, path: `/d${n}` }, size: 0, mtimeMs: 0 } });
+
+  it('puts the mkdirs first, each kind in its order, so that the copies of several folders form one group', () => {
+    const ctx = context();
+    const todo = [mkdir(0), copy(0), copy(1), mkdir(1), copy(2), mkdir(2), mkdir(3), copy(3)];
+    const [d0, c0, c1, d1, c2, d2, d3, c3] = todo;
+    assert.equal(groupAt(ctx, todo, 1, SMALL).length, 2, 'before: a folder\'s mkdir cuts the group');
+    foldersFirst(todo);
+    assert.deepEqual(todo, [d0, d1, d2, d3, c0, c1, c2, c3]);
+    assert.deepEqual(groupAt(ctx, todo, 4, SMALL), [c0, c1, c2, c3]);
+  });
+
+  it('leaves a batch of one kind as it is', () => {
+    const copies = [copy(0), copy(1)];
+    const dirs = [mkdir(0), mkdir(1)];
+    const [a, b] = [[...copies], [...dirs]];
+    foldersFirst(a);
+    foldersFirst(b);
+    assert.deepEqual([a, b], [copies, dirs]);
   });
 });

@@ -33,6 +33,24 @@ export function batchPair(ctx: ExecutionContext, item: WorkItem, smallFileBytes:
 }
 
 /**
+ * Moves a batch's mkdir items ahead of its other items, each kind keeping its order. Why: a batch
+ * spans folders, and the mkdir planned before each folder's files cut the copies around it into one
+ * group per folder ({@link groupAt}) — on a tree of 100-file folders ~100 files per group commit
+ * instead of 256, two and a half times the syncfs (issue #14). Safe to run them first: a folder's
+ * mkdir still precedes its subfolders', and a copy makes its missing parents itself (they already ran
+ * side by side: the mover does not wait for a mkdir before starting what follows it).
+ */
+export function foldersFirst<T extends { item: WorkItem }>(todo: T[]): void {
+  const dirs: T[] = [];
+  const rest: T[] = [];
+  for (const t of todo) (t.item.op === 'mkdir' ? dirs : rest).push(t);
+  if (dirs.length === 0 || rest.length === 0) return;
+  let k = 0;
+  for (const t of dirs) todo[k++] = t;
+  for (const t of rest) todo[k++] = t;
+}
+
+/**
  * The items of `todo` from `from` on that travel with it: batchable, same endpoints, at most
  * {@link GROUP_FILES}. Empty when `todo[from]` itself is not batchable.
  */
