@@ -1,7 +1,8 @@
 /**
  * BatchRunner.run (batch-run.ts) counts a batch the moment it starts — open, and its work in the
  * backlog — before anything is awaited: the claim loop's next look, the claim filter and a stop
- * waiting for open batches rely on it. A run that fails before starting lets both go.
+ * waiting for open batches rely on it. A run that fails before starting lets both go. And once its
+ * work has started, it wakes the claim loop when what is left claimed is under one round of the slots.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,13 +17,13 @@ import type { LedgerBuffer } from './ledger-buffer.js';
 import type { ParallelShare } from './parallel-share.js';
 import { BatchRunner, type BatchRunDeps } from './batch-run.js';
 
-function runner(resultsWatched: () => Promise<boolean>, ledger = {} as LedgerRepository): BatchRunner {
+function runner(resultsWatched: () => Promise<boolean>, ledger = {} as LedgerRepository, wake = (): void => {}): BatchRunner {
   const deps: BatchRunDeps = {
     owner: 'm', slots: 2, smallPerSlot: 8, smallFileBytes: 1 << 20, attempts: 1, backoffMs: 1,
     queue: {} as WorkQueue, ledger,
     rows: { resultsWatched } as unknown as LedgerBuffer,
     share: {} as ParallelShare, clock: systemClock, log: pino({ level: 'silent' }),
-    draining: () => false, wake: () => {}, onSettled: () => {},
+    draining: () => false, wake, onSettled: () => {},
     totals: { filesDone: 0, bytesDone: 0 }, failures: new Map(),
   };
   return new BatchRunner(deps);
@@ -61,5 +62,22 @@ describe('BatchRunner.run', () => {
     await assert.rejects(r.run(ctx(), batch), /store down/);
     assert.equal(r.open.size, 0);
     assert.equal(r.backlog, 0);
+  });
+
+  it('wakes the claim loop once a group of small files has started and less than a round is left claimed, while the group still runs', async () => {
+    let wakes = 0;
+    const r = runner(async () => false, undefined, () => void wakes++);
+    // A source whose batch call never ends: the group stays in flight, the batch open.
+    const src = new MemoryDriver();
+    const batching = new Proxy(src, { get: (t, p, recv) => (p === 'transferBatch' ? () => new Promise(() => {}) : Reflect.get(t, p, recv)) }) as MemoryDriver;
+    const c = new ExecutionContext('e', 't', snapshot, [{ storageId: 's', driver: batching }], [{ storageId: 'd', driver: new MemoryDriver() }], 'in_progress');
+    const small: Batch = { ...batch, id: 'b3', items: Array.from({ length: 40 }, (_, n) => item(n, 10)) };
+    void r.run(c, small);
+    assert.equal(r.backlog, 40, 'claimed: forty small files, more than a round (16)');
+    const deadline = Date.now() + 5000;
+    while (wakes === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.equal(wakes, 1, 'woken when the group started');
+    assert.equal(r.backlog, 0);
+    assert.ok(r.open.has('b3'), 'the batch still runs: the wake did not wait for its end');
   });
 });

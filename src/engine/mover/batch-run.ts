@@ -169,6 +169,11 @@ export class BatchRunner {
         }
         const files = Math.max(1, group.length);
         this.backlog -= group.length > 1 ? group.length : units;
+        // Claimed work just started: when what is left claimed is under one round, claim more now.
+        // Why here and not only when a batch ends: a batch of small files is one group that starts
+        // at once and holds a slot's share, so the claim loop — asleep until a batch ended — kept one
+        // or two batches running while six slots stood idle (issue #14).
+        if (this.backlog < this.capacity) d.wake();
         ctx.inflight += files;
         started.push((group.length > 1 ? this.runGroup(ctx, group, entry) : this.runOne(ctx, item, prev, entry)).finally(() => {
           ctx.inflight -= files;
