@@ -188,10 +188,10 @@ static void answer(napi_env env, napi_value texts, uint32_t i, int field, const 
  * and returns an array of TEXTS strings per job, holes where a job has nothing to tell.
  */
 static napi_value copy_packed(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 11;
+  napi_value argv[11];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 9) return throw_type(env, "copyPacked(roots, strs, jobs, count, out, buffer, flags, progressBytes, progressMs, onProgress?)");
+  if (argc < 9) return throw_type(env, "copyPacked(roots, strs, jobs, count, out, buffer, flags, progressBytes, progressMs, onProgress?, carry?)");
   call_t c;
   memset(&c, 0, sizeof c);
   c.env = env;
@@ -224,6 +224,25 @@ static napi_value copy_packed(napi_env env, napi_callback_info info) {
   napi_valuetype t = napi_undefined;
   if (argc >= 10) napi_typeof(env, argv[9], &t);
   c.on_progress = t == napi_function ? argv[9] : NULL;
+  /* carry (copier.h carry_t): [n_in, n_out, cap descriptors, cap errnos]; n_out is written only once the
+   * carried descriptors were consumed, so a caller that finds its own value there knows they were not. */
+  carry_t carry_buf, *carry = NULL;
+  int32_t *carry_head = NULL;
+  t = napi_undefined;
+  if (argc >= 11) napi_typeof(env, argv[10], &t);
+  if (t != napi_undefined) {
+    size_t clen;
+    if (napi_get_typedarray_info(env, argv[10], &type, &clen, &data, &ab, &offset) != napi_ok || type != napi_int32_array || clen < 4 || clen % 2 != 0)
+      return throw_type(env, "carry must be an Int32Array [n_in, n_out, cap descriptors, cap errnos]");
+    carry_head = data;
+    carry_buf.cap = (uint32_t)((clen - 2) / 2);
+    carry_buf.fds = carry_head + 2;
+    carry_buf.errs = carry_head + 2 + carry_buf.cap;
+    if (carry_head[0] < 0 || (uint32_t)carry_head[0] > carry_buf.cap) return throw_type(env, "carry[0] must count the carried descriptors");
+    carry_buf.n_in = (uint32_t)carry_head[0];
+    carry_buf.n_out = 0;
+    carry = &carry_buf;
+  }
 
   job_t *jobs = calloc(n ? n : 1, sizeof *jobs);
   arena_t a = {malloc(16384), 0, 16384};
@@ -244,7 +263,8 @@ static napi_value copy_packed(napi_env env, napi_callback_info info) {
   } else {
     for (uint32_t i = 0; i < n; i++)
       if (jobs[i].status != ST_FALLBACK) barge_stage(&c, i, &jobs[i]);
-    barge_commit(&c, jobs, n);
+    barge_commit(&c, jobs, n, carry);
+    if (carry != NULL) carry_head[1] = (int32_t)carry->n_out;
     napi_create_array_with_length(env, (size_t)n * TEXTS, &result);
     for (uint32_t i = 0; i < n; i++) {
       job_t *j = &jobs[i];
@@ -306,10 +326,13 @@ static napi_value probe(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
+  napi_value carries;
+  napi_get_boolean(env, 1, &carries); /* copyPacked takes `carry` (a build older than it has no such property) */
   napi_property_descriptor props[] = {
       {"copyPacked", NULL, copy_packed, NULL, NULL, NULL, napi_default, NULL},
       {"hash", NULL, hash_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"openat2Available", NULL, probe, NULL, NULL, NULL, napi_default, NULL},
+      {"carries", NULL, NULL, NULL, NULL, carries, napi_enumerable, NULL},
       {"listDir", NULL, barge_list_dir, NULL, NULL, NULL, napi_default, NULL},
       {"lstatNames", NULL, barge_lstat_names, NULL, NULL, NULL, napi_default, NULL},
   };

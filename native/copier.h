@@ -132,13 +132,27 @@ static inline void hash_hex(hasher_t *h, char out[17]) {
   if (h->alg == ALG_XXH64) barge_xxh64_hex(&h->xxh, out);
 }
 
+/*
+ * The descriptors a group commit leaves for the next one (copier.c copyPacked's `carry`): a message's
+ * renames are made durable by the first syncfs of the next message instead of a second syncfs of its
+ * own, when the worker has a next message already (copy-worker.ts). In: `n_in` descriptors of the
+ * previous message (opened before its data was written), synced after this message's staging — which
+ * covers both — and closed, each one's errno in `errs`. Out: this message's open descriptors, not synced
+ * since its renames, in `fds` (at most `cap`; more file systems than that: no carry, synced here).
+ */
+typedef struct {
+  int32_t *fds;
+  int32_t *errs;
+  uint32_t n_in, cap, n_out;
+} carry_t;
+
 /* confine.c */
 int barge_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
 int barge_dir_fd(call_t *c, const char *root, const char *parent);
 int barge_create_parent(call_t *c, const char *root, const char *parent);
 /* group.c */
 void barge_stage(call_t *c, size_t index, job_t *j);
-void barge_commit(call_t *c, job_t *jobs, size_t n);
+void barge_commit(call_t *c, job_t *jobs, size_t n, carry_t *carry);
 /* publish.c */
 void barge_publish(call_t *c, job_t *j);
 /* listing.c (exports listDir, lstatNames) */

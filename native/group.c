@@ -205,14 +205,75 @@ static void sync_all(job_t *jobs, size_t n, int *failed) {
   }
 }
 
+/*
+ * The first syncfs of a carrying commit: each carried descriptor is synced (after this message's
+ * staging, so its syncfs covers this message's data too: it reports any writeback error since the
+ * older descriptor was opened) and closed; a representative on a file system a carried descriptor
+ * covered takes that errno instead of a syncfs of its own.
+ */
+static void sync_carried(carry_t *carry, job_t *jobs, size_t n, int *failed) {
+  dev_t *devs = calloc(carry->n_in ? carry->n_in : 1, sizeof *devs);
+  if (devs == NULL) abort();
+  for (uint32_t k = 0; k < carry->n_in; k++) {
+    int fd = carry->fds[k];
+    struct stat st;
+    devs[k] = fstat(fd, &st) == 0 ? st.st_dev : (dev_t)-1;
+    carry->errs[k] = syncfs(fd) == 0 ? 0 : errno;
+    close(fd);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!jobs[i].rep) continue;
+    int covered = 0;
+    for (uint32_t k = 0; k < carry->n_in && !covered; k++)
+      if (devs[k] == jobs[i].dev) {
+        covered = 1;
+        failed[i] = carry->errs[k];
+      }
+    if (!covered) failed[i] = syncfs(jobs[i].tmp_fd) == 0 ? 0 : errno;
+  }
+  free(devs);
+}
+
+/* Whether a job on file system `dev` was published. */
+static int published_on(const job_t *jobs, size_t n, dev_t dev) {
+  for (size_t k = 0; k < n; k++)
+    if (jobs[k].status == ST_OK && jobs[k].dev == dev) return 1;
+  return 0;
+}
+
 static int rep_errno(job_t *jobs, size_t n, const int *failed, dev_t dev) {
   for (size_t i = 0; i < n; i++)
     if (jobs[i].rep && jobs[i].dev == dev) return failed[i];
   return 0;
 }
 
-/* The group commit of copy-worker.ts asGroup over the jobs that staged. */
-void barge_commit(call_t *c, job_t *jobs, size_t n) {
+/*
+ * Leaves the last syncfs to the next commit: the representatives of file systems where a file was
+ * published go out in carry->fds, still open; the others are closed. False (nothing changed) when they
+ * do not fit.
+ */
+static int defer_last(carry_t *carry, job_t *jobs, size_t n) {
+  uint32_t keep = 0;
+  for (size_t i = 0; i < n; i++)
+    if (jobs[i].rep && jobs[i].tmp_fd >= 0 && published_on(jobs, n, jobs[i].dev)) keep++;
+  if (keep > carry->cap) return 0;
+  carry->n_out = 0;
+  for (size_t i = 0; i < n; i++) {
+    job_t *j = &jobs[i];
+    if (!j->rep || j->tmp_fd < 0) continue;
+    if (published_on(jobs, n, j->dev)) carry->fds[carry->n_out++] = j->tmp_fd;
+    else close(j->tmp_fd);
+    j->tmp_fd = -1;
+  }
+  return 1;
+}
+
+/*
+ * The group commit of copy-worker.ts asGroup over the jobs that staged. With `carry` (see copier.h) the
+ * first syncfs also covers the previous message's renames, and the last one is left to the next
+ * message (or to the worker) where no more than carry->cap file systems are involved.
+ */
+void barge_commit(call_t *c, job_t *jobs, size_t n, carry_t *carry) {
   for (size_t i = 0; i < n; i++) {
     job_t *j = &jobs[i];
     if (j->status != ST_STAGED) continue;
@@ -232,7 +293,8 @@ void barge_commit(call_t *c, job_t *jobs, size_t n) {
   }
   int *failed = calloc(n ? n : 1, sizeof *failed);
   if (failed == NULL) abort();
-  sync_all(jobs, n, failed);
+  if (carry != NULL) sync_carried(carry, jobs, n, failed);
+  else sync_all(jobs, n, failed);
   for (size_t i = 0; i < n; i++) {
     job_t *j = &jobs[i];
     if (j->status != ST_STAGED) continue;
@@ -250,6 +312,10 @@ void barge_commit(call_t *c, job_t *jobs, size_t n) {
     barge_publish(c, j);
     if (j->status != ST_STAGED) discard(j);
     else j->status = ST_OK;
+  }
+  if (carry != NULL && defer_last(carry, jobs, n)) {
+    free(failed);
+    return;
   }
   memset(failed, 0, n * sizeof *failed);
   sync_all(jobs, n, failed);

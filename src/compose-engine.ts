@@ -31,7 +31,7 @@ import { PermitRepository } from './store/permit-repository.js';
 import { BullmqTransport } from './engine/queue/bullmq-transport.js';
 import type { AccessGuard } from './engine/dispatcher/access-guard.js';
 import type { MoverDirectory } from './engine/dispatcher/dispatcher.js';
-import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
+import { configureSharedCopyPool } from './storage/posix/shared-copy-pool.js';
 import { WebhookRepository } from './store/webhook-repository.js';
 import { executionView } from './services/views.js';
 import { WebhookOutbox } from './engine/webhooks/outbox.js';

@@ -39,7 +39,7 @@ import { credentialSwitchBlocker } from './storage/posix/fs-credentials.js';
 import { ShareResolver } from './engine/share-resolver.js';
 import { SqlEngineLease } from './store/engine-lease-repository.js';
 import { createDriver } from './storage/registry.js';
-import { configureSharedCopyPool } from './storage/posix/copy-pool.js';
+import { configureSharedCopyPool } from './storage/posix/shared-copy-pool.js';
 import type { CloudBucketRow, CloudConnectorRow, NasShareRow } from './store/schema.js';
 import type { BucketTarget } from './engine/share-resolver.js';
 import { bucketDriver } from './services/bucket-config.js';

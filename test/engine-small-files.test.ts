@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { boot, waitFor, type Booted } from './helpers/barge.js';
 import { copyTask, nasWithShares } from './helpers/fixtures.js';
 import { hashTree, makeTree, partFiles } from './helpers/trees.js';
-import { sharedCopyPool } from '../src/storage/posix/copy-pool.js';
+import { sharedCopyPool } from '../src/storage/posix/shared-copy-pool.js';
 import { fileSystemSync } from '../src/storage/posix/fs-sync.js';
 
 const KiB = 1024;

@@ -7,10 +7,13 @@ import { isStorageError } from '../errors.js';
 import { makeTempName } from '../paths.js';
 import { CopyPool } from './copy-pool.js';
 import { fileSystemSync } from './fs-sync.js';
+import { loadNativeCopier } from './native-copier.js';
 import type { CopyJob } from './copy-job.js';
 
 let src: string;
 let dst: string;
+/** Whether group commits run through the native copier here (the pipelining of copy-worker.ts needs it). */
+const native = loadNativeCopier() !== null && fileSystemSync() !== null;
 const BIG = 48 << 20;
 const HUGE = 4 * 1024 ** 3;
 
@@ -164,6 +167,39 @@ describe('CopyPool', () => {
       assert.equal((await big).size, BIG);
       await Promise.all(small);
       assert.deepEqual([pool.stats().messages, pool.stats().jobs], [2, 5], 'the large file alone, then the four small ones');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('groups of small files wait at a busy worker: the next one\'s syncfs makes the previous one\'s renames durable, every file is published once', { skip: native ? false : 'no native copier or no trusted syncfs here' }, async () => {
+    const pool = new CopyPool({ workers: 1 });
+    try {
+      const groups = Array.from({ length: 4 }, (_, g) => pool.runMany(Array.from({ length: 5 }, (_, i) => ({ ...job(`s${g * 5 + i}`, `carried/g${g}/s${i}`, `small ${g * 5 + i}`.length), fsync: true }))));
+      const results = await Promise.all(groups);
+      for (const [g, r] of results.entries()) assert.deepEqual(r.map((x) => (x instanceof Error ? x.code : x.size)), Array.from({ length: 5 }, (_, i) => `small ${g * 5 + i}`.length));
+      assert.equal(pool.stats().messages, 4);
+      assert.ok(pool.carried() >= 1, `a message was answered after the next one's syncfs (carried: ${pool.carried()})`);
+      for (let g = 0; g < 4; g++) {
+        assert.deepEqual(readdirSync(join(dst, 'carried', `g${g}`)).sort(), ['s0', 's1', 's2', 's3', 's4'], 'published, no temporary file left');
+        for (let i = 0; i < 5; i++) assert.equal(readFileSync(join(dst, 'carried', `g${g}`, `s${i}`), 'utf8'), `small ${g * 5 + i}`);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('an abort reaches a group waiting at a busy worker (its own flags): aborted, nothing of it left; the running group is copied', async () => {
+    const pool = new CopyPool({ workers: 1, smallFileBytes: BIG, progressBytes: 1 << 20 });
+    try {
+      const abort = new AbortController();
+      const first = pool.runMany([{ ...job('big.bin', 'waiting/big.bin', BIG), fsync: true }, { ...job('s0', 'waiting/s0', 7), fsync: true }], { onBytes: () => abort.abort() });
+      const second = pool.runMany([0, 1, 2].map((i) => ({ ...job(`s${i + 1}`, `waiting/x${i}`, `small ${i + 1}`.length), fsync: true })), { signal: abort.signal });
+      const [a, b] = await Promise.all([first, second]);
+      assert.deepEqual(a.map((x) => (x instanceof Error ? x.code : x.size)), [BIG, 7]);
+      assert.deepEqual(b.map((x) => (x instanceof Error ? x.code : 'copied')), ['aborted', 'aborted', 'aborted']);
+      assert.equal(pool.stats().messages, 2, 'the second group was at the worker when aborted');
+      assert.deepEqual(readdirSync(join(dst, 'waiting')).sort(), ['big.bin', 's0'], 'nothing of the aborted group, no temporary file');
     } finally {
       await pool.close();
     }

@@ -6,7 +6,8 @@
  * which also serves the API, the store and the other transfers — did all of that bookkeeping. A worker
  * runs the syscalls back to back. Small files queued together travel to a worker in one message and
  * share its directory fsyncs (fewer thread wake-ups, fewer fsyncs); a large file goes alone, so it never
- * holds small ones back. Workers start lazily, are kept while the process lives, and do not keep it
+ * holds small ones back. A worker busy with a group of small files may be sent the next one too, so
+ * that one syncfs serves both (MAX_SENT, carried-commit.ts). Workers start lazily, are kept while the process lives, and do not keep it
  * alive when idle.
  */
 import { Worker } from 'node:worker_threads';
@@ -81,13 +82,29 @@ interface Pending {
   readonly group: boolean;
 }
 
+/** A message at a worker: its units in message order, and where its abort flags start. */
+interface Sent {
+  readonly units: Pending[];
+  readonly base: number;
+}
+
 interface Slot {
   readonly worker: Worker;
-  /** One int32 per position in a message: the id of the job at that position to abort. */
+  /**
+   * One int32 per position in a message, two messages' worth: the id of the job at that position to
+   * abort (a message's positions start at its `base`).
+   */
   readonly flags: Int32Array;
-  /** Units of the message the worker is running, in message order (empty: idle). */
-  jobs: Pending[];
+  /** Messages sent and not answered yet, oldest first (empty: idle; at most {@link MAX_SENT}). */
+  sent: Sent[];
 }
+
+/**
+ * Messages a worker holds at once. Why two: a worker that has the next group commit of small files
+ * already makes the previous one's renames durable with that one's first syncfs (copy-worker.ts
+ * `held`), one syncfs per message instead of two. Only groups of small files go to a busy worker.
+ */
+const MAX_SENT = 2;
 
 const DEFAULT_CHUNK = 1 << 20;
 /** Fewest small files a message takes when that many are queued (see pump). */
@@ -106,6 +123,7 @@ export class CopyPool {
   private dispatched = 0;
   private grouped = 0;
   private natively = 0;
+  private carriedMessages = 0;
 
   constructor(private readonly options: CopyPoolOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new StorageError('invalid_argument', 'copy pool needs at least one worker');
@@ -119,6 +137,14 @@ export class CopyPool {
    */
   stats(): { messages: number; jobs: number; grouped: number } {
     return { messages: this.messages, jobs: this.dispatched, grouped: this.grouped };
+  }
+
+  /**
+   * Messages whose renames were made durable by the same worker's next message's first syncfs rather
+   * than a syncfs of their own (see MAX_SENT). Why: tests check that the pipelining happens.
+   */
+  carried(): number {
+    return this.carriedMessages;
   }
 
   /** Jobs the workers ran through the native copier (native-copier.ts); 0 when it is not built or disabled. */
@@ -196,7 +222,7 @@ export class CopyPool {
     this.closed = true;
     for (const p of this.queue.splice(0)) this.fail(p, () => new StorageError('closed', 'copy pool is closed'));
     const slots = this.slots.splice(0);
-    const running = slots.flatMap((s) => s.jobs);
+    const running = slots.flatMap((s) => s.sent.flatMap((m) => m.units));
     for (const s of slots) flagAll(s);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -218,10 +244,12 @@ export class CopyPool {
     }
     // Running: the worker sees the flag between chunks, removes its temp file and answers `aborted`.
     for (const slot of this.slots) {
-      let at = 0;
-      for (const u of slot.jobs) {
-        if (u === p) for (let i = 0; i < u.jobs.length; i++) Atomics.store(slot.flags, at + i, u.id + i);
-        at += u.jobs.length;
+      for (const m of slot.sent) {
+        let at = m.base;
+        for (const u of m.units) {
+          if (u === p) for (let i = 0; i < u.jobs.length; i++) Atomics.store(slot.flags, at + i, u.id + i);
+          at += u.jobs.length;
+        }
       }
     }
   }
@@ -231,10 +259,17 @@ export class CopyPool {
     return size !== undefined && size <= this.smallFileBytes;
   }
 
+  /** Whether `p` is a group of small files (a message that may wait at a busy worker, see MAX_SENT). */
+  private isSmallGroup(p: Pending): boolean {
+    return p.group && this.isSmall(p);
+  }
+
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
-      let slot = this.slots.find((s) => s.jobs.length === 0);
+      let slot = this.slots.find((s) => s.sent.length === 0);
       if (!slot && this.slots.length < this.options.workers) slot = this.spawn();
+      // Every worker busy: a group of small files may wait at one that runs only such groups.
+      if (!slot && this.isSmallGroup(this.queue[0]!)) slot = this.slots.find((s) => s.sent.length < MAX_SENT && s.sent.every((m) => m.units.length === 1 && this.isSmallGroup(m.units[0]!)));
       if (!slot) return;
       // Share out what is queued among the idle workers: consecutive small files travel together, at
       // least MIN_GROUP of them when that many wait (a message is one group commit: fewer, fuller
@@ -243,22 +278,24 @@ export class CopyPool {
       const units: Pending[] = [head];
       // A runMany group travels whole (one group commit); files queued one by one share messages.
       if (!head.group && this.isSmall(head)) {
-        const idle = this.slots.filter((s) => s.jobs.length === 0).length + (this.options.workers - this.slots.length);
+        const idle = this.slots.filter((s) => s.sent.length === 0).length + (this.options.workers - this.slots.length);
         const even = Math.ceil((this.queue.length + 1) / Math.max(1, idle));
         const share = Math.min(MAX_SINGLES_PER_MESSAGE, Math.max(1, even, Math.min(this.queue.length + 1, MIN_GROUP)));
         while (units.length < share && this.queue.length > 0 && !this.queue[0]!.group && this.isSmall(this.queue[0]!)) units.push(this.queue.shift() as Pending);
       }
-      slot.jobs = units;
-      slot.flags.fill(0);
+      const base = slot.sent.length > 0 && slot.sent[0]!.base === 0 ? MAX_JOBS_PER_MESSAGE : 0;
+      slot.sent.push({ units, base });
+      slot.flags.fill(0, base, base + MAX_JOBS_PER_MESSAGE);
       slot.worker.ref();
-      slot.worker.postMessage(units.length === 1 ? encodeRequest(head.jobs, head.id) : encodeRequest(units.map((u) => u.jobs[0]!), units.map((u) => u.id)));
+      const request = units.length === 1 ? encodeRequest(head.jobs, head.id) : encodeRequest(units.map((u) => u.jobs[0]!), units.map((u) => u.id));
+      slot.worker.postMessage(base === 0 ? request : { ...request, flagBase: base });
       this.messages++;
       this.dispatched += units.length === 1 ? head.jobs.length : units.length;
     }
   }
 
   private spawn(): Slot {
-    const abortFlags = new SharedArrayBuffer(4 * MAX_JOBS_PER_MESSAGE);
+    const abortFlags = new SharedArrayBuffer(4 * MAX_SENT * MAX_JOBS_PER_MESSAGE);
     const source = workerSource();
     const worker = new Worker(source.code, {
       eval: source.eval,
@@ -268,13 +305,13 @@ export class CopyPool {
         useSyncfs: this.options.syncfs ?? true, credentials: this.options.credentials ?? null, nativeCopy: this.options.nativeCopy ?? true,
       },
     });
-    const slot: Slot = { worker, flags: new Int32Array(abortFlags), jobs: [] };
+    const slot: Slot = { worker, flags: new Int32Array(abortFlags), sent: [] };
     worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
     const lost = (err: unknown): void => {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
       const cause = err instanceof Error ? err.message : String(err);
-      for (const p of slot.jobs.splice(0)) {
+      for (const p of slot.sent.splice(0).flatMap((m) => m.units)) {
         this.fail(p, (job) => this.closed
           ? new StorageError('closed', 'copy pool is closed')
           : new StorageError('io', `copy worker stopped: ${cause}`, { path: job.dstPath, retryable: true }));
@@ -290,15 +327,16 @@ export class CopyPool {
 
   private onReply(slot: Slot, msg: WorkerReply): void {
     if (msg.type === 'progress') {
-      slot.jobs.find((p) => msg.id >= p.id && msg.id < p.id + p.jobs.length)?.batch.onBytes?.(msg.bytes);
+      for (const m of slot.sent) m.units.find((p) => msg.id >= p.id && msg.id < p.id + p.jobs.length)?.batch.onBytes?.(msg.bytes);
       return;
     }
-    const jobs = slot.jobs;
-    slot.jobs = [];
+    // Answers come in message order.
+    const sent = slot.sent.shift();
     if (msg.grouped) this.grouped++;
     this.natively += msg.native ?? 0;
-    slot.worker.unref();
-    this.finish(jobs, msg);
+    if (msg.carried === true) this.carriedMessages++;
+    if (slot.sent.length === 0) slot.worker.unref();
+    if (sent !== undefined) this.finish(sent.units, msg);
     this.pump();
   }
 
@@ -356,14 +394,13 @@ export class CopyPool {
   }
 }
 
-/** Abort every job of the message a worker runs (close). */
+/** Abort every job of the messages a worker holds (close). */
 function flagAll(s: Slot): void {
-  let at = 0;
-  for (const u of s.jobs) for (let i = 0; i < u.jobs.length; i++, at++) Atomics.store(s.flags, at, u.id + i);
+  for (const m of s.sent) {
+    let at = m.base;
+    for (const u of m.units) for (let i = 0; i < u.jobs.length; i++, at++) Atomics.store(s.flags, at, u.id + i);
+  }
 }
-
-/** Default worker count of the shared pool (see `configureSharedCopyPool`). */
-export const DEFAULT_COPY_WORKERS = 4;
 
 /**
  * A copy worker's young generation. Why limited: a worker allocates a few small objects per file and
@@ -372,28 +409,3 @@ export const DEFAULT_COPY_WORKERS = 4;
  * ≤ 300 MiB at 1,000,000 files). 4 MiB keeps scavenges cheap: what survives one is a file's worth.
  */
 export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
-let shared: CopyPool | undefined;
-let sharedOptions: CopyPoolOptions = { workers: DEFAULT_COPY_WORKERS };
-
-/**
- * The process-wide pool used by posix drivers that were not given one. Why process-wide: like libuv's
- * thread pool, the threads are a resource of the process shared by every storage, not of a storage.
- */
-export function sharedCopyPool(): CopyPool {
-  shared ??= new CopyPool(sharedOptions);
-  return shared;
-}
-
-/** Size the shared pool (composition root, from configuration); takes effect if it has not started yet. */
-export function configureSharedCopyPool(options: CopyPoolOptions): void {
-  if (shared === undefined) sharedOptions = options;
-}
-
-/**
- * Whether the native addon may be used (config.ts `BARGE_NATIVE_COPY`, given to
- * configureSharedCopyPool): read by the file threads and the credentialed pools, which have no config
- * of their own, so that the setting is parsed once.
- */
-export function sharedNativeCopy(): boolean {
-  return sharedOptions.nativeCopy ?? true;
-}

@@ -13,7 +13,7 @@ import type { StorageErrorCode } from '../errors.js';
 import type { CopyJob, CopyJobResult } from './copy-job.js';
 
 /**
- * Most jobs one message carries; also the length of a worker's abort-flag array. A message is one
+ * Most jobs one message carries; also the length of each of a worker's two abort-flag regions. A message is one
  * group commit (copy-worker.ts): a batch of small files (CopyPool.runMany) travels as messages this
  * large; files queued one by one share messages of at most {@link MAX_SINGLES_PER_MESSAGE}.
  * Why 256 (a whole batch of the dispatcher, batchFiles): each group commit waits for two syncfs, and
@@ -37,13 +37,18 @@ export const JOB_STRS = 3;
 export const STR = { srcPath: 0, dstPath: 1, tempName: 2 } as const;
 
 /**
- * Pool → worker: run these jobs in order. Job `k` of the message is aborted when `abortFlags[k] === id`.
+ * Pool → worker: run these jobs in order. Job `k` of the message is aborted when `abortFlags[flagBase + k] === id`.
  * Built by {@link encodeRequest}, read by {@link decodeRequest}; NaN in `nums` is "not given".
  */
 export interface WorkerRequest {
   readonly roots: readonly string[];
   readonly strs: readonly string[];
   readonly nums: Float64Array;
+  /**
+   * Where the message's abort flags start in the worker's flag array: 0, or MAX_JOBS_PER_MESSAGE for
+   * the second of two messages a worker holds at once (copy-pool.ts). Absent: 0.
+   */
+  readonly flagBase?: number;
 }
 
 /** A job of a request with its id (the worker's view). */
@@ -148,6 +153,8 @@ export interface DoneReply {
   readonly grouped: boolean;
   /** How many of its jobs the native copier ran (native-copier.ts). */
   readonly native?: number;
+  /** Its renames were made durable by the next message's first syncfs (copy-worker.ts `held`). */
+  readonly carried?: boolean;
 }
 
 /** Worker → pool: progress of a running job, or the outcomes of a whole request once durable. */

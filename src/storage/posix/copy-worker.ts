@@ -10,9 +10,12 @@
  *
  * Where the native copier is built and enabled (native-copier.ts), a group commit runs in one call of
  * it; the jobs it answers "fallback" for then run through the JavaScript group commit below.
+ *
+ * A message's reply may wait for the next message (carried-commit.ts): when the pool has already sent
+ * the next one, the last syncfs of a native group commit is that next message's first.
  */
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createHasher, type Hasher } from '../../lib/hashing.js';
 import { StorageError, classifyFsError } from '../errors.js';
 import { closeStaged, closeStagedQuietly, discardStaged, publishStaged, runCopyJob, stageCopyJob, type CopyJob, type CopyJobEnv, type StagedCopy } from './copy-job.js';
@@ -22,6 +25,7 @@ import {
   type WorkerReply, type WorkerRequest,
 } from './copy-protocol.js';
 import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
+import { CarriedCommit } from './carried-commit.js';
 import { nameThisThread } from '../../lib/thread-name.js';
 import {
   NATIVE_DONE, NATIVE_FALLBACK, NATIVE_JOB_NUMS, NATIVE_OUT_NUMS, loadNativeCopier, nativeDigest, nativeError, nativeId, nativeSize, nativeSlot,
@@ -48,8 +52,13 @@ const refusal = switchOrRefuse(credentials);
 const syncfs = fileSystemSync(useSyncfs);
 /** Null where the addon is not built, cannot load, or is disabled: the JavaScript group commit runs. */
 const native = syncfs === null ? null : loadNativeCopier(nativeCopy !== false);
+/** The reply held for the next message's syncfs (carried-commit.ts); null without the native copier. */
+const carried = native === null ? null : new CarriedCommit(native, post, serialize);
 nameThisThread('barge-copy');
-const flags = new Int32Array(abortFlags);
+/** The abort flags of each of the pool's two message regions (a request's `flagBase`: 0 or MAX_JOBS_PER_MESSAGE). */
+const regions = [new Int32Array(abortFlags, 0, MAX_JOBS_PER_MESSAGE), new Int32Array(abortFlags, 4 * MAX_JOBS_PER_MESSAGE, MAX_JOBS_PER_MESSAGE)] as const;
+/** The flags of the message being run (messages run one at a time, see drain). */
+let flags: Int32Array = regions[0];
 const buffer = Buffer.allocUnsafe(chunkBytes);
 const port = parentPort!;
 
@@ -234,6 +243,7 @@ async function groupCommit(req: WorkerRequest, n: number, syncfs: SyncFileSystem
   for (let k = 0; k < n; k++) checksums.push(null);
   const errors: Array<readonly [number, Failure]> = [];
   const rest: SlottedJob[] = [];
+  const doneNatively: number[] = [];
   let natively = 0;
   if (native === null) {
     for (let k = 0; k < n; k++) rest.push(slotted(req, k));
@@ -250,12 +260,14 @@ async function groupCommit(req: WorkerRequest, n: number, syncfs: SyncFileSystem
     }
     let texts: ReadonlyArray<string | undefined> | null = null;
     if (count > 0) {
+      const carry = carried!.beforeCall();
       try {
-        texts = native.copyPacked(req.roots, req.strs, packed, count, answers, buffer, flags, progressBytes, progressMs, nativeProgress);
+        texts = native.copyPacked(req.roots, req.strs, packed, count, answers, buffer, flags, progressBytes, progressMs, nativeProgress, carry);
       } catch {
         // Refused arguments (before any file was touched): every job goes the JavaScript way.
       }
-    }
+      carried!.afterCall(); // the previous message's reply goes out (its renames were covered), or is synced
+    } else carried!.flush();
     for (let i = 0; i < count; i++) {
       const slot = nativeSlot(packed, i);
       const st = texts === null ? NATIVE_FALLBACK : nativeStatus(answers, i);
@@ -266,6 +278,7 @@ async function groupCommit(req: WorkerRequest, n: number, syncfs: SyncFileSystem
       natively++;
       unreported[slot] = nativeUnreported(answers, i);
       if (st === NATIVE_DONE) {
+        doneNatively.push(slot);
         sizes[slot] = nativeSize(answers, i);
         checksums[slot] = nativeDigest(texts!, i);
       } else {
@@ -288,6 +301,8 @@ async function groupCommit(req: WorkerRequest, n: number, syncfs: SyncFileSystem
         errors.push([slot, o.error]);
       }
     }
+    // Fallback jobs ran the JavaScript way, which takes no carried descriptors: sync the native ones now.
+    carried?.syncOwn(doneNatively, sizes, errors);
   }
   errors.sort((a, b) => a[0] - b[0]);
   return { type: 'done', sizes, unreported, checksums, errors, grouped: true, native: natively };
@@ -295,6 +310,7 @@ async function groupCommit(req: WorkerRequest, n: number, syncfs: SyncFileSystem
 
 async function handle(request: WorkerRequest): Promise<void> {
   const n = requestLength(request);
+  flags = regions[request.flagBase === MAX_JOBS_PER_MESSAGE ? 1 : 0];
   if (refusal !== null) {
     post(encodeDone(decodeRequest(request).map(({ id, job }) => ({ id, ok: false, error: { ...serialize(refusal), path: job.dstPath, retryable: false }, unreported: 0 })), false));
     return;
@@ -302,12 +318,39 @@ async function handle(request: WorkerRequest): Promise<void> {
   let group = n > 1 && syncfs !== null;
   for (let k = 0; k < n && group; k++) group = request.nums[k * JOB_NUMS + JOB.fsync] === 1;
   if (!group || syncfs === null) {
+    carried?.flush();
     post(encodeDone(await oneByOne(decodeRequest(request)), false));
     return;
   }
-  post(await groupCommit(request, n, syncfs));
+  const reply = await groupCommit(request, n, syncfs);
+  if (carried !== null && carried.pending() > 0) carried.hold(reply, anotherWaits());
+  else post(reply);
+}
+
+/** Requests received and not yet run, in order (see drain). */
+const inbox: WorkerRequest[] = [];
+let draining = false;
+
+/** Runs the received requests one after the other (a JavaScript group commit awaits; the next must wait for it). */
+async function drain(): Promise<void> {
+  draining = true;
+  try {
+    for (let req = inbox.shift(); req !== undefined; req = inbox.shift()) await handle(req);
+  } finally {
+    draining = false;
+  }
+}
+
+/** Whether the pool has sent another request already (taken off the port into the inbox without waiting). */
+function anotherWaits(): boolean {
+  if (inbox.length > 0) return true;
+  const next = receiveMessageOnPort(port as MessagePort);
+  if (next === undefined) return false;
+  inbox.push(next.message as WorkerRequest);
+  return true;
 }
 
 port.on('message', (msg: WorkerRequest) => {
-  void handle(msg);
+  inbox.push(msg);
+  if (!draining) void drain();
 });

@@ -10,7 +10,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../errors.js';
-import { CopyPool, sharedNativeCopy } from './copy-pool.js';
+import { CopyPool } from './copy-pool.js';
+import { sharedNativeCopy } from './shared-copy-pool.js';
 import { workerSource } from './worker-source.js';
 import type { FsCredentials } from './fs-credentials.js';
 import type { FsOp, FsOpReady, FsOpReply } from './fs-op-protocol.js';

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, chmodSync, chownSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, chmodSync, chownSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
@@ -252,6 +252,49 @@ describe('native copier: the same outcomes as the JavaScript group commit', { sk
     assert.deepEqual([short.code, short.path, short.message], ['size_mismatch', 's.txt', 'expected 9 bytes, wrote 4']);
     assert.deepEqual([nativeStatus(out, 3), nativeSize(out, 3), nativeDigest(texts, 3)?.length], [NATIVE_DONE, 4, 16]);
     assert.deepEqual(readdirSync(dst).sort(), ['a.txt', 'x.txt']);
+  });
+
+  it('carry: a call leaves its descriptors open and its renames unsynced; the next call syncs and closes them; a call with no job flushes', () => {
+    assert.equal(addon!.carries, true);
+    const dir = join(base, 'carry');
+    const [src, dst] = [join(dir, 'src'), join(dir, 'dst')];
+    mkdirSync(src, { recursive: true });
+    mkdirSync(dst, { recursive: true });
+    for (const n of ['a', 'b', 'c', 'd']) writeFileSync(join(src, n), `${n}${n}`);
+    const open = (): string[] => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dst);
+      } catch {
+        return false; // closed while listing (the directory's own descriptor)
+      }
+    });
+    const carry = new Int32Array(2 + 2 * 4);
+    const call = (names: string[], carriedIn: number) => {
+      const jobs: CopyJob[] = names.map((n) => ({ srcRoot: src, srcPath: n, dstRoot: dst, dstPath: n, tempName: makeTempName(n), checksum: null, fsync: true }));
+      const req = encodeRequest(jobs, jobs.map((_, k) => 60 + k));
+      const packed = new Float64Array(Math.max(1, jobs.length) * NATIVE_JOB_NUMS);
+      const out = new Float64Array(Math.max(1, jobs.length) * NATIVE_OUT_NUMS);
+      for (let k = 0; k < jobs.length; k++) assert.ok(packNativeJob(req, k, packed, k));
+      carry[0] = carriedIn;
+      carry[1] = -1;
+      addon!.copyPacked(req.roots, req.strs, packed, jobs.length, out, Buffer.alloc(1024), new Int32Array(64), 1 << 30, 1e9, undefined, carry);
+      return names.map((_, i) => nativeStatus(out, i));
+    };
+    assert.deepEqual(call(['a', 'b'], 0), [NATIVE_DONE, NATIVE_DONE]);
+    assert.equal(carry[1], 1, 'one file system: one descriptor carried out');
+    assert.deepEqual(open(), [String(carry[2])], 'it stays open, nothing else of the call does');
+    assert.deepEqual(readdirSync(dst).sort(), ['a', 'b'], 'renamed (visible) before the last syncfs');
+    assert.deepEqual(call(['c', 'd'], carry[1]!), [NATIVE_DONE, NATIVE_DONE]);
+    assert.equal(carry[2 + 4], 0, 'the carried descriptor was synced without error');
+    assert.equal(carry[1], 1);
+    assert.deepEqual(open(), [String(carry[2])], 'the first call\'s descriptor is closed; the second call\'s is carried');
+    assert.deepEqual(call([], carry[1]!), []);
+    assert.deepEqual([carry[1], carry[2 + 4]], [0, 0], 'a call without jobs syncs and closes what it is given, carries nothing');
+    assert.deepEqual(open(), []);
+    assert.deepEqual(readdirSync(dst).sort(), ['a', 'b', 'c', 'd']);
+    for (const n of ['a', 'b', 'c', 'd']) assert.equal(readFileSync(join(dst, n), 'utf8'), `${n}${n}`);
+    carry[0] = 5;
+    assert.throws(() => addon!.copyPacked([], [], new Float64Array(NATIVE_JOB_NUMS), 0, new Float64Array(NATIVE_OUT_NUMS), Buffer.alloc(1024), new Int32Array(64), 1, 1, undefined, carry), TypeError, 'more carried than it has room for');
   });
 
   it('refuses a string index out of range before touching any file', () => {

@@ -75,8 +75,17 @@ export interface NativeCopier {
   copyPacked(
     roots: readonly string[], strs: readonly string[], jobs: Float64Array, count: number, out: Float64Array,
     buffer: Buffer, flags: Int32Array, progressBytes: number, progressMs: number,
-    onProgress?: (index: number, bytes: number) => void,
+    onProgress?: (index: number, bytes: number) => void, carry?: Int32Array,
   ): ReadonlyArray<string | undefined>;
+  /**
+   * True when copyPacked takes `carry` (a build older than it lacks the property): an Int32Array
+   * `[nIn, nOut, ...descriptors (cap), ...errnos (cap)]`. In: `nIn` descriptors a previous call left
+   * open; they are synced after this call's staging (one syncfs covering the previous call's renames and
+   * this call's data), closed, and each one's errno written to `errnos`. Out: `nOut` and this call's
+   * descriptors, left open without the last syncfs — its renames are not durable until a next call or
+   * the caller syncs them. `nOut` is written only once the carried descriptors were consumed.
+   */
+  readonly carries?: boolean;
   /** Digest of `buffer` fed in pieces of `piece` bytes (tests: the hashes against hash-wasm and zlib). */
   hash(buffer: Buffer, alg: 1 | 2, piece?: number): string;
   openat2Available(): boolean;
