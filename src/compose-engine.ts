@@ -111,7 +111,7 @@ export interface EngineParts {
 }
 
 export function engineParts(config: Config, store: Store, log?: Logger): EngineParts {
-  configureSharedCopyPool({ workers: config.copyWorkers, syncfs: config.posixSyncfs, nativeCopy: config.nativeCopy });
+  configureSharedCopyPool({ workers: config.copyWorkers, syncfs: config.posixSyncfs, nativeCopy: config.nativeCopy, nice: config.copyNice });
   const { db, dialect } = store;
   const secrets = secretBox(config);
   const executions = new ExecutionRepository(db, dialect);

@@ -133,7 +133,7 @@ export interface BargeOverrides {
 }
 
 export async function createBarge(config: Config, overrides: BargeOverrides = {}): Promise<Barge> {
-  configureSharedCopyPool({ workers: config.copyWorkers, syncfs: config.posixSyncfs, nativeCopy: config.nativeCopy });
+  configureSharedCopyPool({ workers: config.copyWorkers, syncfs: config.posixSyncfs, nativeCopy: config.nativeCopy, nice: config.copyNice });
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   privateDir(config.dataDir);

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
     assert.equal(c.adminPassword, undefined);
     assert.deepEqual(c.corsOrigins, []);
     assert.equal(c.copyWorkers, 4);
+    assert.equal(c.copyNice, 0);
     assert.equal(c.posixSyncfs, true);
     assert.ok(Object.isFrozen(c));
   });
@@ -64,12 +65,12 @@ describe('loadConfig', () => {
 
   it('lists every bad variable at once', () => {
     try {
-      loadConfig({ BARGE_PORT: 'eighty', BARGE_DATABASE_URL: 'mysql://x', BARGE_ADMIN_PASSWORD: 'short', BARGE_LOG_LEVEL: 'loud', BARGE_JWT_SECRET: 'tiny', BARGE_COPY_WORKERS: '0' });
+      loadConfig({ BARGE_PORT: 'eighty', BARGE_DATABASE_URL: 'mysql://x', BARGE_ADMIN_PASSWORD: 'short', BARGE_LOG_LEVEL: 'loud', BARGE_JWT_SECRET: 'tiny', BARGE_COPY_WORKERS: '0', BARGE_COPY_NICE: '20' });
       assert.fail('expected ConfigError');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
-      assert.equal(err.problems.length, 6, err.message);
-      for (const name of ['BARGE_PORT', 'BARGE_DATABASE_URL', 'BARGE_ADMIN_PASSWORD', 'BARGE_LOG_LEVEL', 'BARGE_JWT_SECRET', 'BARGE_COPY_WORKERS']) assert.match(err.message, new RegExp(name));
+      assert.equal(err.problems.length, 7, err.message);
+      for (const name of ['BARGE_PORT', 'BARGE_DATABASE_URL', 'BARGE_ADMIN_PASSWORD', 'BARGE_LOG_LEVEL', 'BARGE_JWT_SECRET', 'BARGE_COPY_WORKERS', 'BARGE_COPY_NICE']) assert.match(err.message, new RegExp(name));
     }
   });
 });

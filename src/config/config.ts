@@ -28,6 +28,13 @@ export interface Config {
   readonly moverSlots: number;
   /** Worker threads that copy files between posix storages (blocked in fsync they use no CPU). */
   readonly copyWorkers: number;
+  /**
+   * Niceness of the copy worker threads (0–19; thread-nice.ts). Why a setting: the engine thread walks,
+   * plans and feeds them, and on 2 CPUs it lost the CPU to them each time it woke another thread; with
+   * 5 the walk of 100,000 small files ended ~30% sooner, but whole copies were not measurably faster on
+   * this session's noisy disk (issue #14), so the default leaves them at the process's priority.
+   */
+  readonly copyNice: number;
   /** Group commit of small posix copies with syncfs where the kernel reports its errors (fs-sync.ts). */
   readonly posixSyncfs: boolean;
   /** Copy workers run a group of small posix copies in one call of the native copier when it was built (native/). */
@@ -181,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     engine: bool('BARGE_ENGINE', true),
     moverSlots: int('BARGE_MOVER_SLOTS', 8, 1, 256),
     copyWorkers: int('BARGE_COPY_WORKERS', 4, 1, 64),
+    copyNice: int('BARGE_COPY_NICE', 0, 0, 19),
     posixSyncfs: bool('BARGE_POSIX_SYNCFS', true),
     nativeCopy: bool('BARGE_NATIVE_COPY', true),
     moverName: moverName(env.BARGE_MOVER_NAME, problems),

@@ -8,6 +8,7 @@ import { makeTempName } from '../paths.js';
 import { CopyPool } from './copy-pool.js';
 import { fileSystemSync } from './fs-sync.js';
 import { loadNativeCopier } from './native-copier.js';
+import { loadLibc } from './libc.js';
 import type { CopyJob } from './copy-job.js';
 
 let src: string;
@@ -154,6 +155,29 @@ describe('CopyPool', () => {
       const r = await pool.run(job('link-src/f', 'link-dst/f', 'through a link'.length));
       assert.equal(r.size, 'through a link'.length);
       assert.equal(readFileSync(join(dst, 'real-dst', 'f'), 'utf8'), 'through a link');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('its worker threads run at the niceness asked for (the engine thread keeps the CPU when it needs it)', { skip: loadLibc() === null ? 'no libc binding (koffi) here' : false }, async () => {
+    const niceOf = (): number[] => readdirSync('/proc/self/task').flatMap((tid) => {
+      try {
+        if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'barge-copy') return [];
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])]; // field 19: nice
+      } catch {
+        return []; // a thread that ended meanwhile
+      }
+    });
+    assert.deepEqual(niceOf(), [], 'no copy worker of another pool left');
+    const pool = new CopyPool({ workers: 2, nice: 7 });
+    try {
+      await Promise.all([0, 1, 2, 3].map((i) => pool.run(job(`s${i}`, `nice/s${i}`))));
+      const seen = niceOf();
+      assert.ok(seen.length >= 1, 'a worker ran');
+      assert.deepEqual(new Set(seen), new Set([7]));
+      assert.equal(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16]), 0, 'the rest of the process keeps its priority');
     } finally {
       await pool.close();
     }

@@ -44,6 +44,11 @@ export interface CopyPoolOptions {
    * (config.ts) turns it off for the server's shared pool.
    */
   readonly nativeCopy?: boolean;
+  /**
+   * Niceness the worker threads take (thread-nice.ts; default 0: the process's). Why: the thread that
+   * feeds them must not wait for the CPU behind them (config.ts `copyNice`).
+   */
+  readonly nice?: number;
 }
 
 /** What a job's result is on the main side (`dir` stays on the worker: only its file-by-file mode reads it). */
@@ -302,7 +307,7 @@ export class CopyPool {
       resourceLimits: WORKER_LIMITS,
       workerData: {
         abortFlags, chunkBytes: this.chunkBytes, progressBytes: this.options.progressBytes ?? 32 << 20, progressMs: 200,
-        useSyncfs: this.options.syncfs ?? true, credentials: this.options.credentials ?? null, nativeCopy: this.options.nativeCopy ?? true,
+        useSyncfs: this.options.syncfs ?? true, credentials: this.options.credentials ?? null, nativeCopy: this.options.nativeCopy ?? true, nice: this.options.nice ?? 0,
       },
     });
     const slot: Slot = { worker, flags: new Int32Array(abortFlags), sent: [] };

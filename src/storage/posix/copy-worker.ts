@@ -27,6 +27,7 @@ import {
 import { switchThreadFsCredentials, type FsCredentials } from './fs-credentials.js';
 import { CarriedCommit } from './carried-commit.js';
 import { nameThisThread } from '../../lib/thread-name.js';
+import { niceThisThread } from './thread-nice.js';
 import {
   NATIVE_DONE, NATIVE_FALLBACK, NATIVE_JOB_NUMS, NATIVE_OUT_NUMS, loadNativeCopier, nativeDigest, nativeError, nativeId, nativeSize, nativeSlot,
   nativeStatus, nativeUnreported, packNativeJob,
@@ -42,9 +43,9 @@ function switchOrRefuse(creds: FsCredentials | null): StorageError | null {
   }
 }
 
-const { abortFlags, chunkBytes, progressBytes, progressMs, useSyncfs, credentials, nativeCopy } = workerData as {
+const { abortFlags, chunkBytes, progressBytes, progressMs, useSyncfs, credentials, nativeCopy, nice } = workerData as {
   abortFlags: SharedArrayBuffer; chunkBytes: number; progressBytes: number; progressMs: number; useSyncfs: boolean;
-  credentials: FsCredentials | null; nativeCopy?: boolean;
+  credentials: FsCredentials | null; nativeCopy?: boolean; nice?: number;
 };
 /** Why this worker may not run any job: it was to run as a context user and could not switch (never run as root instead). */
 const refusal = switchOrRefuse(credentials);
@@ -55,6 +56,7 @@ const native = syncfs === null ? null : loadNativeCopier(nativeCopy !== false);
 /** The reply held for the next message's syncfs (carried-commit.ts); null without the native copier. */
 const carried = native === null ? null : new CarriedCommit(native, post, serialize);
 nameThisThread('barge-copy');
+if (nice) niceThisThread(nice);
 /** The abort flags of each of the pool's two message regions (a request's `flagBase`: 0 or MAX_JOBS_PER_MESSAGE). */
 const regions = [new Int32Array(abortFlags, 0, MAX_JOBS_PER_MESSAGE), new Int32Array(abortFlags, 4 * MAX_JOBS_PER_MESSAGE, MAX_JOBS_PER_MESSAGE)] as const;
 /** The flags of the message being run (messages run one at a time, see drain). */

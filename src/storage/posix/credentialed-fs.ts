@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../errors.js';
 import { CopyPool } from './copy-pool.js';
-import { sharedNativeCopy } from './shared-copy-pool.js';
+import { sharedCopyNice, sharedNativeCopy } from './shared-copy-pool.js';
 import { workerSource } from './worker-source.js';
 import type { FsCredentials } from './fs-credentials.js';
 import type { FsOp, FsOpReady, FsOpReply } from './fs-op-protocol.js';
@@ -151,7 +151,7 @@ export async function acquireCredentialed(credentials: FsCredentials, copyWorker
   const key = `${credentials.uid}:${credentials.gid}`;
   let entry = shared.get(key);
   if (entry === undefined) {
-    const ready = CredentialedFs.start(credentials).then((fs) => ({ fs, copyPool: new CopyPool({ workers: copyWorkers, credentials, nativeCopy: sharedNativeCopy() }) }));
+    const ready = CredentialedFs.start(credentials).then((fs) => ({ fs, copyPool: new CopyPool({ workers: copyWorkers, credentials, nativeCopy: sharedNativeCopy(), nice: sharedCopyNice() }) }));
     entry = { users: 0, ready };
     shared.set(key, entry);
     ready.catch(() => shared.delete(key));

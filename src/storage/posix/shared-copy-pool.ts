@@ -33,3 +33,8 @@ export function configureSharedCopyPool(options: CopyPoolOptions): void {
 export function sharedNativeCopy(): boolean {
   return sharedOptions.nativeCopy ?? true;
 }
+
+/** The copy workers' niceness (config.ts `BARGE_COPY_NICE`), for the credentialed pools as for the shared one. */
+export function sharedCopyNice(): number {
+  return sharedOptions.nice ?? 0;
+}
