@@ -264,6 +264,11 @@ export class CopyPool {
     return size !== undefined && size <= this.smallFileBytes;
   }
 
+  /** Whether a worker may hold a second message (MAX_SENT): its group commits can carry (native copier, syncfs). */
+  private get carrying(): boolean {
+    return this.options.nativeCopy !== false && this.options.syncfs !== false;
+  }
+
   /** Whether `p` is a group of small files (a message that may wait at a busy worker, see MAX_SENT). */
   private isSmallGroup(p: Pending): boolean {
     return p.group && this.isSmall(p);
@@ -273,8 +278,9 @@ export class CopyPool {
     while (this.queue.length > 0 && !this.closed) {
       let slot = this.slots.find((s) => s.sent.length === 0);
       if (!slot && this.slots.length < this.options.workers) slot = this.spawn();
-      // Every worker busy: a group of small files may wait at one that runs only such groups.
-      if (!slot && this.isSmallGroup(this.queue[0]!)) slot = this.slots.find((s) => s.sent.length < MAX_SENT && s.sent.every((m) => m.units.length === 1 && this.isSmallGroup(m.units[0]!)));
+      // Every worker busy: a group of small files may wait at one that runs only such groups (where
+      // the workers commit natively with syncfs: the JavaScript group commit carries nothing).
+      if (!slot && this.carrying && this.isSmallGroup(this.queue[0]!)) slot = this.slots.find((s) => s.sent.length < MAX_SENT && s.sent.every((m) => m.units.length === 1 && this.isSmallGroup(m.units[0]!)));
       if (!slot) return;
       // Share out what is queued among the idle workers: consecutive small files travel together, at
       // least MIN_GROUP of them when that many wait (a message is one group commit: fewer, fuller
