@@ -38,7 +38,7 @@ export async function bootBarge(work: string, src: string, dst: string): Promise
   const cpuProfDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
   if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
   const env: Record<string, string> = {};
-  for (const name of ['BARGE_MOVER_SLOTS', 'UV_THREADPOOL_SIZE', 'BARGE_COPY_WORKERS', 'BARGE_POSIX_SYNCFS', 'BARGE_NATIVE_COPY']) {
+  for (const name of ['BARGE_MOVER_SLOTS', 'UV_THREADPOOL_SIZE', 'BARGE_COPY_WORKERS', 'BARGE_POSIX_SYNCFS', 'BARGE_NATIVE_COPY', 'BARGE_COPY_NICE']) {
     const v = process.env[name];
     if (v) env[name] = v;
   }
