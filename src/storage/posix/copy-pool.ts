@@ -106,8 +106,8 @@ interface Slot {
 
 /**
  * Messages a worker holds at once. Why two: a worker that has the next group commit of small files
- * already makes the previous one's renames durable with that one's first syncfs (copy-worker.ts
- * `held`), one syncfs per message instead of two. Only groups of small files go to a busy worker.
+ * already makes the previous one's renames durable with that one's first syncfs (carried-commit.ts),
+ * one syncfs per message instead of two. Only groups of small files go to a busy worker.
  */
 const MAX_SENT = 2;
 
