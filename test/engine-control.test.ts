@@ -266,9 +266,21 @@ describe('engine control (sqlite)', () => {
   });
 
   it('priority: a low-priority execution still progresses while a high-priority one runs, and the high one finishes first', async () => {
-    const high = await setup(smallTree(96, 64 * KiB), { priority: 10 });
-    const low = await setup(smallTree(96, 64 * KiB), { priority: 0 });
+    // 480 files each: the high one's run must outlast the stats writer's interval (50 ms) by far, or
+    // the low one's first batch — claimed second, by fair share — can be done but not yet counted when
+    // the high one ends; and the low one, which gets one claim in twelve while both have batches, must
+    // have far more left than a drain-watch tick's worth when the high one ends (both seen once the
+    // movers kept their slots full, issue #14).
+    const HIGH = 480;
+    const high = await setup(smallTree(HIGH, 64 * KiB), { priority: 10 });
+    const low = await setup(smallTree(HIGH, 64 * KiB), { priority: 0 });
     const { execution_id: hi } = await act(high.taskId, 'run');
+    // The high one's walk is over before the low one starts: its queue cannot run dry while the movers
+    // outpace the walk (the low one would then take the claims and could finish first).
+    await waitFor(async () => {
+      const h = await exec(hi);
+      return (h.nodes_todo === HIGH || TERMINAL.includes(h.status)) && h;
+    }, 'the high-priority execution to have planned every file', 30_000, 5);
     const { execution_id: lo } = await act(low.taskId, 'run');
     // Read the low one first: if the high one is still far from done afterwards, the low one
     // progressed while the high one was running (a starved one would wait for its queue to drain).
@@ -280,7 +292,7 @@ describe('engine control (sqlite)', () => {
     }, 'the low-priority execution to progress', 30_000, 10);
     // (Not "before half of the high one": on a fast machine the high one can do half its files in the
     // time the low one's walk takes to hand its first batch to the queue.)
-    assert.ok(seen.high < 96, `the low one progressed while the high one ran (high had ${seen.high} of 96 done)`);
+    assert.ok(seen.high < HIGH, `the low one progressed while the high one ran (high had ${seen.high} of ${HIGH} done)`);
     const [h, l] = [await finished(hi), await finished(lo)];
     assert.equal(h.status, 'done');
     assert.equal(l.status, 'done');
