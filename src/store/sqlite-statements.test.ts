@@ -37,4 +37,24 @@ describe('kept SQLite statements (Kysely over better-sqlite3)', () => {
     assert.equal(await n(), 3);
     await db.destroy();
   });
+
+  it('a transaction SQLite rolled back itself fails with its own error (a full database), not a failed rollback', async () => {
+    const raw = new SQLite(':memory:');
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: keptStatements(raw) }) });
+    await sql`CREATE TABLE t (v TEXT)`.execute(db);
+    raw.pragma('max_page_count = 20');
+    const filling = db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 1000; i++) await trx.insertInto('t').values({ v: 'x'.repeat(1000) }).execute();
+    });
+    await assert.rejects(filling, (err: { code?: string }) => err.code === 'SQLITE_FULL');
+    assert.equal(raw.inTransaction, false);
+    // The connection is usable afterwards, and a rollback Kysely does itself still rolls back.
+    raw.pragma('max_page_count = 100000');
+    await assert.rejects(db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ v: 'kept?' }).execute();
+      throw new Error('changed my mind');
+    }), /changed my mind/);
+    assert.equal((await db.selectFrom('t').selectAll().execute()).length, 0);
+    await db.destroy();
+  });
 });

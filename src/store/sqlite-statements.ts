@@ -15,6 +15,10 @@ export function keptStatements(db: SQLite.Database, max = 256): SqliteDatabase &
   return {
     close: () => db.close(),
     prepare(sql: string) {
+      // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM):
+      // Kysely's ROLLBACK then failed with "cannot rollback - no transaction is active", and that error
+      // replaced the one that says what went wrong (a full disk reported as a rollback problem).
+      if (sql === 'rollback' && !db.inTransaction) return NOTHING_TO_ROLL_BACK;
       const hit = cache.get(sql);
       if (hit !== undefined) {
         if (hit.busy) return db.prepare(sql);
@@ -32,3 +36,10 @@ export function keptStatements(db: SQLite.Database, max = 256): SqliteDatabase &
     },
   };
 }
+
+/** What Kysely runs for a ROLLBACK that SQLite already did: nothing (see keptStatements). */
+const NOTHING_TO_ROLL_BACK = {
+  reader: false,
+  busy: false,
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+} as unknown as SQLite.Statement;
