@@ -112,10 +112,48 @@ export class DestinationMemory {
       const code = (err as { code?: string }).code;
       if (code !== 'not_found' && code !== 'not_a_directory') throw err;
     }
-    this.dirCache.set(key, m);
-    // Pruned by `enter` when subtrees are contiguous; otherwise a small cache (names given out are kept apart).
-    if (!this.subtrees && this.dirCache.size > DIR_CACHE && this.dirCache.delete(this.dirCache.keys().next().value as string)) this.gen++;
+    this.keep(key, m);
     return m;
+  }
+
+  /**
+   * A walked folder `dir` of endpoint `ep` is about to be made at the destination (its mkdir is planned).
+   * When its parent's listing lacks it, the folder is new: its listing is known to be empty, and is not
+   * read (a fresh destination then costs one listing per execution instead of one per folder — a file
+   * thread round trip the walk waited on, issue #14). The parent's listing is read here if it was not
+   * yet; the walk's own base (`base`) has its own listing read instead (its parent may be a large folder
+   * outside what the task names). Undefined when nothing had to be read. A folder that appears at the
+   * destination after its parent was listed is the race every plan has with other writers (see planner.ts).
+   * A listing that fails is not an error here: the folder's files find it again, and fail there.
+   */
+  madeFolder(dst: StorageDriver, ep: number, dir: string, base: boolean): Promise<void> | undefined {
+    const key = `${ep}:${dir}`;
+    if (this.dirCache.has(key)) return undefined;
+    if (base || dir === '/') return this.quietly(this.listing(dst, dir, key));
+    const parent = parentOf(dir);
+    const parentKey = `${ep}:${parent}`;
+    const known = this.dirCache.get(parentKey);
+    if (known === undefined) return this.quietly(this.listing(dst, parent, parentKey).then((m) => this.derive(m, dir, key)));
+    this.derive(known, dir, key);
+    return undefined;
+  }
+
+  /** `dir`'s listing is empty when its parent's (`parent`) lacks it and nothing is known of `dir` yet. */
+  private derive(parent: Map<string, Entry>, dir: string, key: string): void {
+    if (!parent.has(baseName(dir)) && !this.dirCache.has(key)) this.keep(key, new Map());
+  }
+
+  /** A listing read for madeFolder: its failure is left to the files that need it (after an abort, thrown). */
+  private quietly(reading: Promise<unknown>): Promise<void> {
+    return reading.then(() => undefined, (err: unknown) => {
+      if (this.signal.aborted) throw err;
+    });
+  }
+
+  /** Remembers `dir`'s listing under `key`: pruned by `enter` when subtrees are contiguous, else a small cache (names given out are kept apart). */
+  private keep(key: string, m: Map<string, Entry>): void {
+    this.dirCache.set(key, m);
+    if (!this.subtrees && this.dirCache.size > DIR_CACHE && this.dirCache.delete(this.dirCache.keys().next().value as string)) this.gen++;
   }
 
   /**

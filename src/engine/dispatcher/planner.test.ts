@@ -146,13 +146,70 @@ describe('planner: files planned without waiting', () => {
         waited.push(pending !== undefined);
         await pending;
       }
-      // Only the first file waits (its folder's listing), and a rename of an existing name.
-      const expected = conflict === 'overwrite' ? [false, false, false, false] : conflict === 'rename' ? [false, true, true, false] : [false, true, false, false];
+      // The folder waits for its parent's listing (it exists there, so its own is read too: the first
+      // file waits), and a rename of an existing name waits.
+      const expected = conflict === 'overwrite' ? [false, false, false, false] : conflict === 'rename' ? [true, true, true, false] : [true, true, false, false];
       assert.deepEqual(waited, expected, conflict);
       const slow = new Planner(at());
       assert.deepEqual(items, await planAll(slow, walked), conflict);
       const x = items.find((i) => i.src.path === '/a/x.txt');
       assert.equal(conflict === 'ignore' ? x?.op : x?.dst?.path, { ignore: 'skip', rename: '/a/x (1).txt', overwrite: '/a/x.txt' }[conflict]);
     }
+  });
+});
+
+/** The destination of `ctx` with its `list` calls counted (which folders were listed, in order). */
+function countingDestination(ctx: ExecutionContext): { ctx: ExecutionContext; listed: string[] } {
+  const dst = ctx.destinations[0]!.driver;
+  const listed: string[] = [];
+  const counted = Object.assign(Object.create(dst) as typeof dst, {
+    list: (dir: string, options?: { signal?: AbortSignal }) => {
+      listed.push(dir);
+      return dst.list(dir, options);
+    },
+  });
+  return { ctx: new ExecutionContext('exe', 'task', ctx.snapshot, ctx.sources, [{ storageId: 'dst', driver: counted }], 'in_progress'), listed };
+}
+
+describe('planner: folders new at the destination are not listed', () => {
+  /** A walk from the source root: the base, then `/a/b` nested and `/c`, each folder with two files. */
+  const tree = (): WalkEntry[] => [
+    { path: '/', position: { ep: 0, np: 0, path: [] }, entry: { name: '', kind: 'dir', size: 0, mtimeMs: 0 } },
+    entry(0, '/a', 'dir'), entry(0, '/a/b', 'dir'), entry(0, '/a/b/x.txt'), entry(0, '/a/b/y.txt'),
+    entry(0, '/a/x.txt'), entry(0, '/a/y.txt'), entry(0, '/c', 'dir'), entry(0, '/c/x.txt'), entry(0, '/c/y.txt'),
+  ];
+
+  it('a fresh destination is listed once, at its base, and every file keeps its name', async () => {
+    const { ctx, listed } = countingDestination(await context(1, []));
+    const items = await planAll(new Planner(ctx), tree());
+    assert.deepEqual(listed, ['/']);
+    assert.deepEqual(targets(items), ['/a/b/x.txt', '/a/b/y.txt', '/a/x.txt', '/a/y.txt', '/c/x.txt', '/c/y.txt']);
+    assert.deepEqual(items.filter((i) => i.op === 'mkdir').map((i) => i.dst?.path), ['/', '/a', '/a/b', '/c']);
+  });
+
+  it('a folder that exists is listed, and its files are renamed around what is there; new folders below it are not', async () => {
+    const { ctx, listed } = countingDestination(await context(1, ['/a/x.txt', '/c/keep.txt']));
+    const items = await planAll(new Planner(ctx), tree());
+    assert.deepEqual(listed, ['/', '/a', '/c']);
+    assert.deepEqual(targets(items), ['/a/b/x.txt', '/a/b/y.txt', '/a/x (1).txt', '/a/y.txt', '/c/x.txt', '/c/y.txt']);
+  });
+
+  it('a walk that starts below its base (a resumed one) reads the parent of its first folder, not the folder', async () => {
+    const { ctx, listed } = countingDestination(await context(1, ['/a/b/x.txt']));
+    const items = await planAll(new Planner(ctx), tree().slice(2));
+    assert.deepEqual(listed, ['/a', '/a/b', '/']);
+    assert.equal(targets(items)[0], '/a/b/x (1).txt');
+  });
+
+  it('a parent that cannot be listed does not fail the folder: its files fail on their own listing', async () => {
+    const base = await context(1, []);
+    const dst = base.destinations[0]!.driver;
+    const broken = Object.assign(Object.create(dst) as typeof dst, {
+      list: async function* (): AsyncGenerator<Entry> { throw new StorageError('io', 'disk on fire'); },
+    });
+    const ctx = new ExecutionContext('exe', 'task', base.snapshot, base.sources, [{ storageId: 'dst', driver: broken }], 'in_progress');
+    const items = await planAll(new Planner(ctx), tree().slice(1, 4));
+    assert.deepEqual(items.map((i) => i.op), ['mkdir', 'mkdir', 'fail']);
+    assert.equal(items[2]?.error?.code, 'io');
   });
 });

@@ -174,6 +174,8 @@ export class Planner {
     if (e.kind === 'dir') {
       if (dst.features.directories) {
         out.push({ key: k, op: 'mkdir', src, dst: { ep: i, path: target }, size: 0, mtimeMs: e.mtimeMs, atimeMs: e.atimeMs, mode: e.mode, uid: e.uid, gid: e.gid });
+        // A folder new at the destination needs no listing for its files' conflict decisions.
+        if (this.conflict !== 'overwrite') return this.memory.madeFolder(dst, i, target, w.position.path.length === 0);
       }
       return undefined;
     }
