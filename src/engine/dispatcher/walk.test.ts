@@ -50,8 +50,10 @@ describe('dispatchWalk', () => {
 
     const walking = dispatchWalk(ctx, queue, clock, undefined, 0, { batchFiles: 2, batchBytes: 1 << 30, flushBatches: 1 }, () => false);
     await zAsked;
-    // The walk now waits on /z: everything under /a must already be in the queue.
+    // The listing of /z hangs: everything under /a must still reach the queue.
     const files = (list: typeof enqueued) => list.flatMap((e) => e.batches.flatMap((b) => b.items)).filter((i) => i.op === 'copy').map((i) => i.src.path);
+    const deadline = Date.now() + 5000;
+    while (files(enqueued).length < 6 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(files(enqueued), ['/a/f0.txt', '/a/f1.txt', '/a/f2.txt', '/a/f3.txt', '/a/f4.txt', '/a/f5.txt']);
     assert.ok(enqueued.length >= 3, `several flushes (${enqueued.length})`);
     assert.ok(enqueued.every((e) => e.checkpoint.cursor.length > 0), 'each flush carries its checkpoint');

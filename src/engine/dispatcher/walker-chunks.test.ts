@@ -1,7 +1,8 @@
 /**
  * The walk a chunk at a time (walkChunks): the entries of `walk`, in the same order, at most 256 a
- * chunk, each chunk handed over before the walk lists another folder; and a consumer of `walk` still
- * stops at the next entry once the signal fires.
+ * chunk, each chunk handed over as the walk starts listing another folder (a consumer that stops
+ * then leaves no listing's failure unhandled); and a consumer of `walk` still stops at the next entry
+ * once the signal fires.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,24 +44,72 @@ describe('walkChunks', () => {
     assert.deepEqual(rest, one.slice(one.indexOf('/src/big/f299@big/f299') + 1));
   });
 
-  it('hands over what it walked before it lists the next folder', async () => {
+  it('starts listing a folder before it hands over what it walked, and hands it over without waiting for the listing', async () => {
     const d = await tree();
     const events: string[] = [];
+    // A folder's listing stays open until the consumer holds the folder's own entry: a walk that
+    // waited for the listing before handing the entry over would never end.
+    const latches = new Map<string, { handed: Promise<void>; hand: () => void }>();
+    const latch = (path: string) => {
+      let l = latches.get(path);
+      if (l === undefined) {
+        let hand!: () => void;
+        l = { handed: new Promise<void>((resolve) => (hand = resolve)), hand };
+        latches.set(path, l);
+      }
+      return l;
+    };
     const logged = new Proxy(d, {
       get(target, prop, receiver) {
         if (prop !== 'list') return Reflect.get(target, prop, receiver);
         return async function* (dir: string, options?: SignalOptions): AsyncGenerator<Entry> {
           events.push(`list ${dir}`);
+          if (dir !== '/src') await latch(dir).handed;
           yield* target.list(dir, options);
         };
       },
     }) as StorageDriver;
-    for await (const chunk of walkChunks(logged, 0, 0, '/src', OPTS)) events.push(`got ${chunk.at(-1)!.path}`);
-    // Each folder is listed only once the consumer has its own entry (and everything before it).
+    for await (const chunk of walkChunks(logged, 0, 0, '/src', OPTS)) {
+      events.push(`got ${chunk.at(-1)!.path}`);
+      for (const w of chunk) latch(w.path).hand();
+    }
     for (const dir of ['/src/big', '/src/c', '/src/c/d']) {
       const listed = events.indexOf(`list ${dir}`);
-      assert.ok(listed > 0 && events.slice(0, listed).includes(`got ${dir}`), `${dir}: ${events.join(' | ')}`);
+      const got = events.indexOf(`got ${dir}`);
+      assert.ok(listed >= 0 && got > listed, `${dir}: listed before it is handed over: ${events.join(' | ')}`);
     }
+  });
+
+  it('a consumer that stops while a listing is under way leaves its failure handled', async () => {
+    const d = await tree();
+    let fail!: () => void;
+    const failing = new Promise<void>((resolve) => (fail = resolve));
+    const broken = new Proxy(d, {
+      get(target, prop, receiver) {
+        if (prop !== 'list') return Reflect.get(target, prop, receiver);
+        return async function* (dir: string, options?: SignalOptions): AsyncGenerator<Entry> {
+          if (dir === '/src/big') {
+            await failing;
+            throw Object.assign(new Error('no longer allowed'), { code: 'EACCES' });
+          }
+          yield* target.list(dir, options);
+        };
+      },
+    }) as StorageDriver;
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', note);
+    try {
+      for await (const chunk of walkChunks(broken, 0, 0, '/src', OPTS)) {
+        if (chunk.some((w) => w.path === '/src/big')) break; // its listing is under way
+      }
+      fail();
+      // Long enough for the listing's failure to settle (permission denied: not retried).
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', note);
+    }
+    assert.deepEqual(unhandled, []);
   });
 
   it('walk: an abort while the consumer holds an entry stops the walk at the next one', async () => {

@@ -65,8 +65,8 @@ const WALK_CHUNK = 256;
 
 /**
  * {@link walk}, a run of consecutive entries at a time (at most 256, never across a folder listing:
- * each chunk is handed over before the walk lists a folder, so a slow listing never holds back what
- * was walked before it). Why: one awaited step per entry — a promise, a microtask and a generator
+ * each chunk is handed over as the walk starts listing a folder, so a slow listing never holds back
+ * what was walked before it, and the consumer plans it while the listing is read). Why: one awaited step per entry — a promise, a microtask and a generator
  * resume — was a visible share of the dispatcher's CPU per file (issue #14); a consumer loops over a
  * chunk itself. The signal is checked per entry as it is walked; a consumer that stops on an abort
  * checks it again per entry (walk does).
@@ -129,10 +129,11 @@ interface Frame {
 async function openDir(
   driver: StorageDriver, dir: string, self: Entry, pos: WalkPosition, opts: WalkOptions,
   skip: (p: WalkPosition) => boolean, descend: (p: WalkPosition) => boolean, isRoot: boolean,
+  listing: Promise<Entry[]> = listDir(driver, dir, opts),
 ): Promise<Frame | WalkEntry | undefined> {
   let entries: Entry[];
   try {
-    entries = await listDir(driver, dir, opts);
+    entries = await listing;
   } catch (err) {
     if (isRoot || opts.signal?.aborted) throw err;
     const failurePos: WalkPosition = { ...pos, path: [...pos.path, ''] };
@@ -185,12 +186,16 @@ async function* walkDir(
     }
     if (!skip(childPos)) out.push({ path, entry, position: childPos });
     if (entry.kind === 'dir' && opts.recursive && descend(childPos)) {
+      // The listing starts before what was walked is handed over, so the consumer plans it while the
+      // folder is read (a generator runs only when asked: started after the yield, the two took turns).
+      // Handled at once: a consumer that stops early leaves it unawaited (openDir reports its failure).
+      const listing = listDir(driver, path, opts);
+      listing.catch(() => undefined);
       if (out.length > 0) {
-        // Handed over before the listing: the consumer plans what was walked while it is read.
         yield out;
         out = [];
       }
-      const child = await openDir(driver, path, entry, childPos, opts, skip, descend, false);
+      const child = await openDir(driver, path, entry, childPos, opts, skip, descend, false, listing);
       if (child === undefined) continue;
       if ('entries' in child) stack.push(child);
       else out.push(child);
