@@ -200,7 +200,8 @@ describe('engine: workflow actions on NAS shares', () => {
     for (const dir of ['kept/p', 'kept/p/q']) assert.equal((await stat(join(s.dst!.path, dir))).mtime.getTime(), folderDate.getTime(), `${dir} has its source's date`);
     if (root) assert.deepEqual([(await stat(join(s.dst!.path, 'kept/p/a.txt'))).uid, (await stat(join(s.dst!.path, 'kept/p/a.txt'))).gid], [4321, 8765]);
     // The walk's order is the order of the planned work: descending names.
-    const planned = async (id: string) => (await b.barge.store.db.selectFrom('work_batches').select('items').where('execution_id', '=', id).orderBy('seq').execute())
+    const planned = async (id: string) => (await b.barge.store.db.selectFrom('work_batches').innerJoin('work_batch_items', 'work_batch_items.batch_id', 'work_batches.id')
+      .select('work_batch_items.items').where('work_batches.execution_id', '=', id).orderBy('work_batches.seq').execute())
       .flatMap((r) => decodeItems(r.items)).filter((i) => i.op === 'copy').map((i) => i.src.path);
     assert.deepEqual(await planned(kept.id), ['/z.txt', '/p/q/c.txt', '/p/b.txt', '/p/a.txt']);
 

@@ -130,7 +130,7 @@ for (const dialect of dialects()) {
         { ...ledger(active, 'e', null), status: 'done' },
       ]).execute();
       const batch = (seq: number, state: 'queued' | 'leased' | 'done', availableAt: string) => ({
-        id: `${active}-b${seq}`, execution_id: active, seq, state, items: '[]', files: 1, bytes: 1, done_files: 0, done_bytes: 0, failed_files: 0,
+        id: `${active}-b${seq}`, execution_id: active, seq, state, files: 1, bytes: 1, done_files: 0, done_bytes: 0, failed_files: 0,
         lease_owner: state === 'leased' ? 'm' : null, lease_until: null, attempts: 0, available_at: availableAt, created_at: ago(HOUR), updated_at: ago(0), inflight_bytes: 0,
       });
       await db.insertInto('work_batches').values([

@@ -60,8 +60,9 @@ export class CallbackRepository {
 
   /** Done batches of an execution with a sequence number above `afterSeq`, in order, at most `limit`. */
   async doneBatches(executionId: string, afterSeq: number, limit: number): Promise<DoneBatch[]> {
-    const rows = await this.db.selectFrom('work_batches').select(['seq', 'items']).where('execution_id', '=', executionId).where('seq', '>', afterSeq)
-      .where('state', '=', 'done').orderBy('seq').limit(limit).execute();
+    const rows = await this.db.selectFrom('work_batches').innerJoin('work_batch_items', 'work_batch_items.batch_id', 'work_batches.id')
+      .select(['work_batches.seq', 'work_batch_items.items']).where('work_batches.execution_id', '=', executionId).where('work_batches.seq', '>', afterSeq)
+      .where('work_batches.state', '=', 'done').orderBy('work_batches.seq').limit(limit).execute();
     return rows.map((r) => ({ seq: Number(r.seq), items: decodeItems(r.items) }));
   }
 }

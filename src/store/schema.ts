@@ -28,13 +28,18 @@ export interface ExecutionRow {
 }
 export type BatchState = 'queued' | 'leased' | 'done' | 'cancelled';
 export interface WorkBatchRow {
-  id: string; execution_id: string; seq: number; state: BatchState; items: string; files: number; bytes: number;
+  id: string; execution_id: string; seq: number; state: BatchState; files: number; bytes: number;
   done_files: number; done_bytes: number; failed_files: number; lease_owner: string | null; lease_until: string | null;
   attempts: number; available_at: string; created_at: string; updated_at: string;
   /** Bytes of files in flight, as the batch's mover last reported (progress only). */
   inflight_bytes: number;
   /** Items finished without a ledger row when the batch was last handed back, JSON `[[index, size], …]` (migration 0019). */
   finished?: string | null;
+}
+/** A batch's items (work-items-codec.ts), apart from its row: written once, never updated (migration 0020). */
+export interface WorkBatchItemsRow {
+  batch_id: string;
+  items: string;
 }
 export interface FileLedgerRow {
   execution_id: string; item_key: string; src_path: string | null; dst_path: string | null; size: number; checksum: string | null;
@@ -178,6 +183,7 @@ export interface Database {
   group_members: GroupMemberRow;
   storage_privileges: StoragePrivilegeRow;
   work_batches: WorkBatchRow;
+  work_batch_items: WorkBatchItemsRow;
   engine_lease: EngineLeaseRow;
   movers: MoverRow;
   parallel_permits: ParallelPermitRow;

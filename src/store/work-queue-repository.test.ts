@@ -139,3 +139,25 @@ describe('recent items', () => {
     assert.equal(recent.take('b')?.length, 2);
   });
 });
+
+describe('work queue claims on SQLite', () => {
+  it('find the next batch of an execution through its index, in order: no queued batch of any execution read and sorted per claim', async () => {
+    const { store, done } = await openTestStore('sqlite', 'wqplan');
+    try {
+      await seed(store.db, ['e', 'f']);
+      const queue = new SqlWorkQueue(store.db, store.dialect);
+      await queue.enqueue('e', [batch(0), batch(1), batch(2)], cp, T0);
+      await queue.enqueue('f', [batch(0)], cp, T0);
+      const statement = (queue as unknown as { q: { claim: { compiled: { sql: string; parameters: readonly unknown[] } } } }).q.claim.compiled;
+      const plan = store.sqlite!.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.parameters.map(() => 'x')) as Array<{ detail: string }>;
+      const details = plan.map((p) => p.detail);
+      assert.ok(details.some((d) => d.includes('USING INDEX work_batches_next (execution_id=? AND state=?)')), details.join('\n'));
+      assert.ok(!details.some((d) => d.includes('TEMP B-TREE')), details.join('\n'));
+      // And it still takes them in order, one execution's at a time.
+      assert.deepEqual([(await queue.claim('e', 'm', 30_000, T0))?.seq, (await queue.claim('e', 'm', 30_000, T0))?.seq], [0, 1]);
+      assert.equal((await queue.claim('f', 'm', 30_000, T0))?.seq, 0);
+    } finally {
+      await done();
+    }
+  });
+});

@@ -7,7 +7,7 @@
  * and compiled once ({@link Prepared}), and a batch enqueued and first claimed in the same process
  * takes its items from memory instead of parsing them again ({@link RecentItems}).
  */
-import { createQueryId, sql, type Compilable, type CompiledQuery, type ExpressionBuilder, type Kysely, type QueryResult } from 'kysely';
+import { createQueryId, sql, type Compilable, type CompiledQuery, type ExpressionBuilder, type Kysely, type QueryResult, type RawBuilder } from 'kysely';
 import type { Database, WorkBatchRow } from './schema.js';
 import type { Dialect } from './db.js';
 import type { BatchCounts, BatchProgress, BatchTotals, NewBatch, WalkCheckpoint, WorkQueue } from '../engine/queue/work-queue.js';
@@ -132,10 +132,11 @@ export class SqlWorkQueue implements WorkQueue {
     await this.db.transaction().execute(async (trx) => {
       if (batches.length > 0) {
         await trx.insertInto('work_batches').values(batches.map((b, i): WorkBatchRow => ({
-          id: ids[i] as string, execution_id: executionId, seq: b.seq, state: 'queued', items: json[i] as string, files: b.files, bytes: b.bytes,
+          id: ids[i] as string, execution_id: executionId, seq: b.seq, state: 'queued', files: b.files, bytes: b.bytes,
           done_files: 0, done_bytes: 0, failed_files: 0, lease_owner: null, lease_until: null, attempts: 0, available_at: now, created_at: now, updated_at: now, inflight_bytes: 0,
           finished: null,
         }))).execute();
+        await trx.insertInto('work_batch_items').values(batches.map((_, i) => ({ batch_id: ids[i] as string, items: json[i] as string }))).execute();
       }
       await this.q.checkpoint.run(trx, { executionId, cursor: cp.cursor, addFiles: cp.addFiles, addBytes: cp.addBytes, batchesPlanned: cp.batchesPlanned });
     });
@@ -144,12 +145,16 @@ export class SqlWorkQueue implements WorkQueue {
     return ids;
   }
 
-  /** A claimed row as a batch: a first claim takes the items enqueued here if they are still kept. */
-  private toBatch(row: WorkBatchRow): Batch {
+  /**
+   * A claimed row as a batch: a first claim takes the items enqueued here if they are still kept,
+   * others read them (`work_batch_items`, apart from the row: migration 0020).
+   */
+  private async toBatch(row: WorkBatchRow): Promise<Batch> {
     const kept = this.recent.take(row.id);
     const attempts = Number(row.attempts);
+    const items = kept !== undefined && attempts === 1 ? kept : decodeItems((await this.q.items.run(this.db, { batchId: row.id })).rows[0]?.items ?? '[]');
     const batch: Batch = {
-      id: row.id, executionId: row.execution_id, seq: Number(row.seq), items: kept !== undefined && attempts === 1 ? kept : decodeItems(row.items), attempts,
+      id: row.id, executionId: row.execution_id, seq: Number(row.seq), items, attempts,
       persisted: { doneFiles: Number(row.done_files), doneBytes: Number(row.done_bytes), failedFiles: Number(row.failed_files) },
     };
     if (row.finished) batch.finished = JSON.parse(row.finished) as FinishedItems;
@@ -167,7 +172,7 @@ export class SqlWorkQueue implements WorkQueue {
 
   async queuedIds(executionId: string, now: Date, limit: number): Promise<string[]> {
     const rows = await this.db.selectFrom('work_batches').select('id')
-      .where('execution_id', '=', executionId).where('state', '=', 'queued').where('available_at', '<=', iso(now))
+      .where('execution_id', '=', executionId).where('state', '=', 'queued').where(notIndexed(this.dialect, 'available_at'), '<=', iso(now))
       .orderBy('seq').limit(limit).execute();
     return rows.map((r) => r.id);
   }
@@ -270,8 +275,8 @@ export class SqlWorkQueue implements WorkQueue {
   async *plannedItems(executionId: string): AsyncIterable<WorkItem[]> {
     // Pages by seq: a walk of millions of files is read a few hundred batches at a time.
     for (let after = -1; ;) {
-      const rows = await this.db.selectFrom('work_batches').select(['seq', 'items'])
-        .where('execution_id', '=', executionId).where('seq', '>', after).orderBy('seq').limit(200).execute();
+      const rows = await this.db.selectFrom('work_batches as b').innerJoin('work_batch_items as i', 'i.batch_id', 'b.id').select(['b.seq', 'i.items'])
+        .where('b.execution_id', '=', executionId).where('b.seq', '>', after).orderBy('b.seq').limit(200).execute();
       if (rows.length === 0) return;
       for (const r of rows) yield decodeItems(r.items);
       after = Number(rows[rows.length - 1]!.seq);
@@ -279,8 +284,19 @@ export class SqlWorkQueue implements WorkQueue {
   }
 }
 
+/**
+ * A column of `work_batches` that must not choose the index (SQLite's `+column`): the next batches of
+ * an execution are found through `work_batches_next` (execution, state, seq) in order, and SQLite
+ * without statistics preferred `work_batches_claim` for the range on `available_at` — every queued
+ * batch read and sorted per claim (migration 0020). PostgreSQL plans from its statistics.
+ */
+function notIndexed(dialect: Dialect, column: 'available_at'): RawBuilder<string> | 'available_at' {
+  return dialect === 'sqlite' ? sql<string>`+${sql.ref(column)}` : column;
+}
+
 /** The queue's statements run per batch (or per look of the drain watch), built and compiled once. */
 function prepareStatements(db: Kysely<Database>, dialect: Dialect) {
+  const availableAt = notIndexed(dialect, 'available_at');
   const runnableCheck = (eb: ExpressionBuilder<Database, 'work_batches'>) => eb.exists(eb.selectFrom('task_executions as e').select('e.id').whereRef('e.id', '=', 'work_batches.execution_id').where('e.state', 'in', RUNNABLE_STATES));
   return {
     checkpoint: new Prepared((v: { executionId: string; cursor: string; addFiles: number; addBytes: number; batchesPlanned: number }) => db.updateTable('task_executions').set((eb) => ({
@@ -298,7 +314,7 @@ function prepareStatements(db: Kysely<Database>, dialect: Dialect) {
 
     claim: new Prepared((v: { executionId: string; owner: string; until: string; now: string }) => {
       let next = db.selectFrom('work_batches').select('id')
-        .where('execution_id', '=', v.executionId).where('state', '=', 'queued').where('available_at', '<=', v.now)
+        .where('execution_id', '=', v.executionId).where('state', '=', 'queued').where(availableAt, '<=', v.now)
         .orderBy('seq').limit(1);
       if (dialect === 'postgres') next = next.forUpdate().skipLocked();
       return db.updateTable('work_batches')
@@ -324,6 +340,8 @@ function prepareStatements(db: Kysely<Database>, dialect: Dialect) {
     complete: new Prepared((v: { batchId: string; doneFiles: number; doneBytes: number; failedFiles: number; now: string }) => db.updateTable('work_batches').set({
       state: 'done', done_files: v.doneFiles, done_bytes: v.doneBytes, failed_files: v.failedFiles, lease_owner: null, lease_until: null, inflight_bytes: 0, updated_at: v.now,
     }).where('id', '=', v.batchId).where('state', '=', 'leased'), ['batchId', 'doneFiles', 'doneBytes', 'failedFiles', 'now']),
+
+    items: new Prepared((v: { batchId: string }) => db.selectFrom('work_batch_items').select('items').where('batch_id', '=', v.batchId), ['batchId']),
 
     openCount: new Prepared((v: { executionId: string }) => db.selectFrom('work_batches').select(['state', (eb) => eb.fn.countAll<number>().as('n')])
       .where('execution_id', '=', v.executionId).where('state', 'in', ['queued', 'leased']).groupBy('state'), ['executionId']),

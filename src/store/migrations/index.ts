@@ -24,6 +24,7 @@ import * as m0016 from './0016-tape.js';
 import * as m0017 from './0017-nodeum-providers.js';
 import * as m0018 from './0018-tape-cache.js';
 import * as m0019 from './0019-batch-finished.js';
+import * as m0020 from './0020-batch-items.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -46,6 +47,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0017-nodeum-providers': m0017,
     '0018-tape-cache': m0018,
     '0019-batch-finished': m0019,
+    '0020-batch-items': m0020,
   };
 }
 
