@@ -1,6 +1,6 @@
 /**
  * Small files ride together: a mover slot holds one large transfer, `smallPerSlot` small ones, or
- * one batch call of up to 256 small copies (mover/batch-transfer.ts), so the posix copy workers
+ * one batch call of up to 512 small copies (mover/batch-transfer.ts), so the posix copy workers
  * receive several small files per message and commit them together (one syncfs where the kernel
  * reports its errors). Real engine, SQLite, real directories; the assertions
  * are on the copied bytes and on the shared copy pool's own counters.

@@ -47,7 +47,7 @@ export function leaseTimes(leaseSeconds: number): Pick<EngineConfig, 'leaseMs' |
 
 export function defaultEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
   return {
-    name: `${hostname()}:${process.pid}`, slots: 8, smallPerSlot: 8, leaseMs: 30_000, heartbeatMs: 10_000, batchFiles: 256, batchBytes: 64 * 1024 * 1024,
+    name: `${hostname()}:${process.pid}`, slots: 8, smallPerSlot: 8, leaseMs: 30_000, heartbeatMs: 10_000, batchFiles: 512, batchBytes: 64 * 1024 * 1024,
     statsIntervalMs: 1000, maxExecutions: 8, embedded: true, fileAttempts: 3, backoffMs: 250, accessCheckMs: 2000, moverHeartbeatMs: 1000, ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * groupAt (batch-transfer.ts): which items of a batch travel together in one transferBatch call — a
- * whole batch of the dispatcher (256 small copies) at most, split where an item cannot join.
+ * whole batch of the dispatcher (512 small copies) at most, split where an item cannot join.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,14 +24,14 @@ const SMALL = 1 << 20;
 const copy = (n: number, size = 4096): { item: WorkItem } => ({ item: { key: `/f${n}`, op: 'copy', src: { ep: 0, path: `/f${n}` }, dst: { ep: 0, path: `/f${n}` }, size, mtimeMs: 0 } });
 
 describe('groupAt', () => {
-  it('takes a whole batch of 256 small copies as one group, and no more', () => {
-    assert.equal(GROUP_FILES, 256);
+  it('takes a whole batch of small copies (GROUP_FILES) as one group, and no more', () => {
+    assert.equal(GROUP_FILES, 512);
     const ctx = context();
-    const todo = Array.from({ length: 300 }, (_, n) => copy(n));
+    const todo = Array.from({ length: GROUP_FILES + 44 }, (_, n) => copy(n));
     const first = groupAt(ctx, todo, 0, SMALL);
-    assert.equal(first.length, 256);
-    assert.equal(first[255], todo[255]);
-    assert.deepEqual(groupAt(ctx, todo, 256, SMALL), todo.slice(256));
+    assert.equal(first.length, GROUP_FILES);
+    assert.equal(first[GROUP_FILES - 1], todo[GROUP_FILES - 1]);
+    assert.deepEqual(groupAt(ctx, todo, GROUP_FILES, SMALL), todo.slice(GROUP_FILES));
   });
 
   it('stops at a large file, and gives nothing when the first item cannot join', () => {

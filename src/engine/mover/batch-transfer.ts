@@ -15,11 +15,13 @@ import type { WorkItem } from '../queue/work-item.js';
 import { policyOptions, writePolicy } from './transfer.js';
 
 /**
- * Most files one call carries: a whole batch of the dispatcher (batchFiles, 256), which the posix
+ * Most files one call carries: a whole batch of the dispatcher (batchFiles, 512), which the posix
  * copy pool takes as one message and one group commit (its MAX_JOBS_PER_MESSAGE; the engine does not
- * import a driver's constants). 64 was ~12% slower on 100,000 small files (more syncfs; issue #14).
+ * import a driver's constants). 64 was ~12% slower on 100,000 small files (more syncfs); 256 ~10%
+ * slower than 512 where the disk is fast and the CPU is the limit (the engine's work per batch and
+ * the syncfs per group; issue #14).
  */
-export const GROUP_FILES = 256;
+export const GROUP_FILES = 512;
 
 /** The driver pair an item copies between, when it may go through `transferBatch`; else undefined. */
 export function batchPair(ctx: ExecutionContext, item: WorkItem, smallFileBytes: number): { src: StorageDriver; dst: StorageDriver } | undefined {

@@ -16,11 +16,12 @@ import type { CopyJob, CopyJobResult } from './copy-job.js';
  * Most jobs one message carries; also the length of each of a worker's two abort-flag regions. A message is one
  * group commit (copy-worker.ts): a batch of small files (CopyPool.runMany) travels as messages this
  * large; files queued one by one share messages of at most {@link MAX_SINGLES_PER_MESSAGE}.
- * Why 256 (a whole batch of the dispatcher, batchFiles): each group commit waits for two syncfs, and
- * on the benchmark's disk fewer, larger commits were ~12% faster in A/B runs (100,000 × 4 KiB: 8.0–8.6 s
- * against 9.2–10.4 s with 64; issue #14); a batch is at most 64 MiB, so a message stays bounded.
+ * Why 512 (a whole batch of the dispatcher, batchFiles): each group commit waits for two syncfs, and
+ * fewer, larger commits were faster in A/B runs of 100,000 × 4 KiB files (issue #14): 256 against 64
+ * ~12% on a slow disk, 512 against 256 ~10% on a fast one where the CPU is the limit (2.59–2.64 s
+ * against 2.79–2.98); a batch is at most 64 MiB, so a message stays bounded.
  */
-export const MAX_JOBS_PER_MESSAGE = 256;
+export const MAX_JOBS_PER_MESSAGE = 512;
 export const MAX_SINGLES_PER_MESSAGE = 16;
 
 /** Numbers per job in {@link WorkerRequest.nums}, at the offsets of {@link JOB}. */

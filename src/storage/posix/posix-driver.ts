@@ -269,7 +269,7 @@ export class PosixDriver implements StorageDriver {
     let signal = this.pairClosing.get(other);
     if (signal === undefined) {
       signal = AbortSignal.any([this.closing.signal, other.closing.signal]);
-      setMaxListeners(0, signal); // one listener per copy in flight (up to 256 small files at once by default)
+      setMaxListeners(0, signal); // one listener per copy in flight (up to 512 small files at once by default)
       this.pairClosing.set(other, signal);
     }
     return signal;
@@ -298,7 +298,7 @@ export class PosixDriver implements StorageDriver {
   }
 
   /**
-   * Posix → posix, many files: one request to the copy pool (runMany: messages of up to 256 files, one
+   * Posix → posix, many files: one request to the copy pool (runMany: messages of up to 512 files, one
    * group commit each). A file whose paths or options are refused fails in its slot; the others go.
    * The pool's results are the outcomes as they are (no copy per file).
    */
