@@ -90,8 +90,11 @@ void barge_stage(call_t *c, size_t index, job_t *j) {
     fail_code(j, "aborted", "dst");
     return;
   }
+  /* Created with the mode it must have when it can (umask and default ACLs allowing): the fchmod after
+     it dirtied the inode a second time, a journal handle per file (issue #14); checked below. */
+  mode_t create_mode = j->mode >= 0 ? ((mode_t)j->mode & 0777) : 0666;
   int tmp;
-  do tmp = openat(dfd, j->temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  do tmp = openat(dfd, j->temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode);
   while (tmp < 0 && errno == EINTR);
   if (tmp < 0) {
     fail_errno(j, errno, "open", "dst");
@@ -141,7 +144,7 @@ void barge_stage(call_t *c, size_t index, job_t *j) {
     fail_errno(j, errno, "fchown", "dst");
     goto failed;
   }
-  if (j->mode >= 0 && fchmod(tmp, (mode_t)j->mode) != 0) {
+  if (j->mode >= 0 && (own.st_mode & 07777) != ((mode_t)j->mode & 07777) && fchmod(tmp, (mode_t)j->mode) != 0) {
     fail_errno(j, errno, "fchmod", "dst");
     goto failed;
   }

@@ -122,6 +122,17 @@ describe('native copier: the same outcomes as the JavaScript group commit', { sk
     assert.deepEqual([n!.mode & 0o7777, n!.mtimeMs], [0o640, j!.mtimeMs], 'mode and mtime set as futimesSync sets them');
   });
 
+  it('gives each copy its source mode exactly, where the umask would strip bits and with set-id bits', async () => {
+    const modes = [0o666, 0o4750, 0o400];
+    await both('modes', (src) => {
+      modes.forEach((_, i) => writeFileSync(join(src, `m${i}`), `mode ${i}`));
+    }, modes.map((mode, i) => ({ srcPath: `m${i}`, dstPath: `m${i}`, mode })));
+    for (const kind of ['native', 'js']) {
+      const got = modes.map((_, i) => statSync(join(base, `modes-${kind}`, 'dst', `m${i}`)).mode & 0o7777);
+      assert.deepEqual(got.map((m) => m.toString(8)), modes.map((m) => m.toString(8)), kind);
+    }
+  });
+
   it('a missing source fails alone with not_found', async () => {
     assert.deepEqual(await both('missing', () => {}, [{ srcPath: 'nope/gone.txt', dstPath: 'gone.txt' }, { srcPath: 'gone.txt', dstPath: 'g2.txt' }]), [
       { code: 'not_found', path: 'nope/gone.txt', retryable: false },
