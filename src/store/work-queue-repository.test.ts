@@ -161,3 +161,21 @@ describe('work queue claims on SQLite', () => {
     }
   });
 });
+
+for (const dialect of testDialects()) {
+  describe(`work queue items apart from the row (${dialect})`, () => {
+    it('a batch whose items are gone fails its claim loudly instead of running as empty', async () => {
+      const { store, done } = await openTestStore(dialect, 'wqgone');
+      try {
+        await seed(store.db, ['e']);
+        const here = new SqlWorkQueue(store.db, store.dialect);
+        const elsewhere = new SqlWorkQueue(store.db, store.dialect);
+        const [id] = await here.enqueue('e', [batch(0)], cp, T0);
+        await store.db.deleteFrom('work_batch_items').where('batch_id', '=', id!).execute();
+        await assert.rejects(elsewhere.claim('e', 'm', 30_000, T0), /has no items/);
+      } finally {
+        await done();
+      }
+    });
+  });
+}

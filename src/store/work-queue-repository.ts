@@ -152,13 +152,20 @@ export class SqlWorkQueue implements WorkQueue {
   private async toBatch(row: WorkBatchRow): Promise<Batch> {
     const kept = this.recent.take(row.id);
     const attempts = Number(row.attempts);
-    const items = kept !== undefined && attempts === 1 ? kept : decodeItems((await this.q.items.run(this.db, { batchId: row.id })).rows[0]?.items ?? '[]');
+    const items = kept !== undefined && attempts === 1 ? kept : decodeItems(await this.storedItems(row.id));
     const batch: Batch = {
       id: row.id, executionId: row.execution_id, seq: Number(row.seq), items, attempts,
       persisted: { doneFiles: Number(row.done_files), doneBytes: Number(row.done_bytes), failedFiles: Number(row.failed_files) },
     };
     if (row.finished) batch.finished = JSON.parse(row.finished) as FinishedItems;
     return batch;
+  }
+
+  /** A batch's stored items. A batch without them is a damaged store: claiming it as empty would lose its files. */
+  private async storedItems(batchId: string): Promise<string> {
+    const row = (await this.q.items.run(this.db, { batchId })).rows[0];
+    if (row === undefined) throw new Error(`work queue: batch ${batchId} has no items (work_batch_items)`);
+    return row.items;
   }
 
   async claimById(batchId: string, owner: string, leaseMs: number, now: Date): Promise<Batch | 'held' | 'gone'> {

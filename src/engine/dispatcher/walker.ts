@@ -66,9 +66,9 @@ const WALK_CHUNK = 256;
 /**
  * {@link walk}, a run of consecutive entries at a time (at most 256, never across a folder listing:
  * each chunk is handed over as the walk starts listing a folder, so a slow listing never holds back
- * what was walked before it, and the consumer plans it while the listing is read). Why: one awaited step per entry — a promise, a microtask and a generator
- * resume — was a visible share of the dispatcher's CPU per file (issue #14); a consumer loops over a
- * chunk itself. The signal is checked per entry as it is walked; a consumer that stops on an abort
+ * what was walked before it, and the consumer plans it while the listing is read). Why: one awaited
+ * step per entry — a promise, a microtask and a generator resume — was a visible share of the
+ * dispatcher's CPU per file (issue #14); a consumer loops over a chunk itself. The signal is checked per entry as it is walked; a consumer that stops on an abort
  * checks it again per entry (walk does).
  */
 export async function* walkChunks(driver: StorageDriver, ep: number, np: number, rootPath: string, opts: WalkOptions): AsyncGenerator<WalkEntry[]> {
