@@ -16,6 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boot, dialects, pgSkipReason, type Booted } from './helpers/barge.js';
+import { defaultEngineConfig } from '../src/engine/in-process.js';
 import { nasWithShares } from './helpers/fixtures.js';
 import { gnuTarVersion } from './helpers/gnu-tar.js';
 import { hashTree, makeTree } from './helpers/trees.js';
@@ -27,7 +28,9 @@ const noTar = !(await gnuTarVersion()) && 'GNU tar is not installed';
 if (noTar) console.log(`# ${noTar}: tape drive tests skipped`);
 const MiB = 1024 * 1024;
 /** The engine's batch (in-process.ts): a session holds at most this many files. */
-const BATCH_FILES = 256;
+const BATCH_FILES = defaultEngineConfig().batchFiles;
+/** Files of the streaming archive: three batches (what four cartridges of 1 MiB hold), so that the walk could run ahead if it were let. */
+const BIG = 3 * BATCH_FILES;
 
 const tree = (dir: string, n: number, size: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${dir}/f${String(i).padStart(4, '0')}.bin`, size]));
 
@@ -47,7 +50,7 @@ for (const dialect of dialects()) {
       const l = await tapeLab(b, root, { drives: 2, tapes: [1, 1, 4], capacity: 1 * MiB, loadSeconds: 0.5 });
       lab = l;
       pools = l.poolIds;
-      await makeTree(s.src!.path, { ...tree('r', 100, 3000), ...tree('a1', 60, 3000), ...tree('a2', 60, 3000), ...tree('big', 1000, 500) });
+      await makeTree(s.src!.path, { ...tree('r', 100, 3000), ...tree('a1', 60, 3000), ...tree('a2', 60, 3000), ...tree('big', BIG, 500) });
     });
     after(async () => {
       await b?.stop();
@@ -114,15 +117,15 @@ for (const dialect of dialects()) {
       }
       const e = await finished(b, lab, run.execution);
       assert.equal(e.status, 'done', JSON.stringify(e));
-      assert.deepEqual([e.nodes_todo, e.nodes_done, e.size_todo], [1000, 1000, 1000 * 500]);
+      assert.deepEqual([e.nodes_todo, e.nodes_done, e.size_todo], [BIG, BIG, BIG * 500]);
       const calculating = seen.filter((o) => o.status === 'calculating');
-      assert.ok(calculating.some((o) => o.done > 0 && o.todo < 1000), `files committed while the walk went on: ${JSON.stringify(seen.filter((o, i) => i === 0 || o.done !== seen[i - 1]!.done))}`);
+      assert.ok(calculating.some((o) => o.done > 0 && o.todo < BIG), `files committed while the walk went on: ${JSON.stringify(seen.filter((o, i) => i === 0 || o.done !== seen[i - 1]!.done))}`);
       for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.todo >= seen[i - 1]!.todo, 'nodes_todo only grows');
       const ahead = Math.max(...calculating.map((o) => o.todo - o.done - o.failed));
       assert.ok(ahead <= 2 * BATCH_FILES, `walked ahead of what is committed: at most a screened batch and an open session (${ahead})`);
       const onTape = await poolOnTape(lab, pools[2]!);
       assert.deepEqual(twice(onTape.paths), []);
-      assert.equal(onTape.paths.length, 1000);
+      assert.equal(onTape.paths.length, BIG);
     });
   });
 }
