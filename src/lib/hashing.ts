@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { createXXHash64 } from 'hash-wasm';
+import { newXXHash64, type WasmXXHash64 } from './xxhash-wasm.js';
 
 export const CHECKSUM_ALGORITHMS = ['crc32', 'md5', 'xxhash64'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
@@ -19,7 +19,7 @@ export interface Hasher {
 
 const crc32 = (zlib as unknown as { crc32(data: Buffer, value?: number): number }).crc32;
 
-type WasmHasher = Awaited<ReturnType<typeof createXXHash64>>;
+type WasmHasher = WasmXXHash64;
 
 /**
  * Idle xxhash64 WASM instances. Why a pool: instantiating hash-wasm's module costs ~100 µs and a
@@ -44,7 +44,7 @@ export async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher
       return { update: (c) => void (value = crc32(c, value)), digest: () => (value >>> 0).toString(16).padStart(8, '0') };
     }
     case 'xxhash64': {
-      let h: WasmHasher | undefined = idleXxhash.pop() ?? (await createXXHash64(0, 0));
+      let h: WasmHasher | undefined = idleXxhash.pop() ?? (await newXXHash64());
       h.init();
       const ended = (): never => {
         throw new Error('hasher used after digest()');

@@ -6,17 +6,17 @@
  * object (`barge-checksum` / `barge_checksum`), fast enough to compute on every byte written.
  */
 import type { Readable } from 'node:stream';
-import { createXXHash64 } from 'hash-wasm';
+import { newXXHash64, type WasmXXHash64 } from '../../lib/xxhash-wasm.js';
 
 /** One xxhash64 hasher (hash-wasm's). */
-export type Hasher = Awaited<ReturnType<typeof createXXHash64>>;
+export type Hasher = WasmXXHash64;
 
 const idleHashers: Hasher[] = [];
 const MAX_IDLE_HASHERS = 64;
 
 /** A reset hasher, from the pool when one is idle. Why async: a new one is WebAssembly, instantiated asynchronously. */
 export async function takeHasher(): Promise<Hasher> {
-  const hasher = idleHashers.pop() ?? (await createXXHash64(0, 0));
+  const hasher = idleHashers.pop() ?? (await newXXHash64());
   hasher.init();
   return hasher;
 }
