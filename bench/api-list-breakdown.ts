@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       shareIds.push((await post(`/nas/${nas.id}/nas_shares`, { name, path: join(dir, name) })).id);
     }
     const key = await post('/users/me/api_keys', { name: 'bench', api_key_scopes: [{ controller: 'tasks', action: 'index' }] });
-    const bearer = `Bearer ${key.api_key}`;
+    const bearer = `Bearer ${key.key}`;
     const admin = await barge.store.db.selectFrom('users').select(['id', 'username']).where('username', '=', 'admin').executeTakeFirstOrThrow();
     console.log(`seeding ${TASKS} tasks…`);
     await seedTasks(barge.store.db, { count: TASKS, owner: admin, shares: { source: shareIds[0] as string, destination: shareIds[1] as string } });

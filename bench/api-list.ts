@@ -111,7 +111,7 @@ async function setUpThroughApi(api: string, basic: string, dir: string): Promise
     shares.push((await expectCreated(api, basic, `/nas/${nas.id}/nas_shares`, { name, path })).id);
   }
   const key = await expectCreated(api, basic, '/users/me/api_keys', { name: 'bench', api_key_scopes: [{ controller: 'tasks', action: 'index' }] });
-  return { shares: { source: shares[0] as string, destination: shares[1] as string }, apiKey: key.api_key };
+  return { shares: { source: shares[0] as string, destination: shares[1] as string }, apiKey: key.key };
 }
 
 /** Seeds through a second connection to the same SQLite file (WAL: the server's stays valid). */

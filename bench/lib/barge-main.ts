@@ -10,6 +10,8 @@
  * profile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compiledServer } from '../../scripts/compiled-server.js';
 import { track } from './session.js';
@@ -42,6 +44,17 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/**
+ * The Node flags of `npm start` (package.json), so that a benchmark measures the server as users run
+ * it — the memory target is for `npm start`. Flags given to a benchmark come after them and win.
+ */
+export function npmStartFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm start is not "node …": ${pkg.scripts.start}`);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}
+
 /** Starts Barge and resolves once it listens. Its stderr (warnings, errors) is passed through. */
 export async function startBarge(o: BargeOptions): Promise<BargeChild> {
   const env: Record<string, string> = {
@@ -55,7 +68,7 @@ export async function startBarge(o: BargeOptions): Promise<BargeChild> {
     BARGE_JWT_TTL_SECONDS: '86400', // a sign-in token outlives the longest run
     ...o.env,
   };
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), compiledServer('bench')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...npmStartFlags(), ...(o.nodeArgs ?? []), compiledServer('bench')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const untrack = track({ stop: () => stop(), kill: () => void child.kill('SIGKILL') });
 
   async function stop(graceMs = 30_000): Promise<void> {
