@@ -1,13 +1,13 @@
 /**
- * Incremental checksums for the copy pipeline: crc32 (zlib), md5 (node:crypto), xxhash64 (hash-wasm),
- * all fed from the same chunks as they stream through, so a checksum never costs a second read of
- * the source. Digests are lowercase hex (crc32: 8 digits big-endian; xxhash64: 16 digits), the forms
+ * Incremental checksums for the copy pipeline: crc32 (zlib), md5 (node:crypto), xxhash64 (hash-wasm,
+ * pooled: xxhash-wasm.ts), all fed from the same chunks as they stream through, so a checksum never
+ * costs a second read of the source. Digests are lowercase hex (crc32: 8 digits big-endian; xxhash64: 16 digits), the forms
  * `crc32`, `md5sum` and `xxhsum -H1` print.
  */
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { newXXHash64, type WasmXXHash64 } from './xxhash-wasm.js';
+import { giveBackXXHash64, takeXXHash64, type WasmXXHash64 } from './xxhash-wasm.js';
 
 export const CHECKSUM_ALGORITHMS = ['crc32', 'md5', 'xxhash64'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
@@ -18,16 +18,6 @@ export interface Hasher {
 }
 
 const crc32 = (zlib as unknown as { crc32(data: Buffer, value?: number): number }).crc32;
-
-type WasmHasher = WasmXXHash64;
-
-/**
- * Idle xxhash64 WASM instances. Why a pool: instantiating hash-wasm's module costs ~100 µs and a
- * fresh memory per file, which dominated small-file copies (two instances per checksummed file);
- * an instance is reset with `init()` and reused. Bounded so a burst does not pin memory forever.
- */
-const idleXxhash: WasmHasher[] = [];
-const MAX_IDLE_XXHASH = 64;
 
 /**
  * A fresh hasher for `algorithm`. `digest()` ends it: a later `update` or `digest` throws (pooled
@@ -44,8 +34,7 @@ export async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher
       return { update: (c) => void (value = crc32(c, value)), digest: () => (value >>> 0).toString(16).padStart(8, '0') };
     }
     case 'xxhash64': {
-      let h: WasmHasher | undefined = idleXxhash.pop() ?? (await newXXHash64());
-      h.init();
+      let h: WasmXXHash64 | undefined = await takeXXHash64();
       const ended = (): never => {
         throw new Error('hasher used after digest()');
       };
@@ -55,7 +44,7 @@ export async function createHasher(algorithm: ChecksumAlgorithm): Promise<Hasher
           const inst = h ?? ended();
           h = undefined;
           const hex = inst.digest('hex');
-          if (idleXxhash.length < MAX_IDLE_XXHASH) idleXxhash.push(inst);
+          giveBackXXHash64(inst);
           return hex;
         },
       };

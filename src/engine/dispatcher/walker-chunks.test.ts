@@ -84,12 +84,15 @@ describe('walkChunks', () => {
     const d = await tree();
     let fail!: () => void;
     const failing = new Promise<void>((resolve) => (fail = resolve));
+    let thrown!: () => void;
+    const listingThrew = new Promise<void>((resolve) => (thrown = resolve));
     const broken = new Proxy(d, {
       get(target, prop, receiver) {
         if (prop !== 'list') return Reflect.get(target, prop, receiver);
         return async function* (dir: string, options?: SignalOptions): AsyncGenerator<Entry> {
           if (dir === '/src/big') {
             await failing;
+            thrown();
             throw Object.assign(new Error('no longer allowed'), { code: 'EACCES' });
           }
           yield* target.list(dir, options);
@@ -104,8 +107,10 @@ describe('walkChunks', () => {
         if (chunk.some((w) => w.path === '/src/big')) break; // its listing is under way
       }
       fail();
-      // Long enough for the listing's failure to settle (permission denied: not retried).
-      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      await listingThrew;
+      // The rejection travels through microtasks; Node reports unhandled ones once they are drained,
+      // before the next turn of the event loop (permission denied: not retried, no backoff timer).
+      await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.off('unhandledRejection', note);
     }

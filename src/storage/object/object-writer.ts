@@ -28,9 +28,8 @@ import { finished } from 'node:stream/promises';
 import type { CommitOptions, CommitResult, WriteOptions, Writer } from '../driver.js';
 import { onAbort } from '../driver-support.js';
 import { StorageError, abortedError, isStorageError } from '../errors.js';
-import { giveBackHasher, takeHasher, xxhashOf } from './hasher-pool.js';
+import { giveBackXXHash64, takeXXHash64, xxhashOf, type WasmXXHash64 } from '../../lib/xxhash-wasm.js';
 import { giveBackHeadBuffer, takeHeadBuffer } from './head-buffers.js';
-import type { Hasher } from './hasher-pool.js';
 import type { ObjectWriteBackend, SealedTemp, Staging, WriteCallback } from './write-backend.js';
 
 type State = 'open' | 'committing' | 'committed' | 'aborted';
@@ -57,9 +56,9 @@ export class ObjectWriter<P, T extends SealedTemp> implements Writer {
   private commitPromise: Promise<CommitResult> | undefined;
   private readonly detachSignal: () => void;
   /** Undefined once given back to the pool (digest taken, or the writer cleaned up). */
-  private hasher: Hasher | undefined;
+  private hasher: WasmXXHash64 | undefined;
 
-  private constructor(private readonly backend: ObjectWriteBackend<P, T>, hasher: Hasher, private readonly options: WriteOptions) {
+  private constructor(private readonly backend: ObjectWriteBackend<P, T>, hasher: WasmXXHash64, private readonly options: WriteOptions) {
     this.hasher = hasher;
     this.stream = new Writable({
       highWaterMark: 1 << 20,
@@ -76,13 +75,13 @@ export class ObjectWriter<P, T extends SealedTemp> implements Writer {
 
   /** Create a writer. Why async: a new xxhash64 hasher is WebAssembly, instantiated asynchronously. */
   static async open<P, T extends SealedTemp>(backend: ObjectWriteBackend<P, T>, options: WriteOptions): Promise<ObjectWriter<P, T>> {
-    return new ObjectWriter(backend, await takeHasher(), options);
+    return new ObjectWriter(backend, await takeXXHash64(), options);
   }
 
   private releaseHasher(): void {
     const hasher = this.hasher;
     this.hasher = undefined;
-    if (hasher !== undefined) giveBackHasher(hasher);
+    if (hasher !== undefined) giveBackXXHash64(hasher);
   }
 
   get bytesWritten(): number {
